@@ -1,0 +1,114 @@
+import LayerZoo
+
+/// Makes the inner blocks of a CSP layer: given (c_in, c_out, shortcut, g), one block.
+/// Plugins pass their own to build `C2f_X`/`C3_X` variants.
+public typealias BlockFactory = (Int, Int, Bool, Int) throws -> any UnaryModule
+
+/// Ultralytics' `C2f`: split, a chain of bottlenecks whose every output is kept, concat, 1×1.
+/// Keys `cv1.*`, `cv2.*`, `m.<j>.*`.
+public final class C2f: UnaryLayer {
+    public let c: Int
+    public let cv1: Conv
+    public let cv2: Conv
+    public let m: [any UnaryModule]
+
+    /// `C2f(c1, c2, n=1, shortcut=False, g=1, e=0.5)`; `block` builds each of the n inner
+    /// modules from (c, c, shortcut, g) — Ultralytics' Bottleneck(k=(3, 3), e=1.0) by default.
+    public init(_ c1: Int, _ c2: Int, n: Int = 1, shortcut: Bool = false, g: Int = 1, e: Double = 0.5,
+                act: Activation = .silu, block: BlockFactory? = nil) throws(LayerError) {
+        let c = hidden(c2, e)
+        guard c >= 1 else { throw LayerError("hidden channels int(\(c2) × \(e)) must be at least 1", argument: "e") }
+        self.c = c
+        cv1 = try Conv(c1, 2 * c, k: IntOrPair(1), s: IntOrPair(1), act: act)
+        cv2 = try Conv((2 + n) * c, c2, k: IntOrPair(1), act: act)
+        let make: BlockFactory = block ?? { (a, b, shortcut, g) throws in
+            try Bottleneck(a, b, shortcut: shortcut, g: g, k: (IntOrPair(3), IntOrPair(3)), e: 1.0, act: act)
+        }
+        var blocks: [any UnaryModule] = []
+        for _ in 0..<n { blocks.append(try LayerError.rethrowing { try make(c, c, shortcut, g) }) }
+        m = blocks
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        [("cv1", cv1), ("cv2", cv2), ("m", Sequential(m))]
+    }
+
+    public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
+        var y = try backend.chunk(try cv1(x, on: backend), 2, axis: 1)
+        for block in m {
+            guard let last = y.last else { break }
+            y.append(try block(last, on: backend))
+        }
+        return try cv2(try backend.concat(y, axis: 1), on: backend)
+    }
+}
+
+/// The arguments every C2f-shaped layer takes, for plugins' `C2f_X` definitions.
+public let c2fArguments: [ArgumentSpec] = [
+    ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
+    ArgumentSpec("shortcut", .bool, default: .bool(false)), ArgumentSpec("g", .channels, default: .int(1)),
+    ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)),
+]
+
+extension C2f {
+    /// A C2f-shaped layer definition whose inner blocks come from `block`.
+    public static func definition(name: String, summary: String, origin: String,
+                                  block: (@Sendable (Int, Int, Bool, Int, ModelContext) throws -> any UnaryModule)?) -> LayerDefinition {
+        LayerDefinition(
+            name: name, arguments: c2fArguments, role: .cspWithRepeats, summary: summary, origin: origin,
+            make: { args, context throws(LayerError) in
+                let factory: BlockFactory? = block.map { make in
+                    { (a, b, s, g) throws in try make(a, b, s, g, context) }
+                }
+                return try C2f(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"),
+                               g: args.int("g"), e: args.float("e"), act: context.defaultActivation, block: factory)
+            })
+    }
+
+    static let definition = C2f.definition(
+        name: "C2f", summary: "CSP bottleneck with 2 convolutions, keeping every bottleneck output (YOLOv8)",
+        origin: StandardLayers.origin, block: nil)
+}
+
+/// Ultralytics' `C2`: split in two, bottlenecks on one half, concat, 1×1.
+public final class C2: UnaryLayer {
+    public let c: Int
+    public let cv1: Conv
+    public let cv2: Conv
+    public let m: Sequential
+
+    public init(_ c1: Int, _ c2: Int, n: Int = 1, shortcut: Bool = true, g: Int = 1, e: Double = 0.5,
+                act: Activation = .silu) throws(LayerError) {
+        c = hidden(c2, e)
+        guard c >= 1 else { throw LayerError("hidden channels int(\(c2) × \(e)) must be at least 1", argument: "e") }
+        cv1 = try Conv(c1, 2 * c, k: IntOrPair(1), s: IntOrPair(1), act: act)
+        cv2 = try Conv(2 * c, c2, k: IntOrPair(1), act: act)
+        var blocks: [any UnaryModule] = []
+        for _ in 0..<n {
+            blocks.append(try Bottleneck(c, c, shortcut: shortcut, g: g, k: (IntOrPair(3), IntOrPair(3)), e: 1.0, act: act))
+        }
+        m = Sequential(blocks)
+    }
+
+    public var children: [(name: String, module: any Module)] { [("cv1", cv1), ("cv2", cv2), ("m", m)] }
+
+    public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
+        let parts = try backend.chunk(try cv1(x, on: backend), 2, axis: 1)
+        return try cv2(try backend.concat([try m(parts[0], on: backend), parts[1]], axis: 1), on: backend)
+    }
+
+    static let definition = LayerDefinition(
+        name: "C2",
+        arguments: [
+            ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
+            ArgumentSpec("shortcut", .bool, default: .bool(true)), ArgumentSpec("g", .channels, default: .int(1)),
+            ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)),
+        ],
+        role: .cspWithRepeats,
+        summary: "CSP bottleneck with 2 convolutions",
+        origin: StandardLayers.origin,
+        make: { args, context throws(LayerError) in
+            try C2(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"),
+                   g: args.int("g"), e: args.float("e"), act: context.defaultActivation)
+        })
+}

@@ -1,0 +1,91 @@
+import LayerZoo
+
+/// Ultralytics' `C3`: two 1×1 branches, bottlenecks on one, concat, 1×1.
+/// Keys `cv1.*`, `cv2.*`, `cv3.*`, `m.<j>.*`.
+public final class C3: UnaryLayer {
+    public let cv1: Conv
+    public let cv2: Conv
+    public let cv3: Conv
+    public let m: Sequential
+
+    /// `C3(c1, c2, n=1, shortcut=True, g=1, e=0.5)`; `block` builds each inner module from
+    /// (c_, c_, shortcut, g) — Bottleneck(k=((1, 1), (3, 3)), e=1.0) by default; C3k passes
+    /// its own k×k bottlenecks.
+    public init(_ c1: Int, _ c2: Int, n: Int = 1, shortcut: Bool = true, g: Int = 1, e: Double = 0.5,
+                act: Activation = .silu, block: BlockFactory? = nil) throws(LayerError) {
+        let c_ = hidden(c2, e)
+        guard c_ >= 1 else { throw LayerError("hidden channels int(\(c2) × \(e)) must be at least 1", argument: "e") }
+        cv1 = try Conv(c1, c_, k: IntOrPair(1), s: IntOrPair(1), act: act)
+        cv2 = try Conv(c1, c_, k: IntOrPair(1), s: IntOrPair(1), act: act)
+        cv3 = try Conv(2 * c_, c2, k: IntOrPair(1), act: act)
+        let make: BlockFactory = block ?? { (a, b, shortcut, g) throws in
+            try Bottleneck(a, b, shortcut: shortcut, g: g, k: (IntOrPair(1), IntOrPair(3)), e: 1.0, act: act)
+        }
+        var blocks: [any UnaryModule] = []
+        for _ in 0..<n { blocks.append(try LayerError.rethrowing { try make(c_, c_, shortcut, g) }) }
+        m = Sequential(blocks)
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        [("cv1", cv1), ("cv2", cv2), ("cv3", cv3), ("m", m)]
+    }
+
+    public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
+        let a = try m(try cv1(x, on: backend), on: backend)
+        let b = try cv2(x, on: backend)
+        return try cv3(try backend.concat([a, b], axis: 1), on: backend)
+    }
+}
+
+/// The arguments every C3-shaped layer takes, for plugins' `C3_X` definitions.
+public let c3Arguments: [ArgumentSpec] = [
+    ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
+    ArgumentSpec("shortcut", .bool, default: .bool(true)), ArgumentSpec("g", .channels, default: .int(1)),
+    ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)),
+]
+
+extension C3 {
+    /// A C3-shaped layer definition whose inner blocks come from `block`.
+    public static func definition(name: String, summary: String, origin: String,
+                                  block: (@Sendable (Int, Int, Bool, Int, ModelContext) throws -> any UnaryModule)?) -> LayerDefinition {
+        LayerDefinition(
+            name: name, arguments: c3Arguments, role: .cspWithRepeats, summary: summary, origin: origin,
+            make: { args, context throws(LayerError) in
+                let factory: BlockFactory? = block.map { make in
+                    { (a, b, s, g) throws in try make(a, b, s, g, context) }
+                }
+                return try C3(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"),
+                              g: args.int("g"), e: args.float("e"), act: context.defaultActivation, block: factory)
+            })
+    }
+
+    static let definition = C3.definition(
+        name: "C3", summary: "CSP bottleneck with 3 convolutions (YOLOv5)", origin: StandardLayers.origin, block: nil)
+}
+
+/// Ultralytics' `C3k`: a C3 whose bottlenecks use k×k kernels in both convolutions.
+public enum C3k {
+    public static func make(_ c1: Int, _ c2: Int, n: Int = 1, shortcut: Bool = true, g: Int = 1, e: Double = 0.5,
+                            k: Int = 3, act: Activation = .silu) throws(LayerError) -> C3 {
+        try C3(c1, c2, n: n, shortcut: shortcut, g: g, e: e, act: act) { (a, b, s, g) throws in
+            try Bottleneck(a, b, shortcut: s, g: g, k: (IntOrPair(k), IntOrPair(k)), e: 1.0, act: act)
+        }
+    }
+
+    /// `parse_model` has no rule for C3k, so its arguments are used as written and its
+    /// output channels are taken to equal its input's (the "any other module" branch).
+    static let definition = LayerDefinition(
+        name: "C3k",
+        arguments: [
+            ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
+            ArgumentSpec("shortcut", .bool, default: .bool(true)), ArgumentSpec("g", .channels, default: .int(1)),
+            ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)), ArgumentSpec("k", .int(1...63), default: .int(3)),
+        ],
+        role: .passthrough,
+        summary: "C3 with k×k bottlenecks (arguments used as written, like Ultralytics)",
+        origin: StandardLayers.origin,
+        make: { args, context throws(LayerError) in
+            try C3k.make(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"),
+                         g: args.int("g"), e: args.float("e"), k: args.int("k"), act: context.defaultActivation)
+        })
+}

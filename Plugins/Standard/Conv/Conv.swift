@@ -1,0 +1,58 @@
+import LayerZoo
+
+/// Ultralytics' `Conv`: convolution → batch norm → activation (SiLU by default).
+///
+/// Keys: `conv.weight`, `bn.weight`, `bn.bias`, `bn.running_mean`, `bn.running_var`.
+public final class Conv: UnaryLayer {
+    public let conv: Conv2d
+    public let bn: BatchNorm2d
+    public let act: Activation
+
+    /// `Conv(c1, c2, k=1, s=1, p=None, g=1, d=1, act=True)`; `act` is the activation itself
+    /// (the model's default activation when the YAML says True, identity when False).
+    public init(_ c1: Int, _ c2: Int, k: IntOrPair = IntOrPair(1), s: IntOrPair = IntOrPair(1), p: IntOrPair? = nil,
+                g: Int = 1, d: IntOrPair = IntOrPair(1), act: Activation = .silu) throws(LayerError) {
+        conv = try Conv2d(c1, c2, kernel: k, stride: s, padding: autopad(k, p, dilation: d), dilation: d,
+                          groups: g, bias: false)
+        bn = BatchNorm2d(c2)
+        self.act = act
+    }
+
+    /// Ultralytics' `DWConv(c1, c2, k, s, d, act)`: a Conv with `g = gcd(c1, c2)`.
+    public static func depthwise(_ c1: Int, _ c2: Int, k: Int = 1, s: Int = 1, d: Int = 1,
+                                 act: Activation = .silu) throws(LayerError) -> Conv {
+        try Conv(c1, c2, k: IntOrPair(k), s: IntOrPair(s), g: gcd(c1, c2), d: IntOrPair(d), act: act)
+    }
+
+    public var children: [(name: String, module: any Module)] { [("conv", conv), ("bn", bn)] }
+
+    public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
+        try backend.convBNAct(x, conv, bn, act)
+    }
+}
+
+func gcd(_ a: Int, _ b: Int) -> Int {
+    var (x, y) = (abs(a), abs(b))
+    while y != 0 { (x, y) = (y, x % y) }
+    return x
+}
+
+extension Conv {
+    static let definition = LayerDefinition(
+        name: "Conv",
+        arguments: [
+            ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels),
+            ArgumentSpec("k", .kernel, default: .int(1)), ArgumentSpec("s", .stride, default: .int(1)),
+            ArgumentSpec("p", .optionalIntOrPair(0...63), default: ArgValue.none),
+            ArgumentSpec("g", .channels, default: .int(1)), ArgumentSpec("d", .intOrPair(1...32), default: .int(1)),
+            ArgumentSpec("act", .bool, default: .bool(true)),
+        ],
+        role: .convLike,
+        summary: "convolution + batch norm + activation (SiLU unless the model sets another)",
+        origin: StandardLayers.origin,
+        make: { args, context throws(LayerError) in
+            try Conv(args.int("c1"), args.int("c2"), k: args.intOrPair("k"), s: args.intOrPair("s"),
+                     p: args.optionalIntOrPair("p"), g: args.int("g"), d: args.intOrPair("d"),
+                     act: args.bool("act") ? context.defaultActivation : .identity)
+        })
+}

@@ -1,0 +1,133 @@
+import LayerZoo
+
+/// Ultralytics' `DFL`: the expected value of a softmax over `c1` distance bins, computed
+/// as a frozen 1×1 convolution with weights 0…c1-1. Key `conv.weight` (a parameter that is
+/// counted but never trained).
+public final class DFL: Module {
+    public let c1: Int
+    public let conv: Conv2d
+
+    public init(_ c1: Int = 16) throws(LayerError) {
+        self.c1 = c1
+        conv = try Conv2d(c1, 1, kernel: IntOrPair(1), bias: false, weightRole: .frozen)
+    }
+
+    public var children: [(name: String, module: any Module)] { [("conv", conv)] }
+
+    /// [N, 4·c1, A] → [N, 4, A].
+    public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
+        let d = backend.dims(x)
+        guard d.count == 3 else { throw LayerError("DFL expects [N, 4·\(c1), A], got \(Shape.text(d))") }
+        let bins = try backend.reshape(x, [d[0], 4, c1, d[2]])
+        let p = try backend.softmax(try backend.transpose(bins, 2, 1), axis: 1)
+        return try backend.reshape(try backend.conv2d(p, conv), [d[0], 4, d[2]])
+    }
+}
+
+/// Ultralytics' `Detect` head in inference form: per level a box branch (`cv2`) and a class
+/// branch (`cv3`), DFL decoding to boxes in pixels (xywh) and sigmoid class scores:
+/// output [N, 4 + nc, A].
+///
+/// Models that contain C3k2 (YOLO11) get the newer class branch with depthwise convs;
+/// YOLOv3/v5/v8 models get the legacy one — `parse_model`'s `legacy` rule.
+public final class Detect: Layer, StrideConsumer {
+    public let nc: Int
+    public let regMax: Int
+    public let legacy: Bool
+    public let cv2: [Sequential]
+    public let cv3: [Sequential]
+    public let dfl: DFL?
+    public private(set) var stride: [Double]
+
+    /// `Detect(nc=80, reg_max=16, end2end=False, ch=())`.
+    public init(nc: Int = 80, regMax: Int = 16, ch: [Int], legacy: Bool, act: Activation = .silu) throws(LayerError) {
+        guard let c0 = ch.first else { throw LayerError("Detect needs at least one input layer") }
+        self.nc = nc
+        self.regMax = regMax
+        self.legacy = legacy
+        let c2 = max(16, c0 / 4, regMax * 4)
+        let c3 = max(c0, min(nc, 100))
+        var boxes: [Sequential] = []
+        var classes: [Sequential] = []
+        for x in ch {
+            boxes.append(Sequential([
+                try Conv(x, c2, k: IntOrPair(3), act: act), try Conv(c2, c2, k: IntOrPair(3), act: act),
+                try Conv2d(c2, 4 * regMax, kernel: IntOrPair(1)),
+            ]))
+            if legacy {
+                classes.append(Sequential([
+                    try Conv(x, c3, k: IntOrPair(3), act: act), try Conv(c3, c3, k: IntOrPair(3), act: act),
+                    try Conv2d(c3, nc, kernel: IntOrPair(1)),
+                ]))
+            } else {
+                classes.append(Sequential([
+                    Sequential([try Conv.depthwise(x, x, k: 3, act: act), try Conv(x, c3, k: IntOrPair(1), act: act)]),
+                    Sequential([try Conv.depthwise(c3, c3, k: 3, act: act), try Conv(c3, c3, k: IntOrPair(1), act: act)]),
+                    try Conv2d(c3, nc, kernel: IntOrPair(1)),
+                ]))
+            }
+        }
+        cv2 = boxes
+        cv3 = classes
+        dfl = regMax > 1 ? try DFL(regMax) : nil
+        stride = Array(repeating: 0, count: ch.count)
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        var out: [(name: String, module: any Module)] = [("cv2", Sequential(cv2)), ("cv3", Sequential(cv3))]
+        if let dfl { out.append(("dfl", dfl)) }
+        return out
+    }
+
+    public func setInputStrides(_ strides: [Double]) { stride = strides }
+
+    public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
+        guard inputs.count == cv2.count else {
+            throw LayerError("Detect was built for \(cv2.count) inputs but receives \(inputs.count)")
+        }
+        var boxes: [B.Value] = []
+        var scores: [B.Value] = []
+        var levels: [AnchorLevel] = []
+        for (i, x) in inputs.enumerated() {
+            let d = backend.dims(x)
+            guard d.count == 4 else { throw LayerError("Detect input \(i) must be [N, C, H, W], got \(Shape.text(d))") }
+            let cells = d[2] * d[3]
+            boxes.append(try backend.reshape(try cv2[i](x, on: backend), [d[0], 4 * regMax, cells]))
+            scores.append(try backend.reshape(try cv3[i](x, on: backend), [d[0], nc, cells]))
+            levels.append(AnchorLevel(height: d[2], width: d[3], stride: i < stride.count ? stride[i] : 0))
+        }
+        let box = try backend.concat(boxes, axis: -1)
+        let distances: B.Value
+        if let dfl { distances = try dfl(box, on: backend) } else { distances = box }
+        let decoded = try backend.decodeBoxes(distances, levels: levels)
+        let probabilities = try backend.activation(try backend.concat(scores, axis: -1), .sigmoid)
+        return try backend.concat([decoded, probabilities], axis: 1)
+    }
+
+    static let definition = LayerDefinition(
+        name: "Detect",
+        arguments: [
+            ArgumentSpec("nc", .int(1...100_000), default: .int(80)),
+            ArgumentSpec("reg_max", .int(1...256), default: .int(16)),
+            ArgumentSpec("end2end", .bool, default: .bool(false)),
+            ArgumentSpec("ch", .intList(1...65_536)),
+        ],
+        role: .head,
+        summary: "YOLOv8-style anchor-free detection head: [N, 4 + nc, anchors] (xywh pixels, class scores)",
+        origin: StandardLayers.origin,
+        appendedArguments: 3,
+        prepare: { args, context throws(LayerError) in
+            args.append(.int(context.regMax))
+            args.append(.bool(context.end2end))
+        },
+        make: { args, context throws(LayerError) in
+            if try args.bool("end2end") {
+                throw LayerError("end2end (one-to-one) Detect heads are not supported yet; remove 'end2end: True' to use the one-to-many head")
+            }
+            let ch = try args.intList("ch")
+            guard !ch.isEmpty else { throw LayerError("Detect needs at least one input layer", argument: "ch") }
+            return try Detect(nc: args.int("nc"), regMax: args.int("reg_max"), ch: ch,
+                              legacy: !context.flags.contains(ModelContext.nonLegacyHead),
+                              act: context.defaultActivation)
+        })
+}

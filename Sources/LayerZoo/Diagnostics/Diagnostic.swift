@@ -1,0 +1,66 @@
+/// One finding about a model configuration: an error, a warning or a note, with where it is.
+///
+/// Diagnostics are values, not prints: the core collects them and the command-line tool
+/// renders them (`path:line:column: error: message`) or encodes them as JSON.
+public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Severity: String, Sendable, Hashable, Codable {
+        case error, warning, note
+    }
+
+    public var severity: Severity
+    public var message: String
+    public var location: SourceLocation?
+    /// Follow-up lines printed as `note:` after the main line.
+    public var notes: [Note]
+
+    /// A secondary line attached to a diagnostic, optionally pointing elsewhere.
+    public struct Note: Sendable, Hashable {
+        public var message: String
+        public var location: SourceLocation?
+        public init(_ message: String, at location: SourceLocation? = nil) {
+            self.message = message
+            self.location = location
+        }
+    }
+
+    public init(_ severity: Severity, _ message: String, at location: SourceLocation?, notes: [Note] = []) {
+        self.severity = severity
+        self.message = message
+        self.location = location
+        self.notes = notes
+    }
+
+    public static func error(_ message: String, at location: SourceLocation?, notes: [Note] = []) -> Diagnostic {
+        Diagnostic(.error, message, at: location, notes: notes)
+    }
+
+    public static func warning(_ message: String, at location: SourceLocation?, notes: [Note] = []) -> Diagnostic {
+        Diagnostic(.warning, message, at: location, notes: notes)
+    }
+
+    /// Compiler-style text: the main line, then one line per note.
+    public var description: String {
+        var lines = [Self.line(severity.rawValue, message, location)]
+        for note in notes {
+            lines.append(Self.line("note", note.message, note.location ?? location))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func line(_ kind: String, _ message: String, _ location: SourceLocation?) -> String {
+        if let location { return "\(location): \(kind): \(message)" }
+        return "\(kind): \(message)"
+    }
+}
+
+/// Thrown when a configuration has at least one error; carries every diagnostic found.
+public struct DiagnosticError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+extension Array where Element == Diagnostic {
+    /// True when any element is an error (warnings and notes do not make a model invalid).
+    public var containsError: Bool { contains { $0.severity == .error } }
+}

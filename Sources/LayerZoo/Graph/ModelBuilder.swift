@@ -1,0 +1,248 @@
+import Foundation
+
+/// Turns a `ModelConfig` into a `Model` exactly as Ultralytics' `parse_model` does, and
+/// reports every problem it finds at the line and column where it was written.
+public struct ModelBuilder: Sendable {
+    public let registry: LayerRegistry
+
+    public init(registry: LayerRegistry) {
+        self.registry = registry
+    }
+
+    /// Builds the model. `scale` picks an entry of `scales` (the first one, with a warning,
+    /// when nil); diagnostics receive every error and warning.
+    public func build(_ config: ModelConfig, scale requestedScale: String?,
+                      diagnostics: inout [Diagnostic]) -> Model? {
+        let errorsBefore = diagnostics.filter { $0.severity == .error }.count
+        var warnings: [Diagnostic] = []
+        var context = ModelContext(nc: config.nc, regMax: config.regMax, end2end: config.end2end)
+        var chosenScale: ModelScale?
+        context.depth = config.depthMultiple
+        context.width = config.widthMultiple
+
+        if !config.scales.isEmpty {
+            if let requested = requestedScale {
+                if let found = config.scales.first(where: { $0.name == requested }) {
+                    chosenScale = found
+                } else {
+                    diagnostics.append(.error("scale '\(requested)' is not defined; the file defines \(config.scales.map { "'\($0.name)'" }.joined(separator: ", "))",
+                                              at: config.scalesLocation))
+                }
+            } else if let first = config.scales.first {
+                chosenScale = first
+                warnings.append(.warning("no model scale given; using the first one, '\(first.name)' (pass --scale, or name the file like yolov8\(first.name).yaml)",
+                                         at: config.scalesLocation))
+            }
+        } else if let requested = requestedScale {
+            diagnostics.append(.error("scale '\(requested)' was requested but the file has no 'scales'",
+                                      at: SourceLocation(file: config.file, line: 1, column: 1)))
+        }
+        if let s = chosenScale {
+            context.scale = s.name
+            context.depth = s.depth
+            context.width = s.width
+            context.maxChannels = s.maxChannels
+        }
+        if let (text, location) = config.activation {
+            if let act = Activation.parse(text) {
+                context.defaultActivation = act
+            } else {
+                diagnostics.append(.error("unknown activation '\(text)'; expected nn.<Name>() with one of \(Activation.knownNames.joined(separator: ", ")) (activation strings are matched, never evaluated)",
+                                          at: location))
+            }
+        }
+
+        var channels: [Int?] = []
+        var nodes: [ModelNode] = []
+        var previousC2: Int? = config.inputChannels
+        for row in config.layers {
+            let node = buildNode(row, config: config, channels: channels, previousC2: previousC2,
+                                 context: &context, diagnostics: &diagnostics)
+            if let node { nodes.append(node) }
+            channels.append(node?.outChannels)
+            previousC2 = node?.outChannels
+        }
+        diagnostics.append(contentsOf: warnings)
+        let errorsAfter = diagnostics.filter { $0.severity == .error }.count
+        guard errorsAfter == errorsBefore, nodes.count == config.layers.count else { return nil }
+        return Model(config: config, scale: chosenScale, context: context, nodes: nodes, warnings: warnings)
+    }
+
+    private func buildNode(_ row: LayerRow, config: ModelConfig, channels: [Int?], previousC2: Int?,
+                           context: inout ModelContext, diagnostics: inout [Diagnostic]) -> ModelNode? {
+        guard !row.isMalformed else { return nil }
+        let i = row.index
+        guard let definition = registry.definition(named: row.module) else {
+            var notes: [Diagnostic.Note] = []
+            let close = registry.suggestions(for: row.module)
+            if let best = close.first {
+                var text = "did you mean '\(best)'?"
+                if best.lowercased() == row.module.lowercased() { text += " (module names are case-sensitive)" }
+                if close.count > 1 { text += " Other close names: " + close.dropFirst().joined(separator: ", ") }
+                notes.append(.init(text))
+            } else {
+                notes.append(.init("run 'layerzoo layers' to list the \(registry.count) registered layers, or load a plugin with --plugin"))
+            }
+            diagnostics.append(.error("layer \(i): unknown module '\(row.module)'", at: row.moduleLocation, notes: notes))
+            return nil
+        }
+        let role = definition.role
+        func fail(_ message: String, at location: SourceLocation, notes: [Diagnostic.Note] = []) -> ModelNode? {
+            diagnostics.append(.error("layer \(i) (\(row.module)): \(message)", at: location, notes: notes))
+            return nil
+        }
+
+        // from: absolute indices, each an earlier layer (or the image for layer 0).
+        var inputs: [Int] = []
+        for f in row.from {
+            if i == 0 {
+                guard f == -1 else {
+                    return fail("the first layer reads the input image and must have from -1, found \(f)", at: row.fromLocation)
+                }
+                inputs.append(-1)
+                continue
+            }
+            let absolute = f < 0 ? i + f : f
+            if absolute >= i {
+                return fail("'from' refers to layer \(absolute), which is not before layer \(i); only earlier layers can be inputs",
+                            at: row.fromLocation)
+            }
+            if absolute < 0 {
+                return fail("'from' \(f) points before the first layer (layer \(i) can reach back at most \(i) layers)",
+                            at: row.fromLocation)
+            }
+            inputs.append(absolute)
+        }
+        if role.acceptsSeveralInputs {
+            guard row.fromIsList else {
+                return fail("\(row.module) reads several layers; write 'from' as a list such as [-1, 6]", at: row.fromLocation)
+            }
+        } else if row.fromIsList {
+            return fail("\(row.module) takes one input, but 'from' lists \(row.from.count); use a single index (or Concat the inputs first)",
+                        at: row.fromLocation)
+        }
+        var inputChannels: [Int] = []
+        for input in inputs {
+            if input == -1 { inputChannels.append(config.inputChannels); continue }
+            guard let c = channels[input] else { return nil }  // that layer already has an error
+            inputChannels.append(c)
+        }
+
+        // literal_eval of string arguments, and the names parse_model resolves from its locals.
+        var written: [ArgValue] = []
+        for (j, arg) in row.args.enumerated() {
+            guard case .string(let s) = arg else { written.append(arg); continue }
+            switch s {
+            case "nc":
+                guard let nc = context.nc else {
+                    return fail("argument 'nc' is used but the file sets no 'nc'", at: row.argLocations[j])
+                }
+                written.append(.int(nc))
+            case "reg_max": written.append(.int(context.regMax))
+            default: written.append(PythonLiteral.parse(s) ?? arg)
+            }
+        }
+        let arity = definition.yamlArity
+        if written.count > arity.upperBound {
+            let extra = row.argLocations[min(arity.upperBound, row.argLocations.count - 1)]
+            return fail("\(row.module) takes at most \(arity.upperBound) argument\(arity.upperBound == 1 ? "" : "s") \(definition.yamlSignature), got \(written.count)",
+                        at: extra)
+        }
+        if written.count < arity.lowerBound {
+            return fail("\(row.module) needs at least \(arity.lowerBound) argument\(arity.lowerBound == 1 ? "" : "s") \(definition.yamlSignature), got \(written.count)",
+                        at: row.argsLocation)
+        }
+
+        let n: Int
+        if row.repeats > 1 {
+            let gained = (Double(row.repeats) * context.depth).rounded(.toNearestOrEven)
+            n = max(Int(exactly: gained) ?? 1, 1)
+        } else {
+            n = row.repeats
+        }
+        var buildCount = n
+
+        // Channel rules.
+        var args = written
+        var locations = row.argLocations
+        let c2: Int
+        switch role {
+        case .convLike, .cspWithRepeats:
+            guard let first = args.first else {
+                return fail("\(row.module) needs its output channels as the first argument", at: row.argsLocation)
+            }
+            guard case .int(let raw) = first, raw >= 1 else {
+                return fail("output channels must be a positive integer, found \(first.kindName)", at: locations[0])
+            }
+            let scaled = min(Double(raw), context.maxChannels) * context.width
+            let divisible = (scaled / 8).rounded(.up) * 8
+            guard divisible >= 8, divisible <= 65_536, let value = Int(exactly: divisible) else {
+                return fail("output channels \(raw) × width \(context.width) gives \(divisible), outside 8 to 65536", at: locations[0])
+            }
+            c2 = value
+            args = [.int(inputChannels[0]), .int(c2)] + args.dropFirst()
+            locations = [row.fromLocation] + locations
+            if role == .cspWithRepeats {
+                args.insert(.int(n), at: 2)
+                locations.insert(row.repeatsLocation, at: min(2, locations.count))
+                buildCount = 1
+            }
+        case .channelKeeping:
+            c2 = inputChannels[0]
+            args = [.int(c2)] + args
+            locations = [row.fromLocation] + locations
+        case .concat:
+            c2 = inputChannels.reduce(0, +)
+        case .head:
+            c2 = previousC2 ?? inputChannels[0]
+        case .passthrough:
+            c2 = inputChannels[0]
+        }
+        if let prepare = definition.prepare {
+            do throws(LayerError) {
+                try prepare(&args, &context)
+            } catch {
+                return fail(error.message, at: row.argsLocation)
+            }
+        }
+        if role == .head {
+            args.append(.list(inputChannels.map { .int($0) }))
+        }
+        while locations.count < args.count { locations.append(row.moduleLocation) }
+
+        // Defaults and type checks.
+        let specs = definition.arguments
+        if args.count > specs.count {
+            return fail("\(row.module) takes at most \(specs.count) constructor arguments, got \(args.count)", at: row.argsLocation)
+        }
+        var values = args
+        for spec in specs[args.count...] {
+            guard let d = spec.defaultValue else {
+                return fail("missing required argument '\(spec.name)' \(definition.yamlSignature)", at: row.argsLocation)
+            }
+            values.append(d)
+        }
+        for (k, spec) in specs.enumerated() {
+            if let problem = spec.type.mismatch(values[k]) {
+                let location = k < locations.count ? locations[k] : row.argsLocation
+                return fail("argument '\(spec.name)' must be \(spec.type); \(problem)", at: location)
+            }
+        }
+
+        let arguments = LayerArguments(specs: specs, values: values, writtenCount: args.count)
+        let layer: any Layer
+        do throws(LayerError) {
+            var copies: [any Layer] = []
+            for _ in 0..<buildCount { copies.append(try definition.make(arguments, context)) }
+            layer = copies.count == 1 ? copies[0] : RepeatedLayer(copies)
+        } catch {
+            var location = row.moduleLocation
+            if let name = error.argument, let k = specs.firstIndex(where: { $0.name == name }), k < locations.count {
+                location = locations[k]
+            }
+            return fail(error.message, at: location, notes: error.notes.map { .init($0) })
+        }
+        return ModelNode(index: i, row: row, inputs: inputs, repeats: n, definition: definition,
+                         arguments: args, outChannels: c2, layer: layer)
+    }
+}

@@ -1,0 +1,79 @@
+/// The operations a layer's forward pass is written in.
+///
+/// Two backends implement it: `ShapeBackend` (shapes, constraint checks and Ultralytics/thop
+/// FLOP counts, with no data) and the CPU backend (values). Operations that carry a module
+/// (`conv2d`, `batchNorm2d`, `convBNAct`) let a backend use load-time preparation such as
+/// folded batch norm; FLOP counting follows thop, which counts module calls (convolutions,
+/// norms, pools) and matrix products, not elementwise tensor arithmetic.
+public protocol Backend {
+    associatedtype Value
+
+    func dims(_ x: Value) -> [Int]
+
+    /// `nn.Conv2d` (with its bias when it has one).
+    func conv2d(_ x: Value, _ conv: Conv2d) throws(LayerError) -> Value
+    /// Inference-mode `nn.BatchNorm2d`.
+    func batchNorm2d(_ x: Value, _ bn: BatchNorm2d) throws(LayerError) -> Value
+    /// `act(bn(conv(x)))`: Ultralytics' Conv block, where backends fuse the three.
+    func convBNAct(_ x: Value, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> Value
+    /// An activation module or function (thop counts none of them).
+    func activation(_ x: Value, _ act: Activation) throws(LayerError) -> Value
+
+    /// Elementwise sum with broadcasting.
+    func add(_ a: Value, _ b: Value) throws(LayerError) -> Value
+    /// Elementwise product with broadcasting.
+    func mul(_ a: Value, _ b: Value) throws(LayerError) -> Value
+    func scale(_ x: Value, by factor: Float) throws(LayerError) -> Value
+    func concat(_ xs: [Value], axis: Int) throws(LayerError) -> Value
+    func split(_ x: Value, sizes: [Int], axis: Int) throws(LayerError) -> [Value]
+    func reshape(_ x: Value, _ dims: [Int]) throws(LayerError) -> Value
+    func transpose(_ x: Value, _ a: Int, _ b: Int) throws(LayerError) -> Value
+    /// Batched matrix product over the last two axes (thop counts it).
+    func matmul(_ a: Value, _ b: Value) throws(LayerError) -> Value
+    /// Functional softmax (`x.softmax(dim)`, uncounted).
+    func softmax(_ x: Value, axis: Int) throws(LayerError) -> Value
+
+    /// `nn.MaxPool2d` (padding with -inf).
+    func maxPool2d(_ x: Value, kernel: IntOrPair, stride: IntOrPair, padding: IntOrPair) throws(LayerError) -> Value
+    /// `nn.Upsample(scale_factor=s, mode='nearest')`.
+    func upsampleNearest(_ x: Value, scale: Int) throws(LayerError) -> Value
+
+    /// Ultralytics' `dist2bbox(..., xywh=True) * strides` over anchor points at cell centres:
+    /// `distances` is [N, 4, A] (left, top, right, bottom in cells), the levels list each
+    /// feature map's size and stride in the order the anchors were concatenated.
+    func decodeBoxes(_ distances: Value, levels: [AnchorLevel]) throws(LayerError) -> Value
+}
+
+/// One feature map of a detection head: its size and stride.
+public struct AnchorLevel: Sendable, Hashable {
+    public var height: Int
+    public var width: Int
+    public var stride: Double
+    public init(height: Int, width: Int, stride: Double) {
+        self.height = height
+        self.width = width
+        self.stride = stride
+    }
+}
+
+extension Backend {
+    public func convBNAct(_ x: Value, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> Value {
+        try activation(try batchNorm2d(try conv2d(x, conv), bn), act)
+    }
+
+    /// Splits along `axis` into `parts` equal chunks, like `torch.chunk` on an even size.
+    public func chunk(_ x: Value, _ parts: Int, axis: Int) throws(LayerError) -> [Value] {
+        let d = dims(x)
+        let a = axis < 0 ? d.count + axis : axis
+        guard a >= 0, a < d.count, parts > 0, d[a] % parts == 0 else {
+            throw LayerError("cannot chunk \(Shape.text(d)) into \(parts) equal parts along axis \(axis)")
+        }
+        return try split(x, sizes: Array(repeating: d[a] / parts, count: parts), axis: axis)
+    }
+}
+
+/// Text helpers for shapes in messages.
+public enum Shape {
+    /// `[1, 64, 80, 80]`.
+    public static func text(_ dims: [Int]) -> String { "[" + dims.map(String.init).joined(separator: ", ") + "]" }
+}

@@ -1,0 +1,37 @@
+/// Model-wide facts a layer may read while its arguments are prepared and it is built.
+public struct ModelContext: Sendable {
+    /// `nc` of the file (None when absent).
+    public var nc: Int?
+    /// The chosen scale letter, or "" when the file has no scales.
+    public var scale: String
+    public var depth: Double
+    public var width: Double
+    public var maxChannels: Double
+    /// `reg_max` (default 16) and `end2end` (default False) from the file.
+    public var regMax: Int
+    public var end2end: Bool
+    /// Activation that replaces SiLU in Ultralytics' Conv when the file sets `activation`.
+    public var defaultActivation: Activation
+    /// Flags layers leave for later layers, e.g. C3k2 marks the model as non-legacy so that
+    /// Detect builds its newer classification branch (as `parse_model`'s `legacy` does).
+    public var flags: Set<String>
+
+    public init(nc: Int? = 80, scale: String = "", depth: Double = 1, width: Double = 1,
+                maxChannels: Double = .infinity, regMax: Int = 16, end2end: Bool = false,
+                defaultActivation: Activation = .silu, flags: Set<String> = []) {
+        self.nc = nc
+        self.scale = scale
+        self.depth = depth
+        self.width = width
+        self.maxChannels = maxChannels
+        self.regMax = regMax
+        self.end2end = end2end
+        self.defaultActivation = defaultActivation
+        self.flags = flags
+    }
+}
+
+extension ModelContext {
+    /// Set by layers that make `parse_model` build Detect in its current (non-legacy) form.
+    public static let nonLegacyHead = "ultralytics.nonLegacyHead"
+}

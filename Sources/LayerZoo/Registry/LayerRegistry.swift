@@ -1,0 +1,84 @@
+/// Why a layer could not be registered.
+public struct RegistryError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// The name → definition table the model builder consults. It is a value: build one with
+/// the plugins you want and pass it in; there is no global registry.
+public struct LayerRegistry: Sendable {
+    private var byName: [String: LayerDefinition] = [:]
+
+    public init() {}
+
+    /// Creates a registry holding `definitions`, failing on the first duplicate name.
+    public init(_ definitions: [LayerDefinition]) throws(RegistryError) {
+        for definition in definitions { try register(definition) }
+    }
+
+    /// Adds a definition. A name that is already registered is an error naming the existing
+    /// entry's plugin: silently replacing a built-in layer would change models behind the
+    /// user's back.
+    public mutating func register(_ definition: LayerDefinition) throws(RegistryError) {
+        if let existing = byName[definition.name] {
+            throw RegistryError(message: "layer '\(definition.name)' from \(definition.origin) is already registered by \(existing.origin)")
+        }
+        guard !definition.name.isEmpty, !definition.name.contains(where: { $0.isWhitespace }) else {
+            throw RegistryError(message: "layer name '\(definition.name)' from \(definition.origin) is not a valid YAML module name")
+        }
+        byName[definition.name] = definition
+    }
+
+    public mutating func register(contentsOf definitions: [LayerDefinition]) throws(RegistryError) {
+        for definition in definitions { try register(definition) }
+    }
+
+    public func definition(named name: String) -> LayerDefinition? { byName[name] }
+
+    /// Every definition, sorted by name.
+    public var definitions: [LayerDefinition] { byName.values.sorted { $0.name < $1.name } }
+
+    public var count: Int { byName.count }
+
+    /// Registered names close to `name`, best first: same name in another case, then small
+    /// edit distances relative to the name's length.
+    public func suggestions(for name: String, limit: Int = 3) -> [String] {
+        let lower = name.lowercased()
+        var scored: [(name: String, score: Int)] = []
+        for candidate in byName.keys {
+            let candidateLower = candidate.lowercased()
+            if candidateLower == lower {
+                scored.append((candidate, 0))
+                continue
+            }
+            let distance = EditDistance.levenshtein(lower, candidateLower, limit: 4)
+            let allowed = max(1, min(3, candidate.count / 3))
+            if distance <= allowed { scored.append((candidate, distance)) }
+        }
+        return scored.sorted { ($0.score, $0.name) < ($1.score, $1.name) }.prefix(limit).map(\.name)
+    }
+}
+
+/// Small string-distance helper for "did you mean" suggestions.
+enum EditDistance {
+    /// Levenshtein distance, giving up (returning `limit + 1`) once it must exceed `limit`.
+    static func levenshtein(_ a: String, _ b: String, limit: Int) -> Int {
+        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+        if abs(x.count - y.count) > limit { return limit + 1 }
+        if x.isEmpty || y.isEmpty { return max(x.count, y.count) }
+        var previous = Array(0...y.count)
+        var current = [Int](repeating: 0, count: y.count + 1)
+        for i in 1...x.count {
+            current[0] = i
+            var rowMin = current[0]
+            for j in 1...y.count {
+                let cost = x[i - 1] == y[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                rowMin = min(rowMin, current[j])
+            }
+            if rowMin > limit { return limit + 1 }
+            swap(&previous, &current)
+        }
+        return previous[y.count]
+    }
+}

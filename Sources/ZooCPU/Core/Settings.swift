@@ -1,0 +1,40 @@
+import Foundation
+
+/// Process-wide backend settings. Reads and writes are serialised by a lock, so they can be
+/// changed from any thread; kernels read them once per call.
+public enum ZooCPUSettings {
+    private struct Values {
+        var forceSwiftGEMM = false
+        var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var maxTensorBytes = 4 << 30
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var values = Values()
+
+    /// When true, `sgemm` uses the plain-Swift kernel even if a BLAS is linked (for tests).
+    public static var forceSwiftGEMM: Bool {
+        get { lock.withLock { values.forceSwiftGEMM } }
+        set { lock.withLock { values.forceSwiftGEMM = newValue } }
+    }
+
+    /// Threads used by the backend's own loops; also forwarded to OpenBLAS when it is linked.
+    public static var threadCount: Int {
+        get { lock.withLock { values.threadCount } }
+        set {
+            let n = max(1, newValue)
+            lock.withLock { values.threadCount = n }
+            BLAS.setThreadCount(n)
+        }
+    }
+
+    /// Largest single tensor, in bytes, that the backend will allocate (default 4 GiB).
+    /// Readers refuse larger tensors before allocating anything.
+    public static var maxTensorBytes: Int {
+        get { lock.withLock { values.maxTensorBytes } }
+        set { lock.withLock { values.maxTensorBytes = max(0, newValue) } }
+    }
+
+    /// True when sgemm is served by OpenBLAS or Accelerate in this build.
+    public static var hasBLAS: Bool { BLAS.isAvailable }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import LayerZoo
+
+struct Layers: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List every registered layer with its YAML arguments and channel role.")
+
+    func run() throws {
+        let registry = try BuiltInLayers.registry()
+        for d in registry.definitions {
+            let name = d.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+            let role = d.role.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
+            print("\(name) \(role) \(d.yamlSignature)")
+            print("    \(d.summary) (\(d.origin))")
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import LayerZoo
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// 3157200 → "3,157,200".
+func formatCount(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var out = ""
+    for (i, ch) in digits.enumerated() {
+        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(ch)
+    }
+    return (n < 0 ? "-" : "") + out
+}
+
+struct DiagnosticJSON: Encodable {
+    var file: String?
+    var line: Int?
+    var column: Int?
+    var severity: String
+    var message: String
+    var notes: [String]
+
+    init(_ d: Diagnostic) {
+        file = d.location?.file
+        line = d.location?.line
+        column = d.location?.column
+        severity = d.severity.rawValue
+        message = d.message
+        notes = d.notes.map(\.message)
+    }
+}
+
+struct ValidationJSON: Encodable {
+    var valid: Bool
+    var diagnostics: [DiagnosticJSON]
+}
+
+func jsonString<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else { return "{}" }
+    return text
+}

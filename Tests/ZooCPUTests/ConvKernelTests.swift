@@ -1,0 +1,87 @@
+import XCTest
+@testable import ZooCPU
+
+/// Optimised conv paths against the naive reference on random geometry.
+final class ConvKernelTests: XCTestCase {
+    override func tearDown() {
+        ZooCPUSettings.forceSwiftGEMM = false
+    }
+
+    struct Case {
+        var n = 1, c: Int, h: Int, w: Int, o: Int, k: Pair2D
+        var stride: Pair2D = 1, padding: Pair2D = 0, dilation: Pair2D = 1, groups = 1, bias = true
+    }
+
+    static let cases: [Case] = [
+        Case(c: 3, h: 9, w: 7, o: 5, k: 3, padding: 1),
+        Case(n: 2, c: 7, h: 6, w: 5, o: 9, k: 1),
+        Case(c: 6, h: 8, w: 8, o: 4, k: 1, groups: 2),
+        Case(c: 5, h: 11, w: 13, o: 5, k: 3, padding: 1, groups: 5),
+        Case(n: 2, c: 7, h: 12, w: 9, o: 7, k: 3, stride: 2, padding: 2, dilation: 2, groups: 7, bias: false),
+        Case(c: 4, h: 10, w: 10, o: 4, k: 5, padding: 2, groups: 4),
+        Case(c: 3, h: 15, w: 11, o: 8, k: 3, stride: 2, padding: 1),
+        Case(c: 5, h: 12, w: 12, o: 3, k: 3, padding: 2, dilation: 2),
+        Case(c: 3, h: 9, w: 14, o: 5, k: Pair2D(1, 3), stride: Pair2D(2, 1), padding: Pair2D(0, 1)),
+        Case(c: 9, h: 7, w: 6, o: 6, k: 3, stride: 2, padding: 1, groups: 3),
+        Case(c: 4, h: 13, w: 9, o: 6, k: Pair2D(3, 5), stride: Pair2D(1, 2), padding: Pair2D(2, 1), dilation: Pair2D(1, 2)),
+        Case(c: 2, h: 5, w: 5, o: 3, k: 1, stride: 2),
+        Case(c: 3, h: 6, w: 6, o: 2, k: 1, padding: 1),
+        Case(c: 1, h: 8, w: 8, o: 1, k: 3, padding: 1),
+        Case(c: 33, h: 40, w: 40, o: 17, k: 3, padding: 1),
+    ]
+
+    func testOptimisedMatchesReference() throws {
+        var rng = SplitMix64(seed: 11)
+        let workspace = Workspace()
+        var worst: Float = 0
+        for force in [false, true] {
+            ZooCPUSettings.forceSwiftGEMM = force
+            for (i, cs) in Self.cases.enumerated() {
+                let x = try randomTensor([cs.n, cs.c, cs.h, cs.w], &rng)
+                let wt = try randomTensor([cs.o, cs.c / cs.groups, cs.k.h, cs.k.w], &rng, scale: 0.5)
+                let b = cs.bias ? try randomTensor([cs.o], &rng) : nil
+                let opts = Conv2DOptions(stride: cs.stride, padding: cs.padding, dilation: cs.dilation, groups: cs.groups)
+                let scale = (0..<cs.o).map { Float($0 % 3) * 0.5 + 0.25 }
+                let shift = (0..<cs.o).map { Float($0) * 0.1 - 0.2 }
+                for epi in [ConvEpilogue.none, ConvEpilogue(scale: scale, shift: shift, activation: .silu),
+                            ConvEpilogue(activation: .leakyReLU(0.1))] {
+                    let fast = try conv2d(x, weight: wt, bias: b, options: opts, epilogue: epi, workspace: workspace)
+                    let ref = try conv2dReference(x, weight: wt, bias: b, options: opts, epilogue: epi)
+                    worst = max(worst, assertClose(fast, ref, tol: 2e-5, "case \(i) swift=\(force) \(epi.activation)"))
+                }
+            }
+        }
+        ErrorLog.shared.record("conv2d optimised vs reference", worst)
+    }
+
+    func testSmallColumnBudgetTilesCorrectly() throws {
+        // Large kdim forces the im2col path to tile over output positions.
+        var rng = SplitMix64(seed: 12)
+        let x = try randomTensor([1, 300, 20, 20], &rng)
+        let w = try randomTensor([4, 300, 3, 3], &rng, scale: 0.1)
+        let opts = Conv2DOptions(padding: 1)
+        let fast = try conv2d(x, weight: w, options: opts)
+        let ref = try conv2dReference(x, weight: w, options: opts)
+        assertClose(fast, ref, tol: 2e-5, "tiled im2col")
+    }
+
+    func testPreallocatedOutputAndErrors() throws {
+        var rng = SplitMix64(seed: 13)
+        let x = try randomTensor([1, 4, 6, 6], &rng)
+        let w = try randomTensor([2, 4, 3, 3], &rng)
+        let out = try Tensor(shape: [1, 2, 6, 6])
+        try conv2d(x, weight: w, options: Conv2DOptions(padding: 1), into: out)
+        assertClose(out, try conv2dReference(x, weight: w, options: Conv2DOptions(padding: 1)), "into")
+        assertThrows(["conv2d output", "[1, 2, 6, 6]", "[1, 2, 4, 4]"]) {
+            try conv2d(x, weight: w, options: Conv2DOptions(padding: 1), into: try Tensor(shape: [1, 2, 4, 4]))
+        }
+        assertThrows(["divisible by groups 3"]) { try conv2d(x, weight: w, options: Conv2DOptions(groups: 3)) }
+        assertThrows(["weight[1] == C/groups == 2"]) { try conv2d(x, weight: w, options: Conv2DOptions(groups: 2)) }
+        assertThrows(["stride"]) { try conv2d(x, weight: w, options: Conv2DOptions(stride: 0)) }
+        assertThrows(["dilated kernel"]) {
+            try conv2d(try Tensor(shape: [1, 4, 2, 2]), weight: w)
+        }
+        assertThrows(["conv2d bias", "2 elements"]) { try conv2d(x, weight: w, bias: try Tensor(shape: [3])) }
+        assertThrows(["epilogue scale"]) { try conv2d(x, weight: w, epilogue: ConvEpilogue(scale: [1])) }
+    }
+}
