@@ -104,7 +104,7 @@ extension ModelConfig {
             }
         }
         if let node = root["scales"] {
-            config.scalesLocation = node.location
+            config.scalesLocation = seen["scales"] ?? node.location
             parseScales(node, into: &config, diagnostics: &diagnostics)
         }
         if let node = root["activation"] {

@@ -38,6 +38,7 @@ enum PythonLiteral {
         mutating func sequence(close: Unicode.Scalar, depth: Int) -> ArgValue? {
             i += 1
             var items: [ArgValue] = []
+            var sawComma = false
             skipSpace()
             if i < chars.count, chars[i] == close { i += 1; return .list(items) }
             while true {
@@ -46,12 +47,18 @@ enum PythonLiteral {
                 skipSpace()
                 guard i < chars.count else { return nil }
                 if chars[i] == "," {
+                    sawComma = true
                     i += 1
                     skipSpace()
                     if i < chars.count, chars[i] == close { i += 1; return .list(items) }
                     continue
                 }
-                if chars[i] == close { i += 1; return .list(items) }
+                if chars[i] == close {
+                    i += 1
+                    // `(3)` is a parenthesised 3, not a tuple; `(3,)` is a tuple.
+                    if close == ")", items.count == 1, !sawComma { return items[0] }
+                    return .list(items)
+                }
                 return nil
             }
         }

@@ -9,10 +9,14 @@ public struct ModelBuilder: Sendable {
         self.registry = registry
     }
 
-    /// Builds the model. `scale` picks an entry of `scales` (the first one, with a warning,
-    /// when nil); diagnostics receive every error and warning.
-    public func build(_ config: ModelConfig, scale requestedScale: String?,
+    /// Builds the model. `scale` (asked for explicitly) or else `scaleFromName` (implied by
+    /// a file name like yolov8n.yaml) picks an entry of `scales`, the first one with a warning
+    /// when neither is given. Like Ultralytics, a name-implied scale is ignored when the file
+    /// has no scales; an explicit one is an error there. Diagnostics receive every error and
+    /// warning.
+    public func build(_ config: ModelConfig, scale explicitScale: String?, scaleFromName: String? = nil,
                       diagnostics: inout [Diagnostic]) -> Model? {
+        let requestedScale = explicitScale ?? scaleFromName
         let errorsBefore = diagnostics.filter { $0.severity == .error }.count
         var warnings: [Diagnostic] = []
         var context = ModelContext(nc: config.nc, regMax: config.regMax, end2end: config.end2end)
@@ -33,7 +37,7 @@ public struct ModelBuilder: Sendable {
                 warnings.append(.warning("no model scale given; using the first one, '\(first.name)' (pass --scale, or name the file like yolov8\(first.name).yaml)",
                                          at: config.scalesLocation))
             }
-        } else if let requested = requestedScale {
+        } else if let requested = explicitScale {
             diagnostics.append(.error("scale '\(requested)' was requested but the file has no 'scales'",
                                       at: SourceLocation(file: config.file, line: 1, column: 1)))
         }
@@ -81,7 +85,7 @@ public struct ModelBuilder: Sendable {
                 if close.count > 1 { text += " Other close names: " + close.dropFirst().joined(separator: ", ") }
                 notes.append(.init(text))
             } else {
-                notes.append(.init("run 'layerzoo layers' to list the \(registry.count) registered layers, or load a plugin with --plugin"))
+                notes.append(.init("run 'layerzoo layers' to list the \(registry.count) registered layers"))
             }
             diagnostics.append(.error("layer \(i): unknown module '\(row.module)'", at: row.moduleLocation, notes: notes))
             return nil

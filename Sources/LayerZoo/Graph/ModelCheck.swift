@@ -58,7 +58,8 @@ public struct ModelChecker: Sendable {
             return report
         }
         let builder = ModelBuilder(registry: registry)
-        guard let model = builder.build(config, scale: options.scale ?? source.scaleFromName, diagnostics: &diagnostics) else {
+        guard let model = builder.build(config, scale: options.scale, scaleFromName: source.scaleFromName,
+                                        diagnostics: &diagnostics) else {
             report.diagnostics = diagnostics
             return report
         }
