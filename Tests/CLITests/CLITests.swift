@@ -1,0 +1,127 @@
+import Foundation
+import XCTest
+
+/// Runs the built `layerzoo` binary as a user would and checks exit codes and output.
+final class CLITests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let corpus = root.deletingLastPathComponent().appendingPathComponent("shared/corpus/community")
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func binary() throws -> URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("layerzoo")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        throw XCTSkip("layerzoo binary not found next to the test bundle")
+    }
+
+    func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testInfoPrintsTheUltralyticsSummary() throws {
+        let r = try run(["info", "yolov8n.yaml"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Configs/yolov8.yaml (scale n): 23 layers, 3,157,200 parameters, 8.86 GFLOPs at 640×640"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("  22    [15, 18, 21]   1    897,664  Detect"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("[1, 84, 8400]"), r.stdout)
+    }
+
+    func testInfoJSON() throws {
+        let r = try run(["info", "Configs/yolo11.yaml", "--scale", "s", "--imgsz", "320,480", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["parameters"] as? Int, 9_458_752)
+        let layers = try XCTUnwrap(json["layers"] as? [[String: Any]])
+        XCTAssertEqual(layers.count, 24)
+        XCTAssertEqual(layers.last?["output"] as? [Int], [1, 84, 40 * 60 + 20 * 30 + 10 * 15])
+        XCTAssertEqual(json["imgsz"] as? [Int], [320, 480])
+    }
+
+    func testValidateExitCodesAndCompilerStyleDiagnostics() throws {
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("layerzoo-broken-\(getpid()).yaml")
+        try "nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\nhead:\n  - [[-1], 1, Detekt, [nc]]\n"
+            .write(to: broken, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: broken) }
+
+        let ok = try run(["validate", "Configs/yolov8.yaml", "--scale", "n"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("Configs/yolov8.yaml: valid (23 layers, 3,157,200 parameters)"), ok.stdout)
+
+        let bad = try run(["validate", "Configs/yolov8.yaml", broken.path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("\(broken.path):5:15: error: layer 1: unknown module 'Detekt'"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("note: did you mean 'Detect'?"), bad.stderr)
+
+        let json = try run(["validate", "--format", "json", broken.path])
+        XCTAssertEqual(json.status, 1)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["valid"] as? Bool, false)
+        let first = try XCTUnwrap((object["diagnostics"] as? [[String: Any]])?.first)
+        XCTAssertEqual(first["line"] as? Int, 5)
+        XCTAssertEqual(first["column"] as? Int, 15)
+        XCTAssertEqual(first["severity"] as? String, "error")
+        XCTAssertEqual(first["file"] as? String, broken.path)
+    }
+
+    func testBadCommandLinesExit64() throws {
+        for arguments in [["info", "yolov8n.yaml", "--imgsz", "0"], ["info", "yolov8n.yaml", "--imgsz", "abc"],
+                          ["validate", "--batch", "100000", "yolov8n.yaml"], ["validate"], ["frobnicate"]] {
+            let r = try run(arguments)
+            XCTAssertEqual(r.status, 64, "\(arguments): \(r.stderr)")
+            XCTAssertFalse(r.stderr.isEmpty, "\(arguments)")
+        }
+    }
+
+    func testMissingFileIsAnErrorNotACrash() throws {
+        let r = try run(["validate", "no/such/model.yaml"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("no/such/model.yaml:1:1: error: no such model file"), r.stderr)
+    }
+
+    /// The community corpus through the real tool: validate all at once, info on each.
+    func testCorpusThroughTheCLI() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path)
+            .filter { $0.hasSuffix(".yaml") }.sorted().map { Self.corpus.appendingPathComponent($0).path }
+        XCTAssertEqual(files.count, 23)
+        let all = try run(["validate"] + files)
+        XCTAssertEqual(all.status, 1, "every corpus file uses a module LayerZoo does not have yet")
+        XCTAssertEqual(all.stdout.split(separator: "\n").filter { $0.hasSuffix(" error)") || $0.contains(" errors)") }.count, 23,
+                       all.stdout)
+        for file in files {
+            let info = try run(["info", file])
+            XCTAssertEqual(info.status, 1, file)
+            XCTAssertTrue(info.stderr.contains("\(file):"), "\(file): \(info.stderr)")
+            XCTAssertTrue(info.stderr.contains("unknown module"), "\(file): \(info.stderr)")
+        }
+    }
+
+    func testLayersListsEveryStandardLayerWithItsSignature() throws {
+        let r = try run(["layers"])
+        XCTAssertEqual(r.status, 0)
+        for name in ["Conv", "C2f", "C2", "C3", "C3k", "C3k2", "SPPF", "C2PSA", "Concat", "nn.Upsample", "Detect", "Bottleneck"] {
+            XCTAssertTrue(r.stdout.contains("\n\(name) ") || r.stdout.hasPrefix("\(name) "), name)
+        }
+        XCTAssertTrue(r.stdout.contains("Conv           conv-like         [c2, k=1, s=1, p=None, g=1, d=1, act=True]"), r.stdout)
+    }
+}
