@@ -43,26 +43,38 @@ public final class C2f: UnaryLayer {
     }
 }
 
-/// The arguments every C2f-shaped layer takes, for plugins' `C2f_X` definitions.
-public let c2fArguments: [ArgumentSpec] = [
-    ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
-    ArgumentSpec("shortcut", .bool, default: .bool(false)), ArgumentSpec("g", .channels, default: .int(1)),
-    ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)),
-]
+/// Builds one inner block of a CSP layer from (c_in, c_out, shortcut, g) and the model context;
+/// what a plugin supplies to make a `C2f_X` or `C3_X` variant.
+public typealias BlockMaker = @Sendable (Int, Int, Bool, Int, ModelContext) throws -> any UnaryModule
+
+/// Constructor arguments of C2f- and C3-shaped layers: `(c1, c2, n=1, shortcut, g=1, e=0.5)`.
+public func cspArguments(shortcut: Bool) -> [ArgumentSpec] {
+    [ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
+     ArgumentSpec("shortcut", .bool, default: .bool(shortcut)), ArgumentSpec("g", .channels, default: .int(1)),
+     ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5))]
+}
+
+/// A csp-with-repeats definition whose layer `build` makes from the checked arguments
+/// `(c1, c2, n, shortcut, g, e)`, the model's activation and the block factory (nil: the
+/// layer's own bottlenecks).
+func cspDefinition(name: String, summary: String, origin: String, shortcut: Bool, block: BlockMaker?,
+                   build: @escaping @Sendable (Int, Int, Int, Bool, Int, Double, Activation, BlockFactory?) throws(LayerError) -> any Layer) -> LayerDefinition {
+    LayerDefinition(
+        name: name, arguments: cspArguments(shortcut: shortcut), role: .cspWithRepeats, summary: summary, origin: origin,
+        make: { args, context throws(LayerError) in
+            let factory: BlockFactory? = block.map { make in { (a, b, s, g) throws in try make(a, b, s, g, context) } }
+            return try build(args.int("c1"), args.int("c2"), args.int("n"), args.bool("shortcut"), args.int("g"),
+                             args.float("e"), context.defaultActivation, factory)
+        })
+}
 
 extension C2f {
     /// A C2f-shaped layer definition whose inner blocks come from `block`.
-    public static func definition(name: String, summary: String, origin: String,
-                                  block: (@Sendable (Int, Int, Bool, Int, ModelContext) throws -> any UnaryModule)?) -> LayerDefinition {
-        LayerDefinition(
-            name: name, arguments: c2fArguments, role: .cspWithRepeats, summary: summary, origin: origin,
-            make: { args, context throws(LayerError) in
-                let factory: BlockFactory? = block.map { make in
-                    { (a, b, s, g) throws in try make(a, b, s, g, context) }
-                }
-                return try C2f(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"),
-                               g: args.int("g"), e: args.float("e"), act: context.defaultActivation, block: factory)
-            })
+    public static func definition(name: String, summary: String, origin: String, block: BlockMaker?) -> LayerDefinition {
+        cspDefinition(name: name, summary: summary, origin: origin, shortcut: false, block: block) {
+            (c1, c2, n, shortcut, g, e, act, factory) throws(LayerError) in
+            try C2f(c1, c2, n: n, shortcut: shortcut, g: g, e: e, act: act, block: factory)
+        }
     }
 
     static let definition = C2f.definition(
@@ -97,18 +109,9 @@ public final class C2: UnaryLayer {
         return try cv2(try backend.concat([try m(parts[0], on: backend), parts[1]], axis: 1), on: backend)
     }
 
-    static let definition = LayerDefinition(
-        name: "C2",
-        arguments: [
-            ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
-            ArgumentSpec("shortcut", .bool, default: .bool(true)), ArgumentSpec("g", .channels, default: .int(1)),
-            ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)),
-        ],
-        role: .cspWithRepeats,
-        summary: "CSP bottleneck with 2 convolutions",
-        origin: StandardLayers.origin,
-        make: { args, context throws(LayerError) in
-            try C2(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"),
-                   g: args.int("g"), e: args.float("e"), act: context.defaultActivation)
-        })
+    static let definition = cspDefinition(
+        name: "C2", summary: "CSP bottleneck with 2 convolutions", origin: StandardLayers.origin, shortcut: true,
+        block: nil) { (c1, c2, n, shortcut, g, e, act, _) throws(LayerError) in
+            try C2(c1, c2, n: n, shortcut: shortcut, g: g, e: e, act: act)
+        }
 }

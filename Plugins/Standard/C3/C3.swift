@@ -37,26 +37,13 @@ public final class C3: UnaryLayer {
     }
 }
 
-/// The arguments every C3-shaped layer takes, for plugins' `C3_X` definitions.
-public let c3Arguments: [ArgumentSpec] = [
-    ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
-    ArgumentSpec("shortcut", .bool, default: .bool(true)), ArgumentSpec("g", .channels, default: .int(1)),
-    ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)),
-]
-
 extension C3 {
     /// A C3-shaped layer definition whose inner blocks come from `block`.
-    public static func definition(name: String, summary: String, origin: String,
-                                  block: (@Sendable (Int, Int, Bool, Int, ModelContext) throws -> any UnaryModule)?) -> LayerDefinition {
-        LayerDefinition(
-            name: name, arguments: c3Arguments, role: .cspWithRepeats, summary: summary, origin: origin,
-            make: { args, context throws(LayerError) in
-                let factory: BlockFactory? = block.map { make in
-                    { (a, b, s, g) throws in try make(a, b, s, g, context) }
-                }
-                return try C3(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"),
-                              g: args.int("g"), e: args.float("e"), act: context.defaultActivation, block: factory)
-            })
+    public static func definition(name: String, summary: String, origin: String, block: BlockMaker?) -> LayerDefinition {
+        cspDefinition(name: name, summary: summary, origin: origin, shortcut: true, block: block) {
+            (c1, c2, n, shortcut, g, e, act, factory) throws(LayerError) in
+            try C3(c1, c2, n: n, shortcut: shortcut, g: g, e: e, act: act, block: factory)
+        }
     }
 
     static let definition = C3.definition(
