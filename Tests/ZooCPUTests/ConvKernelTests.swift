@@ -8,8 +8,17 @@ final class ConvKernelTests: XCTestCase {
     }
 
     struct Case {
-        var n = 1, c: Int, h: Int, w: Int, o: Int, k: Pair2D
-        var stride: Pair2D = 1, padding: Pair2D = 0, dilation: Pair2D = 1, groups = 1, bias = true
+        var n = 1
+        var c: Int
+        var h: Int
+        var w: Int
+        var o: Int
+        var k: Pair2D
+        var stride: Pair2D = 1
+        var padding: Pair2D = 0
+        var dilation: Pair2D = 1
+        var groups = 1
+        var bias = true
     }
 
     static let cases: [Case] = [
@@ -82,6 +91,9 @@ final class ConvKernelTests: XCTestCase {
             try conv2d(try Tensor(shape: [1, 4, 2, 2]), weight: w)
         }
         assertThrows(["conv2d bias", "2 elements"]) { try conv2d(x, weight: w, bias: try Tensor(shape: [3])) }
+        assertThrows(["must not share storage"]) {
+            try conv2d(x, weight: try Tensor(shape: [4, 4, 1, 1]), into: try x.reshaped([1, 4, 6, 6]))
+        }
         assertThrows(["epilogue scale"]) { try conv2d(x, weight: w, epilogue: ConvEpilogue(scale: [1])) }
     }
 }

@@ -132,7 +132,7 @@ final class GoldenOpsTests: XCTestCase {
         let f16 = try t("io.f16"), exp = try t("io.f16_expected")
         XCTAssertEqual(f16.toArray(), exp.toArray(), "F16 widening is exact")
         XCTAssertEqual(try t("io.bf16").toArray(), try t("io.bf16_expected").toArray(), "BF16 widening is exact")
-        XCTAssertEqual(file.entry("io.f16")?.dtype, .f16)
+        XCTAssertEqual(try file.entry("io.f16")?.dtype, .f16)
     }
 
     override class func tearDown() {

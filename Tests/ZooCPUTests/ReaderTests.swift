@@ -12,7 +12,7 @@ final class SafeTensorsReaderTests: XCTestCase {
         for i in 0..<8 { bytes.append(UInt8((len >> (8 * UInt64(i))) & 0xFF)) }
         bytes += h + data
         let path = temporaryPath(name)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        writeTestFile(path, Data(bytes))
         return path
     }
 
@@ -36,7 +36,7 @@ final class SafeTensorsReaderTests: XCTestCase {
     func testTruncatedFile() {
         let path = make("short.safetensors", header: "", data: [])
         try? FileManager.default.removeItem(atPath: path)
-        FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]))
+        writeTestFile(path, Data([1, 2, 3]))
         assertThrows(["short.safetensors", "3 bytes", "too short"]) { try SafeTensorsFile(path: path) }
 
         let h = #"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#
@@ -121,7 +121,7 @@ final class NPYTests: XCTestCase {
         }
         bytes += h + data
         let path = temporaryPath(name)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        writeTestFile(path, Data(bytes))
         return path
     }
 
@@ -169,10 +169,10 @@ final class NPYTests: XCTestCase {
         let garbage = npy("garbage.npy", header: "{'descr': '<f4', 'shape': (1,), }", data: [0, 0, 0, 0])
         assertThrows(["malformed header", "missing key 'fortran_order'"]) { try NPY.read(path: garbage) }
         let path = temporaryPath("nomagic.npy")
-        FileManager.default.createFile(atPath: path, contents: Data("hello world, not numpy".utf8))
+        writeTestFile(path, Data("hello world, not numpy".utf8))
         assertThrows(["nomagic.npy", "magic"]) { try NPY.read(path: path) }
         let lying = temporaryPath("lying.npy")
-        FileManager.default.createFile(atPath: lying, contents: Data([0x93] + Array("NUMPY".utf8) + [1, 0, 0xFF, 0xFF] + Array("{}".utf8)))
+        writeTestFile(lying, Data([0x93] + Array("NUMPY".utf8) + [1, 0, 0xFF, 0xFF] + Array("{}".utf8)))
         assertThrows(["lying.npy", "header length says 65535 bytes"]) { try NPY.read(path: lying) }
     }
 }

@@ -73,3 +73,7 @@ func assertThrows<T>(_ fragments: [String], file: StaticString = #filePath, line
         XCTFail("unexpected error type \(error)", file: file, line: line)
     }
 }
+
+func writeTestFile(_ path: String, _ data: Data, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: data), "cannot write \(path)", file: file, line: line)
+}

@@ -24,6 +24,9 @@ public func conv2d(
     guard output.shape == geo.outputShape else {
         throw .shapeMismatch(operation: "conv2d output", expected: describeShape(geo.outputShape), found: describeShape(output.shape))
     }
+    guard output.storage !== input.storage else {
+        throw .invalidArgument(operation: "conv2d", message: "output must not share storage with the input")
+    }
     let affine = try ConvAffine(outChannels: geo.o, bias: bias, epilogue: epilogue)
     if geo.isDepthwise {
         depthwiseConv2D(geo, input: input.pointer, weight: weight.pointer, output: output.pointer,

@@ -30,107 +30,87 @@ public enum Activation: Sendable, Hashable {
     /// Computes `dst[i] = self(src[i] * scale + shift)`; `src` may equal `dst`.
     public func apply(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>,
                       count: Int, scale: Float = 1, shift: Float = 0) {
-        let w = SIMD8<Float>.scalarCount
-        let s = SIMD8<Float>(repeating: scale), b = SIMD8<Float>(repeating: shift)
-        let affine = scale != 1 || shift != 0
-        let vsrc = UnsafeRawPointer(src), vdst = UnsafeMutableRawPointer(dst)
-        var i = 0
-        while i + w <= count {
-            var v = vsrc.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            if affine { v = v * s + b }
-            vdst.storeBytes(of: vector(v), toByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += w
-        }
-        if i < count {
-            var v = SIMD8<Float>()
-            for j in 0..<(count - i) { v[j] = src[i + j] }
-            if affine { v = v * s + b }
-            let r = vector(v)
-            for j in 0..<(count - i) { dst[i + j] = r[j] }
+        // One branch-free loop per case so LLVM vectorises it (SIMD-type masks and
+        // rounding compile to scalar code on Linux; plain Float loops do not).
+        switch self {
+        case .identity: Self.map(src, dst, count, scale, shift) { $0 }
+        case .relu: Self.map(src, dst, count, scale, shift) { max($0, 0) }
+        case .relu6: Self.map(src, dst, count, scale, shift) { min(max($0, 0), 6) }
+        case .leakyReLU(let slope): Self.map(src, dst, count, scale, shift) { $0 < 0 ? $0 * slope : $0 }
+        case .sigmoid: Self.map(src, dst, count, scale, shift) { FastMath.sigmoid($0) }
+        case .silu: Self.map(src, dst, count, scale, shift) { $0 * FastMath.sigmoid($0) }
+        case .hardswish: Self.map(src, dst, count, scale, shift) { $0 * min(max($0 + 3, 0), 6) * (1 / 6) }
+        case .tanh: Self.map(src, dst, count, scale, shift) { FastMath.tanh($0) }
+        case .mish: Self.map(src, dst, count, scale, shift) { FastMath.mish($0) }
+        case .gelu: Self.map(src, dst, count, scale, shift) { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) }
         }
     }
 
-    /// The activation of one value (same formulas as the vector path).
+    /// The activation of one value (same formulas as the array path).
     public func callAsFunction(_ x: Float) -> Float {
-        vector(SIMD8<Float>(repeating: x))[0]
+        var v = x
+        apply(&v, count: 1)
+        return v
     }
 
     @inline(__always)
-    func vector(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        typealias V = SIMD8<Float>
-        switch self {
-        case .identity:
-            return x
-        case .relu:
-            return pointwiseMax(x, V())
-        case .relu6:
-            return pointwiseMin(pointwiseMax(x, V()), V(repeating: 6))
-        case .leakyReLU(let slope):
-            return x.replacing(with: x * slope, where: x .< 0)
-        case .sigmoid:
-            return VectorMath.sigmoid(x)
-        case .silu:
-            return x * VectorMath.sigmoid(x)
-        case .hardswish:
-            return x * pointwiseMin(pointwiseMax(x + 3, V()), V(repeating: 6)) * (1 / 6)
-        case .tanh:
-            return VectorMath.tanh(x)
-        case .mish:
-            // tanh(log1p(e)) = n / (n + 2) with n = e * (e + 2); PyTorch's softplus returns x above 20.
-            let e = VectorMath.exp(pointwiseMin(x, V(repeating: 20)))
-            let n = e * (e + 2)
-            return (x * n / (n + 2)).replacing(with: x, where: x .> 20)
-        case .gelu:
-            var r = V()
-            for j in 0..<V.scalarCount {
-                r[j] = 0.5 * x[j] * (1 + erff(x[j] * 0.70710678118654752))
+    private static func map(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int,
+                            _ scale: Float, _ shift: Float, _ f: (Float) -> Float) {
+        // In place gets its own loop: with two equal pointers LLVM's overlap check fails
+        // and the vectorised loop would never run.
+        if UnsafePointer(dst) == src {
+            if scale == 1 && shift == 0 {
+                for i in 0..<count { dst[i] = f(dst[i]) }
+            } else {
+                for i in 0..<count { dst[i] = f(dst[i] * scale + shift) }
             }
-            return r
+        } else if scale == 1 && shift == 0 {
+            for i in 0..<count { dst[i] = f(src[i]) }
+        } else {
+            for i in 0..<count { dst[i] = f(src[i] * scale + shift) }
         }
     }
 }
 
-/// Vectorised transcendental functions (Cephes-style, about 1 ulp relative error for exp).
-enum VectorMath {
-    typealias V = SIMD8<Float>
-
+/// Branch-free transcendental functions that vectorise (Cephes polynomial for exp,
+/// about 1 ulp in the normal range; inputs are clamped to about ±88).
+enum FastMath {
     @inline(__always)
-    static func exp(_ x: V) -> V {
-        let hi = V(repeating: 88.3762626647949), lo = V(repeating: -87.3365447504)
-        let xc = pointwiseMin(pointwiseMax(x, lo), hi)
-        let fx = (xc * 1.44269504088896341 + 0.5).rounded(.down)
-        var r = xc - fx * 0.693359375
-        r = r + fx * 2.12194440e-4
-        let r2 = r * r
-        var y = V(repeating: 1.9875691500e-4)
+    static func exp(_ x: Float) -> Float {
+        let xc = min(max(x, -87.3), 88.0)
+        // Round-to-nearest via the 1.5 * 2^23 trick; the integer lands in the low mantissa bits.
+        let biased = xc * 1.44269504088896341 + 12582912
+        let k = biased - 12582912
+        let r = (xc - k * 0.693359375) + k * 2.12194440e-4
+        var y: Float = 1.9875691500e-4
         y = y * r + 1.3981999507e-3
         y = y * r + 8.3334519073e-3
         y = y * r + 4.1665795894e-2
         y = y * r + 1.6666665459e-1
         y = y * r + 5.0000001201e-1
-        y = y * r2 + r + 1
-        let n = SIMD8<Int32>(fx, rounding: .towardZero) &+ 127
-        let pow2 = unsafeBitCast(n &<< 23, to: V.self)
-        // Below the clamp the true value is (sub)normal-small; flush to 0 as the clamp would not.
-        return (y * pow2).replacing(with: 0, where: x .< lo)
+        y = y * (r * r) + r + 1
+        let n = biased.bitPattern &- 0x4B40_0000
+        return y * Float(bitPattern: (n &+ 127) &<< 23)
     }
 
     @inline(__always)
-    static func sigmoid(_ x: V) -> V {
+    static func sigmoid(_ x: Float) -> Float {
         1 / (1 + exp(-x))
     }
 
     @inline(__always)
-    static func tanh(_ x: V) -> V {
-        // tanh(x) = sign(x) * (1 - e) / (1 + e), e = exp(-2|x|): no cancellation for large |x|.
-        let ax = abs(x)
-        let e = exp(-2 * ax)
+    static func tanh(_ x: Float) -> Float {
+        // sign(x) * (1 - e) / (1 + e) with e = exp(-2|x|): no overflow, no cancellation at large |x|.
+        let e = exp(-2 * abs(x))
         let t = (1 - e) / (1 + e)
-        return t.replacing(with: -t, where: x .< 0)
+        return x < 0 ? -t : t
     }
 
     @inline(__always)
-    static func abs(_ x: V) -> V {
-        x.replacing(with: -x, where: x .< 0)
+    static func mish(_ x: Float) -> Float {
+        // tanh(log1p(e)) = n / (n + 2) with n = e * (e + 2); PyTorch's softplus returns x above 20.
+        let e = exp(min(x, 20))
+        let n = e * (e + 2)
+        return x > 20 ? x : x * n / (n + 2)
     }
 }
