@@ -70,6 +70,8 @@ final class DiagnosticsTests: XCTestCase {
              line: 13, column: 26, fragments: ["argument 'nc' is used but the file sets no 'nc'"]),
         Case(name: "C2PSA with a channel change", yaml: tiny("[-1, 1, SPPF, [256, 5]]", "[-1, 1, C2PSA, [512]]"),
              line: 9, column: 21, fragments: ["C2PSA keeps its channel count"]),
+        Case(name: "absurd repeats", yaml: tiny("[-1, 3, C2f, [128, True]]", "[-1, 1000000000, C2f, [128, True]]"),
+             line: 7, column: 10, fragments: ["'repeats' must be an integer from 1 to 1000, found 1000000000"]),
         Case(name: "upsample mode", yaml: tiny("\"nearest\"", "\"bilinear\""), line: 11, column: 36,
              fragments: ["argument 'mode' must be one of 'nearest'"]),
     ]

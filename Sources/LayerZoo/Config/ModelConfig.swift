@@ -62,6 +62,9 @@ extension ModelConfig {
         "channels", "ch", "reg_max", "end2end", "kpt_shape", "scale", "yaml_file", "names",
     ]
 
+    /// Most repeats a row may ask for; every repeat is a module built in memory.
+    public static let maxRepeats = 1000
+
     /// Reads a model mapping, collecting every problem found instead of stopping at the first.
     public static func parse(_ root: ConfigNode, file: String, diagnostics: inout [Diagnostic]) -> ModelConfig? {
         guard let pairs = root.mapping else {
@@ -229,10 +232,10 @@ extension ModelConfig {
             ok = false
         }
         var repeats = 1
-        if case .int(let n)? = items[1].scalar, n >= 1 {
+        if case .int(let n)? = items[1].scalar, (1...maxRepeats).contains(n) {
             repeats = n
         } else {
-            diagnostics.append(.error("layer \(index): 'repeats' must be a positive integer, found \(items[1].kindName)",
+            diagnostics.append(.error("layer \(index): 'repeats' must be an integer from 1 to \(maxRepeats), found \(items[1].scalar.map(\.description) ?? items[1].kindName)",
                                       at: items[1].location))
             ok = false
         }

@@ -160,7 +160,11 @@ public struct ModelBuilder: Sendable {
         let n: Int
         if row.repeats > 1 {
             let gained = (Double(row.repeats) * context.depth).rounded(.toNearestOrEven)
-            n = max(Int(exactly: gained) ?? 1, 1)
+            guard gained.isFinite, gained <= Double(ModelConfig.maxRepeats) else {
+                return fail("\(row.repeats) repeats × depth \(context.depth) gives \(gained), more than \(ModelConfig.maxRepeats)",
+                            at: row.repeatsLocation)
+            }
+            n = max(Int(gained), 1)
         } else {
             n = row.repeats
         }
