@@ -1,4 +1,5 @@
 import LayerZoo
+import ZooCPU
 
 /// Ultralytics' `Bottleneck`: two Convs with an optional residual (when `shortcut` and
 /// c1 == c2). Keys `cv1.*`, `cv2.*`.

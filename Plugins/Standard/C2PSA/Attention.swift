@@ -1,4 +1,5 @@
 import LayerZoo
+import ZooCPU
 
 /// Ultralytics' `Attention` (inside PSABlock): multi-head self-attention over the H×W
 /// positions, plus a depthwise positional encoding of the values.

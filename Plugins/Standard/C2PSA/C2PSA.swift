@@ -1,4 +1,5 @@
 import LayerZoo
+import ZooCPU
 
 /// Ultralytics' `C2PSA` (YOLO11): split, PSA blocks on one half, concat, 1×1.
 /// Keys `cv1.*`, `cv2.*`, `m.<j>.*`.

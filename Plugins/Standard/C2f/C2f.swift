@@ -1,4 +1,5 @@
 import LayerZoo
+import ZooCPU
 
 /// Makes the inner blocks of a CSP layer: given (c_in, c_out, shortcut, g), one block.
 /// Plugins pass their own to build `C2f_X`/`C3_X` variants.

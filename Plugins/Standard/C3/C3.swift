@@ -1,4 +1,5 @@
 import LayerZoo
+import ZooCPU
 
 /// Ultralytics' `C3`: two 1×1 branches, bottlenecks on one, concat, 1×1.
 /// Keys `cv1.*`, `cv2.*`, `cv3.*`, `m.<j>.*`.

@@ -1,4 +1,5 @@
 import LayerZoo
+import ZooCPU
 
 /// Ultralytics' `C3k2` (YOLO11): a C2f whose inner blocks are Bottlenecks, C3k blocks
 /// (`c3k`), or Bottleneck + PSABlock pairs (`attn`).

@@ -1,4 +1,5 @@
 import LayerZoo
+import ZooCPU
 
 /// Ultralytics' `Conv`: convolution → batch norm → activation (SiLU by default).
 ///

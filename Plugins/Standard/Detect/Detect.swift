@@ -1,4 +1,5 @@
 import LayerZoo
+import ZooCPU
 
 /// Ultralytics' `DFL`: the expected value of a softmax over `c1` distance bins, computed
 /// as a frozen 1×1 convolution with weights 0…c1-1. Key `conv.weight` (a parameter that is
@@ -9,7 +10,8 @@ public final class DFL: Module {
 
     public init(_ c1: Int = 16) throws(LayerError) {
         self.c1 = c1
-        conv = try Conv2d(c1, 1, kernel: IntOrPair(1), bias: false, weightRole: .frozen)
+        conv = try Conv2d(c1, 1, kernel: IntOrPair(1), bias: false, weightRole: .frozen,
+                          fixedWeight: (0..<c1).map(Float.init))
     }
 
     public var children: [(name: String, module: any Module)] { [("conv", conv)] }

@@ -1,4 +1,5 @@
 import LayerZoo
+import ZooCPU
 
 /// Ultralytics' `SPPF`: 1×1 down, n chained k×k max pools, concat, 1×1 up.
 /// Keys `cv1.*`, `cv2.*`.

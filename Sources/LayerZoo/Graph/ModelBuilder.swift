@@ -5,6 +5,9 @@ import Foundation
 public struct ModelBuilder: Sendable {
     public let registry: LayerRegistry
 
+    /// The eps Ultralytics' `initialize_weights` gives every `nn.BatchNorm2d` of a model.
+    public static let ultralyticsBatchNormEps: Float = 1e-3
+
     public init(registry: LayerRegistry) {
         self.registry = registry
     }
@@ -69,6 +72,10 @@ public struct ModelBuilder: Sendable {
         diagnostics.append(contentsOf: warnings)
         let errorsAfter = diagnostics.filter { $0.severity == .error }.count
         guard errorsAfter == errorsBefore, nodes.count == config.layers.count else { return nil }
+        // Ultralytics' initialize_weights: every nn.BatchNorm2d of a DetectionModel gets eps 1e-3.
+        for node in nodes {
+            for case let bn as BatchNorm2d in node.layer.allModules() { bn.eps = Self.ultralyticsBatchNormEps }
+        }
         return Model(config: config, scale: chosenScale, context: context, nodes: nodes, warnings: warnings)
     }
 

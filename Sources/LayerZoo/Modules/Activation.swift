@@ -1,25 +1,11 @@
 import Foundation
 
-/// An elementwise activation, as `torch.nn` names them.
-public enum Activation: Sendable, Hashable, CustomStringConvertible {
-    case identity, silu, relu, relu6, sigmoid, hardswish, gelu, tanh, mish
-    case leakyReLU(Float)
+import ZooCPU
 
-    public var description: String {
-        switch self {
-        case .identity: return "nn.Identity()"
-        case .silu: return "nn.SiLU()"
-        case .relu: return "nn.ReLU()"
-        case .relu6: return "nn.ReLU6()"
-        case .sigmoid: return "nn.Sigmoid()"
-        case .hardswish: return "nn.Hardswish()"
-        case .gelu: return "nn.GELU()"
-        case .tanh: return "nn.Tanh()"
-        case .mish: return "nn.Mish()"
-        case .leakyReLU(let slope): return "nn.LeakyReLU(\(slope))"
-        }
-    }
+/// An elementwise activation, as `torch.nn` names them (the backend's enum).
+public typealias Activation = ZooCPU.Activation
 
+extension Activation {
     /// Spellings accepted for the model file's `activation` key.
     public static let knownNames = ["SiLU", "ReLU", "ReLU6", "Sigmoid", "Hardswish", "GELU", "Tanh", "Mish",
                                     "Identity", "LeakyReLU"]

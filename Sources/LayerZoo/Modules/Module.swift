@@ -24,6 +24,13 @@ extension Module {
         for (name, child) in children { child.collect(prefix: prefix + name + ".", into: &out) }
     }
 
+    /// Every module of the subtree, this one first (PyTorch's `modules()`).
+    public func allModules() -> [any Module] {
+        var out: [any Module] = [self]
+        for (_, child) in children { out.append(contentsOf: child.allModules()) }
+        return out
+    }
+
     /// What PyTorch's `sum(p.numel() for p in m.parameters())` gives: trainable and frozen
     /// parameters, no buffers.
     public var parameterCount: Int {

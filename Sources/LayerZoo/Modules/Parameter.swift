@@ -19,10 +19,13 @@ public final class Parameter: @unchecked Sendable {
     /// The loaded value. Unsynchronised on purpose: weights are set once at load time,
     /// before any forward pass reads them.
     public var value: Tensor?
+    /// A value the module fixes at construction (DFL's bins 0…15); nil for learned tensors.
+    public let fixedValue: [Float]?
 
-    public init(_ shape: [Int], role: Role = .trainable) {
+    public init(_ shape: [Int], role: Role = .trainable, fixedValue: [Float]? = nil) {
         self.shape = shape
         self.role = role
+        self.fixedValue = fixedValue
     }
 
     /// Number of elements; shapes come from checked arguments, so the product is bounded.

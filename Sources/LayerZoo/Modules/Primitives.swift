@@ -14,7 +14,7 @@ public final class Conv2d: Module {
     /// Checks what `nn.Conv2d` checks (channels divisible by groups) and sizes the weight.
     public init(_ inChannels: Int, _ outChannels: Int, kernel: IntOrPair, stride: IntOrPair = IntOrPair(1),
                 padding: IntOrPair = IntOrPair(0), dilation: IntOrPair = IntOrPair(1), groups: Int = 1,
-                bias: Bool = true, weightRole: Parameter.Role = .trainable) throws(LayerError) {
+                bias: Bool = true, weightRole: Parameter.Role = .trainable, fixedWeight: [Float]? = nil) throws(LayerError) {
         guard inChannels >= 1, outChannels >= 1 else {
             throw LayerError("a convolution needs at least one input and one output channel (got \(inChannels) → \(outChannels))")
         }
@@ -33,7 +33,8 @@ public final class Conv2d: Module {
         self.padding = padding
         self.dilation = dilation
         self.groups = groups
-        self.weight = Parameter([outChannels, inChannels / groups, kernel.h, kernel.w], role: weightRole)
+        self.weight = Parameter([outChannels, inChannels / groups, kernel.h, kernel.w], role: weightRole,
+                                fixedValue: fixedWeight)
         self.bias = bias ? Parameter([outChannels], role: weightRole) : nil
     }
 
@@ -43,9 +44,13 @@ public final class Conv2d: Module {
 }
 
 /// PyTorch's `nn.BatchNorm2d` in inference mode (eps 1e-5 unless given).
+///
+/// In a model built from YAML, eps is 1e-3: Ultralytics' `initialize_weights` sets it on
+/// every `nn.BatchNorm2d` of a DetectionModel after construction, and `ModelBuilder` does
+/// the same. The value is not in the state_dict, so checkpoints cannot say otherwise.
 public final class BatchNorm2d: Module {
     public let channels: Int
-    public let eps: Float
+    public var eps: Float
     public let weight: Parameter
     public let bias: Parameter
     public let runningMean: Parameter

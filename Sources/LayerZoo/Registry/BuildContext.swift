@@ -1,3 +1,5 @@
+import ZooCPU
+
 /// Model-wide facts a layer may read while its arguments are prepared and it is built.
 public struct ModelContext: Sendable {
     /// `nc` of the file (None when absent).

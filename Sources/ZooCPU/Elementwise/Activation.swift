@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Pointwise activations, as PyTorch defines them.
-public enum Activation: Sendable, Hashable {
+public enum Activation: Sendable, Hashable, CustomStringConvertible {
     case identity
     case relu
     /// `x * sigmoid(x)`.
@@ -21,6 +21,22 @@ public enum Activation: Sendable, Hashable {
     case tanh
     /// `x * tanh(softplus(x))`.
     case mish
+
+    /// The `torch.nn` spelling: `nn.SiLU()`, `nn.LeakyReLU(0.1)`.
+    public var description: String {
+        switch self {
+        case .identity: return "nn.Identity()"
+        case .silu: return "nn.SiLU()"
+        case .relu: return "nn.ReLU()"
+        case .relu6: return "nn.ReLU6()"
+        case .sigmoid: return "nn.Sigmoid()"
+        case .hardswish: return "nn.Hardswish()"
+        case .gelu: return "nn.GELU()"
+        case .tanh: return "nn.Tanh()"
+        case .mish: return "nn.Mish()"
+        case .leakyReLU(let slope): return "nn.LeakyReLU(\(slope))"
+        }
+    }
 
     /// Computes `self(x * scale + shift)` for `count` floats at `p`, in place.
     public func apply(_ p: UnsafeMutablePointer<Float>, count: Int, scale: Float = 1, shift: Float = 0) {

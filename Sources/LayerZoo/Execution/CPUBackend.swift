@@ -1,0 +1,163 @@
+import ZooCPU
+
+/// Runs a forward pass on the shared CPU backend (`ZooCPU`): the backend whose values are
+/// real tensors.
+///
+/// Batch norm that follows a convolution is folded into the convolution's weight and bias
+/// the first time the pair runs, and the fused kernel applies the activation in its
+/// epilogue. One instance serves one forward pass at a time.
+public final class CPUBackend: Backend {
+    public typealias Value = Tensor
+
+    private let workspace = Workspace()
+    private var folded: [ObjectIdentifier: (weight: Tensor, bias: Tensor)] = [:]
+
+    public init() {}
+
+    public func dims(_ x: Tensor) -> [Int] { x.shape }
+
+    /// Turns a backend failure into a layer error (the caller adds the layer's location).
+    func run<T>(_ body: () throws(BackendError) -> T) throws(LayerError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw LayerError(error.description)
+        }
+    }
+
+    func value(_ parameter: Parameter, _ what: String) throws(LayerError) -> Tensor {
+        guard let tensor = parameter.value else { throw LayerError("\(what) has no value: load weights or initialise them first") }
+        return tensor
+    }
+
+    static func options(_ conv: Conv2d) -> Conv2DOptions {
+        Conv2DOptions(stride: Pair2D(conv.stride.h, conv.stride.w), padding: Pair2D(conv.padding.h, conv.padding.w),
+                      dilation: Pair2D(conv.dilation.h, conv.dilation.w), groups: conv.groups)
+    }
+
+    public func conv2d(_ x: Tensor, _ conv: Conv2d) throws(LayerError) -> Tensor {
+        let weight = try value(conv.weight, "a convolution weight")
+        let bias = try conv.bias.map { (p) throws(LayerError) in try value(p, "a convolution bias") }
+        return try run { () throws(BackendError) in
+            try ZooCPU.conv2d(x, weight: weight, bias: bias, options: Self.options(conv), workspace: workspace)
+        }
+    }
+
+    public func batchNorm2d(_ x: Tensor, _ bn: BatchNorm2d) throws(LayerError) -> Tensor {
+        let w = try value(bn.weight, "batch norm weight"), b = try value(bn.bias, "batch norm bias")
+        let mean = try value(bn.runningMean, "batch norm running_mean"), variance = try value(bn.runningVar, "batch norm running_var")
+        return try run { () throws(BackendError) in
+            try batchNorm(x, weight: w, bias: b, runningMean: mean, runningVar: variance, eps: bn.eps)
+        }
+    }
+
+    public func convBNAct(_ x: Tensor, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> Tensor {
+        let key = ObjectIdentifier(conv)
+        let fused: (weight: Tensor, bias: Tensor)
+        if let cached = folded[key] {
+            fused = cached
+        } else {
+            let weight = try value(conv.weight, "a convolution weight")
+            let bias = try conv.bias.map { (p) throws(LayerError) in try value(p, "a convolution bias") }
+            let w = try value(bn.weight, "batch norm weight"), b = try value(bn.bias, "batch norm bias")
+            let mean = try value(bn.runningMean, "batch norm running_mean"), variance = try value(bn.runningVar, "batch norm running_var")
+            fused = try run { () throws(BackendError) in
+                try foldBatchNorm(convWeight: weight, convBias: bias, bnWeight: w, bnBias: b,
+                                  runningMean: mean, runningVar: variance, eps: bn.eps)
+            }
+            folded[key] = fused
+        }
+        return try run { () throws(BackendError) in
+            try ZooCPU.conv2d(x, weight: fused.weight, bias: fused.bias, options: Self.options(conv),
+                              epilogue: .activation(act), workspace: workspace)
+        }
+    }
+
+    /// Forgets folded weights (after weights change).
+    public func resetPreparedWeights() { folded.removeAll() }
+
+    public func activation(_ x: Tensor, _ act: Activation) throws(LayerError) -> Tensor {
+        if act == .identity { return x }
+        return try run { () throws(BackendError) in try activate(x, act) }
+    }
+
+    public func add(_ a: Tensor, _ b: Tensor) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in try ZooCPU.add(a, b) }
+    }
+
+    public func mul(_ a: Tensor, _ b: Tensor) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in try ZooCPU.mul(a, b) }
+    }
+
+    public func scale(_ x: Tensor, by factor: Float) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in try ZooCPU.scale(x, by: factor) }
+    }
+
+    public func concat(_ xs: [Tensor], axis: Int) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in try ZooCPU.concat(xs, axis: axis) }
+    }
+
+    public func split(_ x: Tensor, sizes: [Int], axis: Int) throws(LayerError) -> [Tensor] {
+        try run { () throws(BackendError) in try ZooCPU.split(x, sizes: sizes, axis: axis) }
+    }
+
+    public func reshape(_ x: Tensor, _ dims: [Int]) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in try x.reshaped(dims) }
+    }
+
+    public func transpose(_ x: Tensor, _ a: Int, _ b: Int) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in try ZooCPU.transpose(x, a, b) }
+    }
+
+    public func matmul(_ a: Tensor, _ b: Tensor) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in try ZooCPU.matmul(a, b) }
+    }
+
+    public func softmax(_ x: Tensor, axis: Int) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in try ZooCPU.softmax(x, axis: axis) }
+    }
+
+    public func maxPool2d(_ x: Tensor, kernel: IntOrPair, stride: IntOrPair, padding: IntOrPair) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in
+            try ZooCPU.maxPool2d(x, kernel: Pair2D(kernel.h, kernel.w), stride: Pair2D(stride.h, stride.w),
+                                 padding: Pair2D(padding.h, padding.w))
+        }
+    }
+
+    public func upsampleNearest(_ x: Tensor, scale: Int) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in try upsampleNearest2d(x, scale: Pair2D(scale, scale)) }
+    }
+
+    public func decodeBoxes(_ distances: Tensor, levels: [AnchorLevel]) throws(LayerError) -> Tensor {
+        let anchors = levels.reduce(0) { $0 + $1.height * $1.width }
+        let d = distances.shape
+        guard d.count == 3, d[1] == 4, d[2] == anchors else {
+            throw LayerError("box decoding expects [N, 4, \(anchors)], got \(Shape.text(d))")
+        }
+        let out = try run { () throws(BackendError) in try Tensor.uninitialized(shape: d) }
+        let src = distances.pointer, dst = out.pointer
+        for n in 0..<d[0] {
+            let base = n * 4 * anchors
+            var a = 0
+            for level in levels {
+                let stride = Float(level.stride)
+                for y in 0..<level.height {
+                    // Ultralytics' make_anchors: cell centres, then dist2bbox(xywh) × stride.
+                    let ay = Float(y) + 0.5
+                    for x in 0..<level.width {
+                        let ax = Float(x) + 0.5
+                        let l = src[base + a], t = src[base + anchors + a]
+                        let r = src[base + 2 * anchors + a], b = src[base + 3 * anchors + a]
+                        let x1 = ax - l, y1 = ay - t, x2 = ax + r, y2 = ay + b
+                        dst[base + a] = (x1 + x2) / 2 * stride
+                        dst[base + anchors + a] = (y1 + y2) / 2 * stride
+                        dst[base + 2 * anchors + a] = (x2 - x1) * stride
+                        dst[base + 3 * anchors + a] = (y2 - y1) * stride
+                        a += 1
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

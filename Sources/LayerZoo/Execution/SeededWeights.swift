@@ -1,0 +1,92 @@
+import ZooCPU
+
+/// Deterministic weights and inputs that Python and Swift produce bit for bit, so a model
+/// with "seed 0" weights is the same model in LayerZoo and in PyTorch without shipping any
+/// weights (scripts/fixtures/seeded.py is the Python twin).
+///
+/// Every tensor gets its own stream: element i of the tensor named `key` is drawn from
+/// splitmix64 at counter i + 1 of the state `fnv1a64(key) ^ seed`, giving u = top 24 bits
+/// × 2⁻²⁴ in [0, 1). Values by role (all arithmetic in Float32, exactly reproducible):
+/// - batch norm (a tensor whose sibling `running_var` exists): weight 0.75 + 0.5u, bias and
+///   running_mean 0.2(2u - 1), running_var 0.5 + u — randomised statistics, so folding bugs show;
+/// - tensors of rank ≥ 2: (2u - 1) × sqrt(3 / fan_in), fan_in = product of all dims but the first;
+/// - other tensors: 0.2(2u - 1).
+/// Frozen parameters (DFL's bins) keep their fixed value; `num_batches_tracked` is ignored.
+public enum SeededWeights {
+    static func fnv1a64(_ text: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x0000_0100_0000_01b3
+        }
+        return h
+    }
+
+    /// u in [0, 1) for element `index` of stream `state`.
+    @inline(__always)
+    static func uniform(_ state: UInt64, _ index: Int) -> Float {
+        var z = state &+ UInt64(index + 1) &* 0x9e37_79b9_7f4a_7c15
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        z ^= z >> 31
+        return Float(z >> 40) * 0x1p-24
+    }
+
+    /// Fills `count` floats at `p` with the stream of `key`: `offset + scale × u` or,
+    /// when `symmetric`, `scale × (2u - 1)`.
+    static func fill(_ p: UnsafeMutablePointer<Float>, count: Int, key: String, seed: UInt64,
+                     symmetric: Bool, scale: Float, offset: Float = 0) {
+        let state = fnv1a64(key) ^ seed
+        for i in 0..<count {
+            let u = uniform(state, i)
+            p[i] = symmetric ? (2 * u - 1) * scale : offset + scale * u
+        }
+    }
+
+    /// A seeded input image batch in [0, 1), the stream named "input".
+    public static func input(shape: [Int], seed: UInt64) throws(BackendError) -> Tensor {
+        let t = try Tensor.uninitialized(shape: shape)
+        fill(t.pointer, count: t.count, key: "input", seed: seed, symmetric: false, scale: 1)
+        return t
+    }
+}
+
+extension Model {
+    /// Gives every tensor its seeded value (see `SeededWeights`), replacing loaded weights.
+    public func initializeSeededWeights(seed: UInt64 = 0) throws(BackendError) {
+        let all = namedTensors()
+        let keys = Set(all.map(\.key))
+        for (key, parameter) in all {
+            if key.hasSuffix("num_batches_tracked") { continue }
+            let tensor = try Tensor.uninitialized(shape: parameter.shape)
+            if let fixed = parameter.fixedValue {
+                try tensor.withUnsafeMutableBufferPointer { (buffer) throws(BackendError) in
+                    guard fixed.count == buffer.count else {
+                        throw .shapeMismatch(operation: "fixed value of \(key)", expected: "\(buffer.count)", found: "\(fixed.count)")
+                    }
+                    for i in 0..<fixed.count { buffer[i] = fixed[i] }
+                }
+                parameter.value = tensor
+                continue
+            }
+            let prefix = key.split(separator: ".").dropLast().joined(separator: ".")
+            let name = key.split(separator: ".").last.map(String.init) ?? key
+            let isNorm = keys.contains(prefix + ".running_var")
+            let p = tensor.pointer, n = tensor.count
+            if isNorm {
+                switch name {
+                case "weight": SeededWeights.fill(p, count: n, key: key, seed: seed, symmetric: false, scale: 0.5, offset: 0.75)
+                case "running_var": SeededWeights.fill(p, count: n, key: key, seed: seed, symmetric: false, scale: 1, offset: 0.5)
+                default: SeededWeights.fill(p, count: n, key: key, seed: seed, symmetric: true, scale: 0.2)
+                }
+            } else if parameter.shape.count >= 2 {
+                let fanIn = parameter.shape.dropFirst().reduce(1, *)
+                let bound = Float((3.0 / Double(max(fanIn, 1))).squareRoot())
+                SeededWeights.fill(p, count: n, key: key, seed: seed, symmetric: true, scale: bound)
+            } else {
+                SeededWeights.fill(p, count: n, key: key, seed: seed, symmetric: true, scale: 0.2)
+            }
+            parameter.value = tensor
+        }
+    }
+}
