@@ -68,7 +68,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["layerzoo"],
+            dependencies: ["layerzoo", "ZooCPU"],
             path: "Tests/CLITests"
         ),
     ]
