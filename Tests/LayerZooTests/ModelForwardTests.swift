@@ -11,7 +11,7 @@ final class ModelForwardTests: XCTestCase {
         return try SafeTensorsFile(path: url.path)
     }
 
-    func model(_ text: String, file: String, scale: String) throws -> Model {
+    func model(_ text: String, file: String, scale: String?) throws -> Model {
         let report = try check(text, file: file, scale: scale)
         XCTAssertTrue(report.isValid, "\(report.diagnostics)")
         return try XCTUnwrap(report.model)
@@ -41,12 +41,19 @@ final class ModelForwardTests: XCTestCase {
     }
 
     func testSeededModelsMatchPyTorch() throws {
-        let cases = ["yolov8n_b1_64", "yolov8n_b2_64x96", "yolov5n_b1_64", "yolov5n_b2_96x64", "yolo11n_b1_64", "yolo11n_b2_64x96"]
+        let cases = ["yolov8n_b1_64", "yolov8n_b2_64x96", "yolov5n_b1_64", "yolov5n_b2_96x64", "yolo11n_b1_64", "yolo11n_b2_64x96",
+                     "mixed_b2_64x96"]
         for name in cases {
             let file = try fixture(name)
-            let config = try XCTUnwrap(file.metadata["config"]), scale = try XCTUnwrap(file.metadata["scale"])
-            let text = try XCTUnwrap(BundledConfigs.files[config])
-            let m = try model(text, file: config, scale: scale)
+            let config = try XCTUnwrap(file.metadata["config"]), scale = file.metadata["scale"] ?? ""
+            let text: String
+            if config.hasPrefix("models/") {
+                let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(config.dropLast(5))", withExtension: "yaml"))
+                text = try String(contentsOf: url, encoding: .utf8)
+            } else {
+                text = try XCTUnwrap(BundledConfigs.files[config])
+            }
+            let m = try model(text, file: config, scale: scale.isEmpty ? nil : scale)
             try m.initializeSeededWeights(seed: 0)
             let input = try file.tensor("input")
             let expected = try file.tensor("output")

@@ -29,6 +29,7 @@ CASES = [  # (file, scale, imgsz as [h, w])
     ("yolov3.yaml", None, [640, 640]),
     ("yolov8.yaml", "n", [320, 480]),
     ("yolo11.yaml", "n", [256, 320]),
+    ("../Tests/LayerZooTests/Resources/models/mixed.yaml", None, [640, 640]),
 ]
 
 

@@ -59,21 +59,4 @@ public enum C3k {
             try Bottleneck(a, b, shortcut: s, g: g, k: (IntOrPair(k), IntOrPair(k)), e: 1.0, act: act)
         }
     }
-
-    /// `parse_model` has no rule for C3k, so its arguments are used as written and its
-    /// output channels are taken to equal its input's (the "any other module" branch).
-    static let definition = LayerDefinition(
-        name: "C3k",
-        arguments: [
-            ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
-            ArgumentSpec("shortcut", .bool, default: .bool(true)), ArgumentSpec("g", .channels, default: .int(1)),
-            ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)), ArgumentSpec("k", .int(1...63), default: .int(3)),
-        ],
-        role: .passthrough,
-        summary: "C3 with k×k bottlenecks (arguments used as written, like Ultralytics)",
-        origin: StandardLayers.origin,
-        make: { args, context throws(LayerError) in
-            try C3k.make(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"),
-                         g: args.int("g"), e: args.float("e"), k: args.int("k"), act: context.defaultActivation)
-        })
 }

@@ -128,6 +128,32 @@ public final class CPUBackend: Backend {
         try run { () throws(BackendError) in try upsampleNearest2d(x, scale: Pair2D(scale, scale)) }
     }
 
+    public func avgPool2d(_ x: Tensor, kernel: IntOrPair, stride: IntOrPair, padding: IntOrPair,
+                          countIncludePad: Bool) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in
+            try ZooCPU.avgPool2d(x, kernel: Pair2D(kernel.h, kernel.w), stride: Pair2D(stride.h, stride.w),
+                                 padding: Pair2D(padding.h, padding.w), countIncludePad: countIncludePad)
+        }
+    }
+
+    public func globalAvgPool2d(_ x: Tensor) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in try ZooCPU.globalAvgPool2d(x) }
+    }
+
+    public func reflectionPad2d(_ x: Tensor, padding: Int) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in
+            try ZooCPU.reflectionPad2d(x, left: padding, right: padding, top: padding, bottom: padding)
+        }
+    }
+
+    public func sub(_ a: Tensor, _ b: Tensor) throws(LayerError) -> Tensor {
+        try run { () throws(BackendError) in try ZooCPU.sub(a, b) }
+    }
+
+    public func custom(_ inputs: [Tensor], _ operation: any CustomOperation) throws(LayerError) -> Tensor {
+        try operation.run(inputs)
+    }
+
     public func decodeBoxes(_ distances: Tensor, levels: [AnchorLevel]) throws(LayerError) -> Tensor {
         let anchors = levels.reduce(0) { $0 + $1.height * $1.width }
         let d = distances.shape

@@ -53,19 +53,22 @@ public enum SeededWeights {
 
 extension Model {
     /// Gives every tensor its seeded value (see `SeededWeights`), replacing loaded weights.
-    public func initializeSeededWeights(seed: UInt64 = 0) throws(BackendError) {
+    public func initializeSeededWeights(seed: UInt64 = 0) throws(WeightLoadError) {
         let all = namedTensors()
         let keys = Set(all.map(\.key))
         for (key, parameter) in all {
             if key.hasSuffix("num_batches_tracked") { continue }
-            let tensor = try Tensor.uninitialized(shape: parameter.shape)
+            let tensor: Tensor
+            do throws(BackendError) {
+                tensor = try Tensor.uninitialized(shape: parameter.shape)
+            } catch {
+                throw .file(error)
+            }
             if let fixed = parameter.fixedValue {
-                try tensor.withUnsafeMutableBufferPointer { (buffer) throws(BackendError) in
-                    guard fixed.count == buffer.count else {
-                        throw .shapeMismatch(operation: "fixed value of \(key)", expected: "\(buffer.count)", found: "\(fixed.count)")
-                    }
-                    for i in 0..<fixed.count { buffer[i] = fixed[i] }
+                guard fixed.count == tensor.count else {
+                    throw .file(.shapeMismatch(operation: "fixed value of \(key)", expected: "\(tensor.count)", found: "\(fixed.count)"))
                 }
+                for i in 0..<fixed.count { tensor.pointer[i] = fixed[i] }
                 parameter.value = tensor
                 continue
             }
@@ -88,5 +91,6 @@ extension Model {
             }
             parameter.value = tensor
         }
+        try prepareForInference()
     }
 }

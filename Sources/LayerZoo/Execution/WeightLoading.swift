@@ -32,11 +32,32 @@ public struct WeightMismatch: Error, Sendable, CustomStringConvertible {
 public enum WeightLoadError: Error, Sendable, CustomStringConvertible {
     case file(BackendError)
     case mismatch(WeightMismatch)
+    /// A layer's load-time preparation failed (at that layer's line).
+    case preparation(Diagnostic)
 
     public var description: String {
         switch self {
         case .file(let error): return error.description
         case .mismatch(let mismatch): return mismatch.description
+        case .preparation(let diagnostic): return diagnostic.description
+        }
+    }
+}
+
+extension Model {
+    /// Runs every module's load-time preparation, children first. `loadWeights` and
+    /// `initializeSeededWeights` call it; call it again after changing weights by hand.
+    public func prepareForInference() throws(WeightLoadError) {
+        for node in nodes {
+            var modules = node.layer.allModules()
+            modules.reverse()
+            for module in modules {
+                do throws(LayerError) {
+                    try module.prepareForInference()
+                } catch {
+                    throw .preparation(.error("layer \(node.index) (\(node.row.module)): \(error.message)", at: node.row.location))
+                }
+            }
         }
     }
 }
@@ -77,5 +98,6 @@ extension Model {
                 throw .file(error)
             }
         }
+        try prepareForInference()
     }
 }

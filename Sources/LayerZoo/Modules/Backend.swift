@@ -1,3 +1,5 @@
+import ZooCPU
+
 /// The operations a layer's forward pass is written in.
 ///
 /// Two backends implement it: `ShapeBackend` (shapes, constraint checks and Ultralytics/thop
@@ -37,11 +39,40 @@ public protocol Backend {
     func maxPool2d(_ x: Value, kernel: IntOrPair, stride: IntOrPair, padding: IntOrPair) throws(LayerError) -> Value
     /// `nn.Upsample(scale_factor=s, mode='nearest')`.
     func upsampleNearest(_ x: Value, scale: Int) throws(LayerError) -> Value
+    /// `nn.AvgPool2d(kernel, stride, padding, count_include_pad=...)`.
+    func avgPool2d(_ x: Value, kernel: IntOrPair, stride: IntOrPair, padding: IntOrPair,
+                   countIncludePad: Bool) throws(LayerError) -> Value
+    /// `nn.AdaptiveAvgPool2d(1)`: the mean over H×W, shape [N, C, 1, 1].
+    func globalAvgPool2d(_ x: Value) throws(LayerError) -> Value
+    /// `nn.ReflectionPad2d(padding)` on all four sides.
+    func reflectionPad2d(_ x: Value, padding: Int) throws(LayerError) -> Value
+    /// Elementwise difference with broadcasting.
+    func sub(_ a: Value, _ b: Value) throws(LayerError) -> Value
+
+    /// An operation a plugin brings itself: its shape rule, its thop count and its CPU kernel.
+    /// This is how a layer computes something the vocabulary above lacks, without any change
+    /// to the core.
+    func custom(_ inputs: [Value], _ operation: any CustomOperation) throws(LayerError) -> Value
 
     /// Ultralytics' `dist2bbox(..., xywh=True) * strides` over anchor points at cell centres:
     /// `distances` is [N, 4, A] (left, top, right, bottom in cells), the levels list each
     /// feature map's size and stride in the order the anchors were concatenated.
     func decodeBoxes(_ distances: Value, levels: [AnchorLevel]) throws(LayerError) -> Value
+}
+
+/// A plugin's own operation (see `Backend.custom`).
+public protocol CustomOperation {
+    /// The output shape for the given input shapes; throws when the kernel cannot take them.
+    func outputShape(_ inputs: [[Int]]) throws(LayerError) -> [Int]
+    /// Multiply-accumulates thop would count for this operation (0 when thop sees none:
+    /// tensor arithmetic inside a module's forward is invisible to it).
+    func macs(_ inputs: [[Int]]) -> Int
+    /// Computes the result on the CPU backend.
+    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor
+}
+
+extension CustomOperation {
+    public func macs(_ inputs: [[Int]]) -> Int { 0 }
 }
 
 /// One feature map of a detection head: its size and stride.

@@ -6,11 +6,16 @@ public protocol Module: AnyObject {
     var children: [(name: String, module: any Module)] { get }
     /// This module's own tensors (not its children's), in registration order.
     var tensors: [(name: String, parameter: Parameter)] { get }
+    /// Load-time preparation once every tensor has its value: anything that does not depend
+    /// on the input (standardised weights, reparameterised branches, quantised kernels) is
+    /// computed here, once, not in the forward pass. Children are prepared first.
+    func prepareForInference() throws(LayerError)
 }
 
 extension Module {
     public var children: [(name: String, module: any Module)] { [] }
     public var tensors: [(name: String, parameter: Parameter)] { [] }
+    public func prepareForInference() throws(LayerError) {}
 
     /// Every tensor of the subtree with its dotted state_dict key.
     public func namedTensors(prefix: String = "") -> [(key: String, parameter: Parameter)] {

@@ -206,6 +206,53 @@ public final class ShapeBackend: Backend {
         return try make([s.n, s.c, h, w])
     }
 
+    public func avgPool2d(_ x: ShapeValue, kernel: IntOrPair, stride: IntOrPair, padding: IntOrPair,
+                          countIncludePad: Bool) throws(LayerError) -> ShapeValue {
+        let s = try nchw(x, "average pooling")
+        guard padding.h * 2 <= kernel.h, padding.w * 2 <= kernel.w else {
+            throw LayerError("average pooling padding \(padding) must be at most half the kernel \(kernel)")
+        }
+        let h = try Self.windowOutput(s.h, kernel: kernel.h, stride: stride.h, padding: padding.h, axis: "height", what: "average pooling")
+        let w = try Self.windowOutput(s.w, kernel: kernel.w, stride: stride.w, padding: padding.w, axis: "width", what: "average pooling")
+        let out = try make([s.n, s.c, h, w])
+        // thop: one add per input element of every window (clipped to the padded or the real
+        // extent), one divide per output.
+        func windows(_ size: Int, _ outSize: Int, _ k: Int, _ st: Int, _ p: Int) -> Int {
+            let (lower, upper) = countIncludePad ? (-p, size + p) : (0, size)
+            var total = 0
+            for i in 0..<outSize { total += max(min(i * st - p + k, upper) - max(i * st - p, lower), 0) }
+            return total
+        }
+        let perPlane = product(windows(s.h, h, kernel.h, stride.h, padding.h), windows(s.w, w, kernel.w, stride.w, padding.w))
+        count(product(s.n * s.c, perPlane))
+        count(try elements(out.dims))
+        return out
+    }
+
+    public func globalAvgPool2d(_ x: ShapeValue) throws(LayerError) -> ShapeValue {
+        let s = try nchw(x, "global average pooling")
+        count(try elements(x.dims))
+        count(s.n * s.c)
+        return ShapeValue([s.n, s.c, 1, 1])
+    }
+
+    public func reflectionPad2d(_ x: ShapeValue, padding: Int) throws(LayerError) -> ShapeValue {
+        let s = try nchw(x, "reflection padding")
+        guard padding >= 0, padding < s.h, padding < s.w else {
+            throw LayerError("reflection padding \(padding) needs a map larger than the padding, got \(s.h)×\(s.w)")
+        }
+        return try make([s.n, s.c, s.h + 2 * padding, s.w + 2 * padding])
+    }
+
+    public func sub(_ a: ShapeValue, _ b: ShapeValue) throws(LayerError) -> ShapeValue { try broadcast(a, b) }
+
+    public func custom(_ inputs: [ShapeValue], _ operation: any CustomOperation) throws(LayerError) -> ShapeValue {
+        let shapes = inputs.map(\.dims)
+        let out = try make(try operation.outputShape(shapes))
+        count(operation.macs(shapes))
+        return out
+    }
+
     public func decodeBoxes(_ distances: ShapeValue, levels: [AnchorLevel]) throws(LayerError) -> ShapeValue {
         let anchors = levels.reduce(0) { $0 + $1.height * $1.width }
         guard distances.dims.count == 3, distances.dims[1] == 4, distances.dims[2] == anchors else {
