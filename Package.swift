@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "LayerZoo", targets: ["LayerZoo"]),
         .library(name: "ZooCPU", targets: ["ZooCPU"]),
         .library(name: "LayerZooStandard", targets: ["LayerZooStandard"]),
+        .library(name: "LayerZooBuiltins", targets: ["LayerZooBuiltins"]),
         .executable(name: "layerzoo", targets: ["layerzoo"]),
     ],
     traits: [
@@ -46,10 +47,41 @@ let package = Package(
             dependencies: ["LayerZoo", "ZooCPU"],
             path: "Plugins/Standard"
         ),
+        .target(
+            name: "LayerZooSAConv",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
+            path: "Plugins/SAConv"
+        ),
+        .target(
+            name: "LayerZooScConv",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
+            path: "Plugins/ScConv"
+        ),
+        .target(
+            name: "LayerZooDBB",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
+            path: "Plugins/DBB"
+        ),
+        .target(
+            name: "LayerZooDSConv",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
+            path: "Plugins/DSConv"
+        ),
+        .target(
+            name: "LayerZooDynamicConv",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
+            path: "Plugins/DynamicConv"
+        ),
+        .target(
+            name: "LayerZooBuiltins",
+            dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooSAConv", "LayerZooScConv", "LayerZooDBB",
+                           "LayerZooDSConv", "LayerZooDynamicConv"],
+            path: "Sources/LayerZooBuiltins"
+        ),
         .executableTarget(
             name: "layerzoo",
             dependencies: [
-                "LayerZoo", "LayerZooStandard",
+                "LayerZoo", "LayerZooBuiltins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/layerzoo"
@@ -64,6 +96,42 @@ let package = Package(
             name: "ZooCPUTests",
             dependencies: ["ZooCPU"],
             path: "Tests/ZooCPUTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "SAConvTests",
+            dependencies: ["LayerZooSAConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/SAConvTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "ScConvTests",
+            dependencies: ["LayerZooScConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/ScConvTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "DBBTests",
+            dependencies: ["LayerZooDBB", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/DBBTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "DSConvTests",
+            dependencies: ["LayerZooDSConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/DSConvTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "DynamicConvTests",
+            dependencies: ["LayerZooDynamicConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/DynamicConvTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "CorpusTests",
+            dependencies: ["LayerZooBuiltins", "LayerZoo"],
+            path: "Tests/CorpusTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

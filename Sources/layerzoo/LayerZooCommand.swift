@@ -1,6 +1,6 @@
 import ArgumentParser
 import LayerZoo
-import LayerZooStandard
+import LayerZooBuiltins
 
 @main
 struct LayerZooCommand: ParsableCommand {
@@ -18,8 +18,6 @@ struct LayerZooCommand: ParsableCommand {
 /// The registry the tool uses: the built-in plugins.
 enum BuiltInLayers {
     static func registry() throws -> LayerRegistry {
-        var registry = LayerRegistry()
-        try StandardLayers.register(into: &registry)
-        return registry
+        try BuiltInPlugins.registry()
     }
 }

@@ -1,6 +1,10 @@
 import Foundation
 import LayerZoo
+import LayerZooBuiltins
 import XCTest
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
 /// The community configs in ../shared/corpus/community: a clear verdict for each, with every
 /// unknown module named at the line and column where it is written.
@@ -59,8 +63,22 @@ final class CorpusTests: XCTestCase {
         XCTAssertEqual(Set(files), Set(Self.seedModules.keys).union(Self.foreign.keys))
     }
 
+    /// Parameter counts and GFLOPs (640×640, the file's first scale) that Ultralytics gives for
+    /// the corpus files LayerZoo accepts, with the reference PyTorch modules of the seed
+    /// plugins patched into parse_model (scripts/reference/community_counts.py).
+    struct Counts: Decodable {
+        var parameters: Int
+        var gflops: Double
+    }
+
+    func counts() throws -> [String: Counts] {
+        guard let url = Bundle.module.url(forResource: "Resources/corpus_counts", withExtension: "json") else { return [:] }
+        return try JSONDecoder().decode([String: Counts].self, from: Data(contentsOf: url))
+    }
+
     func testEveryFileGetsAVerdictNamingEachUnknownModuleWhereItIsWritten() throws {
-        let registry = try standardRegistry()
+        let registry = try BuiltInPlugins.registry()
+        let reference = try counts()
         for name in try Self.files() {
             let path = Self.corpus.appendingPathComponent(name).path
             let source = try ConfigSource.locate(path)
@@ -81,19 +99,28 @@ final class CorpusTests: XCTestCase {
             }
             XCTAssertEqual(reported, expected, name)
             XCTAssertEqual(report.isValid, expected.isEmpty, "\(name): \(report.errors)")
+            if report.isValid {
+                let counts = try XCTUnwrap(reference[name], "\(name) is valid: add its Ultralytics counts (community_counts.py)")
+                XCTAssertEqual(report.model?.parameterCount, counts.parameters, name)
+                XCTAssertEqual(report.trace?.gflops ?? -1, counts.gflops, accuracy: 0.01, name)
+            }
         }
     }
 
     func testCaseOnlyDifferencesAreNotAccepted() throws {
-        var registry = try standardRegistry()
+        var registry = LayerRegistry()
         try registry.register(LayerDefinition(name: "ScConv", arguments: [ArgumentSpec("c1", .channels)],
                                               role: .channelKeeping, summary: "stand-in", origin: "test",
                                               make: { _, _ throws(LayerError) in throw LayerError("stand-in") }))
         let path = Self.corpus.appendingPathComponent("yolo11-scconv-njmdin12__yolo11.yaml").path
         let report = ModelChecker(registry: registry).check(try ConfigSource.locate(path))
-        let error = try XCTUnwrap(report.errors.first)
+        let error = try XCTUnwrap(report.diagnostics.first { $0.message.contains("SCConv") })
         XCTAssertTrue(error.message.contains("unknown module 'SCConv'"), error.message)
         XCTAssertTrue(error.notes.contains { $0.message.contains("did you mean 'ScConv'? (module names are case-sensitive)") },
                       "\(error.notes)")
     }
+}
+
+extension CheckReport {
+    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
 }

@@ -1,0 +1,56 @@
+"""Ultralytics' parse_model with extra layer modules, registered the way community forks do it.
+
+Community repositories add a module by editing `ultralytics/nn/tasks.py`: importing the class
+and adding its name to the `base_modules` / `repeat_modules` sets (or a branch of its own).
+`install()` makes the same edit in memory, on the installed package's source, so reference
+numbers and fixtures for the seed-module plugins come from Ultralytics' own rules. Nothing of
+Ultralytics is copied into this repository.
+
+Roles: "conv" (conv-like: c1 = ch[f], c2 scaled), "repeat" (conv-like with repeats), "keep"
+(channel-keeping: c2 = c1 = ch[f], args = [c1, *args]).
+"""
+import importlib.util
+import inspect
+import pathlib
+
+import ultralytics.nn.tasks as tasks
+
+SEED_MODULES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "seed_modules"
+_installed = {}
+
+
+def _patch(src, old, new):
+    if src.count(old) != 1:
+        raise RuntimeError(f"parse_model changed: cannot find {old!r}; update patched_ultralytics.py")
+    return src.replace(old, new)
+
+
+def install(modules):
+    """modules: {yaml_name: (class, role)}; patches parse_model to know them."""
+    _installed.update(modules)
+    src = inspect.getsource(tasks.parse_model)
+    conv = [n for n, (_, r) in _installed.items() if r in ("conv", "repeat")]
+    repeat = [n for n, (_, r) in _installed.items() if r == "repeat"]
+    keep = [n for n, (_, r) in _installed.items() if r == "keep"]
+    src = _patch(src, "base_modules = frozenset(\n        {", "base_modules = frozenset(\n        {" + "".join(f"{n}, " for n in conv))
+    src = _patch(src, "repeat_modules = frozenset(  # modules with 'repeat' arguments\n        {",
+                 "repeat_modules = frozenset(  # modules with 'repeat' arguments\n        {" + "".join(f"{n}, " for n in repeat))
+    if keep:
+        src = _patch(src, "        elif m is AIFI:",
+                     "        elif m in {" + ", ".join(keep) + "}:\n            c1 = c2 = ch[f]\n            args = [c1, *args]\n"
+                     "        elif m is AIFI:")
+    for name, (cls, _) in _installed.items():
+        setattr(tasks, name, cls)
+    exec(compile(src, tasks.__file__, "exec"), tasks.__dict__)
+
+
+def load_seed_modules():
+    """Import every scripts/fixtures/seed_modules/*.py and install its YAML_MODULES."""
+    found = {}
+    for path in sorted(SEED_MODULES.glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"seed_modules.{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found.update(getattr(module, "YAML_MODULES", {}))
+    install(found)
+    return found
