@@ -1,3 +1,4 @@
+import Foundation
 import ZooCPU
 
 /// Runs a forward pass on the shared CPU backend (`ZooCPU`): the backend whose values are
@@ -11,13 +12,29 @@ public final class CPUBackend: Backend {
 
     private let workspace = Workspace()
     private var folded: [ObjectIdentifier: (weight: Tensor, bias: Tensor)] = [:]
+    /// Seconds spent per operation kind, when profiling is on (`bench --profile`).
+    public private(set) var profile: [String: Double] = [:]
+    public var isProfiling = false
 
     public init() {}
 
+    public func resetProfile() { profile.removeAll() }
+
+    static func convKind(_ conv: Conv2d) -> String {
+        if conv.groups == conv.inChannels && conv.groups == conv.outChannels && conv.groups > 1 { return "conv depthwise" }
+        if conv.kernel == IntOrPair(1) { return conv.stride == IntOrPair(1) && conv.padding == IntOrPair(0) ? "conv 1×1" : "conv 1×1 strided" }
+        return "conv \(conv.kernel.h)×\(conv.kernel.w)" + (conv.groups > 1 ? " grouped" : "")
+    }
+
     public func dims(_ x: Tensor) -> [Int] { x.shape }
 
-    /// Turns a backend failure into a layer error (the caller adds the layer's location).
-    func run<T>(_ body: () throws(BackendError) -> T) throws(LayerError) -> T {
+    /// Runs a backend kernel, charging its time to `kind` when profiling, and turns a
+    /// backend failure into a layer error (the caller adds the layer's location).
+    func run<T>(_ kind: @autoclosure () -> String, _ body: () throws(BackendError) -> T) throws(LayerError) -> T {
+        let start = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
+        defer {
+            if isProfiling { profile[kind(), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        }
         do {
             return try body()
         } catch {
@@ -38,7 +55,7 @@ public final class CPUBackend: Backend {
     public func conv2d(_ x: Tensor, _ conv: Conv2d) throws(LayerError) -> Tensor {
         let weight = try value(conv.weight, "a convolution weight")
         let bias = try conv.bias.map { (p) throws(LayerError) in try value(p, "a convolution bias") }
-        return try run { () throws(BackendError) in
+        return try run(Self.convKind(conv)) { () throws(BackendError) in
             try ZooCPU.conv2d(x, weight: weight, bias: bias, options: Self.options(conv), workspace: workspace)
         }
     }
@@ -46,7 +63,7 @@ public final class CPUBackend: Backend {
     public func batchNorm2d(_ x: Tensor, _ bn: BatchNorm2d) throws(LayerError) -> Tensor {
         let w = try value(bn.weight, "batch norm weight"), b = try value(bn.bias, "batch norm bias")
         let mean = try value(bn.runningMean, "batch norm running_mean"), variance = try value(bn.runningVar, "batch norm running_var")
-        return try run { () throws(BackendError) in
+        return try run("batch norm") { () throws(BackendError) in
             try batchNorm(x, weight: w, bias: b, runningMean: mean, runningVar: variance, eps: bn.eps)
         }
     }
@@ -61,13 +78,13 @@ public final class CPUBackend: Backend {
             let bias = try conv.bias.map { (p) throws(LayerError) in try value(p, "a convolution bias") }
             let w = try value(bn.weight, "batch norm weight"), b = try value(bn.bias, "batch norm bias")
             let mean = try value(bn.runningMean, "batch norm running_mean"), variance = try value(bn.runningVar, "batch norm running_var")
-            fused = try run { () throws(BackendError) in
+            fused = try run("weight folding") { () throws(BackendError) in
                 try foldBatchNorm(convWeight: weight, convBias: bias, bnWeight: w, bnBias: b,
                                   runningMean: mean, runningVar: variance, eps: bn.eps)
             }
             folded[key] = fused
         }
-        return try run { () throws(BackendError) in
+        return try run(Self.convKind(conv)) { () throws(BackendError) in
             try ZooCPU.conv2d(x, weight: fused.weight, bias: fused.bias, options: Self.options(conv),
                               epilogue: .activation(act), workspace: workspace)
         }
@@ -78,80 +95,83 @@ public final class CPUBackend: Backend {
 
     public func activation(_ x: Tensor, _ act: Activation) throws(LayerError) -> Tensor {
         if act == .identity { return x }
-        return try run { () throws(BackendError) in try activate(x, act) }
+        return try run("activation") { () throws(BackendError) in try activate(x, act) }
     }
 
     public func add(_ a: Tensor, _ b: Tensor) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in try ZooCPU.add(a, b) }
+        try run("elementwise") { () throws(BackendError) in try ZooCPU.add(a, b) }
     }
 
     public func mul(_ a: Tensor, _ b: Tensor) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in try ZooCPU.mul(a, b) }
+        try run("elementwise") { () throws(BackendError) in try ZooCPU.mul(a, b) }
     }
 
     public func scale(_ x: Tensor, by factor: Float) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in try ZooCPU.scale(x, by: factor) }
+        try run("elementwise") { () throws(BackendError) in try ZooCPU.scale(x, by: factor) }
     }
 
     public func concat(_ xs: [Tensor], axis: Int) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in try ZooCPU.concat(xs, axis: axis) }
+        try run("concat/split") { () throws(BackendError) in try ZooCPU.concat(xs, axis: axis) }
     }
 
     public func split(_ x: Tensor, sizes: [Int], axis: Int) throws(LayerError) -> [Tensor] {
-        try run { () throws(BackendError) in try ZooCPU.split(x, sizes: sizes, axis: axis) }
+        try run("concat/split") { () throws(BackendError) in try ZooCPU.split(x, sizes: sizes, axis: axis) }
     }
 
     public func reshape(_ x: Tensor, _ dims: [Int]) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in try x.reshaped(dims) }
+        try run("layout") { () throws(BackendError) in try x.reshaped(dims) }
     }
 
     public func transpose(_ x: Tensor, _ a: Int, _ b: Int) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in try ZooCPU.transpose(x, a, b) }
+        try run("layout") { () throws(BackendError) in try ZooCPU.transpose(x, a, b) }
     }
 
     public func matmul(_ a: Tensor, _ b: Tensor) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in try ZooCPU.matmul(a, b) }
+        try run("matmul") { () throws(BackendError) in try ZooCPU.matmul(a, b) }
     }
 
     public func softmax(_ x: Tensor, axis: Int) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in try ZooCPU.softmax(x, axis: axis) }
+        try run("softmax") { () throws(BackendError) in try ZooCPU.softmax(x, axis: axis) }
     }
 
     public func maxPool2d(_ x: Tensor, kernel: IntOrPair, stride: IntOrPair, padding: IntOrPair) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in
+        try run("pooling") { () throws(BackendError) in
             try ZooCPU.maxPool2d(x, kernel: Pair2D(kernel.h, kernel.w), stride: Pair2D(stride.h, stride.w),
                                  padding: Pair2D(padding.h, padding.w))
         }
     }
 
     public func upsampleNearest(_ x: Tensor, scale: Int) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in try upsampleNearest2d(x, scale: Pair2D(scale, scale)) }
+        try run("upsample") { () throws(BackendError) in try upsampleNearest2d(x, scale: Pair2D(scale, scale)) }
     }
 
     public func avgPool2d(_ x: Tensor, kernel: IntOrPair, stride: IntOrPair, padding: IntOrPair,
                           countIncludePad: Bool) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in
+        try run("pooling") { () throws(BackendError) in
             try ZooCPU.avgPool2d(x, kernel: Pair2D(kernel.h, kernel.w), stride: Pair2D(stride.h, stride.w),
                                  padding: Pair2D(padding.h, padding.w), countIncludePad: countIncludePad)
         }
     }
 
     public func globalAvgPool2d(_ x: Tensor) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in try ZooCPU.globalAvgPool2d(x) }
+        try run("pooling") { () throws(BackendError) in try ZooCPU.globalAvgPool2d(x) }
     }
 
     public func reflectionPad2d(_ x: Tensor, padding: Int) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in
+        try run("layout") { () throws(BackendError) in
             try ZooCPU.reflectionPad2d(x, left: padding, right: padding, top: padding, bottom: padding)
         }
     }
 
     public func sub(_ a: Tensor, _ b: Tensor) throws(LayerError) -> Tensor {
-        try run { () throws(BackendError) in try ZooCPU.sub(a, b) }
+        try run("elementwise") { () throws(BackendError) in try ZooCPU.sub(a, b) }
     }
 
     public func custom(_ inputs: [Tensor], _ operation: any CustomOperation) throws(LayerError) -> Tensor {
-        try operation.run(inputs)
+        guard isProfiling else { return try operation.run(inputs) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { profile["custom: \(type(of: operation))", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return try operation.run(inputs)
     }
 
     public func decodeBoxes(_ distances: Tensor, levels: [AnchorLevel]) throws(LayerError) -> Tensor {
@@ -160,7 +180,7 @@ public final class CPUBackend: Backend {
         guard d.count == 3, d[1] == 4, d[2] == anchors else {
             throw LayerError("box decoding expects [N, 4, \(anchors)], got \(Shape.text(d))")
         }
-        let out = try run { () throws(BackendError) in try Tensor.uninitialized(shape: d) }
+        let out = try run("box decoding") { () throws(BackendError) in try Tensor.uninitialized(shape: d) }
         let src = distances.pointer, dst = out.pointer
         for n in 0..<d[0] {
             let base = n * 4 * anchors

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import LayerZoo
+import ZooCPU
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time a model's forward pass on the CPU.",
+        discussion: """
+            Builds the model (seeded weights unless --weights), runs --warmup passes, then --runs
+            timed passes on the same seeded input, and reports the median and minimum latency,
+            the achieved GFLOP/s (Ultralytics' GFLOPs of the model × batch / median time) and the
+            process's peak resident memory. --profile adds where the time goes, by operation kind.
+            """)
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "Threads for the backend (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Timed runs.")
+    var runs: Int = 20
+
+    @Option(help: "Untimed runs first (weight folding and buffers happen there).")
+    var warmup: Int = 3
+
+    @Option(help: "Weights file (.safetensors). Default: seeded random weights.")
+    var weights: String?
+
+    @Flag(help: "Report time per operation kind (adds a little overhead).")
+    var profile = false
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Argument(help: "The model file.")
+    var config: String
+
+    func validate() throws {
+        guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be from 1 to 10000, got \(runs)") }
+        guard (0...1_000).contains(warmup) else { throw ValidationError("--warmup must be from 0 to 1000, got \(warmup)") }
+        if let threads, !(1...256).contains(threads) {
+            throw ValidationError("--threads must be from 1 to 256, got \(threads)")
+        }
+    }
+
+    func run() throws {
+        if let threads { ZooCPUSettings.threadCount = threads }
+        let registry = try BuiltInLayers.registry()
+        let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
+        for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
+        guard let source, let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
+        do throws(WeightLoadError) {
+            if let weights {
+                let file: SafeTensorsFile
+                do throws(BackendError) { file = try SafeTensorsFile(path: weights) } catch { throw .file(error) }
+                try m.loadWeights(file)
+            } else {
+                try m.initializeSeededWeights(seed: 0)
+            }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let input = try SeededWeights.input(
+            shape: [model.batch, m.config.inputChannels, model.imgsz.height, model.imgsz.width], seed: 0)
+        let backend = CPUBackend()
+        func once() throws -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            do throws(Diagnostic) {
+                _ = try m.forward(input, on: backend)
+            } catch {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        }
+        for _ in 0..<warmup { _ = try once() }
+        backend.isProfiling = profile
+        var times: [Double] = []
+        for _ in 0..<runs { times.append(try once()) }
+        times.sort()
+        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        let gflops = trace.gflops
+        let result = BenchJSON(
+            file: source.displayPath, scale: m.scale?.name, imgsz: [model.imgsz.height, model.imgsz.width],
+            batch: model.batch, threads: ZooCPUSettings.threadCount, runs: runs, medianMs: median,
+            minMs: times.first ?? 0, gflops: gflops, gflopsPerSecond: gflops / (median / 1000),
+            peakResidentMB: Double(peakResidentKB()) / 1024,
+            profile: profile ? backend.profile.mapValues { $0 * 1000 / Double(runs) } : nil)
+        if format == .json {
+            print(jsonString(result))
+            return
+        }
+        print("\(source.displayPath)\(m.scale.map { " (scale \($0.name))" } ?? ""): batch \(model.batch) at "
+              + "\(model.imgsz.height)×\(model.imgsz.width), \(result.threads) threads, \(runs) runs")
+        print(String(format: "latency median %.2f ms, min %.2f ms; %.1f GFLOP/s (%.2f GFLOPs); peak memory %.0f MB",
+                     median, result.minMs, result.gflopsPerSecond, gflops, result.peakResidentMB))
+        if let perKind = result.profile {
+            let total = perKind.values.reduce(0, +)
+            print("time per run by operation (ms, share of the profiled total):")
+            for (kind, ms) in perKind.sorted(by: { $0.value > $1.value }) {
+                print("  " + kind.padding(toLength: 28, withPad: " ", startingAt: 0)
+                      + String(format: "%9.2f  %5.1f%%", ms, total > 0 ? ms / total * 100 : 0))
+            }
+        }
+    }
+}
+
+/// Peak resident set size of this process, in KiB.
+func peakResidentKB() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Int(usage.ru_maxrss)
+}
+
+struct BenchJSON: Encodable {
+    var file: String
+    var scale: String?
+    var imgsz: [Int]
+    var batch: Int
+    var threads: Int
+    var runs: Int
+    var medianMs: Double
+    var minMs: Double
+    var gflops: Double
+    var gflopsPerSecond: Double
+    var peakResidentMB: Double
+    var profile: [String: Double]?
+}
