@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ZooCPU", targets: ["ZooCPU"]),
         .library(name: "LayerZooStandard", targets: ["LayerZooStandard"]),
         .library(name: "LayerZooBuiltins", targets: ["LayerZooBuiltins"]),
+        .library(name: "LayerZooExampleSE", targets: ["LayerZooExampleSE"]),
         .executable(name: "layerzoo", targets: ["layerzoo"]),
     ],
     traits: [
@@ -84,11 +85,19 @@ let package = Package(
                 "LayerZoo", "LayerZooBuiltins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/layerzoo"
+            path: "Sources/layerzoo",
+            // Plugin libraries (--plugin) resolve LayerZoo's symbols from the tool itself, so
+            // that there is one registry and one `Layer` protocol: export them.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux]))]
+        ),
+        .target(
+            name: "LayerZooExampleSE",
+            dependencies: ["LayerZoo"],
+            path: "Plugins/Examples/SqueezeExcite"
         ),
         .testTarget(
             name: "LayerZooTests",
-            dependencies: ["LayerZoo", "LayerZooStandard"],
+            dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooExampleSE"],
             path: "Tests/LayerZooTests",
             resources: [.copy("Resources")]
         ),

@@ -17,6 +17,7 @@ struct Bench: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var plugin: PluginOptions
 
     @Option(help: "Threads for the backend (default: all cores).")
     var threads: Int?
@@ -49,7 +50,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if let threads { ZooCPUSettings.threadCount = threads }
-        let registry = try BuiltInLayers.registry()
+        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
         guard let source, let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }

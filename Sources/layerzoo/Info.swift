@@ -12,6 +12,7 @@ struct Info: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var plugin: PluginOptions
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
@@ -20,7 +21,7 @@ struct Info: ParsableCommand {
     var config: String
 
     func run() throws {
-        let registry = try BuiltInLayers.registry()
+        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where format == .text || diagnostic.severity == .error {
             printError(diagnostic.description)

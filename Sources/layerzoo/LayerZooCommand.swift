@@ -15,9 +15,27 @@ struct LayerZooCommand: ParsableCommand {
         subcommands: [Validate.self, Info.self, Run.self, Bench.self, Layers.self])
 }
 
-/// The registry the tool uses: the built-in plugins.
+/// The registry the tool uses: the built-in plugins, plus any plugin libraries given with
+/// `--plugin` (a failure to load one is reported and ends the command with status 1).
 enum BuiltInLayers {
-    static func registry() throws -> LayerRegistry {
-        try BuiltInPlugins.registry()
+    static func registry(plugins: [String] = []) throws -> LayerRegistry {
+        var registry = try BuiltInPlugins.registry()
+        for path in plugins {
+            do throws(PluginError) {
+                try PluginLoader.load(path, into: &registry)
+            } catch {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+        }
+        return registry
     }
+}
+
+/// `--plugin PATH`, repeatable: shared by every command that reads models.
+struct PluginOptions: ParsableArguments {
+    @Option(name: .customLong("plugin"),
+            help: ArgumentHelp("A plugin library (.so) with more layers; repeatable. Build one with scripts/build-plugin.sh.",
+                               valueName: "path"))
+    var plugins: [String] = []
 }

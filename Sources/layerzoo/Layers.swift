@@ -5,8 +5,10 @@ struct Layers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List every registered layer with its YAML arguments and channel role.")
 
+    @OptionGroup var plugin: PluginOptions
+
     func run() throws {
-        let registry = try BuiltInLayers.registry()
+        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
         for d in registry.definitions {
             let name = d.name.padding(toLength: 14, withPad: " ", startingAt: 0)
             let role = d.role.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)

@@ -12,6 +12,7 @@ struct Validate: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var plugin: PluginOptions
 
     @Option(help: "Output format: text (diagnostics on stderr) or json (one object on stdout).")
     var format: OutputFormat = .text
@@ -20,7 +21,7 @@ struct Validate: ParsableCommand {
     var configs: [String]
 
     func run() throws {
-        let registry = try BuiltInLayers.registry()
+        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
         var all: [Diagnostic] = []
         var valid = true
         for path in configs {

@@ -85,7 +85,7 @@ final class ConfigReadingTests: XCTestCase {
     }
 
     func testRegistryRefusesDuplicatesNamingTheExistingEntry() throws {
-        var registry = try standardRegistry()
+        var registry = try testRegistry()
         let clash = LayerDefinition(name: "Conv", arguments: [], role: .passthrough, summary: "", origin: "MyPlugin",
                                     make: { _, _ throws(LayerError) in throw LayerError("unused") })
         XCTAssertThrowsError(try registry.register(clash)) { error in

@@ -42,7 +42,7 @@ final class ModelForwardTests: XCTestCase {
 
     func testSeededModelsMatchPyTorch() throws {
         let cases = ["yolov8n_b1_64", "yolov8n_b2_64x96", "yolov5n_b1_64", "yolov5n_b2_96x64", "yolo11n_b1_64", "yolo11n_b2_64x96",
-                     "mixed_b2_64x96"]
+                     "mixed_b2_64x96", "yolov8n_se_b2_64"]
         for name in cases {
             let file = try fixture(name)
             let config = try XCTUnwrap(file.metadata["config"]), scale = file.metadata["scale"] ?? ""
@@ -59,6 +59,7 @@ final class ModelForwardTests: XCTestCase {
             let expected = try file.tensor("output")
             XCTAssertEqual(try SeededWeights.input(shape: input.shape, seed: 0).toArray(), input.toArray(),
                            "\(name): seeded input differs from Python's")
+            XCTAssertEqual(m.parameterCount, Int(file.metadata["parameters"] ?? ""), "\(name): parameters vs PyTorch")
             let output = try m.forward(input)
             XCTAssertEqual(output.shape, expected.shape, name)
             let error = relativeErrors(output, expected)

@@ -22,7 +22,7 @@ final class MutationFuzzTests: XCTestCase {
     }
 
     static var iterations: Int {
-        ProcessInfo.processInfo.environment["LAYERZOO_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 2000
+        ProcessInfo.processInfo.environment["LAYERZOO_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 1000
     }
 
     static let tokens = ["-1", "0", "99999999999999999999", "-7", "1e9", "[", "]", "{", "}", ",", ":", "&a", "*a",
@@ -56,7 +56,7 @@ final class MutationFuzzTests: XCTestCase {
     }
 
     func testYAMLToGraphSurvivesMutants() throws {
-        let registry = try standardRegistry()
+        let registry = try testRegistry()
         let corpus = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus/community")
         var seeds = Array(BundledConfigs.files.values)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: corpus.path)) ?? [] where name.hasSuffix(".yaml") {

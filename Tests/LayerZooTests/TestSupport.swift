@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooExampleSE
 import LayerZooStandard
 import XCTest
 
@@ -7,9 +8,11 @@ import XCTest
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
-func standardRegistry() throws -> LayerRegistry {
+/// The standard layers plus the example plugin, registered from Swift as a user's program would.
+func testRegistry() throws -> LayerRegistry {
     var registry = LayerRegistry()
     try StandardLayers.register(into: &registry)
+    try registry.register(contentsOf: SqueezeExcitePlugin.definitions)
     return registry
 }
 
@@ -18,7 +21,7 @@ func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, im
            batch: Int = 1) throws -> CheckReport {
     let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
     let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
-    return ModelChecker(registry: try standardRegistry()).check(source, options: options)
+    return ModelChecker(registry: try testRegistry()).check(source, options: options)
 }
 
 /// A small valid YOLOv8-like model (n-scale channels) used as the base for broken variants.

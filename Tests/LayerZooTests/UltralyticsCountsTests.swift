@@ -24,7 +24,7 @@ final class UltralyticsCountsTests: XCTestCase {
         let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/ultralytics_counts", withExtension: "json"))
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
         XCTAssertGreaterThanOrEqual(reference.cases.count, 7)
-        let registry = try standardRegistry()
+        let registry = try testRegistry()
         for c in reference.cases {
             let label = "\(c.file) scale \(c.scale ?? "-") at \(c.imgsz)"
             let text = try String(contentsOf: repositoryRoot.appendingPathComponent("Configs/\(c.file)"), encoding: .utf8)

@@ -1,0 +1,107 @@
+import Foundation
+import ZooCPU
+import XCTest
+
+/// `--plugin`: the example plugin built as a shared library, loaded by the tool, used in a
+/// model; and the ways a plugin library can be wrong.
+final class PluginLoadingTests: XCTestCase {
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("layerzoo-plugins-\(getpid())")
+
+    override func setUpWithError() throws {
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    /// Builds `sources` into a library with scripts/build-plugin.sh against this build's modules.
+    func buildPlugin(_ name: String, folder: URL) throws -> URL {
+        let output = scratch.appendingPathComponent("lib\(name).so")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [repositoryRoot.appendingPathComponent("scripts/build-plugin.sh").path, folder.path, output.path, "debug"]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["LAYERZOO_BIN_PATH": try layerZooBinary().deletingLastPathComponent().path]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, message)
+        return output
+    }
+
+    func folder(_ name: String, _ files: [String: String]) throws -> URL {
+        let url = scratch.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        for (file, text) in files { try text.write(to: url.appendingPathComponent(file), atomically: true, encoding: .utf8) }
+        return url
+    }
+
+    func testExamplePluginLoadsAndRunsLikePyTorch() throws {
+        let library = try buildPlugin("SqueezeExcite", folder: repositoryRoot.appendingPathComponent("Plugins/Examples/SqueezeExcite"))
+        let without = try runLayerZoo(["validate", "yolov8n-se.yaml"])
+        XCTAssertEqual(without.status, 1)
+        XCTAssertTrue(without.stderr.contains("unknown module 'SqueezeExcite'"), without.stderr)
+
+        let layers = try runLayerZoo(["layers", "--plugin", library.path])
+        XCTAssertTrue(layers.stdout.contains("SqueezeExcite  channel-keeping   [reduction=16]"), layers.stdout)
+
+        let output = scratch.appendingPathComponent("y.safetensors").path
+        let run = try runLayerZoo(["run", "yolov8n-se.yaml", "--plugin", library.path, "--imgsz", "64", "--batch", "2",
+                                   "--output", output])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let fixture = try SafeTensorsFile(path: repositoryRoot
+            .appendingPathComponent("Tests/LayerZooTests/Resources/models/yolov8n_se_b2_64.safetensors").path)
+        let expected = try fixture.tensor("output").toArray()
+        let y = try SafeTensorsFile(path: output).tensor("output").toArray()
+        let scale = expected.map(abs).max() ?? 1
+        XCTAssertEqual(y.count, expected.count)
+        XCTAssertLessThan((zip(y, expected).map { abs($0 - $1) }.max() ?? .infinity) / scale, 1e-4)
+    }
+
+    func testBrokenPluginsAreRefusedWithAReason() throws {
+        let example = repositoryRoot.appendingPathComponent("Plugins/Examples/SqueezeExcite/SqueezeExcite.swift")
+        let layerOnly = try folder("NoEntry", ["SqueezeExcite.swift": try String(contentsOf: example, encoding: .utf8)])
+        let noEntry = try buildPlugin("NoEntry", folder: layerOnly)
+        var r = try runLayerZoo(["layers", "--plugin", noEntry.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("exports no 'layerzoo_plugin_register' entry point"), r.stderr)
+
+        let clash = try folder("Clash", ["Clash.swift": """
+            import LayerZoo
+            @_cdecl("layerzoo_plugin_register")
+            public func register(_ r: UnsafeMutableRawPointer, _ host: Int32, _ mine: UnsafeMutablePointer<Int32>) -> Int32 {
+                PluginRegistrar.handle(r, hostVersion: host, pluginVersion: mine) {
+                    [LayerDefinition(name: "Conv", arguments: [], role: .passthrough, summary: "impostor", origin: "Clash plugin",
+                                     make: { _, _ throws(LayerError) in throw LayerError("never built") })]
+                }
+            }
+            """])
+        r = try runLayerZoo(["layers", "--plugin", try buildPlugin("Clash", folder: clash).path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("layer 'Conv' from Clash plugin is already registered by LayerZooStandard"), r.stderr)
+
+        let future = try folder("Future", ["Future.swift": """
+            @_cdecl("layerzoo_plugin_register")
+            public func register(_ r: UnsafeMutableRawPointer, _ host: Int32, _ mine: UnsafeMutablePointer<Int32>) -> Int32 {
+                mine.pointee = 999
+                return 1
+            }
+            """])
+        r = try runLayerZoo(["layers", "--plugin", try buildPlugin("Future", folder: future).path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("built for LayerZoo plugin ABI 999, but this program uses ABI 1"), r.stderr)
+
+        r = try runLayerZoo(["layers", "--plugin", scratch.appendingPathComponent("missing.so").path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("missing.so: error: no such plugin library"), r.stderr)
+
+        let text = scratch.appendingPathComponent("text.so")
+        try "not a library".write(to: text, atomically: true, encoding: .utf8)
+        r = try runLayerZoo(["validate", "yolov8n.yaml", "--plugin", text.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("text.so: error: cannot load the library"), r.stderr)
+    }
+}
