@@ -25,6 +25,19 @@ final class MutationFuzzTests: XCTestCase {
         ProcessInfo.processInfo.environment["LAYERZOO_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 1000
     }
 
+    /// `LAYERZOO_FUZZ_SECONDS`: keep going until this much time has passed (long runs).
+    static var deadline: DispatchTime? {
+        ProcessInfo.processInfo.environment["LAYERZOO_FUZZ_SECONDS"].flatMap(Double.init).map {
+            DispatchTime.now() + $0
+        }
+    }
+
+    /// True while the fuzzer should run another mutant (`share` of the default count).
+    static func more(_ done: Int, until deadline: DispatchTime?, share: Double = 1) -> Bool {
+        if let deadline { return DispatchTime.now() < deadline }
+        return Double(done) < Double(iterations) * share
+    }
+
     static let tokens = ["-1", "0", "99999999999999999999", "-7", "1e9", "[", "]", "{", "}", ",", ":", "&a", "*a",
                          "None", "True", "nc", "'x'", "nn.Upsample", "Concat", "Detect", "C2f", "[[-1, 6]]",
                          "\t", "\n", "- ", "#", "!!binary", "%YAML 1.1", "...", "---", "?", "|", ">", "\u{0}", "ü"]
@@ -64,7 +77,10 @@ final class MutationFuzzTests: XCTestCase {
         }
         var rng = Random(state: 0x1a7e_200)
         var invalid = 0
-        for i in 0..<Self.iterations {
+        var i = 0
+        let deadline = Self.deadline
+        while Self.more(i, until: deadline, share: 0.3) {  // tracing a model costs more than reading a header
+            defer { i += 1 }
             let text = mutate(seeds[i % seeds.count], &rng)
             let report = ModelChecker(registry: registry).check(
                 ConfigSource(displayPath: "mutant\(i).yaml", text: text, scaleFromName: nil),
@@ -77,7 +93,8 @@ final class MutationFuzzTests: XCTestCase {
                 }
             }
         }
-        XCTAssertGreaterThan(invalid, Self.iterations / 10, "the mutator should break most inputs")
+        print("YAML fuzzer: \(i) mutants, \(invalid) rejected with diagnostics")
+        XCTAssertGreaterThan(invalid, i / 10, "the mutator should break most inputs")
     }
 
     func testSafeTensorsReaderSurvivesMutants() throws {
@@ -87,7 +104,10 @@ final class MutationFuzzTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         var rng = Random(state: 0x5afe)
         var rejected = 0
-        for _ in 0..<Self.iterations {
+        var done = 0
+        let deadline = Self.deadline
+        while Self.more(done, until: deadline) {
+            done += 1
             var bytes = original
             switch rng.below(4) {
             case 0: bytes = Array(bytes.prefix(rng.below(bytes.count)))
@@ -111,6 +131,7 @@ final class MutationFuzzTests: XCTestCase {
                 XCTAssertTrue("\(error)".contains(path) || "\(error)".contains("fuzz-"), "\(error)")
             }
         }
-        XCTAssertGreaterThan(rejected, Self.iterations / 4)
+        print("safetensors fuzzer: \(done) mutants, \(rejected) rejected with errors")
+        XCTAssertGreaterThan(rejected, done / 4)
     }
 }
