@@ -97,7 +97,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LayerZooTests",
-            dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooExampleSE"],
+            dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooExampleSE", "LayerZooBuiltins"],
             path: "Tests/LayerZooTests",
             resources: [.copy("Resources")]
         ),

@@ -1,15 +1,53 @@
 import LayerZoo
+import LayerZooStandard
 
-/// The DSConv plugin's layers (see ../shared/spec/modules.md).
+/// The DSConv plugin's layers (see ../shared/spec/modules.md): `DSConv2D` and the CSP
+/// variants `C2f_DSConv` and `C3_DSConv`.
+///
+/// Not registered on purpose: `DSConv` and `DSConv_C2f`, which community files use for
+/// Dynamic Snake Convolution, a different module.
 public enum DSConvLayers {
     /// Shown as the provider in listings and duplicate-name errors.
     public static let origin = "LayerZooDSConv"
 
     /// Every definition this plugin provides.
-    public static var definitions: [LayerDefinition] { [] }
+    public static var definitions: [LayerDefinition] { [dsconv2D, c2fDSConv, c3DSConv] }
 
     /// Adds this plugin's layers to `registry`.
     public static func register(into registry: inout LayerRegistry) throws(RegistryError) {
         try registry.register(contentsOf: definitions)
     }
+
+    /// `[-1, 1, DSConv2D, [c2, k, s, p, g, act]]`, conv-like.
+    static let dsconv2D = LayerDefinition(
+        name: "DSConv2D",
+        arguments: [
+            ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels),
+            ArgumentSpec("k", .kernel, default: .int(1)), ArgumentSpec("s", .stride, default: .int(1)),
+            ArgumentSpec("p", .optionalIntOrPair(0...63), default: ArgValue.none),
+            ArgumentSpec("g", .channels, default: .int(1)),
+            ArgumentSpec("act", .bool, default: .bool(true)),
+        ],
+        role: .convLike,
+        summary: "distribution-shift convolution + batch norm + activation (float by default; quantised on request)",
+        origin: origin,
+        make: { args, context throws(LayerError) in
+            try DSConv2D(args.int("c1"), args.int("c2"), k: args.intOrPair("k"), s: args.intOrPair("s"),
+                         p: args.optionalIntOrPair("p"), g: args.int("g"),
+                         act: args.bool("act") ? context.defaultActivation : .identity)
+        })
+
+    /// `[-1, n, C2f_DSConv, [c2, shortcut=False, g=1, e=0.5]]`: C2f whose bottlenecks end in a DSConv2D.
+    static let c2fDSConv = C2f.definition(
+        name: "C2f_DSConv", summary: "C2f whose bottlenecks use a 3×3 DSConv2D as their second convolution",
+        origin: origin, block: { c1, c2, shortcut, g, context in
+            try DSConvBottleneck(c1, c2, shortcut: shortcut, g: g, k1: 3, e: 1.0, act: context.defaultActivation)
+        })
+
+    /// `[-1, n, C3_DSConv, [c2, shortcut=True, g=1, e=0.5]]`: C3 whose bottlenecks end in a DSConv2D.
+    static let c3DSConv = C3.definition(
+        name: "C3_DSConv", summary: "C3 whose bottlenecks use a 3×3 DSConv2D as their second convolution",
+        origin: origin, block: { c1, c2, shortcut, g, context in
+            try DSConvBottleneck(c1, c2, shortcut: shortcut, g: g, k1: 1, e: 1.0, act: context.defaultActivation)
+        })
 }

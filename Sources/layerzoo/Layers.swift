@@ -9,8 +9,9 @@ struct Layers: ParsableCommand {
 
     func run() throws {
         let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let width = max(14, registry.definitions.map(\.name.count).max() ?? 0)
         for d in registry.definitions {
-            let name = d.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+            let name = d.name.padding(toLength: width, withPad: " ", startingAt: 0)
             let role = d.role.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
             print("\(name) \(role) \(d.yamlSignature)")
             print("    \(d.summary) (\(d.origin))")

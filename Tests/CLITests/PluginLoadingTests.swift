@@ -46,7 +46,9 @@ final class PluginLoadingTests: XCTestCase {
         XCTAssertTrue(without.stderr.contains("unknown module 'SqueezeExcite'"), without.stderr)
 
         let layers = try runLayerZoo(["layers", "--plugin", library.path])
-        XCTAssertTrue(layers.stdout.contains("SqueezeExcite  channel-keeping   [reduction=16]"), layers.stdout)
+        let line = layers.stdout.split(separator: "\n").first { $0.hasPrefix("SqueezeExcite ") }
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        XCTAssertEqual(line, "SqueezeExcite channel-keeping [reduction=16]", layers.stdout)
 
         let output = scratch.appendingPathComponent("y.safetensors").path
         let run = try runLayerZoo(["run", "yolov8n-se.yaml", "--plugin", library.path, "--imgsz", "64", "--batch", "2",

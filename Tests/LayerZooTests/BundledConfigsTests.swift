@@ -1,5 +1,7 @@
 import Foundation
 import LayerZoo
+import LayerZooBuiltins
+import LayerZooExampleSE
 import XCTest
 
 final class BundledConfigsTests: XCTestCase {
@@ -16,11 +18,17 @@ final class BundledConfigsTests: XCTestCase {
         }
     }
 
+    /// Every bundled config builds with the built-in plugins (and the example plugin, which
+    /// yolov8-se.yaml needs) at every scale it defines.
     func testEveryBundledConfigIsValidAtEveryScale() throws {
+        var registry = try BuiltInPlugins.registry()
+        try registry.register(contentsOf: SqueezeExcitePlugin.definitions)
+        let checker = ModelChecker(registry: registry)
         for (name, text) in BundledConfigs.files.sorted(by: { $0.key < $1.key }) {
             let scales = ["n", "s", "m", "l", "x"].filter { text.contains("\n  \($0): [") }
             for scale in scales.isEmpty ? [nil] : scales.map(Optional.some) {
-                let report = try check(text, file: name, scale: scale)
+                let report = checker.check(ConfigSource(displayPath: name, text: text, scaleFromName: nil),
+                                           options: CheckOptions(scale: scale))
                 XCTAssertTrue(report.isValid, "\(name) \(scale ?? "-"): \(report.diagnostics)")
             }
         }

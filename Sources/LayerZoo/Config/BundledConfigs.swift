@@ -128,6 +128,152 @@ head:
   - [-1, 3, C3, [1024, False]] # 23
   - [[17, 20, 23], 1, Detect, [nc]] # 24
 """#,
+        "yolov8-dbb.yaml": #"""
+# YOLOv8 with Diverse Branch Blocks (LayerZoo DBB plugin): every C2f's bottleneck convolutions
+# are DiverseBranchBlocks (C2f_DBB), and the head downsamples with DiverseBranchBlocks. Each
+# DBB is trained as four branches and folded into one 3x3 convolution when weights are loaded,
+# so at inference the model costs what Configs/yolov8.yaml costs.
+
+# Parameters
+nc: 80 # number of classes
+scales: # model compound scaling constants, i.e. 'model=yolov8n-dbb.yaml' will call yolov8-dbb.yaml with scale 'n'
+  # [depth, width, max_channels]
+  n: [0.33, 0.25, 1024]
+  s: [0.33, 0.50, 1024]
+  m: [0.67, 0.75, 768]
+  l: [1.00, 1.00, 512]
+  x: [1.00, 1.25, 512]
+
+# Backbone
+backbone:
+  # [from, repeats, module, args]
+  - [-1, 1, Conv, [64, 3, 2]] # 0-P1/2
+  - [-1, 1, Conv, [128, 3, 2]] # 1-P2/4
+  - [-1, 3, C2f_DBB, [128, True]]
+  - [-1, 1, Conv, [256, 3, 2]] # 3-P3/8
+  - [-1, 6, C2f_DBB, [256, True]]
+  - [-1, 1, Conv, [512, 3, 2]] # 5-P4/16
+  - [-1, 6, C2f_DBB, [512, True]]
+  - [-1, 1, Conv, [1024, 3, 2]] # 7-P5/32
+  - [-1, 3, C2f_DBB, [1024, True]]
+  - [-1, 1, SPPF, [1024, 5]] # 9
+
+# Head
+head:
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]]
+  - [[-1, 6], 1, Concat, [1]] # cat backbone P4
+  - [-1, 3, C2f_DBB, [512]] # 12
+
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]]
+  - [[-1, 4], 1, Concat, [1]] # cat backbone P3
+  - [-1, 3, C2f_DBB, [256]] # 15 (P3/8-small)
+
+  - [-1, 1, DiverseBranchBlock, [256, 3, 2]]
+  - [[-1, 12], 1, Concat, [1]] # cat head P4
+  - [-1, 3, C2f_DBB, [512]] # 18 (P4/16-medium)
+
+  - [-1, 1, DiverseBranchBlock, [512, 3, 2]]
+  - [[-1, 9], 1, Concat, [1]] # cat head P5
+  - [-1, 3, C2f_DBB, [1024]] # 21 (P5/32-large)
+
+  - [[15, 18, 21], 1, Detect, [nc]] # Detect(P3, P4, P5)
+"""#,
+        "yolov8-dsconv.yaml": #"""
+# LayerZoo YOLOv8 with distribution-shift convolutions (DSConv2D plugin).
+# Every downsampling Conv after the stem is a DSConv2D, every C2f a C2f_DSConv, and the P3
+# output block a C3_DSConv. The stem stays a Conv: 3 input channels make a poor 32-channel block.
+# By default it computes what the same model with plain convolutions computes; `layerzoo run
+# --dsconv-bits 8` (DSConvLayers.quantize) runs it from 8-bit integer kernels instead.
+
+# Parameters
+nc: 80 # number of classes
+scales: # model compound scaling constants, i.e. 'model=yolov8n-dsconv.yaml' will call yolov8-dsconv.yaml with scale 'n'
+  # [depth, width, max_channels]
+  n: [0.33, 0.25, 1024]
+  s: [0.33, 0.50, 1024]
+  m: [0.67, 0.75, 768]
+  l: [1.00, 1.00, 512]
+  x: [1.00, 1.25, 512]
+
+# YOLOv8.0n backbone with DSConv
+backbone:
+  # [from, repeats, module, args]
+  - [-1, 1, Conv, [64, 3, 2]] # 0-P1/2
+  - [-1, 1, DSConv2D, [128, 3, 2]] # 1-P2/4
+  - [-1, 3, C2f_DSConv, [128, True]]
+  - [-1, 1, DSConv2D, [256, 3, 2]] # 3-P3/8
+  - [-1, 6, C2f_DSConv, [256, True]]
+  - [-1, 1, DSConv2D, [512, 3, 2]] # 5-P4/16
+  - [-1, 6, C2f_DSConv, [512, True]]
+  - [-1, 1, DSConv2D, [1024, 3, 2]] # 7-P5/32
+  - [-1, 3, C2f_DSConv, [1024, True]]
+  - [-1, 1, SPPF, [1024, 5]] # 9
+
+# YOLOv8.0n head with DSConv
+head:
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]]
+  - [[-1, 6], 1, Concat, [1]] # cat backbone P4
+  - [-1, 3, C2f_DSConv, [512]] # 12
+
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]]
+  - [[-1, 4], 1, Concat, [1]] # cat backbone P3
+  - [-1, 3, C3_DSConv, [256, False]] # 15 (P3/8-small)
+
+  - [-1, 1, DSConv2D, [256, 3, 2]]
+  - [[-1, 12], 1, Concat, [1]] # cat head P4
+  - [-1, 3, C2f_DSConv, [512]] # 18 (P4/16-medium)
+
+  - [-1, 1, DSConv2D, [512, 3, 2]]
+  - [[-1, 9], 1, Concat, [1]] # cat head P5
+  - [-1, 3, C2f_DSConv, [1024]] # 21 (P5/32-large)
+
+  - [[15, 18, 21], 1, Detect, [nc]] # Detect(P3, P4, P5)
+"""#,
+        "yolov8-dynamicconv.yaml": #"""
+# LayerZoo model config: YOLOv8 with dynamic convolutions (DynamicConv plugin), outputs at strides 8, 16, 32.
+# C2f_DynamicConv is a C2f whose bottlenecks are a 3x3 Conv then Dynamic_conv2d(3x3, padding 1, K=4) + BN + SiLU;
+# the P4 downsample is a bare Dynamic_conv2d (no BN, no activation; padding written out, its default is 0).
+# Layer rows are [from, repeats, module, args].
+
+nc: 80 # classes
+scales: # name: [depth, width, max_channels]; yolov8n-dynamicconv.yaml selects n
+  n: [0.33, 0.25, 1024]
+  s: [0.33, 0.50, 1024]
+  m: [0.67, 0.75, 768]
+  l: [1.00, 1.00, 512]
+  x: [1.00, 1.25, 512]
+
+backbone:
+  - [-1, 1, Conv, [64, 3, 2]] # 0-P1/2
+  - [-1, 1, Conv, [128, 3, 2]] # 1-P2/4
+  - [-1, 3, C2f, [128, True]]
+  - [-1, 1, Conv, [256, 3, 2]] # 3-P3/8
+  - [-1, 6, C2f_DynamicConv, [256, True]]
+  - [-1, 1, Dynamic_conv2d, [512, 3, 2, 1]] # 5-P4/16
+  - [-1, 6, C2f_DynamicConv, [512, True]]
+  - [-1, 1, Conv, [1024, 3, 2]] # 7-P5/32
+  - [-1, 3, C2f_DynamicConv, [1024, True]]
+  - [-1, 1, SPPF, [1024, 5]] # 9
+
+head:
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]]
+  - [[-1, 6], 1, Concat, [1]] # cat backbone P4
+  - [-1, 3, C2f_DynamicConv, [512]] # 12
+
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]]
+  - [[-1, 4], 1, Concat, [1]] # cat backbone P3
+  - [-1, 3, C2f, [256]] # 15 (P3/8-small)
+
+  - [-1, 1, Conv, [256, 3, 2]]
+  - [[-1, 12], 1, Concat, [1]] # cat head P4
+  - [-1, 3, C2f_DynamicConv, [512]] # 18 (P4/16-medium)
+
+  - [-1, 1, Conv, [512, 3, 2]]
+  - [[-1, 9], 1, Concat, [1]] # cat head P5
+  - [-1, 3, C2f_DynamicConv, [1024]] # 21 (P5/32-large)
+
+  - [[15, 18, 21], 1, Detect, [nc]] # Detect(P3, P4, P5)
+"""#,
         "yolov8-p2.yaml": #"""
 # LayerZoo model config: YOLOv8 with an extra stride-4 output (P2) for small objects.
 # Same layers and scales as the Ultralytics file of the same name, so parameter counts

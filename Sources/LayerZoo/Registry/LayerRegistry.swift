@@ -52,7 +52,7 @@ public struct LayerRegistry: Sendable {
                 continue
             }
             let distance = EditDistance.levenshtein(lower, candidateLower, limit: 4)
-            let allowed = max(1, min(3, candidate.count / 3))
+            let allowed = max(1, min(2, candidate.count / 3))
             if distance <= allowed { scored.append((candidate, distance)) }
         }
         return scored.sorted { ($0.score, $0.name) < ($1.score, $1.name) }.prefix(limit).map(\.name)

@@ -1,0 +1,80 @@
+import Foundation
+import LayerZoo
+import LayerZooDSConv
+import LayerZooStandard
+import XCTest
+import ZooCPU
+
+/// The repository root, found from this file's path (Tests/DSConvTests/TestSupport.swift).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// Standard layers plus this plugin, as a program registering both would have.
+func dsconvRegistry() throws -> LayerRegistry {
+    var registry = LayerRegistry()
+    try StandardLayers.register(into: &registry)
+    try DSConvLayers.register(into: &registry)
+    return registry
+}
+
+/// Checks YAML text as `layerzoo validate` would, with this plugin registered.
+func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, imgsz: (Int, Int) = (640, 640),
+           batch: Int = 1) throws -> CheckReport {
+    let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
+    let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
+    return ModelChecker(registry: try dsconvRegistry()).check(source, options: options)
+}
+
+/// The text of a file in Configs/.
+func configText(_ name: String) throws -> String {
+    try String(contentsOf: repositoryRoot.appendingPathComponent("Configs/\(name)"), encoding: .utf8)
+}
+
+/// A valid model built from `yaml` (fails the test otherwise).
+func buildModel(_ yaml: String, file: String, scale: String?, imgsz: (Int, Int) = (640, 640)) throws -> Model {
+    let report = try check(yaml, file: file, scale: scale, imgsz: imgsz)
+    XCTAssertTrue(report.isValid, "\(report.diagnostics)")
+    return try XCTUnwrap(report.model)
+}
+
+/// Configs/yolov8-dsconv.yaml at scale n with seeded weights (seed 0).
+func seededDSConvModel() throws -> Model {
+    let m = try buildModel(try configText("yolov8-dsconv.yaml"), file: "yolov8-dsconv.yaml", scale: "n")
+    try m.initializeSeededWeights(seed: 0)
+    return m
+}
+
+/// A fixture file from Resources/.
+func fixture(_ name: String) throws -> SafeTensorsFile {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(name)", withExtension: "safetensors"), name)
+    return try SafeTensorsFile(path: url.path)
+}
+
+/// Builds the layer a YAML row names, from its full positional arguments (after the channel
+/// rules), through the plugin's own definition.
+func makeLayer(_ name: String, _ values: [ArgValue], context: ModelContext = ModelContext()) throws -> any Layer {
+    let definition = try XCTUnwrap(DSConvLayers.definitions.first { $0.name == name }, name)
+    var filled = values
+    for spec in definition.arguments.dropFirst(values.count) { filled.append(try XCTUnwrap(spec.defaultValue)) }
+    return try definition.make(LayerArguments(specs: definition.arguments, values: filled), context)
+}
+
+/// Runs every module's load-time preparation, children first (what Model.prepareForInference does).
+func prepare(_ module: any Module) throws {
+    for m in module.allModules().reversed() { try m.prepareForInference() }
+}
+
+/// Largest |a - e| relative to the largest |e|.
+func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
+    let a = actual.toArray(), e = expected.toArray()
+    var diff: Float = 0, peak: Float = 0
+    for i in 0..<min(a.count, e.count) {
+        diff = max(diff, abs(a[i] - e[i]))
+        peak = max(peak, abs(e[i]))
+    }
+    return a.count == e.count ? diff / max(peak, 1e-12) : .infinity
+}
+
+extension CheckReport {
+    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import LayerZoo
+import LayerZooDynamicConv
+import LayerZooStandard
+import XCTest
+import ZooCPU
+
+/// The repository root, found from this file's path (Tests/DynamicConvTests/Support.swift).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// Standard layers plus this plugin's, as a program registering both would have them.
+func dynamicConvRegistry() throws -> LayerRegistry {
+    var registry = LayerRegistry()
+    try StandardLayers.register(into: &registry)
+    try DynamicConvLayers.register(into: &registry)
+    return registry
+}
+
+/// Checks YAML text as `layerzoo validate` would, with Standard + DynamicConv layers.
+func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, imgsz: (Int, Int) = (640, 640),
+           batch: Int = 1) throws -> CheckReport {
+    let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
+    let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
+    return ModelChecker(registry: try dynamicConvRegistry()).check(source, options: options)
+}
+
+/// A fixture of Tests/DynamicConvTests/Resources (scripts/fixtures/gen_dynamicconv_fixtures.py).
+func fixture(_ name: String) throws -> SafeTensorsFile {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(name)", withExtension: "safetensors"),
+                            "missing fixture \(name)")
+    return try SafeTensorsFile(path: url.path)
+}
+
+func resourceText(_ name: String, _ ext: String) throws -> String {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(name)", withExtension: ext))
+    return try String(contentsOf: url, encoding: .utf8)
+}
+
+/// Largest absolute difference relative to the largest expected magnitude.
+func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
+    let a = actual.toArray(), e = expected.toArray()
+    guard a.count == e.count else { return .infinity }
+    var diff: Float = 0, magnitude: Float = 0
+    for i in 0..<e.count {
+        diff = max(diff, abs(a[i] - e[i]))
+        magnitude = max(magnitude, abs(e[i]))
+    }
+    return diff / max(magnitude, 1e-12)
+}
+
+/// A constructor argument as the fixture's JSON writes it.
+enum JSONArgument: Decodable {
+    case int(Int), float(Double), bool(Bool)
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let i = try? c.decode(Int.self) { self = .int(i) } else if let d = try? c.decode(Double.self) {
+            self = .float(d)
+        } else { self = .bool(try c.decode(Bool.self)) }
+    }
+
+    var value: ArgValue {
+        switch self {
+        case .int(let i): return .int(i)
+        case .float(let d): return .float(d)
+        case .bool(let b): return .bool(b)
+        }
+    }
+}
+
+/// Builds the fixture's module through its registered definition, from the constructor
+/// arguments in the fixture's metadata.
+func makeModule(_ file: SafeTensorsFile) throws -> any Layer {
+    let kind = try XCTUnwrap(file.metadata["module"])
+    let json = try XCTUnwrap(file.metadata["args"])
+    let args = try JSONDecoder().decode([JSONArgument].self, from: Data(json.utf8)).map(\.value)
+    let definition = try XCTUnwrap(try dynamicConvRegistry().definition(named: kind))
+    XCTAssertEqual(args.count, definition.arguments.count, kind)
+    return try definition.make(LayerArguments(specs: definition.arguments, values: args), ModelContext())
+}
+
+/// Sets every tensor of `module` from the fixture's `module.<key>` entries, then runs the
+/// load-time preparation, children first (as Model.loadWeights does).
+func loadModuleWeights(_ module: any Module, from file: SafeTensorsFile) throws {
+    for (key, parameter) in module.namedTensors() where !key.hasSuffix("num_batches_tracked") {
+        parameter.value = try file.tensor("module.\(key)", expectedShape: parameter.shape)
+    }
+    for m in module.allModules().reversed() { try m.prepareForInference() }
+}
+
+extension CheckReport {
+    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+}
