@@ -368,6 +368,91 @@ head:
   - [-1, 3, C2, [1024, False]] # 29
   - [[20, 23, 26, 29], 1, Detect, [nc]] # 30
 """#,
+        "yolov8-saconv.yaml": #"""
+# LayerZoo model config: YOLOv8 detection with switchable atrous convolutions (SAConv2d,
+# DetectoRS; LayerZooSAConv plugin). SAConv2d does every stride-2 downsampling after the stem,
+# in the backbone and in the head, and the P2-P4 backbone stages are C2f_SAConv (bottlenecks
+# whose second convolution is a 3x3 SAConv2d). The P5 stage stays a plain C2f: SAConv2d's
+# switch reflect-pads its input by 2, which needs a map of at least 3x3, and P5 is only 2x2
+# on a 64x64 image. Layer rows are [from, repeats, module, args].
+
+nc: 80 # classes
+scales: # name: [depth, width, max_channels]; yolov8n-saconv.yaml selects n
+  n: [0.33, 0.25, 1024]
+  s: [0.33, 0.50, 1024]
+  m: [0.67, 0.75, 768]
+  l: [1.00, 1.00, 512]
+  x: [1.00, 1.25, 512]
+
+backbone:
+  - [-1, 1, Conv, [64, 3, 2]] # 0 P1/2
+  - [-1, 1, SAConv2d, [128, 3, 2]] # 1 P2/4
+  - [-1, 3, C2f_SAConv, [128, True]] # 2
+  - [-1, 1, SAConv2d, [256, 3, 2]] # 3 P3/8
+  - [-1, 6, C2f_SAConv, [256, True]] # 4
+  - [-1, 1, SAConv2d, [512, 3, 2]] # 5 P4/16
+  - [-1, 6, C2f_SAConv, [512, True]] # 6
+  - [-1, 1, SAConv2d, [1024, 3, 2]] # 7 P5/32
+  - [-1, 3, C2f, [1024, True]] # 8
+  - [-1, 1, SPPF, [1024, 5]] # 9
+
+head:
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]] # 10
+  - [[-1, 6], 1, Concat, [1]] # 11
+  - [-1, 3, C2f, [512]] # 12
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]] # 13
+  - [[-1, 4], 1, Concat, [1]] # 14
+  - [-1, 3, C2f, [256]] # 15 (P3/8)
+  - [-1, 1, SAConv2d, [256, 3, 2]] # 16
+  - [[-1, 12], 1, Concat, [1]] # 17
+  - [-1, 3, C2f, [512]] # 18 (P4/16)
+  - [-1, 1, SAConv2d, [512, 3, 2]] # 19
+  - [[-1, 9], 1, Concat, [1]] # 20
+  - [-1, 3, C2f, [1024]] # 21 (P5/32)
+  - [[15, 18, 21], 1, Detect, [nc]] # 22
+"""#,
+        "yolov8-scconv.yaml": #"""
+# LayerZoo model config: YOLOv8 with ScConv (spatial and channel reconstruction convolution).
+# The backbone's P3-P5 C2f blocks become C2f_ScConv (each bottleneck: Conv 3×3 → ScConv) and
+# an ScConv refines the SPPF output before the PAN head. Needs the ScConv plugin
+# (LayerZooScConv). Layer rows are [from, repeats, module, args]; ScConv keeps its channels.
+
+nc: 80 # classes
+scales: # name: [depth, width, max_channels]; yolov8n-scconv.yaml selects n
+  n: [0.33, 0.25, 1024]
+  s: [0.33, 0.50, 1024]
+  m: [0.67, 0.75, 768]
+  l: [1.00, 1.00, 512]
+  x: [1.00, 1.25, 512]
+
+backbone:
+  - [-1, 1, Conv, [64, 3, 2]] # 0
+  - [-1, 1, Conv, [128, 3, 2]] # 1
+  - [-1, 3, C2f, [128, True]] # 2
+  - [-1, 1, Conv, [256, 3, 2]] # 3
+  - [-1, 6, C2f_ScConv, [256, True]] # 4
+  - [-1, 1, Conv, [512, 3, 2]] # 5
+  - [-1, 6, C2f_ScConv, [512, True]] # 6
+  - [-1, 1, Conv, [1024, 3, 2]] # 7
+  - [-1, 3, C2f_ScConv, [1024, True]] # 8
+  - [-1, 1, SPPF, [1024, 5]] # 9
+  - [-1, 1, ScConv, []] # 10
+
+head:
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]] # 11
+  - [[-1, 6], 1, Concat, [1]] # 12
+  - [-1, 3, C2f, [512]] # 13
+  - [-1, 1, nn.Upsample, [None, 2, "nearest"]] # 14
+  - [[-1, 4], 1, Concat, [1]] # 15
+  - [-1, 3, C2f, [256]] # 16 (P3/8)
+  - [-1, 1, Conv, [256, 3, 2]] # 17
+  - [[-1, 13], 1, Concat, [1]] # 18
+  - [-1, 3, C2f, [512]] # 19 (P4/16)
+  - [-1, 1, Conv, [512, 3, 2]] # 20
+  - [[-1, 10], 1, Concat, [1]] # 21
+  - [-1, 3, C2f, [1024]] # 22 (P5/32)
+  - [[16, 19, 22], 1, Detect, [nc]] # 23
+"""#,
         "yolov8-se.yaml": #"""
 # LayerZoo model config: YOLOv8 with squeeze-and-excitation blocks after the backbone stages.
 # Needs the example plugin (Plugins/Examples/SqueezeExcite): register it from Swift, or load it

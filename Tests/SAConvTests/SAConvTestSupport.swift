@@ -1,0 +1,53 @@
+import Foundation
+import LayerZoo
+import LayerZooSAConv
+import LayerZooStandard
+import XCTest
+import ZooCPU
+
+/// The repository root, found from this file's path (Tests/SAConvTests/SAConvTestSupport.swift).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// The standard layers and this plugin's, as a program that wants SAConv registers them.
+func saconvRegistry() throws -> LayerRegistry {
+    var registry = LayerRegistry()
+    try StandardLayers.register(into: &registry)
+    try SAConvLayers.register(into: &registry)
+    return registry
+}
+
+/// Checks YAML text as `layerzoo validate` would, with the standard and SAConv layers.
+func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, imgsz: (Int, Int) = (640, 640),
+           batch: Int = 1) throws -> CheckReport {
+    let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
+    let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
+    return ModelChecker(registry: try saconvRegistry()).check(source, options: options)
+}
+
+/// A fixture written by scripts/fixtures/gen_saconv_fixtures.py.
+func fixture(_ name: String) throws -> SafeTensorsFile {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(name)", withExtension: "safetensors"),
+                            "missing fixture \(name): run scripts/fixtures/gen_saconv_fixtures.py")
+    return try SafeTensorsFile(path: url.path)
+}
+
+/// Largest absolute difference relative to the largest expected magnitude.
+func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
+    let a = actual.toArray(), e = expected.toArray()
+    var diff: Float = 0, scale: Float = 0
+    for i in 0..<min(a.count, e.count) {
+        diff = max(diff, abs(a[i] - e[i]))
+        scale = max(scale, abs(e[i]))
+    }
+    return a.count == e.count ? diff / max(scale, 1e-12) : .infinity
+}
+
+/// Runs every module's load-time preparation, children first (what `Model` does per layer).
+func prepare(_ module: any Module) throws {
+    for m in module.allModules().reversed() { try m.prepareForInference() }
+}
+
+extension CheckReport {
+    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import LayerZoo
+import LayerZooScConv
+import LayerZooStandard
+import XCTest
+import ZooCPU
+
+/// A registry with the standard layers and this plugin's.
+func scconvRegistry() throws -> LayerRegistry {
+    var registry = LayerRegistry()
+    try StandardLayers.register(into: &registry)
+    try ScConvLayers.register(into: &registry)
+    return registry
+}
+
+/// Checks YAML text as `layerzoo validate` would, with the ScConv plugin registered.
+func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, imgsz: (Int, Int) = (640, 640),
+           batch: Int = 1) throws -> CheckReport {
+    let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
+    let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
+    return ModelChecker(registry: try scconvRegistry()).check(source, options: options)
+}
+
+extension CheckReport {
+    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+}
+
+/// A fixture file under Resources/ (written by scripts/fixtures/gen_scconv_fixtures.py).
+func fixture(_ path: String) throws -> SafeTensorsFile {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(path)", withExtension: "safetensors"),
+                            "missing fixture \(path): run scripts/fixtures/gen_scconv_fixtures.py")
+    return try SafeTensorsFile(path: url.path)
+}
+
+/// Largest absolute difference relative to the largest expected magnitude.
+func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
+    let a = actual.toArray(), e = expected.toArray()
+    var diff: Float = 0, top: Float = 0
+    for (x, y) in zip(a, e) {
+        diff = max(diff, abs(x - y))
+        top = max(top, abs(y))
+    }
+    return a.count == e.count ? diff / max(top, 1e-12) : .infinity
+}
+
+/// A constructor argument as the fixture's JSON writes it (true/false, integers, floats).
+enum FixtureArgument: Decodable {
+    case bool(Bool), int(Int), float(Double)
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int.self) { self = .int(i) }
+        else { self = .float(try c.decode(Double.self)) }
+    }
+
+    var value: ArgValue {
+        switch self {
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .float(let d): return .float(d)
+        }
+    }
+}
+
+/// The layer a module fixture describes, built through its registered definition (so the
+/// YAML path's checks and defaults are what is tested), with the fixture's weights loaded and
+/// load-time preparation run. Batch norms keep PyTorch's eps 1e-5, as the standalone
+/// PyTorch module does.
+func moduleFromFixture(_ file: SafeTensorsFile) throws -> any Layer {
+    let kind = try XCTUnwrap(file.metadata["kind"])
+    let definition = try XCTUnwrap(ScConvLayers.definitions.first { $0.name == kind }, kind)
+    let written = try JSONDecoder().decode([FixtureArgument].self, from: Data(try XCTUnwrap(file.metadata["args"]).utf8))
+    var values = written.map(\.value)
+    for spec in definition.arguments.dropFirst(values.count) { values.append(try XCTUnwrap(spec.defaultValue, spec.name)) }
+    let layer = try definition.make(LayerArguments(specs: definition.arguments, values: values), ModelContext())
+    for (key, parameter) in layer.namedTensors(prefix: "module.") where !key.hasSuffix("num_batches_tracked") {
+        parameter.value = try file.tensor(key)
+    }
+    for module in layer.allModules().reversed() { try module.prepareForInference() }
+    return layer
+}
