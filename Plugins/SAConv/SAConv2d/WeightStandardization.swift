@@ -85,3 +85,11 @@ extension SAConv2d {
         weightBeta.value = beta
     }
 }
+
+extension SAConv2d: AdjustsSeededWeights {
+    /// Seeded gamma/beta of order 1 would scale W' by about sqrt(fan_in) per layer and blow a
+    /// deep model up; derive them from the weight instead (W' = W), as PyTorch's twin does.
+    public func adjustSeededWeights() throws(LayerError) {
+        try resetAffineFromWeight()
+    }
+}

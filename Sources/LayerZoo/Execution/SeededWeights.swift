@@ -12,6 +12,9 @@ import ZooCPU
 /// - tensors of rank ≥ 2: (2u - 1) × sqrt(3 / fan_in), fan_in = product of all dims but the first;
 /// - other tensors: 0.2(2u - 1).
 /// Frozen parameters (DFL's bins) keep their fixed value; `num_batches_tracked` is ignored.
+/// Modules whose tensors depend on each other (SAConv2d's weight_gamma/weight_beta derive from
+/// its weight) conform to `AdjustsSeededWeights` and fix themselves up afterwards; the Python
+/// twin calls the PyTorch module's matching method.
 public enum SeededWeights {
     static func fnv1a64(_ text: String) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -91,6 +94,22 @@ extension Model {
             }
             parameter.value = tensor
         }
+        for node in nodes {
+            for case let module as any AdjustsSeededWeights in node.layer.allModules() {
+                do throws(LayerError) {
+                    try module.adjustSeededWeights()
+                } catch {
+                    throw .preparation(.error("layer \(node.index) (\(node.row.module)): \(error.message)", at: node.row.location))
+                }
+            }
+        }
         try prepareForInference()
     }
+}
+
+/// A module whose seeded tensors need a fix-up afterwards, because some of them are derived
+/// from others in PyTorch too (SAConv2d: gamma/beta from the weight's statistics, which the
+/// Python twin `scripts/fixtures/seeded.py` reproduces by calling `reset_affine_from_weight`).
+public protocol AdjustsSeededWeights: Module {
+    func adjustSeededWeights() throws(LayerError)
 }
