@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "layerzoo",
             dependencies: [
-                "LayerZoo", "LayerZooBuiltins",
+                "LayerZoo", "LayerZooBuiltins", "LayerZooDSConv", "LayerZooDBB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/layerzoo",

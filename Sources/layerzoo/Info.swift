@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LayerZoo
+import LayerZooDSConv
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +17,15 @@ struct Info: ParsableCommand {
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
+
+    @Option(help: "Also report the weight bytes of DSConv2D layers quantised to b bits (2 to 8).")
+    var dsconvBits: Int?
+
+    func validate() throws {
+        if let dsconvBits, !(2...8).contains(dsconvBits) {
+            throw ValidationError("--dsconv-bits must be from 2 to 8, got \(dsconvBits)")
+        }
+    }
 
     @Argument(help: "The model file.")
     var config: String
@@ -50,6 +60,14 @@ struct Info: ParsableCommand {
             print(pad(String(r.index), 4, right: true) + pad(r.from, 16, right: true) + pad(String(r.n), 4, right: true)
                   + pad(formatCount(r.params), 11, right: true) + "  " + pad(r.module, moduleWidth) + "  "
                   + pad(args, argumentWidth) + "  " + Shape.text(r.output))
+        }
+        if let bits = dsconvBits {
+            do throws(Diagnostic) {
+                print(try DSConvLayers.storageEstimate(m, bits: bits).description)
+            } catch {
+                printError(error.description)
+                throw ExitCode(1)
+            }
         }
         let scaleText = m.scale.map { " (scale \($0.name))" } ?? ""
         print("\(source.displayPath)\(scaleText): \(rows.count) layers, \(formatCount(m.parameterCount)) parameters, "

@@ -1,5 +1,7 @@
 import ArgumentParser
 import LayerZoo
+import LayerZooDBB
+import ZooCPU
 
 /// `--imgsz 640` or `--imgsz 480,640` (height, width).
 struct ImageSize: ExpressibleByArgument, Sendable {
@@ -62,5 +64,22 @@ func checkReport(path: String, options: ModelOptions, registry: LayerRegistry) -
         return (source, report, report.diagnostics)
     } catch {
         return (nil, nil, [error])
+    }
+}
+
+/// Gives a built model its weights: the file's (DiverseBranchBlocks take the training or the
+/// deployed form, whichever the file has), or seeded ones. Failures are printed; exit 1.
+func loadWeights(into model: Model, from path: String?, seed: UInt64) throws {
+    do throws(WeightLoadError) {
+        if let path {
+            let file: SafeTensorsFile
+            do throws(BackendError) { file = try SafeTensorsFile(path: path) } catch { throw .file(error) }
+            try DBBLayers.loadWeights(file, into: model)
+        } else {
+            try model.initializeSeededWeights(seed: seed)
+        }
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(1)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LayerZoo
+import LayerZooDSConv
 import ZooCPU
 
 struct Run: ParsableCommand {
@@ -36,6 +37,9 @@ struct Run: ParsableCommand {
     @Option(help: "Threads for the backend (default: all cores).")
     var threads: Int?
 
+    @Option(help: "Run DSConv2D layers from b-bit distribution-shift quantised kernels (2 to 8) and report the weight bytes saved and the output error against the float path.")
+    var dsconvBits: Int?
+
     @Argument(help: "The model file.")
     var config: String
 
@@ -45,6 +49,9 @@ struct Run: ParsableCommand {
         }
         if let threads, !(1...256).contains(threads) {
             throw ValidationError("--threads must be from 1 to 256, got \(threads)")
+        }
+        if let dsconvBits, !(2...8).contains(dsconvBits) {
+            throw ValidationError("--dsconv-bits must be from 2 to 8, got \(dsconvBits)")
         }
     }
 
@@ -77,21 +84,24 @@ struct Run: ParsableCommand {
             printError("\(input ?? ""): error: the model takes \(channels) input channels, the input has \(t.shape[1]) (shape \(Shape.text(t.shape)))")
             throw ExitCode(1)
         }
-        if let weights {
-            do throws(WeightLoadError) {
-                let file: SafeTensorsFile
-                do throws(BackendError) { file = try SafeTensorsFile(path: weights) } catch { throw .file(error) }
-                try m.loadWeights(file)
-            } catch {
-                printError("error: \(error)")
-                throw ExitCode(1)
-            }
-        } else {
-            try m.initializeSeededWeights(seed: seed)
-            printError("note: no --weights given; using seeded random weights (seed \(seed))")
-        }
+        try loadWeights(into: m, from: weights, seed: seed)
+        if weights == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
         let x = try inputTensor ?? SeededWeights.input(shape: [options.batch, channels, options.imgsz.height, options.imgsz.width],
                                                        seed: seed)
+        if let bits = dsconvBits {
+            do throws(Diagnostic) {
+                let comparison = try DSConvLayers.quantizeAndCompare(m, input: x, bits: bits)
+                print(comparison.report.description)
+                var line = "quantised output vs float: max relative error \(comparison.error)"
+                if let boxes = comparison.boxes, let scores = comparison.scores {
+                    line += " (boxes \(boxes), scores \(scores))"
+                }
+                print(line)
+            } catch {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+        }
         let start = DispatchTime.now()
         let y: Tensor
         do throws(Diagnostic) {
