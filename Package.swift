@@ -95,9 +95,14 @@ let package = Package(
             dependencies: ["LayerZoo"],
             path: "Plugins/Examples/SqueezeExcite"
         ),
+        .target(
+            name: "LayerZooTestSupport",
+            dependencies: ["ZooCPU"],
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "LayerZooTests",
-            dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooExampleSE", "LayerZooBuiltins"],
+            dependencies: ["LayerZooTestSupport", "LayerZoo", "LayerZooStandard", "LayerZooExampleSE", "LayerZooBuiltins"],
             path: "Tests/LayerZooTests",
             resources: [.copy("Resources")]
         ),
@@ -109,31 +114,31 @@ let package = Package(
         ),
         .testTarget(
             name: "SAConvTests",
-            dependencies: ["LayerZooSAConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            dependencies: ["LayerZooTestSupport", "LayerZooSAConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/SAConvTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(
             name: "ScConvTests",
-            dependencies: ["LayerZooScConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            dependencies: ["LayerZooTestSupport", "LayerZooScConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/ScConvTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(
             name: "DBBTests",
-            dependencies: ["LayerZooDBB", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            dependencies: ["LayerZooTestSupport", "LayerZooDBB", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/DBBTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(
             name: "DSConvTests",
-            dependencies: ["LayerZooDSConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            dependencies: ["LayerZooTestSupport", "LayerZooDSConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/DSConvTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(
             name: "DynamicConvTests",
-            dependencies: ["LayerZooDynamicConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            dependencies: ["LayerZooTestSupport", "LayerZooDynamicConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/DynamicConvTests",
             resources: [.copy("Resources")]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooDBB
 import XCTest
 import ZooCPU

@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooDBB
 import LayerZooStandard
 import XCTest
@@ -50,39 +51,7 @@ func configText(_ name: String) throws -> String {
     try String(contentsOf: repositoryRoot.appendingPathComponent("Configs/\(name)"), encoding: .utf8)
 }
 
-/// Largest absolute difference relative to the expected tensor's largest magnitude.
-func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
-    let a = actual.toArray(), e = expected.toArray()
-    var diff: Float = 0, top: Float = 0
-    for i in 0..<min(a.count, e.count) {
-        diff = max(diff, abs(a[i] - e[i]))
-        top = max(top, abs(e[i]))
-    }
-    return a.count == e.count ? diff / max(top, 1e-12) : .infinity
-}
 
-/// Detect outputs: boxes and class scores each relative to their own magnitude, so box
-/// coordinates (pixels) cannot hide errors in the scores.
-func detectionErrors(_ actual: Tensor, _ expected: Tensor) -> (boxes: Float, scores: Float) {
-    let a = actual.toArray(), e = expected.toArray()
-    let shape = expected.shape
-    guard actual.shape == shape, shape.count == 3 else { return (.infinity, .infinity) }
-    let (n, c, anchors) = (shape[0], shape[1], shape[2])
-    var boxDiff: Float = 0, boxMax: Float = 0, scoreDiff: Float = 0, scoreMax: Float = 0
-    for b in 0..<n {
-        for ch in 0..<c {
-            for i in 0..<anchors {
-                let k = (b * c + ch) * anchors + i
-                if ch < 4 {
-                    boxDiff = max(boxDiff, abs(a[k] - e[k])); boxMax = max(boxMax, abs(e[k]))
-                } else {
-                    scoreDiff = max(scoreDiff, abs(a[k] - e[k])); scoreMax = max(scoreMax, abs(e[k]))
-                }
-            }
-        }
-    }
-    return (boxDiff / max(boxMax, 1e-12), scoreDiff / max(scoreMax, 1e-12))
-}
 
 /// Sets every tensor of `module` (keys relative to it) from `file`; num_batches_tracked is skipped.
 func loadTensors(_ module: any Module, from file: SafeTensorsFile) throws {

@@ -1,4 +1,5 @@
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooDBB
 import XCTest
 import ZooCPU

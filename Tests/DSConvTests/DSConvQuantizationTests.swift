@@ -1,4 +1,5 @@
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooDSConv
 import XCTest
 import ZooCPU

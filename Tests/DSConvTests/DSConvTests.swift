@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooDSConv
 import XCTest
 import ZooCPU

@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooDSConv
 import LayerZooStandard
 import XCTest
@@ -64,16 +65,6 @@ func prepare(_ module: any Module) throws {
     for m in module.allModules().reversed() { try m.prepareForInference() }
 }
 
-/// Largest |a - e| relative to the largest |e|.
-func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
-    let a = actual.toArray(), e = expected.toArray()
-    var diff: Float = 0, peak: Float = 0
-    for i in 0..<min(a.count, e.count) {
-        diff = max(diff, abs(a[i] - e[i]))
-        peak = max(peak, abs(e[i]))
-    }
-    return a.count == e.count ? diff / max(peak, 1e-12) : .infinity
-}
 
 extension CheckReport {
     var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }

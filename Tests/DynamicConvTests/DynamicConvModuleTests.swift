@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 @testable import LayerZooDynamicConv
 import XCTest
 import ZooCPU

@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooDynamicConv
 import LayerZooStandard
 import XCTest
@@ -37,17 +38,6 @@ func resourceText(_ name: String, _ ext: String) throws -> String {
     return try String(contentsOf: url, encoding: .utf8)
 }
 
-/// Largest absolute difference relative to the largest expected magnitude.
-func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
-    let a = actual.toArray(), e = expected.toArray()
-    guard a.count == e.count else { return .infinity }
-    var diff: Float = 0, magnitude: Float = 0
-    for i in 0..<e.count {
-        diff = max(diff, abs(a[i] - e[i]))
-        magnitude = max(magnitude, abs(e[i]))
-    }
-    return diff / max(magnitude, 1e-12)
-}
 
 /// A constructor argument as the fixture's JSON writes it.
 enum JSONArgument: Decodable {

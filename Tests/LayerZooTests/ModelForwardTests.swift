@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import ZooCPU
 import XCTest
 
@@ -17,28 +18,6 @@ final class ModelForwardTests: XCTestCase {
         return try XCTUnwrap(report.model)
     }
 
-    /// Largest difference over boxes relative to the largest box value, and over class
-    /// scores relative to the largest score: each part at its own magnitude, so that box
-    /// coordinates (hundreds of pixels) cannot hide errors in the scores (below 1).
-    func relativeErrors(_ actual: Tensor, _ expected: Tensor) -> (boxes: Float, scores: Float) {
-        let a = actual.toArray(), e = expected.toArray()
-        let shape = expected.shape
-        let (n, c, anchors) = (shape[0], shape[1], shape[2])
-        var boxDiff: Float = 0, boxMax: Float = 0, scoreDiff: Float = 0, scoreMax: Float = 0
-        for b in 0..<n {
-            for ch in 0..<c {
-                for i in 0..<anchors {
-                    let k = (b * c + ch) * anchors + i
-                    if ch < 4 {
-                        boxDiff = max(boxDiff, abs(a[k] - e[k])); boxMax = max(boxMax, abs(e[k]))
-                    } else {
-                        scoreDiff = max(scoreDiff, abs(a[k] - e[k])); scoreMax = max(scoreMax, abs(e[k]))
-                    }
-                }
-            }
-        }
-        return (boxDiff / max(boxMax, 1e-12), scoreDiff / max(scoreMax, 1e-12))
-    }
 
     func testSeededModelsMatchPyTorch() throws {
         let cases = ["yolov8n_b1_64", "yolov8n_b2_64x96", "yolov5n_b1_64", "yolov5n_b2_96x64", "yolo11n_b1_64", "yolo11n_b2_64x96",
@@ -62,7 +41,7 @@ final class ModelForwardTests: XCTestCase {
             XCTAssertEqual(m.parameterCount, Int(file.metadata["parameters"] ?? ""), "\(name): parameters vs PyTorch")
             let output = try m.forward(input)
             XCTAssertEqual(output.shape, expected.shape, name)
-            let error = relativeErrors(output, expected)
+            let error = detectionErrors(output, expected)
             print("\(name): max relative error boxes \(error.boxes), scores \(error.scores)")
             XCTAssertLessThan(error.boxes, 1e-4, "\(name) boxes")
             XCTAssertLessThan(error.scores, 1e-4, "\(name) scores")
@@ -78,7 +57,7 @@ final class ModelForwardTests: XCTestCase {
         try m.loadWeights(weights)
         let io = try fixture("tiny_yolov8_io")
         let output = try m.forward(try io.tensor("input"))
-        let error = relativeErrors(output, try io.tensor("output"))
+        let error = detectionErrors(output, try io.tensor("output"))
         XCTAssertLessThan(error.boxes, 1e-4)
         XCTAssertLessThan(error.scores, 1e-4)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooSAConv
 import LayerZooStandard
 import XCTest

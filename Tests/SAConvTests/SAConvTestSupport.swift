@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooSAConv
 import LayerZooStandard
 import XCTest
@@ -32,16 +33,6 @@ func fixture(_ name: String) throws -> SafeTensorsFile {
     return try SafeTensorsFile(path: url.path)
 }
 
-/// Largest absolute difference relative to the largest expected magnitude.
-func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
-    let a = actual.toArray(), e = expected.toArray()
-    var diff: Float = 0, scale: Float = 0
-    for i in 0..<min(a.count, e.count) {
-        diff = max(diff, abs(a[i] - e[i]))
-        scale = max(scale, abs(e[i]))
-    }
-    return a.count == e.count ? diff / max(scale, 1e-12) : .infinity
-}
 
 /// Runs every module's load-time preparation, children first (what `Model` does per layer).
 func prepare(_ module: any Module) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import XCTest
 import ZooCPU
 
@@ -14,26 +15,6 @@ final class ScConvModelTests: XCTestCase {
         return try String(contentsOf: url, encoding: .utf8)
     }
 
-    /// Boxes relative to the largest box value and class scores relative to the largest
-    /// score, so that pixel-sized coordinates cannot hide errors in the scores.
-    func relativeErrors(_ actual: Tensor, _ expected: Tensor) -> (boxes: Float, scores: Float) {
-        let a = actual.toArray(), e = expected.toArray()
-        let (n, c, anchors) = (expected.shape[0], expected.shape[1], expected.shape[2])
-        var boxDiff: Float = 0, boxMax: Float = 0, scoreDiff: Float = 0, scoreMax: Float = 0
-        for b in 0..<n {
-            for ch in 0..<c {
-                for i in 0..<anchors {
-                    let k = (b * c + ch) * anchors + i
-                    if ch < 4 {
-                        boxDiff = max(boxDiff, abs(a[k] - e[k])); boxMax = max(boxMax, abs(e[k]))
-                    } else {
-                        scoreDiff = max(scoreDiff, abs(a[k] - e[k])); scoreMax = max(scoreMax, abs(e[k]))
-                    }
-                }
-            }
-        }
-        return (boxDiff / max(boxMax, 1e-12), scoreDiff / max(scoreMax, 1e-12))
-    }
 
     func testSeededModelMatchesUltralytics() throws {
         for name in ["yolov8n_scconv_b1_64", "yolov8n_scconv_b2_64x96"] {
@@ -48,7 +29,7 @@ final class ScConvModelTests: XCTestCase {
                            "\(name): seeded input differs from Python's")
             let output = try model.forward(input)
             XCTAssertEqual(output.shape, expected.shape, name)
-            let error = relativeErrors(output, expected)
+            let error = detectionErrors(output, expected)
             print("\(name): max relative error boxes \(error.boxes), scores \(error.scores)")
             XCTAssertLessThan(error.boxes, 1e-4, "\(name) boxes")
             XCTAssertLessThan(error.scores, 1e-4, "\(name) scores")

@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooScConv
 import LayerZooStandard
 import XCTest
@@ -32,16 +33,6 @@ func fixture(_ path: String) throws -> SafeTensorsFile {
     return try SafeTensorsFile(path: url.path)
 }
 
-/// Largest absolute difference relative to the largest expected magnitude.
-func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
-    let a = actual.toArray(), e = expected.toArray()
-    var diff: Float = 0, top: Float = 0
-    for (x, y) in zip(a, e) {
-        diff = max(diff, abs(x - y))
-        top = max(top, abs(y))
-    }
-    return a.count == e.count ? diff / max(top, 1e-12) : .infinity
-}
 
 /// A constructor argument as the fixture's JSON writes it (true/false, integers, floats).
 enum FixtureArgument: Decodable {
