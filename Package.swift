@@ -97,7 +97,7 @@ let package = Package(
         ),
         .target(
             name: "LayerZooTestSupport",
-            dependencies: ["ZooCPU"],
+            dependencies: ["ZooCPU", "LayerZoo"],
             path: "Tests/Support"
         ),
         .testTarget(

@@ -6,10 +6,6 @@ import LayerZooStandard
 import XCTest
 import ZooCPU
 
-/// The repository root, found from this file's path (Tests/DBBTests/DBBTestSupport.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
 /// Standard layers plus this plugin's.
 func dbbRegistry() throws -> LayerRegistry {
     var registry = LayerRegistry()
@@ -21,9 +17,7 @@ func dbbRegistry() throws -> LayerRegistry {
 /// Checks YAML text as `layerzoo validate` would.
 func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, imgsz: (Int, Int) = (640, 640),
            batch: Int = 1) throws -> CheckReport {
-    let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
-    let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
-    return ModelChecker(registry: try dbbRegistry()).check(source, options: options)
+    checkYAML(yaml, registry: try dbbRegistry(), file: file, scale: scale, imgsz: imgsz, batch: batch)
 }
 
 /// A valid model built from YAML text.

@@ -1,4 +1,5 @@
 import LayerZoo
+import LayerZooTestSupport
 import XCTest
 
 /// What the DSConv layers cannot take is reported at the offending YAML line and argument,

@@ -6,10 +6,6 @@ import LayerZooStandard
 import XCTest
 import ZooCPU
 
-/// The repository root, found from this file's path (Tests/DSConvTests/TestSupport.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
 /// Standard layers plus this plugin, as a program registering both would have.
 func dsconvRegistry() throws -> LayerRegistry {
     var registry = LayerRegistry()
@@ -21,9 +17,7 @@ func dsconvRegistry() throws -> LayerRegistry {
 /// Checks YAML text as `layerzoo validate` would, with this plugin registered.
 func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, imgsz: (Int, Int) = (640, 640),
            batch: Int = 1) throws -> CheckReport {
-    let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
-    let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
-    return ModelChecker(registry: try dsconvRegistry()).check(source, options: options)
+    checkYAML(yaml, registry: try dsconvRegistry(), file: file, scale: scale, imgsz: imgsz, batch: batch)
 }
 
 /// The text of a file in Configs/.

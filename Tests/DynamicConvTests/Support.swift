@@ -6,10 +6,6 @@ import LayerZooStandard
 import XCTest
 import ZooCPU
 
-/// The repository root, found from this file's path (Tests/DynamicConvTests/Support.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
 /// Standard layers plus this plugin's, as a program registering both would have them.
 func dynamicConvRegistry() throws -> LayerRegistry {
     var registry = LayerRegistry()
@@ -21,9 +17,7 @@ func dynamicConvRegistry() throws -> LayerRegistry {
 /// Checks YAML text as `layerzoo validate` would, with Standard + DynamicConv layers.
 func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, imgsz: (Int, Int) = (640, 640),
            batch: Int = 1) throws -> CheckReport {
-    let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
-    let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
-    return ModelChecker(registry: try dynamicConvRegistry()).check(source, options: options)
+    checkYAML(yaml, registry: try dynamicConvRegistry(), file: file, scale: scale, imgsz: imgsz, batch: batch)
 }
 
 /// A fixture of Tests/DynamicConvTests/Resources (scripts/fixtures/gen_dynamicconv_fixtures.py).

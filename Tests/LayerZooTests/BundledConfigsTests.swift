@@ -2,6 +2,7 @@ import Foundation
 import LayerZoo
 import LayerZooBuiltins
 import LayerZooExampleSE
+import LayerZooTestSupport
 import XCTest
 
 final class BundledConfigsTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import LayerZoo
 import ZooCPU
+import LayerZooTestSupport
 import XCTest
 
 /// A seeded mutation fuzzer for the two parsers that read files users did not write: the

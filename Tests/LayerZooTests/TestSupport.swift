@@ -1,12 +1,9 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooExampleSE
 import LayerZooStandard
 import XCTest
-
-/// The repository root, found from this file's path (Tests/LayerZooTests/TestSupport.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 /// The standard layers plus the example plugin, registered from Swift as a user's program would.
 func testRegistry() throws -> LayerRegistry {
@@ -19,9 +16,7 @@ func testRegistry() throws -> LayerRegistry {
 /// Checks YAML text as `layerzoo validate` would.
 func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, imgsz: (Int, Int) = (640, 640),
            batch: Int = 1) throws -> CheckReport {
-    let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
-    let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
-    return ModelChecker(registry: try testRegistry()).check(source, options: options)
+    checkYAML(yaml, registry: try testRegistry(), file: file, scale: scale, imgsz: imgsz, batch: batch)
 }
 
 /// A small valid YOLOv8-like model (n-scale channels) used as the base for broken variants.

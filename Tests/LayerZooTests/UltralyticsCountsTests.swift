@@ -1,5 +1,6 @@
 import Foundation
 import LayerZoo
+import LayerZooTestSupport
 import XCTest
 
 /// Parameter counts and GFLOPs must equal what Ultralytics reports for the same YAML.

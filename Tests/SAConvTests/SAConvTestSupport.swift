@@ -6,10 +6,6 @@ import LayerZooStandard
 import XCTest
 import ZooCPU
 
-/// The repository root, found from this file's path (Tests/SAConvTests/SAConvTestSupport.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
 /// The standard layers and this plugin's, as a program that wants SAConv registers them.
 func saconvRegistry() throws -> LayerRegistry {
     var registry = LayerRegistry()
@@ -21,9 +17,7 @@ func saconvRegistry() throws -> LayerRegistry {
 /// Checks YAML text as `layerzoo validate` would, with the standard and SAConv layers.
 func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, imgsz: (Int, Int) = (640, 640),
            batch: Int = 1) throws -> CheckReport {
-    let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
-    let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
-    return ModelChecker(registry: try saconvRegistry()).check(source, options: options)
+    checkYAML(yaml, registry: try saconvRegistry(), file: file, scale: scale, imgsz: imgsz, batch: batch)
 }
 
 /// A fixture written by scripts/fixtures/gen_saconv_fixtures.py.

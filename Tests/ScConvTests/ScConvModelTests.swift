@@ -57,6 +57,3 @@ final class ScConvModelTests: XCTestCase {
     }
 }
 
-/// The repository root, found from this file's path (Tests/ScConvTests/ScConvModelTests.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()

@@ -17,9 +17,7 @@ func scconvRegistry() throws -> LayerRegistry {
 /// Checks YAML text as `layerzoo validate` would, with the ScConv plugin registered.
 func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, imgsz: (Int, Int) = (640, 640),
            batch: Int = 1) throws -> CheckReport {
-    let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
-    let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
-    return ModelChecker(registry: try scconvRegistry()).check(source, options: options)
+    checkYAML(yaml, registry: try scconvRegistry(), file: file, scale: scale, imgsz: imgsz, batch: batch)
 }
 
 extension CheckReport {

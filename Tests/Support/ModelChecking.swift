@@ -1,0 +1,14 @@
+import Foundation
+import LayerZoo
+
+/// The repository root, found from this file's path (Tests/Support/ModelChecking.swift).
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// Checks YAML text as `layerzoo validate` would, with `registry`.
+public func checkYAML(_ yaml: String, registry: LayerRegistry, file: String = "model.yaml", scale: String? = nil,
+                      imgsz: (Int, Int) = (640, 640), batch: Int = 1) -> CheckReport {
+    let source = ConfigSource(displayPath: file, text: yaml, scaleFromName: nil)
+    let options = CheckOptions(scale: scale, imageHeight: imgsz.0, imageWidth: imgsz.1, batch: batch)
+    return ModelChecker(registry: registry).check(source, options: options)
+}
