@@ -10,9 +10,9 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time a model's forward pass on the CPU.",
         discussion: """
-            Builds the model (seeded weights unless --weights), runs --warmup passes, then --runs
-            timed passes on the same seeded input, and reports the median and minimum latency,
-            the achieved GFLOP/s (Ultralytics' GFLOPs of the model × batch / median time) and the
+            Builds the model (seeded weights unless --weights), runs --warmup passes, then --runs \
+            timed passes on the same seeded input, and reports the median and minimum latency, \
+            the achieved GFLOP/s (Ultralytics' GFLOPs of the model × batch / median time) and the \
             process's peak resident memory. --profile adds where the time goes, by operation kind.
             """)
 

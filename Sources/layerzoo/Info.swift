@@ -7,8 +7,8 @@ struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the layer table, parameter count and GFLOPs of a model.",
         discussion: """
-            The table matches Ultralytics' (index, from, n, params, module, arguments) plus each
-            layer's output shape at --imgsz. Parameters and GFLOPs are counted as Ultralytics
+            The table matches Ultralytics' (index, from, n, params, module, arguments) plus each \
+            layer's output shape at --imgsz. Parameters and GFLOPs are counted as Ultralytics \
             counts them (GFLOPs = 2 × multiply-accumulates of the unfused model, per image).
             """)
 

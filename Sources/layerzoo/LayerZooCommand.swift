@@ -6,11 +6,11 @@ import LayerZooBuiltins
 struct LayerZooCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "layerzoo",
-        abstract: "Check and inspect Ultralytics-style YAML models on the CPU.",
+        abstract: "Check, inspect, run and time Ultralytics-style YAML models on the CPU.",
         discussion: """
-            CONFIG is a model file such as Configs/yolov8.yaml. Ultralytics' naming works too:
-            'yolov8n.yaml' means yolov8.yaml at scale n, found beside the given path or among
-            the configs built into LayerZoo (yolov8, yolov8-p2, yolov8-p6, yolo11, yolov5, yolov3).
+            CONFIG is a model file such as Configs/yolov8.yaml. Ultralytics' naming works too: \
+            'yolov8n.yaml' means yolov8.yaml at scale n, found beside the given path or among \
+            the configs built into LayerZoo: \(BundledConfigs.files.keys.sorted().joined(separator: ", ")).
             """,
         subcommands: [Validate.self, Info.self, Run.self, Bench.self, Reparam.self, Layers.self])
 }

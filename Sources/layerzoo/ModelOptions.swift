@@ -22,6 +22,8 @@ struct ImageSize: ExpressibleByArgument, Sendable {
     }
 
     static let limit = 16_384
+
+    var defaultValueDescription: String { height == width ? "\(height)" : "\(height),\(width)" }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

@@ -7,9 +7,9 @@ struct Reparam: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the deployed (reparameterised) weights of a model's DiverseBranchBlocks.",
         discussion: """
-            Loads the training-form weights (dbb_origin.*, dbb_1x1.*, dbb_avg.*, dbb_1x1_kxk.*), folds
-            each DiverseBranchBlock's four branches into one k×k convolution, and writes a safetensors
-            file in which every block has dbb_reparam.weight and dbb_reparam.bias instead, other
+            Loads the training-form weights (dbb_origin.*, dbb_1x1.*, dbb_avg.*, dbb_1x1_kxk.*), folds \
+            each DiverseBranchBlock's four branches into one k×k convolution, and writes a safetensors \
+            file in which every block has dbb_reparam.weight and dbb_reparam.bias instead, other \
             tensors unchanged: what PyTorch's DBB loads after switch_to_deploy().
             """)
 

@@ -8,14 +8,14 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model forward on the CPU.",
         discussion: """
-            Weights come from a safetensors file whose keys are the PyTorch state_dict keys of the
-            equivalent Ultralytics model (model.<i>.<name>; F32, F16 or BF16; see
-            scripts/export_weights.py). Without --weights the model gets LayerZoo's seeded random
+            Weights come from a safetensors file whose keys are the PyTorch state_dict keys of the \
+            equivalent Ultralytics model (model.<i>.<name>; F32, F16 or BF16; see \
+            scripts/export_weights.py). Without --weights the model gets LayerZoo's seeded random \
             weights, which scripts/fixtures/seeded.py reproduces exactly in PyTorch.
 
-            The input is a float32 NCHW .npy file; without --input a seeded random image batch of
-            --batch × 3 × --imgsz is used. The output is the last layer's ([N, 4 + nc, anchors] for
-            Detect: xywh boxes in pixels, then class scores), written to --output as .npy or
+            The input is a float32 NCHW .npy file; without --input a seeded random image batch of \
+            --batch × 3 × --imgsz is used. The output is the last layer's ([N, 4 + nc, anchors] for \
+            Detect: xywh boxes in pixels, then class scores), written to --output as .npy or \
             .safetensors (tensor name "output").
             """)
 

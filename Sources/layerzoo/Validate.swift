@@ -6,8 +6,8 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check model files without allocating weights.",
         discussion: """
-            Parses each file, resolves every layer as Ultralytics' parse_model would, and traces
-            shapes at --imgsz. Problems are printed compiler-style (path:line:column: error: ...)
+            Parses each file, resolves every layer as Ultralytics' parse_model would, and traces \
+            shapes at --imgsz. Problems are printed compiler-style (path:line:column: error: ...) \
             on standard error. Exit status: 0 when every file is valid, 1 when any is not.
             """)
 
