@@ -35,7 +35,7 @@ struct Validate: ParsableCommand {
                 if ok, let m = report?.model {
                     print("\(name): valid (\(m.nodes.count) layers, \(formatCount(m.parameterCount)) parameters)")
                 } else {
-                    let errors = diagnostics.filter { $0.severity == .error }.count
+                    let errors = report?.errors.count ?? diagnostics.count
                     print("\(name): invalid (\(errors) error\(errors == 1 ? "" : "s"))")
                 }
             }

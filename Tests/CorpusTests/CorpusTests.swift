@@ -121,6 +121,3 @@ final class CorpusTests: XCTestCase {
     }
 }
 
-extension CheckReport {
-    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-}

@@ -54,6 +54,3 @@ func loadTensors(_ module: any Module, from file: SafeTensorsFile) throws {
     }
 }
 
-extension CheckReport {
-    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-}

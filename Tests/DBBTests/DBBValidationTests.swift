@@ -1,4 +1,5 @@
 import LayerZoo
+import LayerZooTestSupport
 import LayerZooDBB
 import XCTest
 
@@ -73,9 +74,7 @@ final class DBBValidationTests: XCTestCase {
             XCTAssertFalse(report.isValid, "\(c.name): expected an error")
             guard let first = report.errors.first else { continue }
             XCTAssertEqual(first.location?.line, c.line, "\(c.name): \(first)")
-            let line = yaml.components(separatedBy: "\n")[c.line - 1]
-            let column = line.range(of: c.at).map { line.distance(from: line.startIndex, to: $0.lowerBound) + 1 }
-            XCTAssertEqual(first.location?.column, column, "\(c.name): \(first)")
+            XCTAssertEqual(first.location?.column, column(of: c.at, line: c.line, in: yaml), "\(c.name): \(first)")
             for fragment in c.fragments {
                 XCTAssertTrue(first.message.contains(fragment), "\(c.name): '\(first.message)' lacks '\(fragment)'")
             }

@@ -64,8 +64,7 @@ final class DSConvValidationTests: XCTestCase {
             let report = try check(yaml, file: "broken.yaml", imgsz: c.imgsz)
             XCTAssertFalse(report.isValid, "\(c.name): expected an error")
             guard let first = report.errors.first else { continue }
-            let lineText = yaml.split(separator: "\n", omittingEmptySubsequences: false)[c.line - 1]
-            let column = try XCTUnwrap(lineText.range(of: c.at).map { lineText.distance(from: lineText.startIndex, to: $0.lowerBound) + 1 })
+            let column = try XCTUnwrap(column(of: c.at, line: c.line, in: yaml), "\(c.name): '\(c.at)' not on line \(c.line)")
             XCTAssertEqual(first.location?.file, "broken.yaml", c.name)
             XCTAssertEqual(first.location?.line, c.line, "\(c.name): \(first)")
             XCTAssertEqual(first.location?.column, column, "\(c.name): \(first)")

@@ -60,6 +60,3 @@ func prepare(_ module: any Module) throws {
 }
 
 
-extension CheckReport {
-    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-}

@@ -1,4 +1,5 @@
 import LayerZoo
+import LayerZooTestSupport
 @testable import LayerZooDynamicConv
 import XCTest
 
@@ -78,10 +79,7 @@ final class DynamicConvValidationTests: XCTestCase {
         for c in Self.cases {
             let report = try check(c.yaml, file: "broken.yaml", imgsz: c.imgsz)
             XCTAssertFalse(report.isValid, c.name)
-            let lines = c.yaml.components(separatedBy: "\n")
-            let line = lines[c.line - 1]
-            let column = try XCTUnwrap(line.range(of: c.at), "\(c.name): '\(c.at)' not on line \(c.line)")
-            let expectedColumn = line.distance(from: line.startIndex, to: column.lowerBound) + 1
+            let expectedColumn = try XCTUnwrap(column(of: c.at, line: c.line, in: c.yaml), "\(c.name): '\(c.at)' not on line \(c.line)")
             let match = report.errors.first { error in c.fragments.allSatisfy { error.message.contains($0) } }
             guard let error = match else {
                 XCTFail("\(c.name): no error with \(c.fragments) in \(report.errors)")

@@ -73,6 +73,3 @@ func loadModuleWeights(_ module: any Module, from file: SafeTensorsFile) throws 
     for m in module.allModules().reversed() { try m.prepareForInference() }
 }
 
-extension CheckReport {
-    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-}

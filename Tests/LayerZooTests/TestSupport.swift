@@ -37,6 +37,3 @@ head:
   - [[7, 4], 1, Detect, [nc]]
 """
 
-extension CheckReport {
-    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-}

@@ -33,6 +33,3 @@ func prepare(_ module: any Module) throws {
     for m in module.allModules().reversed() { try m.prepareForInference() }
 }
 
-extension CheckReport {
-    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-}

@@ -20,9 +20,6 @@ func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, im
     checkYAML(yaml, registry: try scconvRegistry(), file: file, scale: scale, imgsz: imgsz, batch: batch)
 }
 
-extension CheckReport {
-    var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-}
 
 /// A fixture file under Resources/ (written by scripts/fixtures/gen_scconv_fixtures.py).
 func fixture(_ path: String) throws -> SafeTensorsFile {

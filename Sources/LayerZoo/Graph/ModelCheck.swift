@@ -29,6 +29,9 @@ public struct CheckReport {
     public var diagnostics: [Diagnostic]
 
     public var isValid: Bool { !diagnostics.containsError }
+
+    /// The diagnostics that make the model invalid (warnings and notes left out).
+    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
 }
 
 /// Parses, builds and traces a model file: what `validate` and `info` run. Nothing is
