@@ -32,8 +32,15 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(
+            name: "ZooKernels",
+            path: "Sources/ZooKernels",
+            // The kernels are the hot loops of every build, tests included: always optimise them.
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
+        .target(
             name: "ZooCPU",
             dependencies: [
+                "ZooKernels",
                 .target(name: "COpenBLAS", condition: .when(platforms: [.linux], traits: ["OpenBLAS"])),
             ],
             path: "Sources/ZooCPU"

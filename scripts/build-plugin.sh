@@ -31,8 +31,9 @@ else
 fi
 opt=-Onone
 [ "$config" = release ] && opt=-O
-# The C modules LayerZoo's own modules import (Yams' CYaml, the OpenBLAS shim).
-cflags=(-Xcc "-fmodule-map-file=$root/Sources/COpenBLAS/module.modulemap")
+# The C modules LayerZoo's own modules import (Yams' CYaml, the OpenBLAS shim, the kernels).
+cflags=(-Xcc "-fmodule-map-file=$root/Sources/COpenBLAS/module.modulemap"
+        -Xcc "-fmodule-map-file=$root/Sources/ZooKernels/include/module.modulemap")
 for flag in $(pkg-config --cflags openblas 2>/dev/null); do cflags+=(-Xcc "$flag"); done
 cyaml=$(cd "$root" && find .build/checkouts -path '*CYaml/include/module.modulemap' 2>/dev/null | head -n 1)
 [ -n "$cyaml" ] && cflags+=(-Xcc "-fmodule-map-file=$root/$cyaml" -Xcc "-I$root/$(dirname "$cyaml")")

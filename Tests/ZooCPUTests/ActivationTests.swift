@@ -15,13 +15,18 @@ final class ActivationTests: XCTestCase {
             (.hardswish, { $0 * min(max($0 + 3, 0), 6) / 6 }),
         ]
         let x = try Tensor(shape: [xs.count], data: xs)
-        for (act, f) in cases {
-            let y = try activate(x, act)
-            for (i, v) in xs.enumerated() {
-                let want = f(Double(v))
-                let got = Double(y.pointer[i])
-                XCTAssertFalse(got.isNaN, "\(act)(\(v)) is NaN")
-                XCTAssertLessThanOrEqual(abs(got - want), 2e-6 * max(1, abs(want)), "\(act)(\(v)) = \(got), want \(want)")
+        defer { ZooCPUSettings.portableKernels = false }
+        for portable in [false, true] {
+            ZooCPUSettings.portableKernels = portable
+            for (act, f) in cases {
+                let y = try activate(x, act)
+                for (i, v) in xs.enumerated() {
+                    let want = f(Double(v))
+                    let got = Double(y.pointer[i])
+                    XCTAssertFalse(got.isNaN, "\(act)(\(v)) is NaN")
+                    XCTAssertLessThanOrEqual(abs(got - want), 2e-6 * max(1, abs(want)),
+                                             "\(act)(\(v)) = \(got), want \(want) (portable: \(portable))")
+                }
             }
         }
     }

@@ -1,10 +1,11 @@
 import XCTest
 @testable import ZooCPU
 
-/// Optimised conv paths against the naive reference on random geometry.
+/// Optimised conv paths (AVX2 + FMA micro-kernels where the CPU has them, and the portable C
+/// loops) against the naive reference on random geometry.
 final class ConvKernelTests: XCTestCase {
     override func tearDown() {
-        ZooCPUSettings.forceSwiftGEMM = false
+        ZooCPUSettings.portableKernels = false
     }
 
     struct Case {
@@ -37,14 +38,23 @@ final class ConvKernelTests: XCTestCase {
         Case(c: 3, h: 6, w: 6, o: 2, k: 1, padding: 1),
         Case(c: 1, h: 8, w: 8, o: 1, k: 3, padding: 1),
         Case(c: 33, h: 40, w: 40, o: 17, k: 3, padding: 1),
+        // Over 48 output channels: B panels packed (not read in place); K = 270 spans two
+        // reduction blocks; 7 columns wrap output rows inside a 16-wide panel.
+        Case(c: 30, h: 13, w: 7, o: 53, k: 3, stride: 2, padding: 1),
+        Case(n: 2, c: 12, h: 9, w: 17, o: 50, k: 1, bias: false),
+        // Stride above 2 (the generic phase split) and a 1-wide output.
+        Case(c: 5, h: 16, w: 16, o: 7, k: 5, stride: 3, padding: 2),
+        Case(c: 3, h: 9, w: 1, o: 11, k: Pair2D(3, 1), padding: Pair2D(1, 0)),
+        // Grouped with 6-row panels split unevenly (og = 13).
+        Case(c: 8, h: 10, w: 12, o: 26, k: 3, padding: 1, groups: 2),
     ]
 
     func testOptimisedMatchesReference() throws {
         var rng = SplitMix64(seed: 11)
         let workspace = Workspace()
         var worst: Float = 0
-        for force in [false, true] {
-            ZooCPUSettings.forceSwiftGEMM = force
+        for portable in [false, true] {
+            ZooCPUSettings.portableKernels = portable
             for (i, cs) in Self.cases.enumerated() {
                 let x = try randomTensor([cs.n, cs.c, cs.h, cs.w], &rng)
                 let wt = try randomTensor([cs.o, cs.c / cs.groups, cs.k.h, cs.k.w], &rng, scale: 0.5)
@@ -56,22 +66,22 @@ final class ConvKernelTests: XCTestCase {
                             ConvEpilogue(activation: .leakyReLU(0.1))] {
                     let fast = try conv2d(x, weight: wt, bias: b, options: opts, epilogue: epi, workspace: workspace)
                     let ref = try conv2dReference(x, weight: wt, bias: b, options: opts, epilogue: epi)
-                    worst = max(worst, assertClose(fast, ref, tol: 2e-5, "case \(i) swift=\(force) \(epi.activation)"))
+                    worst = max(worst, assertClose(fast, ref, tol: 2e-5, "case \(i) portable=\(portable) \(epi.activation)"))
                 }
             }
         }
         ErrorLog.shared.record("conv2d optimised vs reference", worst)
     }
 
-    func testSmallColumnBudgetTilesCorrectly() throws {
-        // Large kdim forces the im2col path to tile over output positions.
+    func testLongReductionAcrossBlocks() throws {
+        // K = 2700: eleven reduction blocks, partial sums carried through the output.
         var rng = SplitMix64(seed: 12)
         let x = try randomTensor([1, 300, 20, 20], &rng)
         let w = try randomTensor([4, 300, 3, 3], &rng, scale: 0.1)
         let opts = Conv2DOptions(padding: 1)
         let fast = try conv2d(x, weight: w, options: opts)
         let ref = try conv2dReference(x, weight: w, options: opts)
-        assertClose(fast, ref, tol: 2e-5, "tiled im2col")
+        assertClose(fast, ref, tol: 2e-5, "long reduction")
     }
 
     func testPreallocatedOutputAndErrors() throws {

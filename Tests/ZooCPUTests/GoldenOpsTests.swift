@@ -36,9 +36,9 @@ final class GoldenOpsTests: XCTestCase {
         let f = try file
         let names = f.metadata.keys.filter { $0.hasPrefix("conv_") }.sorted()
         XCTAssertEqual(names.count, 14)
-        for force in [false, true] {
-            ZooCPUSettings.forceSwiftGEMM = force
-            defer { ZooCPUSettings.forceSwiftGEMM = false }
+        for portable in [false, true] {
+            ZooCPUSettings.portableKernels = portable
+            defer { ZooCPUSettings.portableKernels = false }
             for name in names {
                 let v = (f.metadata[name] ?? "").split(separator: ",").compactMap { Int($0) }
                 XCTAssertEqual(v.count, 7, name)
@@ -47,7 +47,7 @@ final class GoldenOpsTests: XCTestCase {
                                          dilation: Pair2D(v[4], v[5]), groups: v[6])
                 let bias = f.entry("\(name).b") == nil ? nil : try t("\(name).b")
                 let y = try conv2d(try t("\(name).x"), weight: try t("\(name).w"), bias: bias, options: opts)
-                try check(y, "\(name).y", "\(name)\(force ? " (swift gemm)" : "")")
+                try check(y, "\(name).y", "\(name)\(portable ? " (portable kernels)" : "")")
                 let ref = try conv2dReference(try t("\(name).x"), weight: try t("\(name).w"), bias: bias, options: opts)
                 try check(ref, "\(name).y", "\(name) reference")
             }

@@ -11,7 +11,11 @@ public final class CPUBackend: Backend {
     public typealias Value = Tensor
 
     private let workspace = Workspace()
-    private var folded: [ObjectIdentifier: (weight: Tensor, bias: Tensor)] = [:]
+    /// Conv + batch norm pairs folded into one packed weight and bias, by convolution.
+    private var folded: [ObjectIdentifier: (weight: PackedConvWeight, bias: Tensor)] = [:]
+    /// Packed weights of convolutions that run without a following batch norm, by
+    /// convolution; repacked if the convolution's weight tensor is replaced.
+    private var packed: [ObjectIdentifier: PackedConvWeight] = [:]
     /// Seconds spent per operation kind, when profiling is on (`bench --profile`).
     public private(set) var profile: [String: Double] = [:]
     public var isProfiling = false
@@ -55,8 +59,16 @@ public final class CPUBackend: Backend {
     public func conv2d(_ x: Tensor, _ conv: Conv2d) throws(LayerError) -> Tensor {
         let weight = try value(conv.weight, "a convolution weight")
         let bias = try conv.bias.map { (p) throws(LayerError) in try value(p, "a convolution bias") }
+        let key = ObjectIdentifier(conv)
+        let weights: PackedConvWeight
+        if let cached = packed[key], cached.weight === weight {
+            weights = cached
+        } else {
+            weights = try run("weight packing") { () throws(BackendError) in try PackedConvWeight(weight, groups: conv.groups) }
+            packed[key] = weights
+        }
         return try run(Self.convKind(conv)) { () throws(BackendError) in
-            try ZooCPU.conv2d(x, weight: weight, bias: bias, options: Self.options(conv), workspace: workspace)
+            try ZooCPU.conv2d(x, packed: weights, bias: bias, options: Self.options(conv), workspace: workspace)
         }
     }
 
@@ -70,7 +82,7 @@ public final class CPUBackend: Backend {
 
     public func convBNAct(_ x: Tensor, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> Tensor {
         let key = ObjectIdentifier(conv)
-        let fused: (weight: Tensor, bias: Tensor)
+        let fused: (weight: PackedConvWeight, bias: Tensor)
         if let cached = folded[key] {
             fused = cached
         } else {
@@ -79,19 +91,23 @@ public final class CPUBackend: Backend {
             let w = try value(bn.weight, "batch norm weight"), b = try value(bn.bias, "batch norm bias")
             let mean = try value(bn.runningMean, "batch norm running_mean"), variance = try value(bn.runningVar, "batch norm running_var")
             fused = try run("weight folding") { () throws(BackendError) in
-                try foldBatchNorm(convWeight: weight, convBias: bias, bnWeight: w, bnBias: b,
-                                  runningMean: mean, runningVar: variance, eps: bn.eps)
+                let f = try foldBatchNorm(convWeight: weight, convBias: bias, bnWeight: w, bnBias: b,
+                                          runningMean: mean, runningVar: variance, eps: bn.eps)
+                return (try PackedConvWeight(f.weight, groups: conv.groups), f.bias)
             }
             folded[key] = fused
         }
         return try run(Self.convKind(conv)) { () throws(BackendError) in
-            try ZooCPU.conv2d(x, weight: fused.weight, bias: fused.bias, options: Self.options(conv),
+            try ZooCPU.conv2d(x, packed: fused.weight, bias: fused.bias, options: Self.options(conv),
                               epilogue: .activation(act), workspace: workspace)
         }
     }
 
     /// Forgets folded weights (after weights change).
-    public func resetPreparedWeights() { folded.removeAll() }
+    public func resetPreparedWeights() {
+        folded.removeAll()
+        packed.removeAll()
+    }
 
     public func activation(_ x: Tensor, _ act: Activation) throws(LayerError) -> Tensor {
         if act == .identity { return x }

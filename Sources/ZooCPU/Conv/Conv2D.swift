@@ -1,18 +1,18 @@
 /// 2-d convolution (PyTorch `F.conv2d`) with an optional fused per-channel affine + activation.
 ///
 /// - input `[N, C, H, W]`, weight `[O, C/groups, kh, kw]`, bias `[O]` (any shape with O elements).
-/// - 1×1 stride-1 unpadded convs are a GEMM straight on the input; depthwise convs
-///   (`groups == C == O`) use a direct loop; everything else is im2col + GEMM per group,
-///   tiled over output positions so the column buffer stays bounded.
-/// - `workspace` holds the column buffer between calls; pass the same one to avoid allocations.
+/// - Depthwise convs (`groups == C == O`) use a direct loop; every other conv is a GEMM of the
+///   weights with the input's im2col panels, packed on the fly (`gemmConv2D`), with the bias,
+///   scale, shift and activation applied as the output tiles are stored.
+/// - This form packs `weight` on every call; build a `PackedConvWeight` once and call
+///   `conv2d(_:packed:...)` when the same weights run more than once.
 public func conv2d(
     _ input: Tensor, weight: Tensor, bias: Tensor? = nil, options: Conv2DOptions = .init(),
     epilogue: ConvEpilogue = .none, workspace: Workspace? = nil
 ) throws(BackendError) -> Tensor {
-    let shape = try conv2dOutputShape(input: input.shape, weight: weight.shape, options: options)
-    let output = try Tensor.uninitialized(shape: shape)
-    try conv2d(input, weight: weight, bias: bias, options: options, epilogue: epilogue, into: output, workspace: workspace)
-    return output
+    _ = try ConvGeometry(input: input.shape, weight: weight.shape, options: options)
+    return try conv2d(input, packed: try PackedConvWeight(weight, groups: options.groups), bias: bias, options: options,
+                      epilogue: epilogue, workspace: workspace)
 }
 
 /// `conv2d` writing into a preallocated `output` of the right shape (which must not alias `input`).
@@ -20,7 +20,33 @@ public func conv2d(
     _ input: Tensor, weight: Tensor, bias: Tensor? = nil, options: Conv2DOptions = .init(),
     epilogue: ConvEpilogue = .none, into output: Tensor, workspace: Workspace? = nil
 ) throws(BackendError) {
-    let geo = try ConvGeometry(input: input.shape, weight: weight.shape, options: options)
+    _ = try ConvGeometry(input: input.shape, weight: weight.shape, options: options)
+    try conv2d(input, packed: try PackedConvWeight(weight, groups: options.groups), bias: bias, options: options,
+               epilogue: epilogue, into: output, workspace: workspace)
+}
+
+/// 2-d convolution with weights packed ahead of time (see `PackedConvWeight`).
+/// `options.groups` must be the group count the weights were packed for. `workspace` holds
+/// the rearranged input between calls; pass the same one to avoid allocations.
+public func conv2d(
+    _ input: Tensor, packed: PackedConvWeight, bias: Tensor? = nil, options: Conv2DOptions = .init(),
+    epilogue: ConvEpilogue = .none, workspace: Workspace? = nil
+) throws(BackendError) -> Tensor {
+    let shape = try conv2dOutputShape(input: input.shape, weight: packed.shape, options: options)
+    let output = try Tensor.uninitialized(shape: shape)
+    try conv2d(input, packed: packed, bias: bias, options: options, epilogue: epilogue, into: output, workspace: workspace)
+    return output
+}
+
+/// `conv2d(_:packed:...)` writing into a preallocated `output` (which must not alias `input`).
+public func conv2d(
+    _ input: Tensor, packed: PackedConvWeight, bias: Tensor? = nil, options: Conv2DOptions = .init(),
+    epilogue: ConvEpilogue = .none, into output: Tensor, workspace: Workspace? = nil
+) throws(BackendError) {
+    let geo = try ConvGeometry(input: input.shape, weight: packed.shape, options: options)
+    guard packed.groups == options.groups else {
+        throw .invalidArgument(operation: "conv2d", message: "weights packed for \(packed.groups) groups, convolution has \(options.groups)")
+    }
     guard output.shape == geo.outputShape else {
         throw .shapeMismatch(operation: "conv2d output", expected: describeShape(geo.outputShape), found: describeShape(output.shape))
     }
@@ -29,14 +55,11 @@ public func conv2d(
     }
     let affine = try ConvAffine(outChannels: geo.o, bias: bias, epilogue: epilogue)
     if geo.isDepthwise {
-        depthwiseConv2D(geo, input: input.pointer, weight: weight.pointer, output: output.pointer,
-                        affine: affine, activation: epilogue.activation)
-    } else if geo.isPointwise {
-        pointwiseConv2D(geo, input: input.pointer, weight: weight.pointer, output: output.pointer,
+        depthwiseConv2D(geo, input: input.pointer, weight: packed.weight.pointer, output: output.pointer,
                         affine: affine, activation: epilogue.activation)
     } else {
-        try im2colConv2D(geo, input: input.pointer, weight: weight.pointer, output: output.pointer,
-                         affine: affine, activation: epilogue.activation, workspace: workspace ?? Workspace())
+        try gemmConv2D(geo, input: input.pointer, packed: packed, output: output.pointer,
+                       affine: affine, activation: epilogue.activation, workspace: workspace)
     }
 }
 
@@ -70,7 +93,17 @@ struct ConvGeometry: Sendable {
 /// Per-output-channel `y * a[o] + b[o]` folding bias, scale and shift; nil when it is the identity.
 struct ConvAffine: @unchecked Sendable {
     private let storage: TensorStorage?
+    private let hasScale: Bool
     let channels: Int
+
+    /// No bias, scale or shift.
+    static func identity(_ channels: Int) -> ConvAffine { ConvAffine(channels: channels) }
+
+    private init(channels: Int) {
+        self.channels = channels
+        storage = nil
+        hasScale = false
+    }
 
     init(outChannels o: Int, bias: Tensor?, epilogue: ConvEpilogue) throws(BackendError) {
         channels = o
@@ -83,6 +116,7 @@ struct ConvAffine: @unchecked Sendable {
         if let s = epilogue.shift, s.count != o {
             throw .shapeMismatch(operation: "conv2d epilogue shift", expected: "\(o) elements", found: "\(s.count)")
         }
+        hasScale = epilogue.scale != nil
         guard bias != nil || epilogue.scale != nil || epilogue.shift != nil else {
             storage = nil
             return
@@ -100,6 +134,10 @@ struct ConvAffine: @unchecked Sendable {
     @inline(__always) func scale(_ ch: Int) -> Float { storage.map { $0.pointer[ch] } ?? 1 }
     @inline(__always) func shift(_ ch: Int) -> Float { storage.map { $0.pointer[channels + ch] } ?? 0 }
     var isIdentity: Bool { storage == nil }
+    /// The `channels` multipliers, or nil when they are all 1.
+    var scales: UnsafeMutablePointer<Float>? { hasScale ? storage?.pointer : nil }
+    /// The `channels` offsets, or nil when there is none.
+    var shifts: UnsafeMutablePointer<Float>? { storage.map { $0.pointer + channels } }
 }
 
 /// Applies the epilogue to `rows` rows of `cols` values (row `r` is output channel `ch0 + r`).
@@ -110,52 +148,6 @@ func applyConvEpilogue(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int, r
     parallelFor(rows, grain: max(1, 8192 / max(cols, 1))) { rs in
         for r in rs {
             activation.apply(sp.p + r * rowStride, count: cols, scale: affine.scale(ch0 + r), shift: affine.shift(ch0 + r))
-        }
-    }
-}
-
-/// 1×1, stride 1, no padding: per image and group, `Y_g = W_g · X_g` with X read in place.
-func pointwiseConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                     output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation) {
-    let hw = g.h * g.w
-    for b in 0..<g.n {
-        for grp in 0..<g.groups {
-            let x = input + (b * g.c + grp * g.cg) * hw
-            let y = output + (b * g.o + grp * g.og) * hw
-            sgemm(transA: false, transB: false, m: g.og, n: hw, k: g.cg, alpha: 1,
-                  a: weight + grp * g.og * g.cg, lda: g.cg, b: x, ldb: hw, beta: 0, c: y, ldc: hw)
-            applyConvEpilogue(y, rows: g.og, cols: hw, rowStride: hw, ch0: grp * g.og, affine: affine, activation: activation)
-        }
-    }
-}
-
-/// General path: im2col of a tile of output positions, then `Y_g[:, tile] = W_g · cols`.
-func im2colConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                  output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation,
-                  workspace: Workspace) throws(BackendError) {
-    let hwOut = g.ho * g.wo
-    let kdim = g.kdim
-    // Bound the column buffer (~8 MB) while keeping GEMM tiles wide enough to run well.
-    let budget = 2 << 20
-    let tile = kdim * hwOut <= budget ? hwOut : min(hwOut, max(256, budget / max(kdim, 1) / 16 * 16))
-    guard let need = ShapeMath.multiply(kdim, tile) else {
-        throw .tooLarge(what: "conv2d", message: "column buffer \(kdim) x \(tile) overflows")
-    }
-    let cols = try workspace.floats(need)
-    for b in 0..<g.n {
-        for grp in 0..<g.groups {
-            let x = input + (b * g.c + grp * g.cg) * g.h * g.w
-            let y = output + (b * g.o + grp * g.og) * hwOut
-            var start = 0
-            while start < hwOut {
-                let len = min(tile, hwOut - start)
-                im2col(g, plane: x, start: start, count: len, into: cols)
-                sgemm(transA: false, transB: false, m: g.og, n: len, k: kdim, alpha: 1,
-                      a: weight + grp * g.og * kdim, lda: kdim, b: cols, ldb: len, beta: 0, c: y + start, ldc: hwOut)
-                applyConvEpilogue(y + start, rows: g.og, cols: len, rowStride: hwOut, ch0: grp * g.og,
-                                  affine: affine, activation: activation)
-                start += len
-            }
         }
     }
 }

@@ -1,4 +1,4 @@
-import Dispatch
+import ZooKernels
 
 /// A pointer that may be captured by work items on other threads; each item touches a
 /// disjoint part of the memory, which is what makes sharing it sound.
@@ -16,21 +16,40 @@ struct SendableConstPointer<T>: @unchecked Sendable {
     @inlinable init(_ p: UnsafeMutablePointer<T>) { self.p = UnsafePointer(p) }
 }
 
-/// Splits `0..<count` into contiguous chunks run on up to `ZooCPUSettings.threadCount` threads.
+/// Splits `0..<count` into contiguous chunks run on up to `ZooCPUSettings.threadCount`
+/// threads of the backend's worker pool (`zk_parallel_run`).
 ///
-/// `grain` is the smallest chunk worth a thread; tiny loops run inline on the caller.
-@inlinable
+/// `grain` is the smallest chunk worth a thread; tiny loops run inline on the caller. There
+/// are up to four chunks per thread, handed out as threads come free, so that a thread slowed
+/// by other work on its core does not hold the others up.
 public func parallelFor(_ count: Int, grain: Int = 1, _ body: @Sendable (Range<Int>) -> Void) {
     guard count > 0 else { return }
     let threads = ZooCPUSettings.threadCount
-    let chunks = min(threads, max(1, count / max(grain, 1)))
-    if chunks <= 1 {
+    let chunks = min(threads * 4, max(1, count / max(grain, 1)))
+    if chunks <= 1 || threads <= 1 {
         body(0..<count)
         return
     }
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+    runTasks(threads: threads, count: chunks) { c in
         let lo = count * c / chunks
         let hi = count * (c + 1) / chunks
         if lo < hi { body(lo..<hi) }
     }
+}
+
+/// Runs `body(i)` for every `i` in `0..<count` on the worker pool and waits for all of them.
+func runTasks(threads: Int, count: Int, _ body: (Int) -> Void) {
+    withoutActuallyEscaping(body) { escapable in
+        var task = PoolTask(body: escapable)
+        withUnsafeMutablePointer(to: &task) { pointer in
+            zk_parallel_run(Int32(clamping: threads), Int32(clamping: count), { context, index in
+                context?.assumingMemoryBound(to: PoolTask.self).pointee.body(Int(index))
+            }, pointer)
+        }
+    }
+}
+
+/// The closure a pool task runs, addressed through the C pool's context pointer.
+struct PoolTask {
+    let body: (Int) -> Void
 }

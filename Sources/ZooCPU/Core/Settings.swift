@@ -1,10 +1,12 @@
 import Foundation
+import ZooKernels
 
 /// Process-wide backend settings. Reads and writes are serialised by a lock, so they can be
 /// changed from any thread; kernels read them once per call.
 public enum ZooCPUSettings {
     private struct Values {
         var forceSwiftGEMM = false
+        var portableKernels = false
         var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var maxTensorBytes = 4 << 30
     }
@@ -17,6 +19,16 @@ public enum ZooCPUSettings {
         get { lock.withLock { values.forceSwiftGEMM } }
         set { lock.withLock { values.forceSwiftGEMM = newValue } }
     }
+
+    /// When true, convolutions use the plain-C micro-kernels even where the AVX2 + FMA ones
+    /// run (for tests that compare the two).
+    public static var portableKernels: Bool {
+        get { lock.withLock { values.portableKernels } }
+        set { lock.withLock { values.portableKernels = newValue } }
+    }
+
+    /// True when this CPU runs the AVX2 + FMA convolution kernels.
+    public static var hasVectorKernels: Bool { zk_has_avx2() != 0 }
 
     /// Threads used by the backend's own loops; also forwarded to OpenBLAS when it is linked.
     public static var threadCount: Int {

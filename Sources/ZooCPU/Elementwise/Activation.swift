@@ -1,3 +1,5 @@
+import ZooKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -46,6 +48,11 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
     /// Computes `dst[i] = self(src[i] * scale + shift)`; `src` may equal `dst`.
     public func apply(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>,
                       count: Int, scale: Float = 1, shift: Float = 0) {
+        let (code, parameter, vectorised) = kernelActivation(self)
+        if vectorised {
+            zk_activation_array(src, dst, count, code, parameter, scale, shift, ZooCPUSettings.portableKernels ? 1 : 0)
+            return
+        }
         // One branch-free loop per case so LLVM vectorises it (SIMD-type masks and
         // rounding compile to scalar code on Linux; plain Float loops do not).
         switch self {

@@ -1,0 +1,106 @@
+import ZooKernels
+
+/// Every non-depthwise convolution: per image and group, `Y = W · im2col(X)` computed by the
+/// ZooKernels micro-kernels over prepacked weights. The input is first rearranged (padded,
+/// split into stride phases) so that every im2col row is a contiguous run that the kernel reads
+/// in place; im2col is never materialised. Bias, folded batch norm and the activation are
+/// applied as each output tile is stored. Output panels are split across
+/// `ZooCPUSettings.threadCount` threads.
+func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: PackedConvWeight,
+                output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation,
+                workspace: Workspace?) throws(BackendError) {
+    let hwOut = g.ho * g.wo
+    var geometry = zk_conv_geometry()
+    geometry.channels = Int32(g.cg)
+    geometry.in_h = Int32(g.h)
+    geometry.in_w = Int32(g.w)
+    geometry.kernel_h = Int32(g.kh)
+    geometry.kernel_w = Int32(g.kw)
+    geometry.stride_h = Int32(g.stride.h)
+    geometry.stride_w = Int32(g.stride.w)
+    geometry.pad_h = Int32(g.padding.h)
+    geometry.pad_w = Int32(g.padding.w)
+    geometry.dilation_h = Int32(g.dilation.h)
+    geometry.dilation_w = Int32(g.dilation.w)
+    geometry.out_h = Int32(g.ho)
+    geometry.out_w = Int32(g.wo)
+    let prepare = zk_needs_prepared_input(&geometry) != 0
+    let preparedCount = prepare ? Int(zk_prepared_input_count(&geometry)) : 0
+    guard preparedCount <= Int(Int32.max), g.h * g.w * g.cg <= Int(Int32.max) else {
+        throw .tooLarge(what: "conv2d", message: "a group of \(g.cg)x\(g.h)x\(g.w) inputs exceeds the kernel's 32-bit offsets")
+    }
+    // A call without a workspace gets its own, which must outlive the loop below.
+    let scratch = workspace ?? Workspace()
+    defer { withExtendedLifetime(scratch) {} }
+    let prepared = prepare ? try scratch.floats(preparedCount) : nil
+    let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: g.kdim)
+    defer { offsets.deallocate() }
+    zk_row_offsets(&geometry, offsets)
+
+    let (code, parameter, fused) = kernelActivation(activation)
+    let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
+    let grain = max(1, (1 << 17) / max(1, g.og * g.kdim * Int(ZK_NR)))
+    for b in 0..<g.n {
+        for grp in 0..<g.groups {
+            let x = input + (b * g.c + grp * g.cg) * g.h * g.w
+            if let prepared {
+                let (sx, sp, geo) = (SendableConstPointer(x), SendablePointer(prepared), SendableGeometry(geometry))
+                parallelFor(g.cg, grain: max(1, 16384 / max(1, g.h * g.w))) { channels in
+                    var gg = geo.geometry
+                    zk_prepare_input(&gg, sx.p, Int32(channels.lowerBound), Int32(channels.upperBound), sp.p)
+                }
+            }
+            var desc = zk_conv_desc()
+            desc.input = prepared.map { UnsafePointer($0) } ?? x
+            desc.row_offsets = UnsafePointer(offsets)
+            desc.output = output + (b * g.o + grp * g.og) * hwOut
+            desc.packed_a = UnsafePointer(packed.storage.pointer + grp * packed.groupStride)
+            desc.scale = affine.scales.map { UnsafePointer($0 + grp * g.og) }
+            desc.shift = affine.shifts.map { UnsafePointer($0 + grp * g.og) }
+            desc.k = Int32(g.kdim)
+            desc.m = Int32(g.og)
+            desc.virtual_w = zk_virtual_width(&geometry)
+            desc.out_h = Int32(g.ho)
+            desc.out_w = Int32(g.wo)
+            desc.activation = code
+            desc.activation_param = parameter
+            let panels = Int(zk_panel_count(&desc))
+            let shared = SendableDescriptor(desc)
+            parallelFor(panels, grain: grain) { range in
+                var d = shared.desc
+                zk_conv_panels(&d, Int32(range.lowerBound), Int32(range.upperBound), portable)
+            }
+            if !fused {
+                applyConvEpilogue(desc.output, rows: g.og, cols: hwOut, rowStride: hwOut, ch0: grp * g.og,
+                                  affine: .identity(g.o), activation: activation)
+            }
+        }
+    }
+}
+
+/// The kernel's code for `activation`, and whether the kernel applies it (if not, the caller
+/// runs it in Swift after the kernel has applied the affine part).
+func kernelActivation(_ activation: Activation) -> (Int32, Float, Bool) {
+    switch activation {
+    case .identity: return (Int32(ZK_ACT_IDENTITY.rawValue), 0, true)
+    case .relu: return (Int32(ZK_ACT_RELU.rawValue), 0, true)
+    case .silu: return (Int32(ZK_ACT_SILU.rawValue), 0, true)
+    case .sigmoid: return (Int32(ZK_ACT_SIGMOID.rawValue), 0, true)
+    case .leakyReLU(let slope): return (Int32(ZK_ACT_LEAKY_RELU.rawValue), slope, true)
+    case .relu6: return (Int32(ZK_ACT_RELU6.rawValue), 0, true)
+    case .hardswish: return (Int32(ZK_ACT_HARDSWISH.rawValue), 0, true)
+    case .gelu, .tanh, .mish: return (Int32(ZK_ACT_IDENTITY.rawValue), 0, false)
+    }
+}
+
+/// A kernel descriptor handed to worker threads; its pointers address disjoint output panels.
+struct SendableDescriptor: @unchecked Sendable {
+    let desc: zk_conv_desc
+    init(_ desc: zk_conv_desc) { self.desc = desc }
+}
+
+/// Convolution sizes handed to worker threads (plain integers).
+struct SendableGeometry: @unchecked Sendable {
+    let geometry: zk_conv_geometry
+    init(_ geometry: zk_conv_geometry) { self.geometry = geometry }
+}

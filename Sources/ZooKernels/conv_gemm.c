@@ -1,0 +1,404 @@
+// Convolution as a GEMM over contiguous im2col rows of a rearranged input, with prepacked
+// weights and a fused epilogue (per-channel scale/shift, then activation). See zoo_kernels.h.
+//
+// Loop nest per column panel (ZK_NR output positions): for each ZK_KC block of the reduction,
+// copy the panel's rows into a ZK_KC × ZK_NR block (stays in L1), then run every ZK_MR-row
+// weight panel over it (the weights of one block stay in L2). Partial sums of earlier blocks
+// are read back from the output; the epilogue runs with the last block. The output columns of
+// a panel may wrap across output rows and include unused columns (the virtual layout); the
+// store writes only the real positions.
+
+#include "zoo_kernels.h"
+#include "simd_math.h"
+#include <string.h>
+
+typedef struct {
+    const float *scale;
+    const float *shift;
+    int activation;
+    float param;
+} zk_epilogue;
+
+/// A run of a panel's columns that lands on consecutive output positions.
+typedef struct {
+    int dst;   ///< first column in the tile
+    int out;   ///< its output position (oy * out_w + ox)
+    int len;
+} zk_segment;
+
+static inline int zk_min(int a, int b) { return a < b ? a : b; }
+
+size_t zk_packed_weight_count(int m, int k) {
+    if (m <= 0 || k <= 0) return 0;
+    size_t panels = (size_t)((m + ZK_MR - 1) / ZK_MR);
+    return panels * ZK_MR * (size_t)k;
+}
+
+void zk_pack_weights(const float *a, int m, int k, int lda, float *dst) {
+    int panels = (m + ZK_MR - 1) / ZK_MR;
+    size_t mpad = (size_t)panels * ZK_MR;
+    for (int k0 = 0; k0 < k; k0 += ZK_KC) {
+        int kc = zk_min(ZK_KC, k - k0);
+        float *block = dst + (size_t)k0 * mpad;
+        for (int mp = 0; mp < panels; mp++) {
+            float *panel = block + (size_t)mp * ZK_MR * kc;
+            for (int p = 0; p < kc; p++) {
+                for (int i = 0; i < ZK_MR; i++) {
+                    int row = mp * ZK_MR + i;
+                    panel[p * ZK_MR + i] = row < m ? a[(size_t)row * lda + k0 + p] : 0.0f;
+                }
+            }
+        }
+    }
+}
+
+static inline int zk_virtual_columns(const zk_conv_desc *d) {
+    return d->out_h <= 0 ? 0 : (d->out_h - 1) * d->virtual_w + d->out_w;
+}
+
+int zk_panel_count(const zk_conv_desc *d) { return (zk_virtual_columns(d) + ZK_NR - 1) / ZK_NR; }
+
+// ---------------------------------------------------------------------------------------------
+// The rearranged input.
+
+static inline int zk_ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+int zk_needs_prepared_input(const zk_conv_geometry *g) {
+    return !(g->kernel_h == 1 && g->kernel_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_h == 0 &&
+             g->pad_w == 0);
+}
+
+static inline int zk_phase_h(const zk_conv_geometry *g) { return zk_ceil_div(g->in_h + 2 * g->pad_h, g->stride_h); }
+static inline int zk_phase_w(const zk_conv_geometry *g) { return zk_ceil_div(g->in_w + 2 * g->pad_w, g->stride_w); }
+
+int zk_virtual_width(const zk_conv_geometry *g) { return zk_needs_prepared_input(g) ? zk_phase_w(g) : g->out_w; }
+
+static inline size_t zk_prepared_body(const zk_conv_geometry *g) {
+    return (size_t)g->channels * g->stride_h * g->stride_w * (size_t)zk_phase_h(g) * zk_phase_w(g);
+}
+
+size_t zk_prepared_input_count(const zk_conv_geometry *g) {
+    return zk_prepared_body(g) + (size_t)zk_phase_w(g) + ZK_NR;
+}
+
+/// Writes the phase rows `rows[px]` (px < stride_w ≤ 2) of input row `srow` (NULL: a padding row).
+static void zk_prepare_row(const zk_conv_geometry *g, const float *srow, float **rows, int wq) {
+    const int sw = g->stride_w;
+    if (!srow) {
+        for (int px = 0; px < sw; px++) memset(rows[px], 0, (size_t)wq * sizeof(float));
+        return;
+    }
+    if (sw == 1) {
+        float *row = rows[0];
+        int pw = g->pad_w;
+        memset(row, 0, (size_t)zk_min(pw, wq) * sizeof(float));
+        memcpy(row + pw, srow, (size_t)g->in_w * sizeof(float));
+        memset(row + pw + g->in_w, 0, (size_t)(wq - pw - g->in_w) * sizeof(float));
+        return;
+    }
+    if (sw == 2) {
+        // Both phases in one pass; the interior loop has no bounds checks and vectorises.
+        float *even = rows[0], *odd = rows[1];
+        const int pw = g->pad_w, w = g->in_w;
+        int lo = zk_ceil_div(pw, 2);                    // first qx with 2qx - pw >= 0
+        int hi = (w + pw) / 2;                          // qx < hi: 2qx + 1 - pw < w
+        if (hi < lo) hi = lo;
+        for (int qx = 0; qx < wq; qx++) {
+            if (qx == lo && hi > lo) {
+                const float *sp = srow + 2 * lo - pw;
+                for (int i = 0; i < hi - lo; i++) {
+                    even[lo + i] = sp[2 * i];
+                    odd[lo + i] = sp[2 * i + 1];
+                }
+                qx = hi - 1;
+                continue;
+            }
+            int x0 = 2 * qx - pw, x1 = x0 + 1;
+            even[qx] = (x0 >= 0 && x0 < w) ? srow[x0] : 0.0f;
+            odd[qx] = (x1 >= 0 && x1 < w) ? srow[x1] : 0.0f;
+        }
+        return;
+    }
+}
+
+void zk_prepare_input(const zk_conv_geometry *g, const float *x, int c0, int c1, float *dst) {
+    const int sh = g->stride_h, sw = g->stride_w, hq = zk_phase_h(g), wq = zk_phase_w(g);
+    const size_t phase = (size_t)hq * wq;
+    float *rows[2];
+    for (int ci = c0; ci < c1; ci++) {
+        const float *src = x + (size_t)ci * g->in_h * g->in_w;
+        for (int py = 0; py < sh; py++) {
+            for (int qy = 0; qy < hq; qy++) {
+                int iy = qy * sh + py - g->pad_h;
+                const float *srow = (iy < 0 || iy >= g->in_h) ? NULL : src + (size_t)iy * g->in_w;
+                for (int px = 0; px < sw; px++) {
+                    float *row = dst + ((size_t)(ci * sh + py) * sw + px) * phase + (size_t)qy * wq;
+                    if (sw <= 2) {
+                        rows[px] = row;
+                        continue;
+                    }
+                    for (int qx = 0; qx < wq; qx++) {
+                        int ix = qx * sw + px - g->pad_w;
+                        row[qx] = (srow && ix >= 0 && ix < g->in_w) ? srow[ix] : 0.0f;
+                    }
+                }
+                if (sw <= 2) zk_prepare_row(g, srow, rows, wq);
+            }
+        }
+    }
+    if (c1 == g->channels) {
+        memset(dst + zk_prepared_body(g), 0, ((size_t)wq + ZK_NR) * sizeof(float));
+    }
+}
+
+void zk_row_offsets(const zk_conv_geometry *g, int *offsets) {
+    int taps = g->kernel_h * g->kernel_w;
+    if (!zk_needs_prepared_input(g)) {
+        for (int ci = 0; ci < g->channels; ci++) offsets[ci] = ci * g->in_h * g->in_w;
+        return;
+    }
+    const int sh = g->stride_h, sw = g->stride_w, hq = zk_phase_h(g), wq = zk_phase_w(g);
+    for (int ci = 0; ci < g->channels; ci++) {
+        for (int ky = 0; ky < g->kernel_h; ky++) {
+            for (int kx = 0; kx < g->kernel_w; kx++) {
+                int y = ky * g->dilation_h, x = kx * g->dilation_w;
+                int plane = (ci * sh + y % sh) * sw + x % sw;
+                offsets[ci * taps + ky * g->kernel_w + kx] = plane * hq * wq + (y / sh) * wq + x / sw;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing one panel: rows k0 ..< k0+kc, columns col0 ..< col0+ncols (zero beyond).
+
+static void zk_pack_panel(const zk_conv_desc *d, int k0, int kc, int col0, int ncols, float *dst) {
+    const float *base = d->input + col0;
+    const int *offsets = d->row_offsets + k0;
+    if (ncols == ZK_NR) {
+        for (int p = 0; p < kc; p++) memcpy(dst + p * ZK_NR, base + offsets[p], ZK_NR * sizeof(float));
+        return;
+    }
+    for (int p = 0; p < kc; p++) {
+        float *row = dst + p * ZK_NR;
+        const float *src = base + offsets[p];
+        for (int j = 0; j < ncols; j++) row[j] = src[j];
+        for (int j = ncols; j < ZK_NR; j++) row[j] = 0.0f;
+    }
+}
+
+/// Splits columns col0 ..< col0+ncols of the virtual layout into runs of real output positions.
+static int zk_panel_segments(const zk_conv_desc *d, int col0, int ncols, zk_segment *segs) {
+    int count = 0;
+    int oy = col0 / d->virtual_w, ox = col0 % d->virtual_w, t = 0;
+    while (t < ncols) {
+        if (ox >= d->out_w) {
+            int skip = zk_min(d->virtual_w - ox, ncols - t);
+            t += skip;
+            oy++;
+            ox = 0;
+            continue;
+        }
+        int len = zk_min(d->out_w - ox, ncols - t);
+        segs[count].dst = t;
+        segs[count].out = oy * d->out_w + ox;
+        segs[count].len = len;
+        count++;
+        t += len;
+        ox += len;
+    }
+    return count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalar epilogue (portable kernel, and the ragged edges of the AVX2 one).
+
+static inline float zk_epilogue_scalar(float v, const zk_epilogue *e, int row) {
+    if (!e) return v;
+    if (e->scale) v *= e->scale[row];
+    if (e->shift) v += e->shift[row];
+    return zk_activate(v, e->activation, e->param);
+}
+
+typedef void (*zk_row_epilogue)(float *row, const zk_epilogue *e, int channel);
+
+static void zk_epilogue_row_scalar(float *row, const zk_epilogue *e, int channel) {
+    for (int j = 0; j < ZK_NR; j++) row[j] = zk_epilogue_scalar(row[j], e, channel);
+}
+
+/// Writes a tile held in `acc` (ZK_MR rows of ZK_NR floats, overwritten) to the real output
+/// positions of its segments, for its first `rows` rows: adds the partial sums already in C
+/// when `accumulate`, then applies the epilogue `e` (if any) with `epilogue_row`.
+static void zk_store_segments(float *acc, float *c, int ldc, int rows, const zk_segment *segs, int nseg,
+                              int accumulate, const zk_epilogue *e, int row0, zk_row_epilogue epilogue_row) {
+    for (int i = 0; i < rows; i++) {
+        float *arow = acc + i * ZK_NR;
+        float *crow = c + (size_t)i * ldc;
+        if (accumulate) {
+            for (int s = 0; s < nseg; s++) {
+                for (int j = 0; j < segs[s].len; j++) arow[segs[s].dst + j] += crow[segs[s].out + j];
+            }
+        }
+        if (e) epilogue_row(arow, e, row0 + i);
+        for (int s = 0; s < nseg; s++) {
+            for (int j = 0; j < segs[s].len; j++) crow[segs[s].out + j] = arow[segs[s].dst + j];
+        }
+    }
+}
+
+/// Row `p` of a tile's B operand is the ZK_NR floats at `b + b_off[p]`.
+/// `prefetch`: B is read in place for the first time; fetch the next panels' rows early.
+typedef void (*zk_tile_fn)(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c, int ldc,
+                           int rows, const zk_segment *segs, int nseg, int accumulate, const zk_epilogue *e, int row0);
+
+static void zk_tile_portable(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
+                             int ldc, int rows, const zk_segment *segs, int nseg, int accumulate,
+                             const zk_epilogue *e, int row0) {
+    (void)prefetch;
+    float acc[ZK_MR * ZK_NR];
+    memset(acc, 0, sizeof acc);
+    for (int p = 0; p < kc; p++) {
+        const float *bp = b + b_off[p];
+        const float *ap = a + p * ZK_MR;
+        for (int i = 0; i < ZK_MR; i++) {
+            float av = ap[i];
+            for (int j = 0; j < ZK_NR; j++) acc[i * ZK_NR + j] += av * bp[j];
+        }
+    }
+    zk_store_segments(acc, c, ldc, rows, segs, nseg, accumulate, e, row0, zk_epilogue_row_scalar);
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX2 + FMA kernel: a 6 × 16 tile in twelve ymm accumulators.
+
+#ifdef ZK_X86
+ZK_AVX2 static inline void zk_store_row256(float *c, __m256 v0, __m256 v1, int accumulate,
+                                           const zk_epilogue *e, int row) {
+    if (accumulate) {
+        v0 = _mm256_add_ps(v0, _mm256_loadu_ps(c));
+        v1 = _mm256_add_ps(v1, _mm256_loadu_ps(c + 8));
+    }
+    if (e) {
+        if (e->scale) {
+            __m256 s = _mm256_set1_ps(e->scale[row]);
+            v0 = _mm256_mul_ps(v0, s);
+            v1 = _mm256_mul_ps(v1, s);
+        }
+        if (e->shift) {
+            __m256 s = _mm256_set1_ps(e->shift[row]);
+            v0 = _mm256_add_ps(v0, s);
+            v1 = _mm256_add_ps(v1, s);
+        }
+        v0 = zk_activate256(v0, e->activation, e->param);
+        v1 = zk_activate256(v1, e->activation, e->param);
+    }
+    _mm256_storeu_ps(c, v0);
+    _mm256_storeu_ps(c + 8, v1);
+}
+
+// 6 × 16: twelve accumulators, two B vectors and one broadcast fit the 16 ymm registers
+// without spilling, and twelve independent FMA chains cover the FMA latency.
+#define ZK_ROW(i)                                        \
+    av = _mm256_broadcast_ss(a + i);                     \
+    c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);          \
+    c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);
+
+ZK_AVX2 static void zk_epilogue_row_avx2(float *row, const zk_epilogue *e, int channel) {
+    __m256 v0 = _mm256_load_ps(row), v1 = _mm256_load_ps(row + 8);
+    zk_store_row256(row, v0, v1, 0, e, channel);
+}
+
+ZK_AVX2 static void zk_tile_avx2(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
+                                 int ldc, int rows, const zk_segment *segs, int nseg, int accumulate, const zk_epilogue *e,
+                                 int row0) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int p = 0; p < kc; p++) {
+        const float *bp = b + b_off[p];
+        if (prefetch) _mm_prefetch((const char *)(bp + 4 * ZK_NR), _MM_HINT_T0);
+        __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), av;
+        ZK_ROW(0)
+        ZK_ROW(1)
+        ZK_ROW(2)
+        ZK_ROW(3)
+        ZK_ROW(4)
+        ZK_ROW(5)
+        a += ZK_MR;
+    }
+    if (nseg == 1 && segs[0].len == ZK_NR) {
+        c += segs[0].out;
+        switch (rows) {
+        case 6: zk_store_row256(c + 5 * (size_t)ldc, c50, c51, accumulate, e, row0 + 5); /* fallthrough */
+        case 5: zk_store_row256(c + 4 * (size_t)ldc, c40, c41, accumulate, e, row0 + 4); /* fallthrough */
+        case 4: zk_store_row256(c + 3 * (size_t)ldc, c30, c31, accumulate, e, row0 + 3); /* fallthrough */
+        case 3: zk_store_row256(c + 2 * (size_t)ldc, c20, c21, accumulate, e, row0 + 2); /* fallthrough */
+        case 2: zk_store_row256(c + ldc, c10, c11, accumulate, e, row0 + 1); /* fallthrough */
+        default: zk_store_row256(c, c00, c01, accumulate, e, row0);
+        }
+        return;
+    }
+    float acc[ZK_MR * ZK_NR] __attribute__((aligned(32)));
+    _mm256_store_ps(acc, c00);
+    _mm256_store_ps(acc + 8, c01);
+    _mm256_store_ps(acc + 16, c10);
+    _mm256_store_ps(acc + 24, c11);
+    _mm256_store_ps(acc + 32, c20);
+    _mm256_store_ps(acc + 40, c21);
+    _mm256_store_ps(acc + 48, c30);
+    _mm256_store_ps(acc + 56, c31);
+    _mm256_store_ps(acc + 64, c40);
+    _mm256_store_ps(acc + 72, c41);
+    _mm256_store_ps(acc + 80, c50);
+    _mm256_store_ps(acc + 88, c51);
+    zk_store_segments(acc, c, ldc, rows, segs, nseg, accumulate, e, row0, zk_epilogue_row_avx2);
+}
+#undef ZK_ROW
+
+#endif
+
+// ---------------------------------------------------------------------------------------------
+
+void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
+    const int n = zk_virtual_columns(d);
+    const int ldc = d->out_h * d->out_w;
+    const int mpanels = (d->m + ZK_MR - 1) / ZK_MR;
+    const size_t mpad = (size_t)mpanels * ZK_MR;
+    zk_tile_fn tile = zk_tile_portable;
+#ifdef ZK_X86
+    if (!portable && zk_has_avx2()) tile = zk_tile_avx2;
+#endif
+    zk_epilogue epilogue = {d->scale, d->shift, d->activation, d->activation_param};
+    const int hasEpilogue = d->scale || d->shift || d->activation != ZK_ACT_IDENTITY;
+    float panel[ZK_KC * ZK_NR] __attribute__((aligned(64)));
+    int panel_off[ZK_KC];
+    for (int p = 0; p < ZK_KC; p++) panel_off[p] = p * ZK_NR;
+    // Few weight panels reuse a packed B block too little to repay the copy: read B in place
+    // then (full panels only: a ragged last panel must not read past the input).
+    const int direct = mpanels <= 8;
+    zk_segment segs[ZK_NR];
+    for (int j = first; j < last; j++) {
+        int col0 = j * ZK_NR;
+        int ncols = zk_min(ZK_NR, n - col0);
+        if (ncols <= 0) break;
+        int nseg = zk_panel_segments(d, col0, ncols, segs);
+        if (nseg == 0) continue;
+        for (int k0 = 0; k0 < d->k; k0 += ZK_KC) {
+            int kc = zk_min(ZK_KC, d->k - k0);
+            const float *b = panel;
+            const int *b_off = panel_off;
+            if (direct && ncols == ZK_NR) {
+                b = d->input + col0;
+                b_off = d->row_offsets + k0;
+            } else {
+                zk_pack_panel(d, k0, kc, col0, ncols, panel);
+            }
+            const float *block = d->packed_a + (size_t)k0 * mpad;
+            const zk_epilogue *e = (k0 + kc >= d->k && hasEpilogue) ? &epilogue : NULL;
+            for (int mp = 0; mp < mpanels; mp++) {
+                int rows = zk_min(ZK_MR, d->m - mp * ZK_MR);
+                tile(kc, block + (size_t)mp * ZK_MR * kc, b, b_off, b != panel && mp == 0, d->output + (size_t)mp * ZK_MR * ldc, ldc, rows,
+                     segs, nseg, k0 > 0, e, mp * ZK_MR);
+            }
+        }
+    }
+}

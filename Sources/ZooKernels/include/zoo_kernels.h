@@ -1,0 +1,106 @@
+// ZooKernels: the innermost loops of ZooCPU's convolution, in C so that they can be compiled
+// for AVX2 + FMA and chosen at run time (a portable build of the same loops runs elsewhere).
+// Swift plans and threads the work; these functions only touch the memory they are given.
+#ifndef ZOO_KERNELS_H
+#define ZOO_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Rows of output channels one micro-kernel call computes.
+#define ZK_MR 6
+/// Output positions (columns) one micro-kernel call computes.
+#define ZK_NR 16
+/// Reduction depth of one packed block.
+#define ZK_KC 256
+
+/// Activations the kernels apply in their epilogue (others run afterwards, in Swift).
+typedef enum {
+    ZK_ACT_IDENTITY = 0,
+    ZK_ACT_RELU = 1,
+    ZK_ACT_SILU = 2,
+    ZK_ACT_SIGMOID = 3,
+    ZK_ACT_LEAKY_RELU = 4,
+    ZK_ACT_RELU6 = 5,
+    ZK_ACT_HARDSWISH = 6,
+} zk_activation;
+
+/// Sizes of one group of a convolution (PyTorch semantics, symmetric zero padding).
+typedef struct {
+    int channels, in_h, in_w;
+    int kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+    int out_h, out_w;
+} zk_conv_geometry;
+
+/// The input rearranged so that every im2col row is a contiguous run: zero padding added and,
+/// for strides above 1, each channel split into stride_h × stride_w phase planes. Output
+/// position (oy, ox) then reads column `oy * virtual_w + ox` of row k at `row_offsets[k]`.
+/// A 1×1, stride-1, unpadded convolution needs no rearranging (the input is used as it is).
+int zk_needs_prepared_input(const zk_conv_geometry *g);
+/// Floats of the rearranged input, including slack for the reads of the last panel.
+size_t zk_prepared_input_count(const zk_conv_geometry *g);
+/// Columns per output row in the kernel's layout (out_w plus unused columns).
+int zk_virtual_width(const zk_conv_geometry *g);
+/// Writes channels `c0 ..< c1` of the rearranged input (disjoint ranges may run in parallel);
+/// the call with `c1 == channels` also zeroes the trailing slack.
+void zk_prepare_input(const zk_conv_geometry *g, const float *input, int c0, int c1, float *dst);
+/// Start offset of each of the channels × kernel_h × kernel_w im2col rows.
+void zk_row_offsets(const zk_conv_geometry *g, int *offsets);
+
+/// One group of one image of a convolution, as a GEMM `Y[m × n] = A[m × k] · B[k × n]` where
+/// row `p` of B is the run at `input + row_offsets[p]`, in the virtual column layout.
+typedef struct {
+    const float *input;       ///< rearranged input (or the input itself, see above)
+    const int *row_offsets;   ///< k offsets into `input`
+    float *output;            ///< first output channel of the group: m × out_h × out_w
+    const float *packed_a;    ///< weights packed by zk_pack_weights
+    const float *scale;       ///< per output channel multiplier (m values) or NULL for 1
+    const float *shift;       ///< per output channel offset (m values) or NULL for 0
+    int k, m;
+    int virtual_w, out_h, out_w;
+    int activation;           ///< a zk_activation
+    float activation_param;   ///< the LeakyReLU slope
+} zk_conv_desc;
+
+/// Floats `zk_pack_weights` writes for an `m × k` weight matrix.
+size_t zk_packed_weight_count(int m, int k);
+
+/// Packs the row-major `m × k` matrix `a` (leading dimension `lda`) into the layout the
+/// micro-kernels read: blocks of ZK_KC reduction steps, each a run of ZK_MR-row panels.
+void zk_pack_weights(const float *a, int m, int k, int lda, float *dst);
+
+/// Number of ZK_NR-wide column panels of `desc` (in the virtual layout).
+int zk_panel_count(const zk_conv_desc *desc);
+
+/// Computes output panels `first ..< last` of `desc`, all rows, epilogue included.
+/// Panels are independent: different threads may run disjoint ranges of the same call.
+/// `portable` forces the plain-C loops even where AVX2 is available (used by tests).
+void zk_conv_panels(const zk_conv_desc *desc, int first, int last, int portable);
+
+/// `dst[i] = activation(src[i] * scale + shift)` for `count` floats; `src` may equal `dst`.
+void zk_activation_array(const float *src, float *dst, size_t count, int activation, float param, float scale,
+                         float shift, int portable);
+
+/// Softmax over an axis of `n` elements spaced `inner` apart, for the lines that start at
+/// `src + j` with `j0 <= j < j1` (`j < inner`); `dst` has the same layout and may equal `src`.
+void zk_softmax_lines(const float *src, float *dst, int n, int inner, int j0, int j1, int portable);
+
+/// A unit of parallel work: `fn(context, index)`.
+typedef void (*zk_task_fn)(void *context, int index);
+
+/// Runs `fn(context, i)` for `0 <= i < count` on up to `threads` threads (the caller's
+/// included) and returns when all are done. Tasks are handed out one at a time, so uneven
+/// tasks balance. Calls from inside a task, and single-thread calls, run inline.
+void zk_parallel_run(int threads, int count, zk_task_fn fn, void *context);
+
+/// True when this CPU runs the AVX2 + FMA kernels.
+int zk_has_avx2(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,76 @@
+// Activations and exp shared by the kernels: a scalar form (portable loops, ragged edges) and
+// an AVX2 + FMA form on eight floats. Internal to ZooKernels.
+#ifndef ZOO_SIMD_MATH_H
+#define ZOO_SIMD_MATH_H
+
+#include "zoo_kernels.h"
+#include <math.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define ZK_X86 1
+#define ZK_AVX2 __attribute__((target("avx2,fma")))
+#endif
+
+static inline float zk_activate(float x, int act, float param) {
+    switch (act) {
+    case ZK_ACT_RELU: return x > 0.0f ? x : 0.0f;
+    case ZK_ACT_SILU: return x / (1.0f + expf(-x));
+    case ZK_ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
+    case ZK_ACT_LEAKY_RELU: return x < 0.0f ? x * param : x;
+    case ZK_ACT_RELU6: return fminf(fmaxf(x, 0.0f), 6.0f);
+    case ZK_ACT_HARDSWISH: return x * fminf(fmaxf(x + 3.0f, 0.0f), 6.0f) * (1.0f / 6.0f);
+    default: return x;
+    }
+}
+
+#ifdef ZK_X86
+/// exp(x) for floats, Cephes' polynomial (relative error ~2 ulp), inputs clamped to ±88.38.
+ZK_AVX2 static inline __m256 zk_exp256(__m256 x) {
+    x = _mm256_min_ps(x, _mm256_set1_ps(88.3762626647949f));
+    x = _mm256_max_ps(x, _mm256_set1_ps(-88.3762626647949f));
+    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+    __m256 y = _mm256_set1_ps(1.9875691500e-4f);
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
+    y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
+    __m256i n = _mm256_cvtps_epi32(fx);
+    n = _mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(n));
+}
+
+/// 1 / x: the reciprocal estimate refined by one Newton step (~1 ulp short of a division,
+/// at a fraction of its cost).
+ZK_AVX2 static inline __m256 zk_reciprocal256(__m256 x) {
+    __m256 r = _mm256_rcp_ps(x);
+    return _mm256_mul_ps(r, _mm256_fnmadd_ps(x, r, _mm256_set1_ps(2.0f)));
+}
+
+ZK_AVX2 static inline __m256 zk_activate256(__m256 v, int act, float param) {
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+    switch (act) {
+    case ZK_ACT_RELU: return _mm256_max_ps(v, zero);
+    case ZK_ACT_SILU:
+        return _mm256_mul_ps(v, zk_reciprocal256(_mm256_add_ps(one, zk_exp256(_mm256_sub_ps(zero, v)))));
+    case ZK_ACT_SIGMOID:
+        return zk_reciprocal256(_mm256_add_ps(one, zk_exp256(_mm256_sub_ps(zero, v))));
+    case ZK_ACT_LEAKY_RELU:
+        return _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(param)), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+    case ZK_ACT_RELU6: return _mm256_min_ps(_mm256_max_ps(v, zero), _mm256_set1_ps(6.0f));
+    case ZK_ACT_HARDSWISH: {
+        __m256 r = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v, _mm256_set1_ps(3.0f)), zero), _mm256_set1_ps(6.0f));
+        return _mm256_mul_ps(_mm256_mul_ps(v, r), _mm256_set1_ps(1.0f / 6.0f));
+    }
+    default: return v;
+    }
+}
+
+#endif
+
+#endif
