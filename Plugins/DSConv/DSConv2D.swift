@@ -13,8 +13,9 @@ public final class DSConv2D: UnaryLayer {
     public let bn: BatchNorm2d
     public let act: Activation
 
-    /// Batch norm as a per-channel affine map, computed once the weights are in.
-    private var folded: (scale: [Float], shift: [Float])?
+    /// Batch norm as a per-channel affine map, computed once the weights are in, and the float
+    /// weight packed for the GEMM kernels (nil when running from the integer form).
+    private var folded: (scale: [Float], shift: [Float], packed: PackedConvWeight?)?
 
     /// `DSConv2D(c1, c2, k=1, s=1, p=None, g=1, act=True)`; `act` is the activation itself (the
     /// model's default when the YAML says True, identity when False — the seed passes `act`
@@ -35,8 +36,11 @@ public final class DSConv2D: UnaryLayer {
             throw LayerError("batch norm running statistics have no value: load weights or initialise them first")
         }
         do throws(BackendError) {
-            folded = try batchNormScaleShift(weight: bn.weight.value, bias: bn.bias.value, runningMean: mean,
-                                             runningVar: variance, eps: bn.eps)
+            let (scale, shift) = try batchNormScaleShift(weight: bn.weight.value, bias: bn.bias.value,
+                                                         runningMean: mean, runningVar: variance, eps: bn.eps)
+            folded = (scale, shift, try conv.weight.value.map { (w) throws(BackendError) in
+                try PackedConvWeight(w, groups: conv.groups)
+            })
         } catch {
             throw LayerError(error.description)
         }
@@ -60,6 +64,10 @@ public final class DSConv2D: UnaryLayer {
             do throws(BackendError) {
                 if let w = conv.weight.value {
                     let epilogue = ConvEpilogue(scale: folded.scale, shift: folded.shift, activation: act)
+                    if let packed = folded.packed, packed.weight === w {
+                        return try ZooCPU.conv2d(x, packed: packed, options: conv.options, epilogue: epilogue,
+                                                 workspace: scratch.convolution)
+                    }
                     return try ZooCPU.conv2d(x, weight: w, options: conv.options, epilogue: epilogue,
                                              workspace: scratch.convolution)
                 }

@@ -82,3 +82,39 @@ void zk_softmax_lines(const float *src, float *dst, int n, int inner, int j0, in
     (void)portable;
     for (; j < j1; j++) zk_softmax_line(src + j, dst + j, n, inner);
 }
+
+#ifdef ZK_X86
+ZK_AVX2 static float zk_sum_avx2(const float *p, size_t count) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+    for (; i + 32 <= count; i += 32) {
+        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(p + i));
+        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(p + i + 8));
+        a2 = _mm256_add_ps(a2, _mm256_loadu_ps(p + i + 16));
+        a3 = _mm256_add_ps(a3, _mm256_loadu_ps(p + i + 24));
+    }
+    __m256 a = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+    float lanes[8] __attribute__((aligned(32)));
+    _mm256_store_ps(lanes, a);
+    double total = 0;
+    for (int j = 0; j < 8; j++) total += lanes[j];
+    for (; i < count; i++) total += p[i];
+    return (float)total;
+}
+#endif
+
+void zk_plane_means(const float *src, float *dst, size_t count, int first, int last, int portable) {
+    for (int plane = first; plane < last; plane++) {
+        const float *p = src + (size_t)plane * count;
+#ifdef ZK_X86
+        if (!portable && zk_has_avx2()) {
+            dst[plane] = (float)((double)zk_sum_avx2(p, count) / (double)count);
+            continue;
+        }
+#endif
+        double total = 0;
+        for (size_t i = 0; i < count; i++) total += p[i];
+        dst[plane] = (float)(total / (double)count);
+    }
+    (void)portable;
+}

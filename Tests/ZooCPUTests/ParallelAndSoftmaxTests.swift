@@ -100,3 +100,25 @@ final class ParallelAndSoftmaxTests: XCTestCase {
         }
     }
 }
+
+/// Global average pooling (vector sums with a Double total, and the portable Double loop).
+final class GlobalAveragePoolTests: XCTestCase {
+    override func tearDown() { ZooCPUSettings.portableKernels = false }
+
+    func testMeansMatchDoubleReference() throws {
+        var rng = SplitMix64(seed: 22)
+        for shape in [[1, 3, 1, 1], [2, 5, 7, 9], [1, 4, 40, 41]] {
+            let x = try randomTensor(shape, &rng, scale: 3)
+            let hw = shape[2] * shape[3]
+            for portable in [false, true] {
+                ZooCPUSettings.portableKernels = portable
+                let y = try globalAvgPool2d(x)
+                XCTAssertEqual(y.shape, [shape[0], shape[1], 1, 1])
+                for plane in 0..<(shape[0] * shape[1]) {
+                    let want = (0..<hw).reduce(0.0) { $0 + Double(x.pointer[plane * hw + $1]) } / Double(hw)
+                    XCTAssertEqual(Double(y.pointer[plane]), want, accuracy: 1e-6, "\(shape) plane \(plane) portable \(portable)")
+                }
+            }
+        }
+    }
+}

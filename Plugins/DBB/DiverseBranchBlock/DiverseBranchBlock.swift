@@ -136,7 +136,7 @@ public final class DiverseBranchBlock: UnaryLayer {
         dbb_reparam.weight.value = weight
         dbb_reparam.bias?.value = bias
         form = .deployed
-        fused = makeFused(weight, bias)
+        fused = try makeFused(weight, bias)
     }
 
     /// `get_equivalent_kernel_bias()`: the single k×k kernel `[c2, c1/g, k, k]` and bias `[c2]`
@@ -184,11 +184,12 @@ public final class DiverseBranchBlock: UnaryLayer {
     public func prepareForInference() throws(LayerError) {
         fused = nil
         let (weight, bias) = try equivalentKernelBias()
-        fused = makeFused(weight, bias)
+        fused = try makeFused(weight, bias)
     }
 
-    private func makeFused(_ weight: Tensor, _ bias: Tensor) -> FusedDBBConvolution {
-        FusedDBBConvolution(block: self, weight: weight, bias: bias,
+    private func makeFused(_ weight: Tensor, _ bias: Tensor) throws(LayerError) -> FusedDBBConvolution {
+        let packed = try backendCall { () throws(BackendError) in try PackedConvWeight(weight, groups: groups) }
+        return FusedDBBConvolution(block: self, weight: packed, bias: bias,
                             options: Conv2DOptions(stride: Pair2D(stride), padding: Pair2D(padding),
                                                    dilation: Pair2D(dbb_reparam.dilation.h), groups: groups),
                             activation: nonlinear)

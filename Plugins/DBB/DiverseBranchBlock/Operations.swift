@@ -58,7 +58,8 @@ struct ChannelValuePad: CustomOperation {
 /// numbers whichever way the block runs.
 struct FusedDBBConvolution: CustomOperation {
     unowned let block: DiverseBranchBlock
-    let weight: Tensor
+    /// The folded kernel, packed once for the GEMM kernels.
+    let weight: PackedConvWeight
     let bias: Tensor
     let options: Conv2DOptions
     let activation: Activation
@@ -76,7 +77,7 @@ struct FusedDBBConvolution: CustomOperation {
         let workspace = WorkspacePool.shared.borrow()
         defer { WorkspacePool.shared.giveBack(workspace) }
         return try backendCall { () throws(BackendError) in
-            try ZooCPU.conv2d(x, weight: weight, bias: bias, options: options, epilogue: .activation(activation),
+            try ZooCPU.conv2d(x, packed: weight, bias: bias, options: options, epilogue: .activation(activation),
                               workspace: workspace)
         }
     }

@@ -60,6 +60,9 @@ public final class SAConv2d: UnaryLayer {
         var shortWeight: Tensor
         /// W' + weight_diff.
         var longWeight: Tensor
+        /// Both, packed once for the GEMM kernels.
+        var shortPacked: PackedConvWeight
+        var longPacked: PackedConvWeight
         /// Batch norm as `x * scale[c] + shift[c]`.
         var bnScale: [Float]
         var bnShift: [Float]
@@ -136,11 +139,13 @@ public final class SAConv2d: UnaryLayer {
         }
         let short = try WeightStandardization.standardize(w, gamma: gamma, beta: beta)
         let long = try WeightStandardization.adding(short, diff)
-        let (scale, shift) = try LayerError.fromBackend { () throws(BackendError) in
-            try batchNormScaleShift(weight: bnWeight, bias: bnBias, runningMean: bnRunningMean,
-                                    runningVar: bnRunningVar, eps: bn.eps)
+        let (scale, shift, shortPacked, longPacked) = try LayerError.fromBackend { () throws(BackendError) in
+            let (scale, shift) = try batchNormScaleShift(weight: bnWeight, bias: bnBias, runningMean: bnRunningMean,
+                                                         runningVar: bnRunningVar, eps: bn.eps)
+            return (scale, shift, try PackedConvWeight(short, groups: groups), try PackedConvWeight(long, groups: groups))
         }
-        prepared = Prepared(shortWeight: short, longWeight: long, bnScale: scale, bnShift: shift)
+        prepared = Prepared(shortWeight: short, longWeight: long, shortPacked: shortPacked, longPacked: longPacked,
+                            bnScale: scale, bnShift: shift)
     }
 
     /// The prepared values, or why the forward pass cannot run yet.

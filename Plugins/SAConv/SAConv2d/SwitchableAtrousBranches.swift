@@ -68,8 +68,8 @@ struct SwitchableAtrousBranches: CustomOperation {
         let longOptions = options(padding: module.longPadding, dilation: module.longDilation)
         let (short, long) = try LayerError.fromBackend { () throws(BackendError) in
             try ScratchPool.withWorkspace { (workspace) throws(BackendError) in
-                (try conv2d(x, weight: prepared.shortWeight, options: shortOptions, workspace: workspace),
-                 try conv2d(x, weight: prepared.longWeight, options: longOptions, workspace: workspace))
+                (try conv2d(x, packed: prepared.shortPacked, options: shortOptions, workspace: workspace),
+                 try conv2d(x, packed: prepared.longPacked, options: longOptions, workspace: workspace))
             }
         }
         // Blend into the short branch's buffer, which nothing else holds.

@@ -1,3 +1,4 @@
+import ZooKernels
 /// PyTorch `F.avg_pool2d` (no dilation). With `countIncludePad` the divisor counts padded
 /// positions (clipped at the padded border, as PyTorch does in ceil mode); without it only
 /// positions inside the input.
@@ -51,13 +52,9 @@ public func globalAvgPool2d(_ x: Tensor) throws(BackendError) -> Tensor {
     }
     let y = try Tensor.uninitialized(shape: [n, c, 1, 1])
     let src = SendableConstPointer(x.pointer), dst = SendablePointer(y.pointer)
+    let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
     parallelFor(n * c, grain: max(1, 16384 / hw)) { planes in
-        for plane in planes {
-            let p = src.p + plane * hw
-            var acc: Double = 0
-            for i in 0..<hw { acc += Double(p[i]) }
-            dst.p[plane] = Float(acc / Double(hw))
-        }
+        zk_plane_means(src.p, dst.p, hw, Int32(planes.lowerBound), Int32(planes.upperBound), portable)
     }
     return y
 }
