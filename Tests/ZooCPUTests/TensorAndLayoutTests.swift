@@ -69,6 +69,30 @@ final class LayoutTests: XCTestCase {
         assertThrows(["split", "adding up to 8"]) { try split(try concat([a, b, c], axis: 1), sizes: [3, 3], axis: 1) }
     }
 
+    /// A batch-1 split along channels gives views into the input (no copy); reshapes keep
+    /// the offset; a conv may write into a view that does not overlap its input.
+    func testBatchOneSplitGivesViews() throws {
+        var rng = SplitMix64(seed: 31)
+        let x = try randomTensor([1, 5, 3, 4], &rng)
+        let parts = try split(x, sizes: [2, 3], axis: 1)
+        XCTAssertTrue(parts[0].storage === x.storage && parts[1].storage === x.storage)
+        XCTAssertEqual(parts.map(\.offset), [0, 24])
+        XCTAssertEqual(parts[1].toArray(), Array(x.toArray()[24...]))
+        let flat = try parts[1].reshaped([36])
+        XCTAssertEqual(flat.offset, 24)
+        XCTAssertEqual(flat.pointer[0], x.pointer[24])
+
+        let w = try randomTensor([2, 2, 1, 1], &rng)
+        try conv2d(parts[0], weight: w, into: try Tensor(shape: [1, 2, 3, 4], storage: x.storage, offset: 36))
+        let expected = try conv2dReference(try split(x, sizes: [2, 3], axis: 1)[0].copy(), weight: w)
+        let written = try Tensor(shape: [1, 2, 3, 4], storage: x.storage, offset: 36)
+        XCTAssertLessThan(zip(written.toArray(), expected.toArray()).map { abs($0 - $1) }.max() ?? 1, 1e-6)
+        assertThrows(["must not share storage"]) {
+            try conv2d(parts[0], weight: w, into: try Tensor(shape: [1, 2, 3, 4], storage: x.storage, offset: 12))
+        }
+        assertThrows(["Tensor(shape:storage:offset:)"]) { try Tensor(shape: [1, 2, 3, 4], storage: x.storage, offset: 50) }
+    }
+
     func testBroadcastAndScale() throws {
         let a = try Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
         let b = try Tensor(shape: [3], data: [10, 20, 30])

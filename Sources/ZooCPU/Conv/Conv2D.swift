@@ -50,7 +50,9 @@ public func conv2d(
     guard output.shape == geo.outputShape else {
         throw .shapeMismatch(operation: "conv2d output", expected: describeShape(geo.outputShape), found: describeShape(output.shape))
     }
-    guard output.storage !== input.storage else {
+    let overlaps = output.storage === input.storage
+        && output.offset < input.offset + input.count && input.offset < output.offset + output.count
+    guard !overlaps else {
         throw .invalidArgument(operation: "conv2d", message: "output must not share storage with the input")
     }
     let affine = try ConvAffine(outChannels: geo.o, bias: bias, epilogue: epilogue)

@@ -50,12 +50,14 @@ public final class Tensor: @unchecked Sendable {
     public let count: Int
     /// The memory this tensor reads and writes; shared with views.
     public let storage: TensorStorage
+    /// Index of this tensor's first element in `storage` (non-zero for a view of a part).
+    public let offset: Int
 
     /// Number of dimensions.
     @inlinable public var rank: Int { shape.count }
 
     /// First element. Valid for `count` elements while this tensor is alive.
-    @inlinable public var pointer: UnsafeMutablePointer<Float> { storage.pointer }
+    @inlinable public var pointer: UnsafeMutablePointer<Float> { storage.pointer + offset }
 
     /// A zero-filled tensor. Throws for negative dimensions or sizes over the allocation limit.
     public convenience init(shape: [Int]) throws(BackendError) {
@@ -95,18 +97,22 @@ public final class Tensor: @unchecked Sendable {
         self.shape = shape
         self.count = n
         self.storage = try TensorStorage(count: n, zeroed: zeroed)
+        self.offset = 0
     }
 
-    /// A tensor over existing storage; `storage` must hold at least the shape's element count.
-    public init(shape: [Int], storage: TensorStorage) throws(BackendError) {
-        guard let n = ShapeMath.elementCount(shape), n <= storage.capacity else {
-            throw .shapeMismatch(operation: "Tensor(shape:storage:)",
-                                 expected: "at most \(storage.capacity) elements",
+    /// A tensor over existing storage, starting `offset` elements in; the storage must hold
+    /// the shape's element count from there.
+    public init(shape: [Int], storage: TensorStorage, offset: Int = 0) throws(BackendError) {
+        guard offset >= 0, offset <= storage.capacity, let n = ShapeMath.elementCount(shape),
+              n <= storage.capacity - offset else {
+            throw .shapeMismatch(operation: "Tensor(shape:storage:offset:)",
+                                 expected: "at most \(max(0, storage.capacity - max(offset, 0))) elements from offset \(offset)",
                                  found: "shape \(describeShape(shape))")
         }
         self.shape = shape
         self.count = n
         self.storage = storage
+        self.offset = offset
     }
 
     /// Calls `body` with the elements, read-only.
@@ -114,7 +120,7 @@ public final class Tensor: @unchecked Sendable {
     public func withUnsafeBufferPointer<R, E: Error>(
         _ body: (UnsafeBufferPointer<Float>) throws(E) -> R
     ) throws(E) -> R {
-        try body(UnsafeBufferPointer(start: storage.pointer, count: count))
+        try body(UnsafeBufferPointer(start: pointer, count: count))
     }
 
     /// Calls `body` with the elements, writable.
@@ -122,12 +128,12 @@ public final class Tensor: @unchecked Sendable {
     public func withUnsafeMutableBufferPointer<R, E: Error>(
         _ body: (UnsafeMutableBufferPointer<Float>) throws(E) -> R
     ) throws(E) -> R {
-        try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
+        try body(UnsafeMutableBufferPointer(start: pointer, count: count))
     }
 
     /// The elements in row-major order.
     public func toArray() -> [Float] {
-        Array(UnsafeBufferPointer(start: storage.pointer, count: count))
+        Array(UnsafeBufferPointer(start: pointer, count: count))
     }
 
     /// An independent copy.
@@ -140,7 +146,7 @@ public final class Tensor: @unchecked Sendable {
     /// A view with another shape over the same storage. One dimension may be -1 (inferred).
     public func reshaped(_ newShape: [Int]) throws(BackendError) -> Tensor {
         let resolved = try resolveReshape(newShape)
-        return try Tensor(shape: resolved, storage: storage)
+        return try Tensor(shape: resolved, storage: storage, offset: offset)
     }
 
     func resolveReshape(_ newShape: [Int]) throws(BackendError) -> [Int] {

@@ -32,10 +32,7 @@ public func concat(_ tensors: [Tensor], axis: Int) throws(BackendError) -> Tenso
     var offset = 0
     for t in tensors {
         let block = t.shape[ax] * inner
-        let src = SendableConstPointer(t.pointer), dst = SendablePointer(y.pointer + offset)
-        parallelFor(outer, grain: max(1, 16384 / max(block, 1))) { rows in
-            for r in rows { (dst.p + r * outRow).update(from: src.p + r * block, count: block) }
-        }
+        copyBlocks(count: outer, length: block, from: t.pointer, stride: block, to: y.pointer + offset, stride: outRow)
         offset += block
     }
     return y
@@ -59,12 +56,15 @@ public func split(_ x: Tensor, sizes: [Int], axis: Int) throws(BackendError) -> 
     for s in sizes {
         var shape = x.shape
         shape[ax] = s
+        if outer == 1 {
+            // Each piece is one contiguous run of x: a view, no copy.
+            result.append(try Tensor(shape: shape, storage: x.storage, offset: x.offset + offset))
+            offset += s * inner
+            continue
+        }
         let t = try Tensor.uninitialized(shape: shape)
         let block = s * inner
-        let src = SendableConstPointer(x.pointer + offset), dst = SendablePointer(t.pointer)
-        parallelFor(outer, grain: max(1, 16384 / max(block, 1))) { rows in
-            for r in rows { (dst.p + r * block).update(from: src.p + r * inRow, count: block) }
-        }
+        copyBlocks(count: outer, length: block, from: x.pointer + offset, stride: inRow, to: t.pointer, stride: block)
         result.append(t)
         offset += block
     }
@@ -80,4 +80,21 @@ public func chunk(_ x: Tensor, parts: Int, axis: Int) throws(BackendError) -> [T
         throw .shapeMismatch(operation: "chunk", expected: "axis \(ax) size divisible by \(parts)", found: describeShape(x.shape))
     }
     return try split(x, sizes: Array(repeating: x.shape[ax] / parts, count: parts), axis: ax)
+}
+
+/// Copies `count` runs of `length` floats (run `r` from `src + r * srcStride` to
+/// `dst + r * dstStride`), split into pieces of at most 16K floats across the worker pool, so
+/// that one long run (a batch-1 concat) is not copied by a single thread.
+func copyBlocks(count: Int, length: Int, from src: UnsafePointer<Float>, stride srcStride: Int,
+                to dst: UnsafeMutablePointer<Float>, stride dstStride: Int) {
+    guard count > 0, length > 0 else { return }
+    let piece = 16384
+    let pieces = (length + piece - 1) / piece
+    let s = SendableConstPointer(src), d = SendablePointer(dst)
+    parallelFor(count * pieces, grain: max(1, piece / length)) { units in
+        for unit in units {
+            let r = unit / pieces, lo = (unit % pieces) * piece
+            (d.p + r * dstStride + lo).update(from: s.p + r * srcStride + lo, count: min(piece, length - lo))
+        }
+    }
 }
