@@ -114,3 +114,31 @@ final class LayoutTests: XCTestCase {
         assertThrows(["softmax", "axis 4"]) { try softmax(x, axis: 4) }
     }
 }
+
+/// Freed tensor memory comes back for the next tensor of the same size, zeroed when asked.
+final class BufferReuseTests: XCTestCase {
+    override func tearDown() {
+        ZooCPUSettings.bufferCacheBytes = 512 << 20
+    }
+
+    func testSameSizeReusesMemoryAndZeroes() throws {
+        ZooCPUSettings.releaseCachedBuffers()
+        var first: Tensor? = try Tensor(shape: [1, 8, 64, 64], repeating: 7)
+        let address = first?.pointer
+        first = nil
+        XCTAssertGreaterThanOrEqual(ZooCPUSettings.cachedBufferBytes, 8 * 64 * 64 * 4)
+        let second = try Tensor(shape: [2, 4, 64, 64])
+        XCTAssertEqual(second.pointer, address)
+        XCTAssertEqual(second.toArray().max(), 0)
+        XCTAssertEqual(second.toArray().min(), 0)
+    }
+
+    func testNothingIsKeptWhenTheCacheIsOff() throws {
+        ZooCPUSettings.releaseCachedBuffers()
+        ZooCPUSettings.bufferCacheBytes = 0
+        var first: Tensor? = try Tensor(shape: [1, 8, 64, 64])
+        XCTAssertNotNil(first)
+        first = nil
+        XCTAssertEqual(ZooCPUSettings.cachedBufferBytes, 0)
+    }
+}

@@ -21,6 +21,7 @@ public final class CPUBackend: Backend {
     public var isProfiling = false
 
     public init() {}
+    let detail = ProcessInfo.processInfo.environment["LZ_DETAIL"] != nil
 
     public func resetProfile() { profile.removeAll() }
 
@@ -97,7 +98,7 @@ public final class CPUBackend: Backend {
             }
             folded[key] = fused
         }
-        return try run(Self.convKind(conv)) { () throws(BackendError) in
+        return try run(Self.convKind(conv) + (detail ? " \(x.shape[1])->\(conv.outChannels) @\(x.shape[2]) s\(conv.stride.h)" : "")) { () throws(BackendError) in
             try ZooCPU.conv2d(x, packed: fused.weight, bias: fused.bias, options: Self.options(conv),
                               epilogue: .activation(act), workspace: workspace)
         }

@@ -9,6 +9,7 @@ public enum ZooCPUSettings {
         var portableKernels = false
         var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var maxTensorBytes = 4 << 30
+        var bufferCacheBytes = 512 << 20
     }
 
     private static let lock = NSLock()
@@ -46,6 +47,20 @@ public enum ZooCPUSettings {
         get { lock.withLock { values.maxTensorBytes } }
         set { lock.withLock { values.maxTensorBytes = max(0, newValue) } }
     }
+
+    /// Most bytes of freed tensor memory kept for reuse by later tensors of the same size
+    /// (default 512 MiB; 0 turns the reuse off). Lowering it does not free what is held:
+    /// call `releaseCachedBuffers()`.
+    public static var bufferCacheBytes: Int {
+        get { lock.withLock { values.bufferCacheBytes } }
+        set { lock.withLock { values.bufferCacheBytes = max(0, newValue) } }
+    }
+
+    /// Frees the tensor memory held for reuse.
+    public static func releaseCachedBuffers() { BufferCache.purge() }
+
+    /// Bytes of freed tensor memory currently held for reuse.
+    public static var cachedBufferBytes: Int { BufferCache.bytesHeld }
 
     /// True when sgemm is served by OpenBLAS or Accelerate in this build.
     public static var hasBLAS: Bool { BLAS.isAvailable }

@@ -24,7 +24,9 @@ public final class TensorStorage: @unchecked Sendable {
                 what: "Tensor",
                 message: "\(count) elements need \(overflow ? "more than Int.max" : "\(bytes)") bytes, over the limit of \(limit) bytes")
         }
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, Self.alignment), alignment: Self.alignment)
+        let size = max(bytes, Self.alignment)
+        let raw = BufferCache.take(bytes: size)
+            ?? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: Self.alignment)
         let p = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         if zeroed { p.initialize(repeating: 0, count: count) }
         pointer = p
@@ -32,7 +34,10 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        UnsafeMutableRawPointer(pointer).deallocate()
+        let raw = UnsafeMutableRawPointer(pointer)
+        if !BufferCache.give(raw, bytes: max(capacity * MemoryLayout<Float>.stride, Self.alignment)) {
+            raw.deallocate()
+        }
     }
 }
 
