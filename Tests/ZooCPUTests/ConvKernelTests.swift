@@ -6,6 +6,8 @@ import XCTest
 final class ConvKernelTests: XCTestCase {
     override func tearDown() {
         ZooCPUSettings.portableKernels = false
+        ZooCPUSettings.winograd = true
+        ZooCPUSettings.winogradMinimumChannels = 48
     }
 
     struct Case {
@@ -45,6 +47,9 @@ final class ConvKernelTests: XCTestCase {
         // Stride above 2 (the generic phase split) and a 1-wide output.
         Case(c: 5, h: 16, w: 16, o: 7, k: 5, stride: 3, padding: 2),
         Case(c: 3, h: 9, w: 1, o: 11, k: Pair2D(3, 1), padding: Pair2D(1, 0)),
+        // Winograd F(2x2, 3x3): odd sizes (ragged last tiles), a batch, rows of 8+ tiles.
+        Case(n: 2, c: 8, h: 9, w: 13, o: 9, k: 3, padding: 1),
+        Case(c: 12, h: 20, w: 37, o: 50, k: 3, padding: 1, bias: false),
         // Grouped with 6-row panels split unevenly (og = 13).
         Case(c: 8, h: 10, w: 12, o: 26, k: 3, padding: 1, groups: 2),
     ]
@@ -53,8 +58,11 @@ final class ConvKernelTests: XCTestCase {
         var rng = SplitMix64(seed: 11)
         let workspace = Workspace()
         var worst: Float = 0
-        for portable in [false, true] {
+        // Every suitable conv of the cases (8+ channels) through Winograd when it is on.
+        ZooCPUSettings.winogradMinimumChannels = 8
+        for (portable, winograd) in [(false, true), (true, true), (false, false)] {
             ZooCPUSettings.portableKernels = portable
+            ZooCPUSettings.winograd = winograd
             for (i, cs) in Self.cases.enumerated() {
                 let x = try randomTensor([cs.n, cs.c, cs.h, cs.w], &rng)
                 let wt = try randomTensor([cs.o, cs.c / cs.groups, cs.k.h, cs.k.w], &rng, scale: 0.5)
@@ -66,7 +74,7 @@ final class ConvKernelTests: XCTestCase {
                             ConvEpilogue(activation: .leakyReLU(0.1))] {
                     let fast = try conv2d(x, weight: wt, bias: b, options: opts, epilogue: epi, workspace: workspace)
                     let ref = try conv2dReference(x, weight: wt, bias: b, options: opts, epilogue: epi)
-                    worst = max(worst, assertClose(fast, ref, tol: 2e-5, "case \(i) portable=\(portable) \(epi.activation)"))
+                    worst = max(worst, assertClose(fast, ref, tol: 2e-5, "case \(i) portable=\(portable) winograd=\(winograd) \(epi.activation)"))
                 }
             }
         }

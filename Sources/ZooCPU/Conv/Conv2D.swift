@@ -59,6 +59,9 @@ public func conv2d(
     if geo.isDepthwise {
         depthwiseConv2D(geo, input: input.pointer, weight: packed.weight.pointer, output: output.pointer,
                         affine: affine, activation: epilogue.activation)
+    } else if let transformed = packed.winograd, geo.suitsWinograd, ZooCPUSettings.winograd {
+        try winogradConv2D(geo, input: input.pointer, packed: packed, transformed: transformed, output: output.pointer,
+                           affine: affine, activation: epilogue.activation, workspace: workspace)
     } else {
         try gemmConv2D(geo, input: input.pointer, packed: packed, output: output.pointer,
                        affine: affine, activation: epilogue.activation, workspace: workspace)

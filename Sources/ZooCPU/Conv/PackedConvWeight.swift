@@ -14,6 +14,10 @@ public final class PackedConvWeight: @unchecked Sendable {
     let storage: TensorStorage
     /// Floats of one group's packed block.
     let groupStride: Int
+    /// For an ungrouped 3×3 kernel: the 16 Winograd-transformed matrices, each packed
+    /// (`winogradStride` floats apart), used when the convolution has stride 1 and padding 1.
+    let winograd: TensorStorage?
+    let winogradStride: Int
 
     /// Packs `weight` (`[O, C/groups, kh, kw]`) for a convolution with `groups` groups.
     public init(_ weight: Tensor, groups: Int) throws(BackendError) {
@@ -32,6 +36,8 @@ public final class PackedConvWeight: @unchecked Sendable {
         if groups == s[0] && s[1] == 1 && groups > 1 {
             storage = try TensorStorage(count: 0, zeroed: false)
             groupStride = 0
+            winograd = nil
+            winogradStride = 0
             return
         }
         let perGroup = Int(zk_packed_weight_count(Int32(og), Int32(k)))
@@ -43,5 +49,20 @@ public final class PackedConvWeight: @unchecked Sendable {
             zk_pack_weights(weight.pointer + grp * og * k, Int32(og), Int32(k), Int32(k), storage.pointer + grp * perGroup)
         }
         groupStride = perGroup
+        if groups == 1 && s[2] == 3 && s[3] == 3 {
+            let (m, c) = (s[0], s[1])
+            let transformed = try TensorStorage(count: 16 * m * c, zeroed: false)
+            zk_winograd_weights(weight.pointer, Int32(m), Int32(c), transformed.pointer)
+            let each = Int(zk_packed_weight_count(Int32(m), Int32(c)))
+            let packed = try TensorStorage(count: 16 * each, zeroed: false)
+            for xi in 0..<16 {
+                zk_pack_weights(transformed.pointer + xi * m * c, Int32(m), Int32(c), Int32(c), packed.pointer + xi * each)
+            }
+            winograd = packed
+            winogradStride = each
+        } else {
+            winograd = nil
+            winogradStride = 0
+        }
     }
 }

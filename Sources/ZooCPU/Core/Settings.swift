@@ -7,6 +7,8 @@ public enum ZooCPUSettings {
     private struct Values {
         var forceSwiftGEMM = false
         var portableKernels = false
+        var winograd = true
+        var winogradMinimumChannels = 48
         var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var maxTensorBytes = 4 << 30
         var bufferCacheBytes = 512 << 20
@@ -26,6 +28,20 @@ public enum ZooCPUSettings {
     public static var portableKernels: Bool {
         get { lock.withLock { values.portableKernels } }
         set { lock.withLock { values.portableKernels = newValue } }
+    }
+
+    /// When true (the default), 3×3 stride-1 convolutions run as Winograd F(2×2, 3×3);
+    /// false runs them as direct GEMMs like every other convolution.
+    public static var winograd: Bool {
+        get { lock.withLock { values.winograd } }
+        set { lock.withLock { values.winograd = newValue } }
+    }
+
+    /// Input channels from which a suitable 3×3 convolution uses Winograd (default 48; below
+    /// it the transforms cost more than they save).
+    public static var winogradMinimumChannels: Int {
+        get { lock.withLock { values.winogradMinimumChannels } }
+        set { lock.withLock { values.winogradMinimumChannels = max(1, newValue) } }
     }
 
     /// True when this CPU runs the AVX2 + FMA convolution kernels.

@@ -80,6 +80,23 @@ int zk_panel_count(const zk_conv_desc *desc);
 /// `portable` forces the plain-C loops even where AVX2 is available (used by tests).
 void zk_conv_panels(const zk_conv_desc *desc, int first, int last, int portable);
 
+/// Winograd F(2×2, 3×3) for 3×3, stride-1, padding-1, undilated, ungrouped convolutions:
+/// 16 GEMMs of the transformed weights U[16][m × c] with the transformed input
+/// V[16][c × tiles], one per position of a 4×4 tile, then the output transform.
+
+/// Writes U = G g Gᵀ of each 3×3 kernel of `weight` (m × c × 3 × 3) as 16 row-major m × c
+/// matrices at `dst` (16 · m · c floats).
+void zk_winograd_weights(const float *weight, int m, int c, float *dst);
+
+/// Writes V = Bᵀ d B of the 4×4 input tiles of channels `c0 ..< c1` of `input` (c × h × w)
+/// as `v[ξ][channel][tile]` (16 · c · tiles floats; tiles = ⌈h/2⌉ · ⌈w/2⌉, row-major).
+void zk_winograd_input(const float *input, int c, int h, int w, float *v, int c0, int c1, int portable);
+
+/// From the GEMM products `mprod[ξ][channel][tile]` (16 · m · tiles floats), writes the
+/// h × w outputs of channels `m0 ..< m1` and applies `activation(y * scale + shift)`.
+void zk_winograd_output(const float *mprod, int m, int h, int w, float *output, const float *scale,
+                        const float *shift, int activation, float param, int m0, int m1, int portable);
+
 /// `dst[i] = activation(src[i] * scale + shift)` for `count` floats; `src` may equal `dst`.
 void zk_activation_array(const float *src, float *dst, size_t count, int activation, float param, float scale,
                          float shift, int portable);
