@@ -34,6 +34,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Report time per operation kind (adds a little overhead).")
     var profile = false
 
+    @Flag(help: "With --profile, split convolutions by shape (input channels -> output channels @ input size, stride).")
+    var profileShapes = false
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -70,6 +73,7 @@ struct Bench: ParsableCommand {
         }
         for _ in 0..<warmup { _ = try once() }
         backend.isProfiling = profile
+        backend.profilesShapes = profileShapes
         var times: [Double] = []
         for _ in 0..<runs { times.append(try once()) }
         times.sort()
@@ -93,7 +97,7 @@ struct Bench: ParsableCommand {
             let total = perKind.values.reduce(0, +)
             print("time per run by operation (ms, share of the profiled total):")
             for (kind, ms) in perKind.sorted(by: { $0.value > $1.value }) {
-                print("  " + kind.padding(toLength: 28, withPad: " ", startingAt: 0)
+                print("  " + kind.padding(toLength: max(28, kind.count + 1), withPad: " ", startingAt: 0)
                       + String(format: "%9.2f  %5.1f%%", ms, total > 0 ? ms / total * 100 : 0))
             }
         }

@@ -19,9 +19,11 @@ public final class CPUBackend: Backend {
     /// Seconds spent per operation kind, when profiling is on (`bench --profile`).
     public private(set) var profile: [String: Double] = [:]
     public var isProfiling = false
+    /// When profiling, charge convolutions to their shape ("conv 3×3 64->64 @80 s1"), not
+    /// only their kind.
+    public var profilesShapes = false
 
     public init() {}
-    let detail = ProcessInfo.processInfo.environment["LZ_DETAIL"] != nil
 
     public func resetProfile() { profile.removeAll() }
 
@@ -29,6 +31,13 @@ public final class CPUBackend: Backend {
         if conv.groups == conv.inChannels && conv.groups == conv.outChannels && conv.groups > 1 { return "conv depthwise" }
         if conv.kernel == IntOrPair(1) { return conv.stride == IntOrPair(1) && conv.padding == IntOrPair(0) ? "conv 1×1" : "conv 1×1 strided" }
         return "conv \(conv.kernel.h)×\(conv.kernel.w)" + (conv.groups > 1 ? " grouped" : "")
+    }
+
+    /// The profile entry a convolution's time goes to.
+    func convLabel(_ conv: Conv2d, _ x: Tensor) -> String {
+        let kind = Self.convKind(conv)
+        guard profilesShapes, x.rank == 4 else { return kind }
+        return kind + " \(x.shape[1])->\(conv.outChannels) @\(x.shape[2])x\(x.shape[3]) s\(conv.stride.h)"
     }
 
     public func dims(_ x: Tensor) -> [Int] { x.shape }
@@ -68,7 +77,7 @@ public final class CPUBackend: Backend {
             weights = try run("weight packing") { () throws(BackendError) in try PackedConvWeight(weight, groups: conv.groups) }
             packed[key] = weights
         }
-        return try run(Self.convKind(conv)) { () throws(BackendError) in
+        return try run(convLabel(conv, x)) { () throws(BackendError) in
             try ZooCPU.conv2d(x, packed: weights, bias: bias, options: Self.options(conv), workspace: workspace)
         }
     }
@@ -98,7 +107,7 @@ public final class CPUBackend: Backend {
             }
             folded[key] = fused
         }
-        return try run(Self.convKind(conv) + (detail ? " \(x.shape[1])->\(conv.outChannels) @\(x.shape[2]) s\(conv.stride.h)" : "")) { () throws(BackendError) in
+        return try run(convLabel(conv, x)) { () throws(BackendError) in
             try ZooCPU.conv2d(x, packed: fused.weight, bias: fused.bias, options: Self.options(conv),
                               epilogue: .activation(act), workspace: workspace)
         }

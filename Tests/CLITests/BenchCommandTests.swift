@@ -1,0 +1,55 @@
+import Foundation
+import XCTest
+
+/// `layerzoo bench`: the JSON report's figures hang together, and the profile splits by kind
+/// or by convolution shape.
+final class BenchCommandTests: XCTestCase {
+    struct Report: Decodable {
+        var imgsz: [Int]
+        var batch: Int
+        var threads: Int
+        var runs: Int
+        var medianMs: Double
+        var minMs: Double
+        var gflops: Double
+        var gflopsPerSecond: Double
+        var peakResidentMB: Double
+        var profile: [String: Double]?
+    }
+
+    func bench(_ extra: [String]) throws -> Report {
+        let r = try runLayerZoo(["bench", "yolov8n.yaml", "--imgsz", "64", "--runs", "3", "--warmup", "1",
+                                 "--threads", "2", "--format", "json"] + extra)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
+    }
+
+    func testJSONReportIsConsistent() throws {
+        let report = try bench([])
+        XCTAssertEqual(report.imgsz, [64, 64])
+        XCTAssertEqual(report.batch, 1)
+        XCTAssertEqual(report.threads, 2)
+        XCTAssertEqual(report.runs, 3)
+        XCTAssertGreaterThan(report.minMs, 0)
+        XCTAssertLessThanOrEqual(report.minMs, report.medianMs)
+        // YOLOv8n at 64×64: Ultralytics' 8.855 GFLOPs at 640, scaled by the pixel count.
+        XCTAssertEqual(report.gflops, 8.8550912 / 100, accuracy: 1e-6)
+        XCTAssertEqual(report.gflopsPerSecond, report.gflops / (report.medianMs / 1000), accuracy: report.gflopsPerSecond * 1e-6)
+        XCTAssertGreaterThan(report.peakResidentMB, 1)
+        XCTAssertNil(report.profile)
+    }
+
+    func testProfileByKindAndByShape() throws {
+        let byKind = try XCTUnwrap(try bench(["--profile"]).profile)
+        XCTAssertTrue(byKind.keys.contains("conv 3×3"), "\(byKind.keys.sorted())")
+        XCTAssertTrue(byKind.keys.contains("concat/split"))
+        XCTAssertFalse(byKind.keys.contains { $0.contains("->") })
+
+        let byShape = try XCTUnwrap(try bench(["--profile", "--profile-shapes"]).profile)
+        // The stem conv and the first C2f's bottleneck convs, at the sizes they see.
+        XCTAssertNotNil(byShape["conv 3×3 3->16 @64x64 s2"], "\(byShape.keys.sorted())")
+        XCTAssertNotNil(byShape["conv 3×3 16->16 @16x16 s1"], "\(byShape.keys.sorted())")
+        XCTAssertNil(byShape["conv 3×3"])
+        XCTAssertTrue(byShape.values.allSatisfy { $0 >= 0 })
+    }
+}
