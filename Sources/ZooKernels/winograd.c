@@ -123,17 +123,66 @@ void zk_winograd_input(const float *input, int c, int h, int w, float *v, int c0
     }
 }
 
+#ifdef ZK_X86
+ZK_AVX2 static inline __m256 zk_affine_activate256(__m256 v, float scale, float shift, int activation, float param) {
+    v = _mm256_fmadd_ps(v, _mm256_set1_ps(scale), _mm256_set1_ps(shift));
+    return zk_activate256(v, activation, param);
+}
+
+/// Outputs of eight horizontally neighbouring tiles (16 columns of two rows), epilogue
+/// included; `q` is the first tile's product for ξ = 0, `stride` apart per ξ.
+ZK_AVX2 static void zk_winograd_output8(const float *q, size_t stride, float *r0, float *r1, float scale, float shift,
+                                        int activation, float param) {
+    __m256 s0[4], s1[4];
+    for (int j = 0; j < 4; j++) {
+        __m256 a = _mm256_loadu_ps(q + (size_t)j * stride), b = _mm256_loadu_ps(q + (size_t)(4 + j) * stride);
+        __m256 c = _mm256_loadu_ps(q + (size_t)(8 + j) * stride), d = _mm256_loadu_ps(q + (size_t)(12 + j) * stride);
+        s0[j] = _mm256_add_ps(_mm256_add_ps(a, b), c);
+        s1[j] = _mm256_sub_ps(_mm256_sub_ps(b, c), d);
+    }
+    __m256 rows[2][2] = {
+        {_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), s0[2]), _mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3])},
+        {_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]), _mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3])},
+    };
+    float *out[2] = {r0, r1};
+    for (int r = 0; r < 2; r++) {
+        if (!out[r]) continue;
+        __m256 even = zk_affine_activate256(rows[r][0], scale, shift, activation, param);
+        __m256 odd = zk_affine_activate256(rows[r][1], scale, shift, activation, param);
+        __m256 lo = _mm256_unpacklo_ps(even, odd), hi = _mm256_unpackhi_ps(even, odd);
+        _mm256_storeu_ps(out[r], _mm256_permute2f128_ps(lo, hi, 0x20));
+        _mm256_storeu_ps(out[r] + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    }
+}
+#endif
+
 void zk_winograd_output(const float *mprod, int m, int h, int w, float *output, const float *scale,
                         const float *shift, int activation, float param, int m0, int m1, int portable) {
     const int th = (h + 1) / 2, tw = (w + 1) / 2;
     const size_t tiles = (size_t)th * tw, stride = (size_t)m * tiles;
+    int vector = 0;
+#ifdef ZK_X86
+    vector = !portable && zk_has_avx2();
+#endif
     for (int o = m0; o < m1; o++) {
         const float *p = mprod + (size_t)o * tiles;
         float *y = output + (size_t)o * h * w;
+        float sc = scale ? scale[o] : 1.0f, sh = shift ? shift[o] : 0.0f;
         for (int ty = 0; ty < th; ty++) {
             float *r0 = y + (size_t)(2 * ty) * w;
             float *r1 = 2 * ty + 1 < h ? r0 + w : NULL;
-            for (int tx = 0; tx < tw; tx++) {
+            int tx = 0;
+#ifdef ZK_X86
+            // Full groups of eight tiles: the epilogue is applied here, in registers.
+            if (vector) {
+                for (; 2 * tx + 16 <= w; tx += 8) {
+                    zk_winograd_output8(p + (size_t)ty * tw + tx, stride, r0 + 2 * tx, r1 ? r1 + 2 * tx : NULL, sc, sh,
+                                        activation, param);
+                }
+            }
+#endif
+            int first = tx;
+            for (; tx < tw; tx++) {
                 const float *q = p + (size_t)ty * tw + tx;
                 float s0[4], s1[4];
                 for (int j = 0; j < 4; j++) {
@@ -150,10 +199,12 @@ void zk_winograd_output(const float *mprod, int m, int h, int w, float *output, 
                     if (x + 1 < w) r1[x + 1] = s1[1] - s1[2] - s1[3];
                 }
             }
-        }
-        float sc = scale ? scale[o] : 1.0f, sh = shift ? shift[o] : 0.0f;
-        if (sc != 1.0f || sh != 0.0f || activation != ZK_ACT_IDENTITY) {
-            zk_activation_array(y, y, (size_t)h * w, activation, param, sc, sh, portable);
+            // The columns the tile loop above wrote get their epilogue here.
+            if (first < tw && (sc != 1.0f || sh != 0.0f || activation != ZK_ACT_IDENTITY)) {
+                size_t x0 = (size_t)(2 * first), n = (size_t)w - x0;
+                zk_activation_array(r0 + x0, r0 + x0, n, activation, param, sc, sh, portable);
+                if (r1) zk_activation_array(r1 + x0, r1 + x0, n, activation, param, sc, sh, portable);
+            }
         }
     }
 }

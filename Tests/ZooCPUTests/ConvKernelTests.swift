@@ -7,7 +7,7 @@ final class ConvKernelTests: XCTestCase {
     override func tearDown() {
         ZooCPUSettings.portableKernels = false
         ZooCPUSettings.winograd = true
-        ZooCPUSettings.winogradMinimumChannels = 48
+        ZooCPUSettings.winogradMinimumChannels = 32
     }
 
     struct Case {

@@ -3,9 +3,9 @@ import ZooKernels
 extension ConvGeometry {
     /// 3×3, stride 1, padding 1, no dilation, one group, and enough channels for the
     /// transforms to pay: the convolutions Winograd F(2×2, 3×3) serves. (Measured on
-    /// YOLOv8n's layers, one AVX2 thread: 64→64 at 40×40 22.4 → 15.2 ms, 128→128 at 20×20
-    /// 10.5 → 4.1 ms; but 32→32 at 80×80 16.9 → 17.1 ms and 16→16 at 160×160 6.4 → 10.5 ms,
-    /// where the transforms cost more than the multiplications saved.)
+    /// YOLOv8n's layers, one AVX2 thread, direct → Winograd: 64→64 at 40×40 21.7 → 13.9 ms,
+    /// 128→128 at 20×20 10.5 → 4.1 ms, 32→32 at 80×80 16.2 → 13.3 ms; but 16→16 at 160×160
+    /// 5.7 → 8.4 ms, where the transforms cost more than the multiplications save.)
     var suitsWinograd: Bool {
         kh == 3 && kw == 3 && stride == Pair2D(1) && padding == Pair2D(1) && dilation == Pair2D(1) && groups == 1
             && c >= ZooCPUSettings.winogradMinimumChannels && o >= 8 && ho == h && wo == w

@@ -8,7 +8,7 @@ public enum ZooCPUSettings {
         var forceSwiftGEMM = false
         var portableKernels = false
         var winograd = true
-        var winogradMinimumChannels = 48
+        var winogradMinimumChannels = 32
         var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var maxTensorBytes = 4 << 30
         var bufferCacheBytes = 512 << 20
@@ -37,7 +37,7 @@ public enum ZooCPUSettings {
         set { lock.withLock { values.winograd = newValue } }
     }
 
-    /// Input channels from which a suitable 3×3 convolution uses Winograd (default 48; below
+    /// Input channels from which a suitable 3×3 convolution uses Winograd (default 32; below
     /// it the transforms cost more than they save).
     public static var winogradMinimumChannels: Int {
         get { lock.withLock { values.winogradMinimumChannels } }
