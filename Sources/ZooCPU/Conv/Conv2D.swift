@@ -59,11 +59,11 @@ public func conv2d(
     if geo.isDepthwise {
         depthwiseConv2D(geo, input: input.pointer, weight: packed.weight.pointer, output: output.pointer,
                         affine: affine, activation: epilogue.activation)
-    } else if let transformed = packed.winograd, geo.suitsWinograd, ZooCPUSettings.winograd {
-        try winogradConv2D(geo, input: input.pointer, packed: packed, transformed: transformed, output: output.pointer,
+    } else if packed.hasWinogradForm, geo.suitsWinograd, ZooCPUSettings.winograd {
+        try winogradConv2D(geo, input: input.pointer, weights: try packed.winograd(), output: output.pointer,
                            affine: affine, activation: epilogue.activation, workspace: workspace)
     } else {
-        try gemmConv2D(geo, input: input.pointer, packed: packed, output: output.pointer,
+        try gemmConv2D(geo, input: input.pointer, packed: try packed.gemm(), output: output.pointer,
                        affine: affine, activation: epilogue.activation, workspace: workspace)
     }
 }

@@ -6,7 +6,7 @@ import ZooKernels
 /// in place; im2col is never materialised. Bias, folded batch norm and the activation are
 /// applied as each output tile is stored. Output panels are split across
 /// `ZooCPUSettings.threadCount` threads.
-func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: PackedConvWeight,
+func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage: TensorStorage, groupStride: Int),
                 output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation,
                 workspace: Workspace?) throws(BackendError) {
     let hwOut = g.ho * g.wo

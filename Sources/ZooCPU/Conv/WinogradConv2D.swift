@@ -16,8 +16,8 @@ extension ConvGeometry {
 /// (`zk_winograd_input`), multiplied with the transformed weights as 16 GEMMs on the same
 /// micro-kernels as every other conv (2.25× fewer multiplications than direct), and
 /// transformed back with the bias, folded batch norm and activation applied.
-func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: PackedConvWeight,
-                    transformed: TensorStorage, output: UnsafeMutablePointer<Float>, affine: ConvAffine,
+func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: (storage: TensorStorage, stride: Int),
+                    output: UnsafeMutablePointer<Float>, affine: ConvAffine,
                     activation: Activation, workspace: Workspace?) throws(BackendError) {
     let tiles = ((g.h + 1) / 2) * ((g.w + 1) / 2)
     guard let vCount = ShapeMath.multiply(16 * g.c, tiles), let mCount = ShapeMath.multiply(16 * g.o, tiles),
@@ -44,8 +44,8 @@ func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: Pack
     desc.activation = Int32(ZK_ACT_IDENTITY.rawValue)
     let panels = Int(zk_panel_count(&desc))
     let grain = max(1, (1 << 17) / max(1, g.o * g.c * Int(ZK_NR)))
-    let (sv, sp, sw) = (SendablePointer(v), SendablePointer(products), SendablePointer(transformed.pointer))
-    let (stride, base) = (packed.winogradStride, SendableDescriptor(desc))
+    let (sv, sp, sw) = (SendablePointer(v), SendablePointer(products), SendablePointer(weights.storage.pointer))
+    let (stride, base) = (weights.stride, SendableDescriptor(desc))
     let scales = affine.scales.map { SendableConstPointer($0) }, shifts = affine.shifts.map { SendableConstPointer($0) }
 
     for b in 0..<g.n {
