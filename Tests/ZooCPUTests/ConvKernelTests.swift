@@ -113,5 +113,10 @@ final class ConvKernelTests: XCTestCase {
             try conv2d(x, weight: try Tensor(shape: [4, 4, 1, 1]), into: try x.reshaped([1, 4, 6, 6]))
         }
         assertThrows(["epilogue scale"]) { try conv2d(x, weight: w, epilogue: ConvEpilogue(scale: [1])) }
+        // A dilation beyond the kernels' 32-bit indices (harmless to the shape of a 1×1 conv)
+        // is refused, not trapped on.
+        assertThrows(["32-bit"]) {
+            try conv2d(x, weight: try Tensor(shape: [2, 4, 1, 1]), options: Conv2DOptions(dilation: Pair2D(1 << 40)))
+        }
     }
 }

@@ -83,7 +83,7 @@ struct FusedDBBConvolution: CustomOperation {
     }
 }
 
-/// im2col column buffers for the fused convolutions. A custom operation does not see the CPU
+/// Scratch (padded input, Winograd tiles) for the fused convolutions. A custom operation does not see the CPU
 /// backend's own workspace, so the plugin keeps a few of its own, shared by every block: one
 /// per concurrently running forward pass, each as large as the largest convolution needed.
 final class WorkspacePool: @unchecked Sendable {

@@ -4,7 +4,7 @@ import ZooCPU
 /// Column buffers for SAConv2d's two convolutions, shared across calls.
 ///
 /// A custom operation cannot reach the CPU backend's own workspace, and a fresh one per
-/// call would allocate (and fault in) up to 8 MB of im2col columns every time. Workspaces
+/// call would allocate (and fault in) the padded input or Winograd tiles every time. Workspaces
 /// are borrowed from this pool and returned after the call, so concurrent forward passes
 /// each get their own and the pool holds at most as many as ever ran at once.
 enum ScratchPool {

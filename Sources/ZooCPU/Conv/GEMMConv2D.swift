@@ -10,6 +10,11 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
                 output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation,
                 workspace: Workspace?) throws(BackendError) {
     let hwOut = g.ho * g.wo
+    let sizes = [g.cg, g.og, g.h, g.w, g.kh, g.kw, g.stride.h, g.stride.w, g.padding.h, g.padding.w,
+                 g.dilation.h, g.dilation.w, g.ho, g.wo, hwOut, g.kdim]
+    guard sizes.allSatisfy({ $0 >= 0 && $0 <= Int(Int32.max) }) else {
+        throw .tooLarge(what: "conv2d", message: "sizes \(sizes) exceed the kernels' 32-bit indices")
+    }
     var geometry = zk_conv_geometry()
     geometry.channels = Int32(g.cg)
     geometry.in_h = Int32(g.h)
