@@ -365,7 +365,7 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
     const size_t mpad = (size_t)mpanels * ZK_MR;
     zk_tile_fn tile = zk_tile_portable;
 #ifdef ZK_X86
-    if (!portable && zk_has_avx2()) tile = zk_tile_avx2;
+    if (zk_use_avx2(portable)) tile = zk_tile_avx2;
 #endif
     zk_epilogue epilogue = {d->scale, d->shift, d->activation, d->activation_param};
     const int hasEpilogue = d->scale || d->shift || d->activation != ZK_ACT_IDENTITY;

@@ -47,12 +47,11 @@ ZK_AVX2 static void zk_softmax8_avx2(const float *src, float *dst, int n, int in
 void zk_activation_array(const float *src, float *dst, size_t count, int act, float param, float scale, float shift,
                          int portable) {
 #ifdef ZK_X86
-    if (!portable && zk_has_avx2()) {
+    if (zk_use_avx2(portable)) {
         zk_activation_avx2(src, dst, count, act, param, scale, shift);
         return;
     }
 #endif
-    (void)portable;
     zk_activation_scalar(src, dst, count, act, param, scale, shift);
 }
 
@@ -75,11 +74,10 @@ static void zk_softmax_line(const float *src, float *dst, int n, int inner) {
 void zk_softmax_lines(const float *src, float *dst, int n, int inner, int j0, int j1, int portable) {
     int j = j0;
 #ifdef ZK_X86
-    if (!portable && zk_has_avx2()) {
+    if (zk_use_avx2(portable)) {
         for (; j + 8 <= j1; j += 8) zk_softmax8_avx2(src + j, dst + j, n, inner);
     }
 #endif
-    (void)portable;
     for (; j < j1; j++) zk_softmax_line(src + j, dst + j, n, inner);
 }
 
@@ -107,7 +105,7 @@ void zk_plane_means(const float *src, float *dst, size_t count, int first, int l
     for (int plane = first; plane < last; plane++) {
         const float *p = src + (size_t)plane * count;
 #ifdef ZK_X86
-        if (!portable && zk_has_avx2()) {
+        if (zk_use_avx2(portable)) {
             dst[plane] = (float)((double)zk_sum_avx2(p, count) / (double)count);
             continue;
         }
@@ -116,5 +114,4 @@ void zk_plane_means(const float *src, float *dst, size_t count, int first, int l
         for (size_t i = 0; i < count; i++) total += p[i];
         dst[plane] = (float)(total / (double)count);
     }
-    (void)portable;
 }

@@ -12,6 +12,17 @@
 #define ZK_AVX2 __attribute__((target("avx2,fma")))
 #endif
 
+/// True when the AVX2 loops should run: the CPU has them and the caller did not ask for the
+/// portable ones.
+static inline int zk_use_avx2(int portable) {
+#ifdef ZK_X86
+    return !portable && zk_has_avx2();
+#else
+    (void)portable;
+    return 0;
+#endif
+}
+
 static inline float zk_activate(float x, int act, float param) {
     switch (act) {
     case ZK_ACT_RELU: return x > 0.0f ? x : 0.0f;

@@ -83,11 +83,7 @@ ZK_AVX2 static void zk_winograd_tiles8(const float *rows[4], float *v, size_t st
 void zk_winograd_input(const float *input, int c, int h, int w, float *v, int c0, int c1, int portable) {
     const int th = (h + 1) / 2, tw = (w + 1) / 2;
     const size_t tiles = (size_t)th * tw, stride = (size_t)c * tiles;
-    int vector = 0;
-#ifdef ZK_X86
-    vector = !portable && zk_has_avx2();
-#endif
-    (void)portable;
+    const int vector = zk_use_avx2(portable);
     for (int ch = c0; ch < c1; ch++) {
         const float *x = input + (size_t)ch * h * w;
         float *vc = v + (size_t)ch * tiles;
@@ -160,10 +156,7 @@ void zk_winograd_output(const float *mprod, int m, int h, int w, float *output, 
                         const float *shift, int activation, float param, int m0, int m1, int portable) {
     const int th = (h + 1) / 2, tw = (w + 1) / 2;
     const size_t tiles = (size_t)th * tw, stride = (size_t)m * tiles;
-    int vector = 0;
-#ifdef ZK_X86
-    vector = !portable && zk_has_avx2();
-#endif
+    const int vector = zk_use_avx2(portable);
     for (int o = m0; o < m1; o++) {
         const float *p = mprod + (size_t)o * tiles;
         float *y = output + (size_t)o * h * w;

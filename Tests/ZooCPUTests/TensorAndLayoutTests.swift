@@ -133,6 +133,13 @@ final class BufferReuseTests: XCTestCase {
         XCTAssertEqual(second.toArray().min(), 0)
     }
 
+    func testLargeBuffersAreHugePageAligned() throws {
+        let large = try Tensor(shape: [1, 16, 320, 320])
+        XCTAssertEqual(Int(bitPattern: large.pointer) % (2 << 20), 0)
+        let small = try Tensor(shape: [1, 16, 20, 20])
+        XCTAssertEqual(Int(bitPattern: small.pointer) % TensorStorage.alignment, 0)
+    }
+
     func testNothingIsKeptWhenTheCacheIsOff() throws {
         ZooCPUSettings.releaseCachedBuffers()
         ZooCPUSettings.bufferCacheBytes = 0

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A block of 64-byte-aligned Float32 memory, freed when the last owner goes away.
 ///
 /// `@unchecked Sendable`: the class itself holds only immutable fields; the memory it owns is
@@ -25,12 +29,27 @@ public final class TensorStorage: @unchecked Sendable {
                 message: "\(count) elements need \(overflow ? "more than Int.max" : "\(bytes)") bytes, over the limit of \(limit) bytes")
         }
         let size = max(bytes, Self.alignment)
-        let raw = BufferCache.take(bytes: size)
-            ?? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: Self.alignment)
+        let raw = BufferCache.take(bytes: size) ?? Self.allocate(bytes: size)
         let p = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         if zeroed { p.initialize(repeating: 0, count: count) }
         pointer = p
         capacity = count
+    }
+
+    /// Large buffers are aligned to 2 MiB and offered to the kernel for transparent huge pages:
+    /// a convolution reads its input from many channel planes at once, and with 4 KiB pages
+    /// those reads miss the TLB.
+    static let hugePageBytes = 2 << 20
+
+    private static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
+        guard bytes >= 2 * hugePageBytes else {
+            return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: alignment)
+        }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: hugePageBytes)
+        #if os(Linux)
+        _ = madvise(raw, bytes, MADV_HUGEPAGE)
+        #endif
+        return raw
     }
 
     deinit {
