@@ -3,8 +3,13 @@
 // Dispatch's concurrentPerform parks its workers between calls, and waking them costs tens of
 // microseconds, a real share of a forward pass made of a hundred kernels of a millisecond or
 // less. These workers spin for a short while after each job (as ONNX Runtime's do) and only
-// then sleep on a condition variable. Every worker acknowledges every job, so a job's
-// description can live on the caller's stack.
+// then sleep on a condition variable.
+//
+// The caller waits only for the tasks, never for the workers: a worker that is asleep, or
+// descheduled by another process on a shared core, does not hold up a job it took no part in.
+// So that a late worker can never run a finished job's task (whose context lives on that
+// caller's stack), a job is read through a sequence lock and its tasks are claimed with
+// tickets that carry the job's number: a ticket of another job is refused.
 
 #include "zoo_kernels.h"
 #include <pthread.h>
@@ -31,31 +36,64 @@ typedef struct {
     void *context;
     int count;
     int participants;
+    uint32_t number;
 } zk_job;
 
 static pthread_mutex_t zk_run_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t zk_sleep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t zk_wake = PTHREAD_COND_INITIALIZER;
+/// Bumped for every job: what idle workers watch.
 static _Atomic unsigned long zk_generation = 0;
-static _Atomic int zk_next = 0;
-static _Atomic int zk_finished = 0;
+/// The current job, written under zk_sequence (odd while being written).
+static _Atomic unsigned zk_sequence = 0;
+static _Atomic(zk_task_fn) zk_job_fn;
+static _Atomic(void *) zk_job_context;
+static _Atomic int zk_job_count;
+static _Atomic int zk_job_participants;
+static _Atomic uint32_t zk_job_number;
+/// (job number << 32) | next task index.
+static _Atomic uint64_t zk_ticket = 0;
+/// Tasks of the current job that have returned.
+static _Atomic int zk_done = 0;
 static _Atomic int zk_sleeping = 0;
-static zk_job zk_current;
+static uint32_t zk_jobs = 0;
 static int zk_workers = 0;
 static _Thread_local int zk_inside = 0;
+
+/// A consistent copy of the current job.
+static void zk_read_job(zk_job *job) {
+    for (;;) {
+        unsigned before = atomic_load(&zk_sequence);
+        if (before & 1) {
+            ZK_PAUSE();
+            continue;
+        }
+        job->fn = atomic_load(&zk_job_fn);
+        job->context = atomic_load(&zk_job_context);
+        job->count = atomic_load(&zk_job_count);
+        job->participants = atomic_load(&zk_job_participants);
+        job->number = atomic_load(&zk_job_number);
+        if (atomic_load(&zk_sequence) == before) return;
+    }
+}
+
+/// Claims and runs tasks of `job` while it is the current job and has tasks left.
+static void zk_take_tasks(const zk_job *job) {
+    for (;;) {
+        uint64_t ticket = atomic_load(&zk_ticket);
+        if ((uint32_t)(ticket >> 32) != job->number) return;
+        uint32_t index = (uint32_t)ticket;
+        if (index >= (uint32_t)job->count) return;
+        if (!atomic_compare_exchange_weak(&zk_ticket, &ticket, ticket + 1)) continue;
+        job->fn(job->context, (int)index);
+        atomic_fetch_add(&zk_done, 1);
+    }
+}
 
 static long long zk_now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void zk_take_tasks(const zk_job *job) {
-    for (;;) {
-        int i = atomic_fetch_add(&zk_next, 1);
-        if (i >= job->count) return;
-        job->fn(job->context, i);
-    }
 }
 
 typedef struct {
@@ -65,7 +103,7 @@ typedef struct {
 
 static void *zk_worker_main(void *arg) {
     // `seen` is the generation before the worker was created: a job published while the thread
-    // was starting is still one it must acknowledge.
+    // was starting is still one it can help with.
     zk_worker_start start_info = *(zk_worker_start *)arg;
     free(arg);
     int id = start_info.id;
@@ -89,9 +127,9 @@ static void *zk_worker_main(void *arg) {
             start = 0;
         }
         seen = g;
-        zk_job job = zk_current;
+        zk_job job;
+        zk_read_job(&job);
         if (id < job.participants) zk_take_tasks(&job);
-        atomic_fetch_add(&zk_finished, 1);
     }
     return NULL;
 }
@@ -132,12 +170,16 @@ void zk_parallel_run(int threads, int count, zk_task_fn fn, void *context) {
         for (int i = 0; i < count; i++) fn(context, i);
         return;
     }
-    zk_current.fn = fn;
-    zk_current.context = context;
-    zk_current.count = count;
-    zk_current.participants = threads - 1;
-    atomic_store(&zk_next, 0);
-    atomic_store(&zk_finished, 0);
+    zk_job job = {fn, context, count, threads - 1, ++zk_jobs};
+    atomic_fetch_add(&zk_sequence, 1);
+    atomic_store(&zk_job_fn, fn);
+    atomic_store(&zk_job_context, context);
+    atomic_store(&zk_job_count, count);
+    atomic_store(&zk_job_participants, job.participants);
+    atomic_store(&zk_job_number, job.number);
+    atomic_fetch_add(&zk_sequence, 1);
+    atomic_store(&zk_done, 0);
+    atomic_store(&zk_ticket, (uint64_t)job.number << 32);
     atomic_fetch_add(&zk_generation, 1);
     if (atomic_load(&zk_sleeping) > 0) {
         pthread_mutex_lock(&zk_sleep_lock);
@@ -145,8 +187,9 @@ void zk_parallel_run(int threads, int count, zk_task_fn fn, void *context) {
         pthread_mutex_unlock(&zk_sleep_lock);
     }
     zk_inside = 1;
-    zk_take_tasks(&zk_current);
+    zk_take_tasks(&job);
     zk_inside = 0;
-    while (atomic_load(&zk_finished) < workers) ZK_PAUSE();
+    // Tasks other threads claimed may still be running; nobody else is waited for.
+    while (atomic_load(&zk_done) < count) ZK_PAUSE();
     pthread_mutex_unlock(&zk_run_lock);
 }
