@@ -8,8 +8,7 @@ import ZooCPU
 /// Inputs `[x, a]`: `x` `[N, in, H, W]`, `a` `[N, K]`. Output `[N, out, H', W']`, with
 /// `act(conv(x_n, W_n) + b_n)` per sample, `W_n = Σ_k a[n,k] W_k`, `b_n = Σ_k a[n,k] b_k`.
 ///
-/// CPU kernel: one GEMM `a [N×K] · bank [K × (out·in/g·k·k)]` — a K-term GEMV per sample —
-/// writes the N aggregated kernels into a scratch buffer reused across calls; then the whole
+/// CPU kernel: a K-term weighted sum of the bank per sample (`mix`) writes the N aggregated kernels into a scratch buffer reused across calls; then the whole
 /// batch is one convolution with `groups × N` groups over `x` viewed as `[1, N·in, H, W]`
 /// (as the seed does, but viewing each kernel as `[out, in/g, k, k]`, which keeps groups > 1
 /// right), so no sample is copied. Only the output is allocated per call.
@@ -72,14 +71,13 @@ struct DynamicConvolution: CustomOperation {
             do throws(BackendError) {
                 let weights = try scratch.weights(weightCount)
                 // W_all[n, :] = Σ_k a[n, k] · W_k[:]
-                sgemm(transA: false, transB: false, m: n, n: perKernel, k: kernels, alpha: 1,
-                      a: a.pointer, lda: kernels, b: bank.weights.pointer, ldb: perKernel,
-                      beta: 0, c: weights.pointer, ldc: perKernel)
+                Self.mix(attention: a.pointer, samples: n, kernels: kernels, bank: bank.weights.pointer,
+                         length: perKernel, into: weights.pointer)
                 var bias: Tensor?
                 if let biases = bank.biases {
                     let storage = try scratch.biases(n * o)
-                    sgemm(transA: false, transB: false, m: n, n: o, k: kernels, alpha: 1,
-                          a: a.pointer, lda: kernels, b: biases.pointer, ldb: o, beta: 0, c: storage.pointer, ldc: o)
+                    Self.mix(attention: a.pointer, samples: n, kernels: kernels, bank: biases.pointer, length: o,
+                             into: storage.pointer)
                     bias = try Tensor(shape: [n * o], storage: storage)
                 }
                 let k = layer.kernelSize
@@ -96,4 +94,37 @@ struct DynamicConvolution: CustomOperation {
             }
         }
     }
+
+    /// `out[s, :] = Σ_k attention[s, k] · bank[k, :]` for `samples` rows of `length` values.
+    /// A plain loop on the worker pool: the product is K (about 4) deep, far too thin for a
+    /// BLAS call, whose own threads would only contend with the backend's.
+    static func mix(attention: UnsafePointer<Float>, samples: Int, kernels: Int, bank: UnsafePointer<Float>,
+                    length: Int, into out: UnsafeMutablePointer<Float>) {
+        let (a, b, y) = (SharedConst(attention), SharedConst(bank), SharedMutable(out))
+        let chunk = 4096
+        let pieces = (length + chunk - 1) / chunk
+        parallelFor(samples * pieces, grain: 4) { units in
+            for unit in units {
+                let sample = unit / pieces, lo = (unit % pieces) * chunk, hi = min(length, lo + chunk)
+                let row = y.p + sample * length
+                let w0 = a.p[sample * kernels]
+                for i in lo..<hi { row[i] = w0 * b.p[i] }
+                for k in 1..<max(kernels, 1) {
+                    let wk = a.p[sample * kernels + k], src = b.p + k * length
+                    for i in lo..<hi { row[i] += wk * src[i] }
+                }
+            }
+        }
+    }
+}
+
+/// Pointers shared with the worker pool's tasks, which touch disjoint rows.
+private struct SharedConst: @unchecked Sendable {
+    let p: UnsafePointer<Float>
+    init(_ p: UnsafePointer<Float>) { self.p = p }
+}
+
+private struct SharedMutable: @unchecked Sendable {
+    let p: UnsafeMutablePointer<Float>
+    init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
 }
