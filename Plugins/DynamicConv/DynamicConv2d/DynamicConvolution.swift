@@ -8,10 +8,11 @@ import ZooCPU
 /// Inputs `[x, a]`: `x` `[N, in, H, W]`, `a` `[N, K]`. Output `[N, out, H', W']`, with
 /// `act(conv(x_n, W_n) + b_n)` per sample, `W_n = Σ_k a[n,k] W_k`, `b_n = Σ_k a[n,k] b_k`.
 ///
-/// CPU kernel: a K-term weighted sum of the bank per sample (`mix`) writes the N aggregated kernels into a scratch buffer reused across calls; then the whole
-/// batch is one convolution with `groups × N` groups over `x` viewed as `[1, N·in, H, W]`
-/// (as the seed does, but viewing each kernel as `[out, in/g, k, k]`, which keeps groups > 1
-/// right), so no sample is copied. Only the output is allocated per call.
+/// CPU kernel: a K-term weighted sum of the bank per sample (`mix`) writes the N aggregated
+/// kernels into a scratch buffer reused across calls; then the whole batch is one convolution
+/// with `groups × N` groups over `x` viewed as `[1, N·in, H, W]` (as the seed does, but
+/// viewing each kernel as `[out, in/g, k, k]`, which keeps groups > 1 right), so no sample is
+/// copied. Only the output is allocated per call.
 struct DynamicConvolution: CustomOperation {
     let layer: DynamicConv2d
     let bank: KernelBank?
@@ -100,7 +101,7 @@ struct DynamicConvolution: CustomOperation {
     /// BLAS call, whose own threads would only contend with the backend's.
     static func mix(attention: UnsafePointer<Float>, samples: Int, kernels: Int, bank: UnsafePointer<Float>,
                     length: Int, into out: UnsafeMutablePointer<Float>) {
-        let (a, b, y) = (SharedConst(attention), SharedConst(bank), SharedMutable(out))
+        let (a, b, y) = (SendableConstPointer(attention), SendableConstPointer(bank), SendablePointer(out))
         let chunk = 4096
         let pieces = (length + chunk - 1) / chunk
         parallelFor(samples * pieces, grain: 4) { units in
@@ -116,15 +117,4 @@ struct DynamicConvolution: CustomOperation {
             }
         }
     }
-}
-
-/// Pointers shared with the worker pool's tasks, which touch disjoint rows.
-private struct SharedConst: @unchecked Sendable {
-    let p: UnsafePointer<Float>
-    init(_ p: UnsafePointer<Float>) { self.p = p }
-}
-
-private struct SharedMutable: @unchecked Sendable {
-    let p: UnsafeMutablePointer<Float>
-    init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
 }

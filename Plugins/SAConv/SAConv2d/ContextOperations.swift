@@ -18,7 +18,7 @@ struct ChannelMean: CustomOperation {
         let x = inputs[0]
         let hw = x.shape[2] * x.shape[3]
         let out = try LayerError.fromBackend { () throws(BackendError) in try Tensor.uninitialized(shape: shape) }
-        let src = SharedPointer(x.pointer), dst = SharedPointer(out.pointer)
+        let src = SendablePointer(x.pointer), dst = SendablePointer(out.pointer)
         parallelFor(shape[0] * shape[1], grain: max(1, 32768 / max(hw, 1))) { planes in
             for plane in planes { dst.p[plane] = Float(Self.sum(src.p + plane * hw, count: hw) / Double(hw)) }
         }
@@ -78,7 +78,7 @@ struct ContextNormActivation: CustomOperation {
         let (c, hw) = (shape[1], shape[2] * shape[3])
         let scale = prepared.bnScale, shift = prepared.bnShift, act = module.act
         // In place: `out` is the switchable branches' result, which nothing reads after this.
-        let y = SharedPointer(out.pointer), ctx = SharedPointer(post.pointer)
+        let y = SendablePointer(out.pointer), ctx = SendablePointer(post.pointer)
         parallelFor(shape[0] * c, grain: max(1, 16384 / max(hw, 1))) { planes in
             for plane in planes {
                 let ch = plane % c

@@ -6,12 +6,6 @@ import ZooCPU
 // functions, which thop does not see). Each operation brings its shape rule (the validation
 // `validate` runs), its thop count and its CPU kernel.
 
-/// A pointer shared by work items that each touch a disjoint part of the memory.
-struct SharedPointer: @unchecked Sendable {
-    let p: UnsafeMutablePointer<Float>
-    init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
-}
-
 /// The product of `factors`, saturating at Int.max (counts for absurd shapes stay finite).
 func checkedProduct(_ factors: [Int]) -> Int {
     var total = 1

@@ -24,7 +24,7 @@ struct ReflectBoxMean: CustomOperation {
         let x = inputs[0]
         let (h, w) = (shape[2], shape[3])
         let out = try LayerError.fromBackend { () throws(BackendError) in try Tensor.uninitialized(shape: shape) }
-        let src = SharedPointer(x.pointer), dst = SharedPointer(out.pointer)
+        let src = SendablePointer(x.pointer), dst = SendablePointer(out.pointer)
         parallelFor(shape[0] * shape[1], grain: max(1, 16384 / max(h * w, 1))) { planes in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: w) { buffer in
                 guard let column = buffer.baseAddress else { return }

@@ -74,7 +74,7 @@ struct SwitchableAtrousBranches: CustomOperation {
         }
         // Blend into the short branch's buffer, which nothing else holds.
         let (n, c, hw) = (shape[0], shape[1], shape[2] * shape[3])
-        let a = SharedPointer(short.pointer), b = SharedPointer(long.pointer), sw = SharedPointer(s.pointer)
+        let a = SendablePointer(short.pointer), b = SendablePointer(long.pointer), sw = SendablePointer(s.pointer)
         parallelFor(n * c, grain: max(1, 16384 / max(hw, 1))) { planes in
             for plane in planes {
                 let pa = a.p + plane * hw, pb = b.p + plane * hw, ps = sw.p + (plane / c) * hw

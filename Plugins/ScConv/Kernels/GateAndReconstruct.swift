@@ -40,7 +40,7 @@ struct GateAndReconstruct: CustomOperation {
         let out = try uninitializedOutput(shape)
         let (n, c, plane) = (shape[0], shape[1], shape[2] * shape[3])
         let half = c / 2, perGroup = c / groups
-        let src = SharedPointer(x), st = SharedPointer(stats), k = SharedPointer(constants), dst = SharedPointer(out)
+        let src = SendablePointer(x), st = SendablePointer(stats), k = SendablePointer(constants), dst = SendablePointer(out)
         let rule = GateRule(threshold: threshold, groupSize: perGroup * plane)
         // Work item: one sample's channel pair (i, i + c/2), which the reconstruction mixes.
         parallelFor(n * half, grain: max(1, 8_192 / max(plane, 1))) { range in

@@ -29,7 +29,7 @@ struct GroupStatistics: CustomOperation {
         let x = inputs[0]
         let out = try uninitializedOutput(shape)
         let count = x.count / (shape[0] * groups)
-        let src = SharedPointer(x), dst = SharedPointer(out)
+        let src = SendablePointer(x), dst = SendablePointer(out)
         parallelFor(shape[0] * groups, grain: max(1, 16_384 / count)) { range in
             for group in range {
                 let p = UnsafePointer(src.p + group * count)

@@ -39,9 +39,9 @@ struct SoftmaxFusion: CustomOperation {
         let out = try uninitializedOutput(shape)
         let weights = try uninitializedOutput([n, 2 * c])
         let split = inputs[2].shape[1]
-        let gwc = SharedPointer(inputs[0]), pwc1 = SharedPointer(inputs[1])
-        let pwc2 = SharedPointer(inputs[2]), low = SharedPointer(inputs[3])
-        let s = SharedPointer(weights), dst = SharedPointer(out)
+        let gwc = SendablePointer(inputs[0]), pwc1 = SendablePointer(inputs[1])
+        let pwc2 = SendablePointer(inputs[2]), low = SendablePointer(inputs[3])
+        let s = SendablePointer(weights), dst = SendablePointer(out)
         // Channel m of Y2 = cat(PWC2(low'), low') for sample b.
         @Sendable func y2(_ b: Int, _ m: Int) -> UnsafeMutablePointer<Float> {
             m < split ? pwc2.p + (b * split + m) * plane : low.p + (b * (c - split) + m - split) * plane

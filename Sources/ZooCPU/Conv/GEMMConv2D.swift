@@ -49,9 +49,9 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
         for grp in 0..<g.groups {
             let x = input + (b * g.c + grp * g.cg) * g.h * g.w
             if let prepared {
-                let (sx, sp, geo) = (SendableConstPointer(x), SendablePointer(prepared), SendableGeometry(geometry))
+                let (sx, sp, geo) = (SendableConstPointer(x), SendablePointer(prepared), SendableKernelArguments(geometry))
                 parallelFor(g.cg, grain: max(1, 16384 / max(1, g.h * g.w))) { channels in
-                    var gg = geo.geometry
+                    var gg = geo.value
                     zk_prepare_input(&gg, sx.p, Int32(channels.lowerBound), Int32(channels.upperBound), sp.p)
                 }
             }
@@ -70,9 +70,9 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
             desc.activation = code
             desc.activation_param = parameter
             let panels = Int(zk_panel_count(&desc))
-            let shared = SendableDescriptor(desc)
+            let shared = SendableKernelArguments(desc)
             parallelFor(panels, grain: grain) { range in
-                var d = shared.desc
+                var d = shared.value
                 zk_conv_panels(&d, Int32(range.lowerBound), Int32(range.upperBound), portable)
             }
             if !fused {
@@ -98,14 +98,9 @@ func kernelActivation(_ activation: Activation) -> (Int32, Float, Bool) {
     }
 }
 
-/// A kernel descriptor handed to worker threads; its pointers address disjoint output panels.
-struct SendableDescriptor: @unchecked Sendable {
-    let desc: zk_conv_desc
-    init(_ desc: zk_conv_desc) { self.desc = desc }
-}
-
-/// Convolution sizes handed to worker threads (plain integers).
-struct SendableGeometry: @unchecked Sendable {
-    let geometry: zk_conv_geometry
-    init(_ geometry: zk_conv_geometry) { self.geometry = geometry }
+/// A kernel's C parameter struct (plain integers and pointers to memory the tasks split
+/// without overlap) handed to worker threads.
+struct SendableKernelArguments<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -45,7 +45,7 @@ func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: (st
     let panels = Int(zk_panel_count(&desc))
     let grain = max(1, (1 << 17) / max(1, g.o * g.c * Int(ZK_NR)))
     let (sv, sp, sw) = (SendablePointer(v), SendablePointer(products), SendablePointer(weights.storage.pointer))
-    let (stride, base) = (weights.stride, SendableDescriptor(desc))
+    let (stride, base) = (weights.stride, SendableKernelArguments(desc))
     let scales = affine.scales.map { SendableConstPointer($0) }, shifts = affine.shifts.map { SendableConstPointer($0) }
 
     for b in 0..<g.n {
@@ -60,7 +60,7 @@ func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: (st
             while unit < units.upperBound {
                 let xi = unit / panels
                 let last = min(units.upperBound, (xi + 1) * panels)
-                var d = base.desc
+                var d = base.value
                 d.input = UnsafePointer(sv.p + xi * g.c * tiles)
                 d.output = sp.p + xi * g.o * tiles
                 d.packed_a = UnsafePointer(sw.p + xi * stride)

@@ -1,19 +1,23 @@
 import ZooKernels
 
-/// A pointer that may be captured by work items on other threads; each item touches a
-/// disjoint part of the memory, which is what makes sharing it sound.
-@usableFromInline
-struct SendablePointer<T>: @unchecked Sendable {
-    @usableFromInline let p: UnsafeMutablePointer<T>
-    @inlinable init(_ p: UnsafeMutablePointer<T>) { self.p = p }
+/// A pointer that `parallelFor` work items on other threads may capture; each item touches a
+/// disjoint part of the memory, which is what makes sharing it sound. The memory must outlive
+/// the loop (keep the tensor in a local).
+public struct SendablePointer<T>: @unchecked Sendable {
+    public let p: UnsafeMutablePointer<T>
+    @inlinable public init(_ p: UnsafeMutablePointer<T>) { self.p = p }
+}
+
+extension SendablePointer where T == Float {
+    /// A tensor's elements.
+    @inlinable public init(_ tensor: Tensor) { self.init(tensor.pointer) }
 }
 
 /// A read-only pointer shared across work items.
-@usableFromInline
-struct SendableConstPointer<T>: @unchecked Sendable {
-    @usableFromInline let p: UnsafePointer<T>
-    @inlinable init(_ p: UnsafePointer<T>) { self.p = p }
-    @inlinable init(_ p: UnsafeMutablePointer<T>) { self.p = UnsafePointer(p) }
+public struct SendableConstPointer<T>: @unchecked Sendable {
+    public let p: UnsafePointer<T>
+    @inlinable public init(_ p: UnsafePointer<T>) { self.p = p }
+    @inlinable public init(_ p: UnsafeMutablePointer<T>) { self.p = UnsafePointer(p) }
 }
 
 /// Splits `0..<count` into contiguous chunks run on up to `ZooCPUSettings.threadCount`

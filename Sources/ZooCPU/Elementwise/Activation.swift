@@ -48,21 +48,13 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
     /// Computes `dst[i] = self(src[i] * scale + shift)`; `src` may equal `dst`.
     public func apply(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>,
                       count: Int, scale: Float = 1, shift: Float = 0) {
-        let (code, parameter, vectorised) = kernelActivation(self)
-        if vectorised {
-            zk_activation_array(src, dst, count, code, parameter, scale, shift, ZooCPUSettings.portableKernels ? 1 : 0)
-            return
-        }
-        // One branch-free loop per case so LLVM vectorises it (SIMD-type masks and
-        // rounding compile to scalar code on Linux; plain Float loops do not).
         switch self {
-        case .identity: Self.map(src, dst, count, scale, shift) { $0 }
-        case .relu: Self.map(src, dst, count, scale, shift) { max($0, 0) }
-        case .relu6: Self.map(src, dst, count, scale, shift) { min(max($0, 0), 6) }
-        case .leakyReLU(let slope): Self.map(src, dst, count, scale, shift) { $0 < 0 ? $0 * slope : $0 }
-        case .sigmoid: Self.map(src, dst, count, scale, shift) { FastMath.sigmoid($0) }
-        case .silu: Self.map(src, dst, count, scale, shift) { $0 * FastMath.sigmoid($0) }
-        case .hardswish: Self.map(src, dst, count, scale, shift) { $0 * min(max($0 + 3, 0), 6) * (1 / 6) }
+        case .identity, .relu, .relu6, .leakyReLU, .sigmoid, .silu, .hardswish:
+            let (code, parameter, _) = kernelActivation(self)
+            zk_activation_array(src, dst, count, code, parameter, scale, shift, ZooCPUSettings.portableKernels ? 1 : 0)
+        // The ZooKernels epilogue lacks these: one branch-free loop per case so LLVM
+        // vectorises it (SIMD-type masks and rounding compile to scalar code on Linux; plain
+        // Float loops do not).
         case .tanh: Self.map(src, dst, count, scale, shift) { FastMath.tanh($0) }
         case .mish: Self.map(src, dst, count, scale, shift) { FastMath.mish($0) }
         case .gelu: Self.map(src, dst, count, scale, shift) { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) }
@@ -114,11 +106,6 @@ enum FastMath {
         y = y * (r * r) + r + 1
         let n = biased.bitPattern &- 0x4B40_0000
         return y * Float(bitPattern: (n &+ 127) &<< 23)
-    }
-
-    @inline(__always)
-    static func sigmoid(_ x: Float) -> Float {
-        1 / (1 + exp(-x))
     }
 
     @inline(__always)

@@ -12,7 +12,7 @@ public func maxPool2d(_ x: Tensor, options: Pool2DOptions) throws(BackendError) 
     let o = options
     let src = SendableConstPointer(x.pointer), dst = SendablePointer(y.pointer), buf = SendablePointer(rowBuffer.pointer)
     let chunks = min(planes, ZooCPUSettings.threadCount)
-    ChunkRunner.run(chunks) { chunk in
+    runTasks(threads: ZooCPUSettings.threadCount, count: chunks) { chunk in
         let tmp = buf.p + chunk * h * wo
         for plane in (planes * chunk / chunks)..<(planes * (chunk + 1) / chunks) {
             let xin = src.p + plane * h * w

@@ -1,14 +1,6 @@
 import LayerZoo
 import ZooCPU
 
-/// A tensor's elements as a pointer that `parallelFor` work items may capture. Each item
-/// writes a disjoint part of the memory (or only reads), which is what makes sharing sound;
-/// the tensor must outlive the loop (callers keep it in a local).
-struct SharedPointer: @unchecked Sendable {
-    let p: UnsafeMutablePointer<Float>
-    init(_ tensor: Tensor) { p = tensor.pointer }
-}
-
 /// An output tensor whose every element the kernel writes; allocation failures (a size over
 /// the backend's limit) become layer errors.
 func uninitializedOutput(_ shape: [Int]) throws(LayerError) -> Tensor {
