@@ -104,7 +104,7 @@ let package = Package(
         ),
         .target(
             name: "LayerZooTestSupport",
-            dependencies: ["ZooCPU", "LayerZoo"],
+            dependencies: ["ZooCPU", "LayerZoo", "LayerZooStandard"],
             path: "Tests/Support"
         ),
         .testTarget(

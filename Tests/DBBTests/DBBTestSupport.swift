@@ -8,10 +8,7 @@ import ZooCPU
 
 /// Standard layers plus this plugin's.
 func dbbRegistry() throws -> LayerRegistry {
-    var registry = LayerRegistry()
-    try StandardLayers.register(into: &registry)
-    try DBBLayers.register(into: &registry)
-    return registry
+    try registryWithStandardLayers(and: DBBLayers.register(into:))
 }
 
 /// Checks YAML text as `layerzoo validate` would.
@@ -29,20 +26,12 @@ func buildModel(_ yaml: String, file: String, scale: String?) throws -> Model {
 
 /// A fixture file under Resources/.
 func fixture(_ path: String) throws -> SafeTensorsFile {
-    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(path)", withExtension: "safetensors"),
-                            "missing fixture \(path): run scripts/fixtures/gen_dbb_fixtures.py")
-    return try SafeTensorsFile(path: url.path)
+    try safeTensorsFixture(path, in: Bundle.module, generator: "gen_dbb_fixtures.py")
 }
 
 /// A text resource under Resources/.
 func resourceText(_ path: String, _ ext: String) throws -> String {
-    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(path)", withExtension: ext))
-    return try String(contentsOf: url, encoding: .utf8)
-}
-
-/// The text of a file in Configs/.
-func configText(_ name: String) throws -> String {
-    try String(contentsOf: repositoryRoot.appendingPathComponent("Configs/\(name)"), encoding: .utf8)
+    try resourceText(path, ext, in: Bundle.module)
 }
 
 

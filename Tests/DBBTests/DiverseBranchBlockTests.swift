@@ -39,7 +39,7 @@ final class DiverseBranchBlockTests: XCTestCase {
             let file = try fixture("modules/\(name)")
             let m = try block(file)
             try loadTensors(m, from: file)
-            for module in m.allModules().reversed() { try module.prepareForInference() }
+            try m.prepareTreeForInference()
             XCTAssertTrue(m.isFused, name)
             let x = try file.tensor("input"), expected = try file.tensor("output")
             let fused = try m(x, on: CPUBackend())

@@ -109,7 +109,7 @@ final class DSConvQuantizationTests: XCTestCase {
                     }
                     parameter.value = t
                 }
-                try prepare(layer)
+                try layer.prepareTreeForInference()
                 let x = try randomWeight(c.shape, seed: 99)
                 let float = try layer.forward([x], on: CPUBackend())
                 let q = try layer.conv.quantize(bits: bits)

@@ -36,7 +36,7 @@ final class DSConvTests: XCTestCase {
             for (key, parameter) in keys where !key.hasSuffix("num_batches_tracked") {
                 parameter.value = try file.tensor(key, expectedShape: parameter.shape)
             }
-            try prepare(layer)
+            try layer.prepareTreeForInference()
             let output = try layer.forward([try file.tensor("input")], on: CPUBackend())
             let reference = try file.tensor("output")
             XCTAssertEqual(output.shape, reference.shape, name)

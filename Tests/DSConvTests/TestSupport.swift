@@ -8,21 +8,13 @@ import ZooCPU
 
 /// Standard layers plus this plugin, as a program registering both would have.
 func dsconvRegistry() throws -> LayerRegistry {
-    var registry = LayerRegistry()
-    try StandardLayers.register(into: &registry)
-    try DSConvLayers.register(into: &registry)
-    return registry
+    try registryWithStandardLayers(and: DSConvLayers.register(into:))
 }
 
 /// Checks YAML text as `layerzoo validate` would, with this plugin registered.
 func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, imgsz: (Int, Int) = (640, 640),
            batch: Int = 1) throws -> CheckReport {
     checkYAML(yaml, registry: try dsconvRegistry(), file: file, scale: scale, imgsz: imgsz, batch: batch)
-}
-
-/// The text of a file in Configs/.
-func configText(_ name: String) throws -> String {
-    try String(contentsOf: repositoryRoot.appendingPathComponent("Configs/\(name)"), encoding: .utf8)
 }
 
 /// A valid model built from `yaml` (fails the test otherwise).
@@ -41,8 +33,7 @@ func seededDSConvModel() throws -> Model {
 
 /// A fixture file from Resources/.
 func fixture(_ name: String) throws -> SafeTensorsFile {
-    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(name)", withExtension: "safetensors"), name)
-    return try SafeTensorsFile(path: url.path)
+    try safeTensorsFixture(name, in: Bundle.module, generator: "gen_dsconv_fixtures.py")
 }
 
 /// Builds the layer a YAML row names, from its full positional arguments (after the channel
@@ -52,11 +43,6 @@ func makeLayer(_ name: String, _ values: [ArgValue], context: ModelContext = Mod
     var filled = values
     for spec in definition.arguments.dropFirst(values.count) { filled.append(try XCTUnwrap(spec.defaultValue)) }
     return try definition.make(LayerArguments(specs: definition.arguments, values: filled), context)
-}
-
-/// Runs every module's load-time preparation, children first (what Model.prepareForInference does).
-func prepare(_ module: any Module) throws {
-    for m in module.allModules().reversed() { try m.prepareForInference() }
 }
 
 

@@ -8,10 +8,7 @@ import ZooCPU
 
 /// Standard layers plus this plugin's, as a program registering both would have them.
 func dynamicConvRegistry() throws -> LayerRegistry {
-    var registry = LayerRegistry()
-    try StandardLayers.register(into: &registry)
-    try DynamicConvLayers.register(into: &registry)
-    return registry
+    try registryWithStandardLayers(and: DynamicConvLayers.register(into:))
 }
 
 /// Checks YAML text as `layerzoo validate` would, with Standard + DynamicConv layers.
@@ -22,14 +19,11 @@ func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, im
 
 /// A fixture of Tests/DynamicConvTests/Resources (scripts/fixtures/gen_dynamicconv_fixtures.py).
 func fixture(_ name: String) throws -> SafeTensorsFile {
-    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(name)", withExtension: "safetensors"),
-                            "missing fixture \(name)")
-    return try SafeTensorsFile(path: url.path)
+    try safeTensorsFixture(name, in: Bundle.module, generator: "gen_dynamicconv_fixtures.py")
 }
 
 func resourceText(_ name: String, _ ext: String) throws -> String {
-    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(name)", withExtension: ext))
-    return try String(contentsOf: url, encoding: .utf8)
+    try resourceText(name, ext, in: Bundle.module)
 }
 
 
@@ -70,6 +64,6 @@ func loadModuleWeights(_ module: any Module, from file: SafeTensorsFile) throws 
     for (key, parameter) in module.namedTensors() where !key.hasSuffix("num_batches_tracked") {
         parameter.value = try file.tensor("module.\(key)", expectedShape: parameter.shape)
     }
-    for m in module.allModules().reversed() { try m.prepareForInference() }
+    try module.prepareTreeForInference()
 }
 

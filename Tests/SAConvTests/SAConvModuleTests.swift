@@ -39,7 +39,7 @@ final class SAConvModuleTests: XCTestCase {
         for (key, parameter) in layer.namedTensors() where !key.hasSuffix("num_batches_tracked") {
             parameter.value = try file.tensor("state." + key, expectedShape: parameter.shape)
         }
-        try prepare(layer)
+        try layer.prepareTreeForInference()
     }
 
     func testKeysShapesAndParameterCountsMatchPyTorch() throws {

@@ -8,10 +8,7 @@ import ZooCPU
 
 /// The standard layers and this plugin's, as a program that wants SAConv registers them.
 func saconvRegistry() throws -> LayerRegistry {
-    var registry = LayerRegistry()
-    try StandardLayers.register(into: &registry)
-    try SAConvLayers.register(into: &registry)
-    return registry
+    try registryWithStandardLayers(and: SAConvLayers.register(into:))
 }
 
 /// Checks YAML text as `layerzoo validate` would, with the standard and SAConv layers.
@@ -22,14 +19,7 @@ func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, im
 
 /// A fixture written by scripts/fixtures/gen_saconv_fixtures.py.
 func fixture(_ name: String) throws -> SafeTensorsFile {
-    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(name)", withExtension: "safetensors"),
-                            "missing fixture \(name): run scripts/fixtures/gen_saconv_fixtures.py")
-    return try SafeTensorsFile(path: url.path)
+    try safeTensorsFixture(name, in: Bundle.module, generator: "gen_saconv_fixtures.py")
 }
 
-
-/// Runs every module's load-time preparation, children first (what `Model` does per layer).
-func prepare(_ module: any Module) throws {
-    for m in module.allModules().reversed() { try m.prepareForInference() }
-}
 

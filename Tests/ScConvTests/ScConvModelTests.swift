@@ -10,17 +10,12 @@ import ZooCPU
 final class ScConvModelTests: XCTestCase {
     static let config = "yolov8-scconv.yaml"
 
-    func configText() throws -> String {
-        let url = repositoryRoot.appendingPathComponent("Configs/\(Self.config)")
-        return try String(contentsOf: url, encoding: .utf8)
-    }
-
 
     func testSeededModelMatchesUltralytics() throws {
         for name in ["yolov8n_scconv_b1_64", "yolov8n_scconv_b2_64x96"] {
             let file = try fixture("models/\(name)")
             XCTAssertEqual(file.metadata["config"], Self.config)
-            let report = try check(try configText(), file: Self.config, scale: try XCTUnwrap(file.metadata["scale"]))
+            let report = try check(try configText(Self.config), file: Self.config, scale: try XCTUnwrap(file.metadata["scale"]))
             XCTAssertTrue(report.isValid, "\(report.diagnostics)")
             let model = try XCTUnwrap(report.model)
             try model.initializeSeededWeights(seed: 0)
@@ -47,7 +42,7 @@ final class ScConvModelTests: XCTestCase {
         let scales = try XCTUnwrap(all[Self.config])
         XCTAssertEqual(Set(scales.keys), ["n", "s", "m", "l", "x"])
         for (scale, counts) in scales.sorted(by: { $0.key < $1.key }) {
-            let report = try check(try configText(), file: Self.config, scale: scale)
+            let report = try check(try configText(Self.config), file: Self.config, scale: scale)
             XCTAssertTrue(report.isValid, "\(scale): \(report.diagnostics)")
             XCTAssertEqual(report.model?.parameterCount, counts.parameters, scale)
             let gflops = try XCTUnwrap(report.trace?.gflops)

@@ -60,7 +60,7 @@ final class ScConvModuleTests: XCTestCase {
         // The same module with the threshold nudged just above 0.5: the ties flip sides.
         let nudged = try ScConv(32, groupNum: 8, gateTreshold: Double(Float(0.5).nextUp))
         for ((_, mine), (_, theirs)) in zip(nudged.namedTensors(), layer.namedTensors()) { mine.value = theirs.value }
-        for module in nudged.allModules().reversed() { try module.prepareForInference() }
+        try nudged.prepareTreeForInference()
         XCTAssertGreaterThan(relativeError(try nudged.forward([input], on: CPUBackend()), expected), 1e-2)
     }
 

@@ -8,10 +8,7 @@ import ZooCPU
 
 /// A registry with the standard layers and this plugin's.
 func scconvRegistry() throws -> LayerRegistry {
-    var registry = LayerRegistry()
-    try StandardLayers.register(into: &registry)
-    try ScConvLayers.register(into: &registry)
-    return registry
+    try registryWithStandardLayers(and: ScConvLayers.register(into:))
 }
 
 /// Checks YAML text as `layerzoo validate` would, with the ScConv plugin registered.
@@ -23,9 +20,7 @@ func check(_ yaml: String, file: String = "model.yaml", scale: String? = nil, im
 
 /// A fixture file under Resources/ (written by scripts/fixtures/gen_scconv_fixtures.py).
 func fixture(_ path: String) throws -> SafeTensorsFile {
-    let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(path)", withExtension: "safetensors"),
-                            "missing fixture \(path): run scripts/fixtures/gen_scconv_fixtures.py")
-    return try SafeTensorsFile(path: url.path)
+    try safeTensorsFixture(path, in: Bundle.module, generator: "gen_scconv_fixtures.py")
 }
 
 
@@ -63,6 +58,6 @@ func moduleFromFixture(_ file: SafeTensorsFile) throws -> any Layer {
     for (key, parameter) in layer.namedTensors(prefix: "module.") where !key.hasSuffix("num_batches_tracked") {
         parameter.value = try file.tensor(key)
     }
-    for module in layer.allModules().reversed() { try module.prepareForInference() }
+    try layer.prepareTreeForInference()
     return layer
 }

@@ -49,14 +49,10 @@ extension Model {
     /// `initializeSeededWeights` call it; call it again after changing weights by hand.
     public func prepareForInference() throws(WeightLoadError) {
         for node in nodes {
-            var modules = node.layer.allModules()
-            modules.reverse()
-            for module in modules {
-                do throws(LayerError) {
-                    try module.prepareForInference()
-                } catch {
-                    throw .preparation(.error("layer \(node.index) (\(node.row.module)): \(error.message)", at: node.row.location))
-                }
+            do throws(LayerError) {
+                try node.layer.prepareTreeForInference()
+            } catch {
+                throw .preparation(.error("layer \(node.index) (\(node.row.module)): \(error.message)", at: node.row.location))
             }
         }
     }

@@ -29,6 +29,12 @@ extension Module {
         for (name, child) in children { child.collect(prefix: prefix + name + ".", into: &out) }
     }
 
+    /// Runs the load-time preparation of every module of the subtree, children first (what a
+    /// `Model` does per layer once its weights are in).
+    public func prepareTreeForInference() throws(LayerError) {
+        for module in allModules().reversed() { try module.prepareForInference() }
+    }
+
     /// Every module of the subtree, this one first (PyTorch's `modules()`).
     public func allModules() -> [any Module] {
         var out: [any Module] = [self]
