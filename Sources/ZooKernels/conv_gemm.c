@@ -360,7 +360,7 @@ ZK_AVX2 static void zk_tile_avx2(int kc, const float *a, const float *b, const i
 
 void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
     const int n = zk_virtual_columns(d);
-    const int ldc = d->out_h * d->out_w;
+    const int ldc = d->ldc > 0 ? d->ldc : d->out_h * d->out_w;
     const int mpanels = (d->m + ZK_MR - 1) / ZK_MR;
     const size_t mpad = (size_t)mpanels * ZK_MR;
     zk_tile_fn tile = zk_tile_portable;
@@ -370,11 +370,13 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
     zk_epilogue epilogue = {d->scale, d->shift, d->activation, d->activation_param};
     const int hasEpilogue = d->scale || d->shift || d->activation != ZK_ACT_IDENTITY;
     float panel[ZK_KC * ZK_NR] __attribute__((aligned(64)));
-    int panel_off[ZK_KC];
-    for (int p = 0; p < ZK_KC; p++) panel_off[p] = p * ZK_NR;
     // Few weight panels reuse a packed B block too little to repay the copy: read B in place
     // then (full panels only: a ragged last panel must not read past the input).
-    const int direct = mpanels <= 8;
+    const int direct = mpanels <= 8 || d->b_in_place;
+    int panel_off[ZK_KC];
+    if (!direct || n % ZK_NR) {
+        for (int p = 0; p < ZK_KC; p++) panel_off[p] = p * ZK_NR;
+    }
     zk_segment segs[ZK_NR];
     for (int j = first; j < last; j++) {
         int col0 = j * ZK_NR;

@@ -1,203 +1,349 @@
-// Winograd F(2×2, 3×3) transforms (Lavin & Gray, 2015). The 16 element-wise products of the
-// transformed tiles are batched into GEMMs by the caller (zk_conv_panels), so this file only
-// holds the three transforms. Multiplications per output drop from 9·c to 4·c.
+// Winograd F(4×4, 3×3) (Lavin & Gray, 2015), fused: each worker takes a block of output
+// tiles, transforms their 6×6 input patches for all channels into a block of V that stays in
+// its L2 cache, runs the 36 GEMMs U[ξ] · V[ξ] on the conv micro-kernels into a block of M,
+// and transforms M back into the output with the epilogue applied. Nothing the size of the
+// feature map is written besides the output (an unfused version wrote 4× the input twice).
+// Multiplications per output drop from 9·c to 2.25·c.
+//
+// Transforms are vectorised over eight horizontally neighbouring tiles: a 4-way transpose of
+// 32 input floats gives the eight tiles' values at one patch column; the output side runs the
+// inverse transpose. Tiles at the image border (and blocks too narrow) take a scalar path.
 
 #include "zoo_kernels.h"
 #include "simd_math.h"
 #include <string.h>
 
+#define ZK_WINO_TILE 4
+#define ZK_WINO_PATCH 6
+
+static inline int zk_wmin(int a, int b) { return a < b ? a : b; }
+static inline int zk_tiles_h(const zk_winograd_desc *d) { return (d->h + 3) / 4; }
+static inline int zk_tiles_w(const zk_winograd_desc *d) { return (d->w + 3) / 4; }
+
 void zk_winograd_weights(const float *weight, int m, int c, float *dst) {
+    static const double g[6][3] = {
+        {1.0 / 4, 0, 0},
+        {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+        {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+        {1.0 / 24, 1.0 / 12, 1.0 / 6},
+        {1.0 / 24, -1.0 / 12, 1.0 / 6},
+        {0, 0, 1},
+    };
     const size_t plane = (size_t)m * c;
     for (int o = 0; o < m; o++) {
         for (int i = 0; i < c; i++) {
-            const float *g = weight + ((size_t)o * c + i) * 9;
-            float t[4][3];
-            for (int j = 0; j < 3; j++) {
-                t[0][j] = g[j];
-                t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
-                t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
-                t[3][j] = g[6 + j];
+            const float *k = weight + ((size_t)o * c + i) * 9;
+            double t[6][3];
+            for (int r = 0; r < 6; r++) {
+                for (int j = 0; j < 3; j++) t[r][j] = g[r][0] * k[j] + g[r][1] * k[3 + j] + g[r][2] * k[6 + j];
             }
-            for (int r = 0; r < 4; r++) {
-                float u[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]), 0.5f * (t[r][0] - t[r][1] + t[r][2]),
-                              t[r][2]};
-                for (int k = 0; k < 4; k++) dst[(size_t)(r * 4 + k) * plane + (size_t)o * c + i] = u[k];
+            for (int r = 0; r < 6; r++) {
+                for (int s = 0; s < 6; s++) {
+                    double u = t[r][0] * g[s][0] + t[r][1] * g[s][1] + t[r][2] * g[s][2];
+                    dst[(size_t)(r * 6 + s) * plane + (size_t)o * c + i] = (float)u;
+                }
             }
         }
     }
 }
 
-/// One tile from a 4×4 patch `d` (row-major), written to v[ξ * stride].
-static inline void zk_winograd_tile(const float d[16], float *v, size_t stride) {
-    float h[4][4];
-    for (int i = 0; i < 4; i++) {
-        const float *r = d + 4 * i;
-        h[i][0] = r[0] - r[2];
-        h[i][1] = r[1] + r[2];
-        h[i][2] = r[2] - r[1];
-        h[i][3] = r[1] - r[3];
+int zk_winograd_block_tiles(int c, int m) {
+    // V and M blocks (36 · (c + m) · tiles floats) within ~320 KB: they stay in L2.
+    int fit = (320 * 1024) / (36 * 4 * (c + m > 0 ? c + m : 1));
+    int tiles = (fit / ZK_NR) * ZK_NR;
+    if (tiles < ZK_NR) tiles = ZK_NR;
+    if (tiles > 4 * ZK_NR) tiles = 4 * ZK_NR;
+    return tiles;
+}
+
+size_t zk_winograd_scratch_count(int c, int m) {
+    size_t stride = (size_t)zk_winograd_block_tiles(c, m) + 8;
+    return 36 * ((size_t)c + m) * stride + (size_t)c + ZK_NR;
+}
+
+int zk_winograd_block_count(const zk_winograd_desc *d) {
+    int per_image = (zk_tiles_h(d) * zk_tiles_w(d) + d->block_tiles - 1) / d->block_tiles;
+    return d->n * per_image;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The 1-D transforms. Input (Bᵀ, 6 → 6) and output (Aᵀ, 6 → 4).
+
+static inline void zk_bt6(const float v[6], float o[6]) {
+    o[0] = 4.0f * v[0] - 5.0f * v[2] + v[4];
+    o[1] = (v[3] + v[4]) - 4.0f * (v[1] + v[2]);
+    o[2] = (v[4] - v[3]) + 4.0f * (v[1] - v[2]);
+    o[3] = (v[4] - v[2]) + 2.0f * (v[3] - v[1]);
+    o[4] = (v[4] - v[2]) - 2.0f * (v[3] - v[1]);
+    o[5] = 4.0f * v[1] - 5.0f * v[3] + v[5];
+}
+
+static inline void zk_at6(const float v[6], float o[4]) {
+    float a = v[1] + v[2], b = v[1] - v[2], c = v[3] + v[4], d = v[3] - v[4];
+    o[0] = v[0] + a + c;
+    o[1] = b + 2.0f * d;
+    o[2] = a + 4.0f * c;
+    o[3] = b + 8.0f * d + v[5];
+}
+
+/// One tile's 36 transformed values from its 6×6 patch, written `stride` apart.
+static void zk_input_tile_scalar(const float *x, int h, int w, int y0, int x0, float *v, size_t stride) {
+    float d[6][6], t[6][6];
+    for (int i = 0; i < 6; i++) {
+        int y = y0 + i;
+        for (int j = 0; j < 6; j++) {
+            int xx = x0 + j;
+            d[i][j] = (y >= 0 && y < h && xx >= 0 && xx < w) ? x[(size_t)y * w + xx] : 0.0f;
+        }
     }
-    for (int j = 0; j < 4; j++) {
-        v[(size_t)(0 + j) * stride] = h[0][j] - h[2][j];
-        v[(size_t)(4 + j) * stride] = h[1][j] + h[2][j];
-        v[(size_t)(8 + j) * stride] = h[2][j] - h[1][j];
-        v[(size_t)(12 + j) * stride] = h[1][j] - h[3][j];
+    for (int i = 0; i < 6; i++) zk_bt6(d[i], t[i]);
+    for (int s = 0; s < 6; s++) {
+        float col[6] = {t[0][s], t[1][s], t[2][s], t[3][s], t[4][s], t[5][s]}, out[6];
+        zk_bt6(col, out);
+        for (int r = 0; r < 6; r++) v[(size_t)(r * 6 + s) * stride] = out[r];
+    }
+}
+
+/// One tile's outputs from its 36 products (`stride` apart), epilogue applied, rows and
+/// columns beyond the image skipped.
+static void zk_output_tile_scalar(const float *q, size_t stride, float *y, int h, int w, int y0, int x0, float scale,
+                                  float shift, int activation, float param) {
+    float t[4][6];
+    for (int s = 0; s < 6; s++) {
+        float col[6], out[4];
+        for (int r = 0; r < 6; r++) col[r] = q[(size_t)(r * 6 + s) * stride];
+        zk_at6(col, out);
+        for (int r = 0; r < 4; r++) t[r][s] = out[r];
+    }
+    for (int r = 0; r < 4 && y0 + r < h; r++) {
+        float out[4];
+        zk_at6(t[r], out);
+        float *row = y + (size_t)(y0 + r) * w;
+        for (int j = 0; j < 4 && x0 + j < w; j++) row[x0 + j] = zk_activate(out[j] * scale + shift, activation, param);
     }
 }
 
 #ifdef ZK_X86
-/// Elements p[0], p[2], …, p[14] and p[1], p[3], …, p[15].
-ZK_AVX2 static inline void zk_deinterleave(const float *p, __m256 *even, __m256 *odd) {
-    __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
-    __m256 e = _mm256_shuffle_ps(a, b, 0x88), o = _mm256_shuffle_ps(a, b, 0xDD);
-    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
-    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8));
+ZK_AVX2 static inline void zk_bt6_256(const __m256 v[6], __m256 o[6]) {
+    const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f), five = _mm256_set1_ps(5.0f);
+    __m256 s12 = _mm256_add_ps(v[1], v[2]), d12 = _mm256_sub_ps(v[1], v[2]);
+    __m256 s34 = _mm256_add_ps(v[3], v[4]), d43 = _mm256_sub_ps(v[4], v[3]);
+    __m256 d42 = _mm256_sub_ps(v[4], v[2]), d31 = _mm256_sub_ps(v[3], v[1]);
+    o[0] = _mm256_fmadd_ps(four, v[0], _mm256_fnmadd_ps(five, v[2], v[4]));
+    o[1] = _mm256_fnmadd_ps(four, s12, s34);
+    o[2] = _mm256_fmadd_ps(four, d12, d43);
+    o[3] = _mm256_fmadd_ps(two, d31, d42);
+    o[4] = _mm256_fnmadd_ps(two, d31, d42);
+    o[5] = _mm256_fmadd_ps(four, v[1], _mm256_fnmadd_ps(five, v[3], v[5]));
 }
 
-/// Eight horizontally neighbouring tiles whose columns all lie inside the row; `rows[i]` is
-/// input row 2ty-1+i at the first tile's first column, or NULL for a padding row.
-ZK_AVX2 static void zk_winograd_tiles8(const float *rows[4], float *v, size_t stride) {
-    __m256 h[4][4];
-    for (int i = 0; i < 4; i++) {
+ZK_AVX2 static inline void zk_at6_256(const __m256 v[6], __m256 o[4]) {
+    __m256 a = _mm256_add_ps(v[1], v[2]), b = _mm256_sub_ps(v[1], v[2]);
+    __m256 c = _mm256_add_ps(v[3], v[4]), d = _mm256_sub_ps(v[3], v[4]);
+    o[0] = _mm256_add_ps(_mm256_add_ps(v[0], a), c);
+    o[1] = _mm256_fmadd_ps(_mm256_set1_ps(2.0f), d, b);
+    o[2] = _mm256_fmadd_ps(_mm256_set1_ps(4.0f), c, a);
+    o[3] = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(8.0f), d, b), v[5]);
+}
+
+/// 4×4 transposes inside each 128-bit lane: out[j] lane l = (in[0][j], in[1][j], in[2][j], in[3][j]).
+ZK_AVX2 static inline void zk_transpose4_lanes(__m256 a, __m256 b, __m256 c, __m256 d, __m256 out[4]) {
+    __m256 t0 = _mm256_unpacklo_ps(a, b), t1 = _mm256_unpackhi_ps(a, b);
+    __m256 t2 = _mm256_unpacklo_ps(c, d), t3 = _mm256_unpackhi_ps(c, d);
+    out[0] = _mm256_shuffle_ps(t0, t2, 0x44);
+    out[1] = _mm256_shuffle_ps(t0, t2, 0xEE);
+    out[2] = _mm256_shuffle_ps(t1, t3, 0x44);
+    out[3] = _mm256_shuffle_ps(t1, t3, 0xEE);
+}
+
+/// Floats p[4k + s] for k = 0 … 7 into phase[s], s = 0 … 3.
+ZK_AVX2 static inline void zk_deinterleave4(const float *p, __m256 phase[4]) {
+    __m256 a0 = _mm256_loadu_ps(p), a1 = _mm256_loadu_ps(p + 8);
+    __m256 a2 = _mm256_loadu_ps(p + 16), a3 = _mm256_loadu_ps(p + 24);
+    zk_transpose4_lanes(_mm256_permute2f128_ps(a0, a2, 0x20), _mm256_permute2f128_ps(a0, a2, 0x31),
+                        _mm256_permute2f128_ps(a1, a3, 0x20), _mm256_permute2f128_ps(a1, a3, 0x31), phase);
+}
+
+/// Eight neighbouring tiles from their patch rows: `rows[i]` is patch row i at the first
+/// tile's first column (36 floats readable), or NULL for a row of zero padding. Writes the
+/// eight values of each ξ at `v + ξ * stride` (all eight lanes, see zk_block_input).
+ZK_AVX2 static void zk_input_tiles8(const float *rows[6], float *v, size_t stride) {
+    __m256 t[6][6];
+    for (int i = 0; i < 6; i++) {
         if (!rows[i]) {
-            for (int j = 0; j < 4; j++) h[i][j] = _mm256_setzero_ps();
+            for (int s = 0; s < 6; s++) t[i][s] = _mm256_setzero_ps();
             continue;
         }
-        __m256 d0, d1, d2, d3;
-        zk_deinterleave(rows[i], &d0, &d1);
-        zk_deinterleave(rows[i] + 2, &d2, &d3);
-        h[i][0] = _mm256_sub_ps(d0, d2);
-        h[i][1] = _mm256_add_ps(d1, d2);
-        h[i][2] = _mm256_sub_ps(d2, d1);
-        h[i][3] = _mm256_sub_ps(d1, d3);
+        __m256 d[8];
+        zk_deinterleave4(rows[i], d);
+        zk_deinterleave4(rows[i] + 4, d + 4);
+        zk_bt6_256(d, t[i]);
     }
-    for (int j = 0; j < 4; j++) {
-        _mm256_storeu_ps(v + (size_t)(0 + j) * stride, _mm256_sub_ps(h[0][j], h[2][j]));
-        _mm256_storeu_ps(v + (size_t)(4 + j) * stride, _mm256_add_ps(h[1][j], h[2][j]));
-        _mm256_storeu_ps(v + (size_t)(8 + j) * stride, _mm256_sub_ps(h[2][j], h[1][j]));
-        _mm256_storeu_ps(v + (size_t)(12 + j) * stride, _mm256_sub_ps(h[1][j], h[3][j]));
+    for (int s = 0; s < 6; s++) {
+        __m256 col[6] = {t[0][s], t[1][s], t[2][s], t[3][s], t[4][s], t[5][s]}, out[6];
+        zk_bt6_256(col, out);
+        for (int r = 0; r < 6; r++) _mm256_storeu_ps(v + (size_t)(r * 6 + s) * stride, out[r]);
     }
 }
-#endif
 
-void zk_winograd_input(const float *input, int c, int h, int w, float *v, int c0, int c1, int portable) {
-    const int th = (h + 1) / 2, tw = (w + 1) / 2;
-    const size_t tiles = (size_t)th * tw, stride = (size_t)c * tiles;
-    const int vector = zk_use_avx2(portable);
-    for (int ch = c0; ch < c1; ch++) {
-        const float *x = input + (size_t)ch * h * w;
-        float *vc = v + (size_t)ch * tiles;
-        for (int ty = 0; ty < th; ty++) {
-            const float *rows[4];
-            for (int i = 0; i < 4; i++) {
-                int y = 2 * ty - 1 + i;
-                rows[i] = (y >= 0 && y < h) ? x + (size_t)y * w : NULL;
-            }
-            int tx = 0;
-            while (tx < tw) {
-#ifdef ZK_X86
-                // Columns 2tx-1 … 2tx+16 of eight tiles, all inside the row.
-                if (vector && tx >= 1 && 2 * tx + 16 <= w - 1) {
-                    const float *shifted[4];
-                    for (int i = 0; i < 4; i++) shifted[i] = rows[i] ? rows[i] + 2 * tx - 1 : NULL;
-                    zk_winograd_tiles8(shifted, vc + (size_t)ty * tw + tx, stride);
-                    tx += 8;
-                    continue;
-                }
-#endif
-                float d[16];
-                for (int i = 0; i < 4; i++) {
-                    for (int j = 0; j < 4; j++) {
-                        int xx = 2 * tx - 1 + j;
-                        d[4 * i + j] = (rows[i] && xx >= 0 && xx < w) ? rows[i][xx] : 0.0f;
-                    }
-                }
-                zk_winograd_tile(d, vc + (size_t)ty * tw + tx, stride);
-                tx++;
-            }
+/// Outputs of eight neighbouring tiles from their products `q[ξ * stride]`, epilogue
+/// applied: rows y0 … of the image from column x0, `cols` columns (≤ 32) and rows up to h.
+ZK_AVX2 static void zk_output_tiles8(const float *q, size_t stride, float *y, int h, int w, int y0, int x0, int cols,
+                                     float scale, float shift, int activation, float param) {
+    __m256 t[4][6];
+    for (int s = 0; s < 6; s++) {
+        __m256 col[6], out[4];
+        for (int r = 0; r < 6; r++) col[r] = _mm256_loadu_ps(q + (size_t)(r * 6 + s) * stride);
+        zk_at6_256(col, out);
+        for (int r = 0; r < 4; r++) t[r][s] = out[r];
+    }
+    const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(shift);
+    for (int r = 0; r < 4 && y0 + r < h; r++) {
+        __m256 o[4], tiles[4];
+        zk_at6_256(t[r], o);
+        for (int j = 0; j < 4; j++) o[j] = zk_activate256(_mm256_fmadd_ps(o[j], vs, vb), activation, param);
+        zk_transpose4_lanes(o[0], o[1], o[2], o[3], tiles);
+        __m256 out[4] = {_mm256_permute2f128_ps(tiles[0], tiles[1], 0x20), _mm256_permute2f128_ps(tiles[2], tiles[3], 0x20),
+                         _mm256_permute2f128_ps(tiles[0], tiles[1], 0x31), _mm256_permute2f128_ps(tiles[2], tiles[3], 0x31)};
+        float *row = y + (size_t)(y0 + r) * w + x0;
+        if (cols == 32) {
+            for (int k = 0; k < 4; k++) _mm256_storeu_ps(row + 8 * k, out[k]);
+        } else {
+            float tmp[32] __attribute__((aligned(32)));
+            for (int k = 0; k < 4; k++) _mm256_store_ps(tmp + 8 * k, out[k]);
+            memcpy(row, tmp, (size_t)cols * sizeof(float));
         }
     }
 }
-
-#ifdef ZK_X86
-ZK_AVX2 static inline __m256 zk_affine_activate256(__m256 v, float scale, float shift, int activation, float param) {
-    v = _mm256_fmadd_ps(v, _mm256_set1_ps(scale), _mm256_set1_ps(shift));
-    return zk_activate256(v, activation, param);
-}
-
-/// Outputs of eight horizontally neighbouring tiles (16 columns of two rows), epilogue
-/// included; `q` is the first tile's product for ξ = 0, `stride` apart per ξ.
-ZK_AVX2 static void zk_winograd_output8(const float *q, size_t stride, float *r0, float *r1, float scale, float shift,
-                                        int activation, float param) {
-    __m256 s0[4], s1[4];
-    for (int j = 0; j < 4; j++) {
-        __m256 a = _mm256_loadu_ps(q + (size_t)j * stride), b = _mm256_loadu_ps(q + (size_t)(4 + j) * stride);
-        __m256 c = _mm256_loadu_ps(q + (size_t)(8 + j) * stride), d = _mm256_loadu_ps(q + (size_t)(12 + j) * stride);
-        s0[j] = _mm256_add_ps(_mm256_add_ps(a, b), c);
-        s1[j] = _mm256_sub_ps(_mm256_sub_ps(b, c), d);
-    }
-    __m256 rows[2][2] = {
-        {_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), s0[2]), _mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3])},
-        {_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]), _mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3])},
-    };
-    float *out[2] = {r0, r1};
-    for (int r = 0; r < 2; r++) {
-        if (!out[r]) continue;
-        __m256 even = zk_affine_activate256(rows[r][0], scale, shift, activation, param);
-        __m256 odd = zk_affine_activate256(rows[r][1], scale, shift, activation, param);
-        __m256 lo = _mm256_unpacklo_ps(even, odd), hi = _mm256_unpackhi_ps(even, odd);
-        _mm256_storeu_ps(out[r], _mm256_permute2f128_ps(lo, hi, 0x20));
-        _mm256_storeu_ps(out[r] + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
-    }
-}
 #endif
 
-void zk_winograd_output(const float *mprod, int m, int h, int w, float *output, const float *scale,
-                        const float *shift, int activation, float param, int m0, int m1, int portable) {
-    const int th = (h + 1) / 2, tw = (w + 1) / 2;
-    const size_t tiles = (size_t)th * tw, stride = (size_t)m * tiles;
-    const int vector = zk_use_avx2(portable);
-    for (int o = m0; o < m1; o++) {
-        const float *p = mprod + (size_t)o * tiles;
-        float *y = output + (size_t)o * h * w;
-        float sc = scale ? scale[o] : 1.0f, sh = shift ? shift[o] : 0.0f;
-        for (int ty = 0; ty < th; ty++) {
-            float *r0 = y + (size_t)(2 * ty) * w;
-            float *r1 = 2 * ty + 1 < h ? r0 + w : NULL;
-            int tx = 0;
+// ---------------------------------------------------------------------------------------------
+
+/// Row stride of the V and M blocks: eight columns beyond the block, so that a group of eight
+/// tiles at the block's end may be written (V) or read (M) whole.
+static inline int zk_block_stride(const zk_winograd_desc *d) { return d->block_tiles + 8; }
+
+/// Staged patch rows of one tile-row segment: columns x0 … of the six input rows, zero
+/// outside the image, with room for the reads of a last, partial group of eight tiles.
+#define ZK_STAGE_MAX (4 * 64 + 2 + 40)
+
+/// V block of tiles t0 ..< t0+count of one image: v[ξ][channel][column], row stride
+/// zk_block_stride. Groups of eight tiles are written whole: a group that runs past its
+/// segment spills into columns that the next segment (or the stride's slack) takes.
+static void zk_block_input(const zk_winograd_desc *d, const float *image, int t0, int count, float *v, int vector) {
+    const int tw = zk_tiles_w(d), ldv = zk_block_stride(d);
+    const size_t stride = (size_t)d->c * ldv;
+    for (int ch = 0; ch < d->c; ch++) {
+        const float *x = image + (size_t)ch * d->h * d->w;
+        float *vc = v + (size_t)ch * ldv;
+        int t = t0;
+        while (t < t0 + count) {
+            int ty = t / tw, tx = t % tw, run = zk_wmin(tw - tx, t0 + count - t);
+            int y0 = 4 * ty - 1, x0 = 4 * tx - 1;
+            int j = 0;
 #ifdef ZK_X86
-            // Full groups of eight tiles: the epilogue is applied here, in registers.
             if (vector) {
-                for (; 2 * tx + 16 <= w; tx += 8) {
-                    zk_winograd_output8(p + (size_t)ty * tw + tx, stride, r0 + 2 * tx, r1 ? r1 + 2 * tx : NULL, sc, sh,
-                                        activation, param);
+                // Patch columns x0 … x0 + 4·run + 1, zero-padded, plus the last group's overrun.
+                float stage[6][ZK_STAGE_MAX];
+                const float *rows[6];
+                int groups = (run + 7) / 8, span = 32 * groups + 4;
+                int lo = x0 < 0 ? -x0 : 0, hi = zk_wmin(span, d->w - x0);
+                for (int i = 0; i < 6; i++) {
+                    int y = y0 + i;
+                    if (y < 0 || y >= d->h) {
+                        rows[i] = NULL;
+                        continue;
+                    }
+                    const float *src = x + (size_t)y * d->w + x0;
+                    if (lo == 0 && hi >= span) {
+                        rows[i] = src;
+                        continue;
+                    }
+                    float *dst = stage[i];
+                    for (int k = 0; k < lo; k++) dst[k] = 0.0f;
+                    if (hi > lo) memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
+                    for (int k = hi > lo ? hi : lo; k < span; k++) dst[k] = 0.0f;
+                    rows[i] = dst;
+                }
+                for (; j < run; j += 8) {
+                    const float *shifted[6];
+                    for (int i = 0; i < 6; i++) shifted[i] = rows[i] ? rows[i] + 4 * j : NULL;
+                    zk_input_tiles8(shifted, vc + (t - t0 + j), stride);
                 }
             }
 #endif
-            int first = tx;
-            for (; tx < tw; tx++) {
-                const float *q = p + (size_t)ty * tw + tx;
-                float s0[4], s1[4];
-                for (int j = 0; j < 4; j++) {
-                    float a = q[(size_t)j * stride], b = q[(size_t)(4 + j) * stride];
-                    float cc = q[(size_t)(8 + j) * stride], d = q[(size_t)(12 + j) * stride];
-                    s0[j] = a + b + cc;
-                    s1[j] = b - cc - d;
-                }
-                int x = 2 * tx;
-                r0[x] = s0[0] + s0[1] + s0[2];
-                if (x + 1 < w) r0[x + 1] = s0[1] - s0[2] - s0[3];
-                if (r1) {
-                    r1[x] = s1[0] + s1[1] + s1[2];
-                    if (x + 1 < w) r1[x + 1] = s1[1] - s1[2] - s1[3];
+            for (; j < run; j++) zk_input_tile_scalar(x, d->h, d->w, y0, 4 * (tx + j) - 1, vc + (t - t0 + j), stride);
+            t += run;
+        }
+    }
+}
+
+static void zk_block_output(const zk_winograd_desc *d, const float *mblock, float *image_out, int t0, int count,
+                            int vector) {
+    const int tw = zk_tiles_w(d), ldm = zk_block_stride(d);
+    const size_t stride = (size_t)d->m * ldm;
+    for (int o = 0; o < d->m; o++) {
+        const float *q = mblock + (size_t)o * ldm;
+        float *y = image_out + (size_t)o * d->h * d->w;
+        float scale = d->scale ? d->scale[o] : 1.0f, shift = d->shift ? d->shift[o] : 0.0f;
+        int t = t0;
+        while (t < t0 + count) {
+            int ty = t / tw, tx = t % tw, run = zk_wmin(tw - tx, t0 + count - t);
+            int j = 0;
+#ifdef ZK_X86
+            if (vector) {
+                for (; j < run; j += 8) {
+                    int x0 = 4 * (tx + j), cols = zk_wmin(32, zk_wmin(4 * (run - j), d->w - x0));
+                    zk_output_tiles8(q + (t - t0 + j), stride, y, d->h, d->w, 4 * ty, x0, cols, scale, shift,
+                                     d->activation, d->activation_param);
                 }
             }
-            // The columns the tile loop above wrote get their epilogue here.
-            if (first < tw && (sc != 1.0f || sh != 0.0f || activation != ZK_ACT_IDENTITY)) {
-                size_t x0 = (size_t)(2 * first), n = (size_t)w - x0;
-                zk_activation_array(r0 + x0, r0 + x0, n, activation, param, sc, sh, portable);
-                if (r1) zk_activation_array(r1 + x0, r1 + x0, n, activation, param, sc, sh, portable);
+#endif
+            for (; j < run; j++) {
+                zk_output_tile_scalar(q + (t - t0 + j), stride, y, d->h, d->w, 4 * ty, 4 * (tx + j), scale, shift,
+                                      d->activation, d->activation_param);
+            }
+            t += run;
+        }
+    }
+}
+
+void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_block, int portable) {
+    const int ldt = d->block_tiles, ld = zk_block_stride(d), tiles = zk_tiles_h(d) * zk_tiles_w(d);
+    const int per_image = (tiles + ldt - 1) / ldt, total = d->n * per_image;
+    const int vector = zk_use_avx2(portable);
+    float *v = scratch, *mblock = scratch + 36 * (size_t)d->c * ld;
+    int *offsets = (int *)(mblock + 36 * (size_t)d->m * ld);
+    for (int p = 0; p < d->c; p++) offsets[p] = p * ld;
+    zk_conv_desc gemm;
+    memset(&gemm, 0, sizeof gemm);
+    gemm.row_offsets = offsets;
+    gemm.k = d->c;
+    gemm.m = d->m;
+    gemm.virtual_w = ld;
+    gemm.out_h = 1;
+    gemm.out_w = ldt;
+    gemm.ldc = ld;
+    gemm.b_in_place = 1;
+    gemm.activation = ZK_ACT_IDENTITY;
+    const int panels = ldt / ZK_NR;
+    for (;;) {
+        int b = __atomic_fetch_add(next_block, 1, __ATOMIC_RELAXED);
+        if (b >= total) break;
+        int image = b / per_image, t0 = (b % per_image) * ldt, count = zk_wmin(ldt, tiles - t0);
+        if (count < ldt) {
+            // The GEMM reads every column of the block: give the unused ones defined values.
+            for (size_t row = 0; row < 36 * (size_t)d->c; row++) {
+                memset(v + row * ld + count, 0, (size_t)(ldt - count) * sizeof(float));
             }
         }
+        zk_block_input(d, d->input + (size_t)image * d->c * d->h * d->w, t0, count, v, vector);
+        for (int xi = 0; xi < 36; xi++) {
+            gemm.input = v + (size_t)xi * d->c * ld;
+            gemm.output = mblock + (size_t)xi * d->m * ld;
+            gemm.packed_a = d->packed_u + (size_t)xi * d->u_stride;
+            zk_conv_panels(&gemm, 0, panels, portable);
+        }
+        zk_block_output(d, mblock, d->output + (size_t)image * d->m * d->h * d->w, t0, count, vector);
     }
 }

@@ -47,9 +47,15 @@ final class ConvKernelTests: XCTestCase {
         // Stride above 2 (the generic phase split) and a 1-wide output.
         Case(c: 5, h: 16, w: 16, o: 7, k: 5, stride: 3, padding: 2),
         Case(c: 3, h: 9, w: 1, o: 11, k: Pair2D(3, 1), padding: Pair2D(1, 0)),
-        // Winograd F(2x2, 3x3): odd sizes (ragged last tiles), a batch, rows of 8+ tiles.
+        // Winograd F(4x4, 3x3): odd sizes (ragged last tiles), a batch, rows of 8+ tiles.
         Case(n: 2, c: 8, h: 9, w: 13, o: 9, k: 3, padding: 1),
         Case(c: 12, h: 20, w: 37, o: 50, k: 3, padding: 1, bias: false),
+        // Winograd blocks that start mid-row and span rows (75 tiles per row), groups of
+        // eight tiles read straight from the image and from the zero-padded staging rows,
+        // a batch of two split across blocks, an image smaller than one tile.
+        Case(c: 16, h: 9, w: 301, o: 8, k: 3, padding: 1),
+        Case(n: 2, c: 16, h: 37, w: 70, o: 9, k: 3, padding: 1),
+        Case(c: 24, h: 3, w: 2, o: 8, k: 3, padding: 1),
         // Grouped with 6-row panels split unevenly (og = 13).
         Case(c: 8, h: 10, w: 12, o: 26, k: 3, padding: 1, groups: 2),
     ]
@@ -90,6 +96,22 @@ final class ConvKernelTests: XCTestCase {
         let fast = try conv2d(x, weight: w, options: opts)
         let ref = try conv2dReference(x, weight: w, options: opts)
         assertClose(fast, ref, tol: 2e-5, "long reduction")
+    }
+
+    func testWinogradLongReductionAndManyOutputs() throws {
+        // 300 input channels: the 36 GEMMs of each block span two reduction blocks; 53 output
+        // channels: ragged weight panels. Winograd on and off against the reference.
+        var rng = SplitMix64(seed: 14)
+        let x = try randomTensor([1, 300, 9, 45], &rng)
+        let w = try randomTensor([53, 300, 3, 3], &rng, scale: 0.1)
+        let b = try randomTensor([53], &rng)
+        let opts = Conv2DOptions(padding: 1)
+        let ref = try conv2dReference(x, weight: w, bias: b, options: opts, epilogue: ConvEpilogue(activation: .silu))
+        for winograd in [true, false] {
+            ZooCPUSettings.winograd = winograd
+            let fast = try conv2d(x, weight: w, bias: b, options: opts, epilogue: ConvEpilogue(activation: .silu))
+            assertClose(fast, ref, tol: 5e-5, "300 channels, winograd=\(winograd)")
+        }
     }
 
     func testPreallocatedOutputAndErrors() throws {

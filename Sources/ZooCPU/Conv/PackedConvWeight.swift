@@ -2,8 +2,8 @@ import Foundation
 import ZooKernels
 
 /// Convolution weights rearranged for the kernels, once: `ZK_MR`-row panels in `ZK_KC`-deep
-/// blocks per group for the GEMM path, and for an ungrouped 3×3 kernel the 16
-/// Winograd-transformed matrices, packed the same way.
+/// blocks per group for the GEMM path, and for an ungrouped 3×3 kernel the 36
+/// Winograd F(4×4, 3×3)-transformed matrices, packed the same way.
 ///
 /// Each form is built the first time a convolution needs it (a 3×3 kernel that always runs
 /// through Winograd is never packed for the GEMM path, and the other way round) and kept.
@@ -59,20 +59,20 @@ public final class PackedConvWeight: @unchecked Sendable {
     /// True for an ungrouped 3×3 kernel, which has a Winograd form.
     var hasWinogradForm: Bool { groups == 1 && shape[2] == 3 && shape[3] == 3 }
 
-    /// The 16 Winograd-transformed matrices, each packed, `stride` floats apart.
+    /// The 36 Winograd-transformed matrices, each packed, `stride` floats apart.
     func winograd() throws(BackendError) -> (storage: TensorStorage, stride: Int) {
         lock.lock()
         defer { lock.unlock() }
         if let form = winogradForm { return form }
         let (m, c) = (shape[0], shape[1])
-        guard let plane = ShapeMath.multiply(m, c), plane <= Int(Int32.max) / 16 else {
+        guard let plane = ShapeMath.multiply(m, c), plane <= Int(Int32.max) / 36 else {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to transform")
         }
-        let transformed = try TensorStorage(count: 16 * plane, zeroed: false)
+        let transformed = try TensorStorage(count: 36 * plane, zeroed: false)
         zk_winograd_weights(weight.pointer, Int32(m), Int32(c), transformed.pointer)
         let each = Int(zk_packed_weight_count(Int32(m), Int32(c)))
-        let storage = try TensorStorage(count: 16 * each, zeroed: false)
-        for xi in 0..<16 {
+        let storage = try TensorStorage(count: 36 * each, zeroed: false)
+        for xi in 0..<36 {
             zk_pack_weights(transformed.pointer + xi * plane, Int32(m), Int32(c), Int32(c), storage.pointer + xi * each)
         }
         winogradForm = (storage, each)

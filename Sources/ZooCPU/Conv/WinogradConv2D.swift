@@ -2,79 +2,63 @@ import ZooKernels
 
 extension ConvGeometry {
     /// 3×3, stride 1, padding 1, no dilation, one group, and enough channels for the
-    /// transforms to pay: the convolutions Winograd F(2×2, 3×3) serves. (Measured on
-    /// YOLOv8n's layers, one AVX2 thread, direct → Winograd: 64→64 at 40×40 21.7 → 13.9 ms,
-    /// 128→128 at 20×20 10.5 → 4.1 ms, 32→32 at 80×80 16.2 → 13.3 ms; but 16→16 at 160×160
-    /// 5.7 → 8.4 ms, where the transforms cost more than the multiplications save.)
+    /// transforms to pay: the convolutions Winograd F(4×4, 3×3) serves. (Measured on one
+    /// AVX2 thread, best of 20, direct → Winograd: 16→16 at 160×160 2.8 → 1.9 ms, 32→32 at
+    /// 80×80 1.9 → 0.9 ms, 64→64 at 80×80 6.9 → 2.8 ms, 128→128 at 20×20 2.3 → 0.9 ms; at
+    /// 8 channels the two are even.)
     var suitsWinograd: Bool {
         kh == 3 && kw == 3 && stride == Pair2D(1) && padding == Pair2D(1) && dilation == Pair2D(1) && groups == 1
             && c >= ZooCPUSettings.winogradMinimumChannels && o >= 8 && ho == h && wo == w
     }
 }
 
-/// A 3×3 stride-1 convolution by Winograd F(2×2, 3×3): the input's 4×4 tiles are transformed
-/// (`zk_winograd_input`), multiplied with the transformed weights as 16 GEMMs on the same
-/// micro-kernels as every other conv (2.25× fewer multiplications than direct), and
-/// transformed back with the bias, folded batch norm and activation applied.
+/// A 3×3 stride-1 convolution by Winograd F(4×4, 3×3) (`zk_winograd_run`): each worker takes
+/// blocks of output tiles and transforms, multiplies (36 GEMMs on the conv micro-kernels, 4×
+/// fewer multiplications than direct) and transforms back one block at a time, in its own
+/// cache-sized scratch, with the bias, folded batch norm and activation applied on the way out.
 func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: (storage: TensorStorage, stride: Int),
                     output: UnsafeMutablePointer<Float>, affine: ConvAffine,
                     activation: Activation, workspace: Workspace?) throws(BackendError) {
-    let tiles = ((g.h + 1) / 2) * ((g.w + 1) / 2)
-    guard let vCount = ShapeMath.multiply(16 * g.c, tiles), let mCount = ShapeMath.multiply(16 * g.o, tiles),
-          let total = ShapeMath.add(vCount, mCount), total <= Int(Int32.max) else {
+    let threads = ZooCPUSettings.threadCount
+    let perWorker = zk_winograd_scratch_count(Int32(g.c), Int32(g.o))
+    guard g.n * g.c * g.h * g.w <= Int(Int32.max), g.n * g.o * g.h * g.w <= Int(Int32.max),
+          perWorker <= Int(Int32.max), let total = ShapeMath.multiply(perWorker, threads) else {
         throw .tooLarge(what: "conv2d", message: "Winograd buffers for \(g.c)x\(g.h)x\(g.w) exceed 32-bit offsets")
     }
     let scratch = workspace ?? Workspace()
     defer { withExtendedLifetime(scratch) {} }
     let buffer = try scratch.floats(total)
-    let v = buffer, products = buffer + vCount
-    let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: g.c)
-    defer { offsets.deallocate() }
-    for ch in 0..<g.c { offsets[ch] = Int32(ch * tiles) }
 
     let (code, parameter, fused) = kernelActivation(activation)
+    var desc = zk_winograd_desc()
+    desc.input = input
+    desc.output = output
+    desc.packed_u = UnsafePointer(weights.storage.pointer)
+    desc.u_stride = weights.stride
+    desc.scale = affine.scales.map { UnsafePointer($0) }
+    desc.shift = affine.shifts.map { UnsafePointer($0) }
+    desc.activation = code
+    desc.activation_param = parameter
+    (desc.n, desc.c, desc.m, desc.h, desc.w) = (Int32(g.n), Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
+    desc.block_tiles = zk_winograd_block_tiles(Int32(g.c), Int32(g.o))
+    let workers = min(threads, Int(zk_winograd_block_count(&desc)))
     let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
-    var desc = zk_conv_desc()
-    desc.row_offsets = UnsafePointer(offsets)
-    desc.k = Int32(g.c)
-    desc.m = Int32(g.o)
-    desc.virtual_w = Int32(tiles)
-    desc.out_h = 1
-    desc.out_w = Int32(tiles)
-    desc.activation = Int32(ZK_ACT_IDENTITY.rawValue)
-    let panels = Int(zk_panel_count(&desc))
-    let grain = max(1, (1 << 17) / max(1, g.o * g.c * Int(ZK_NR)))
-    let (sv, sp, sw) = (SendablePointer(v), SendablePointer(products), SendablePointer(weights.storage.pointer))
-    let (stride, base) = (weights.stride, SendableKernelArguments(desc))
-    let scales = affine.scales.map { SendableConstPointer($0) }, shifts = affine.shifts.map { SendableConstPointer($0) }
 
-    for b in 0..<g.n {
-        let x = SendableConstPointer(input + b * g.c * g.h * g.w)
-        let y = SendablePointer(output + b * g.o * g.h * g.w)
-        let (c, h, w, o) = (Int32(g.c), Int32(g.h), Int32(g.w), Int32(g.o))
-        parallelFor(g.c, grain: max(1, 8192 / max(1, g.h * g.w))) { channels in
-            zk_winograd_input(x.p, c, h, w, sv.p, Int32(channels.lowerBound), Int32(channels.upperBound), portable)
+    let nextBlock = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    defer { nextBlock.deallocate() }
+    nextBlock.initialize(to: 0)
+    withUnsafePointer(to: &desc) { d in
+        if workers <= 1 {
+            zk_winograd_run(d, buffer, nextBlock, portable)
+            return
         }
-        parallelFor(16 * panels, grain: grain) { units in
-            var unit = units.lowerBound
-            while unit < units.upperBound {
-                let xi = unit / panels
-                let last = min(units.upperBound, (xi + 1) * panels)
-                var d = base.value
-                d.input = UnsafePointer(sv.p + xi * g.c * tiles)
-                d.output = sp.p + xi * g.o * tiles
-                d.packed_a = UnsafePointer(sw.p + xi * stride)
-                zk_conv_panels(&d, Int32(unit - xi * panels), Int32(last - xi * panels), portable)
-                unit = last
-            }
+        let (sd, sb, sn) = (SendableConstPointer(d), SendablePointer(buffer), SendablePointer(nextBlock))
+        runTasks(threads: workers, count: workers) { worker in
+            zk_winograd_run(sd.p, sb.p + worker * perWorker, sn.p, portable)
         }
-        parallelFor(g.o, grain: max(1, 8192 / max(1, g.h * g.w))) { channels in
-            zk_winograd_output(sp.p, o, h, w, y.p, scales?.p, shifts?.p, code, parameter,
-                               Int32(channels.lowerBound), Int32(channels.upperBound), portable)
-        }
-        if !fused {
-            applyConvEpilogue(y.p, rows: g.o, cols: g.h * g.w, rowStride: g.h * g.w, ch0: 0,
-                              affine: .identity(g.o), activation: activation)
-        }
+    }
+    if !fused {
+        applyConvEpilogue(output, rows: g.n * g.o, cols: g.h * g.w, rowStride: g.h * g.w, ch0: 0,
+                          affine: .identity(g.n * g.o), activation: activation)
     }
 }

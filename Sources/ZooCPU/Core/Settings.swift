@@ -8,7 +8,7 @@ public enum ZooCPUSettings {
         var forceSwiftGEMM = false
         var portableKernels = false
         var winograd = true
-        var winogradMinimumChannels = 32
+        var winogradMinimumChannels = 16
         var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var maxTensorBytes = 4 << 30
         var bufferCacheBytes = 512 << 20
@@ -30,15 +30,15 @@ public enum ZooCPUSettings {
         set { lock.withLock { values.portableKernels = newValue } }
     }
 
-    /// When true (the default), 3×3 stride-1 convolutions run as Winograd F(2×2, 3×3);
+    /// When true (the default), 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3);
     /// false runs them as direct GEMMs like every other convolution.
     public static var winograd: Bool {
         get { lock.withLock { values.winograd } }
         set { lock.withLock { values.winograd = newValue } }
     }
 
-    /// Input channels from which a suitable 3×3 convolution uses Winograd (default 32; below
-    /// it the transforms cost more than they save).
+    /// Input channels from which a suitable 3×3 convolution uses Winograd (default 16; at 8
+    /// the transforms cost as much as they save).
     public static var winogradMinimumChannels: Int {
         get { lock.withLock { values.winogradMinimumChannels } }
         set { lock.withLock { values.winogradMinimumChannels = max(1, newValue) } }

@@ -63,6 +63,8 @@ typedef struct {
     int virtual_w, out_h, out_w;
     int activation;           ///< a zk_activation
     float activation_param;   ///< the LeakyReLU slope
+    int ldc;                  ///< floats between output rows; 0 for out_h × out_w
+    int b_in_place;           ///< nonzero: always read B where it is (rows already cache-resident)
 } zk_conv_desc;
 
 /// Floats `zk_pack_weights` writes for an `m × k` weight matrix.
@@ -80,22 +82,39 @@ int zk_panel_count(const zk_conv_desc *desc);
 /// `portable` forces the plain-C loops even where AVX2 is available (used by tests).
 void zk_conv_panels(const zk_conv_desc *desc, int first, int last, int portable);
 
-/// Winograd F(2×2, 3×3) for 3×3, stride-1, padding-1, undilated, ungrouped convolutions:
-/// 16 GEMMs of the transformed weights U[16][m × c] with the transformed input
-/// V[16][c × tiles], one per position of a 4×4 tile, then the output transform.
+/// Winograd F(4×4, 3×3) for 3×3, stride-1, padding-1, undilated, ungrouped convolutions,
+/// fused per block of output tiles: the 6×6 input patches of a block are transformed for every
+/// channel (V), multiplied with the 36 transformed weight matrices U[ξ] on the GEMM
+/// micro-kernels (M[ξ] = U[ξ] · V[ξ]) and transformed back, epilogue applied, while the block
+/// stays in cache.
 
-/// Writes U = G g Gᵀ of each 3×3 kernel of `weight` (m × c × 3 × 3) as 16 row-major m × c
-/// matrices at `dst` (16 · m · c floats).
+/// Writes U = G g Gᵀ of each 3×3 kernel of `weight` (m × c × 3 × 3) as 36 row-major m × c
+/// matrices at `dst` (36 · m · c floats); pack each with zk_pack_weights.
 void zk_winograd_weights(const float *weight, int m, int c, float *dst);
 
-/// Writes V = Bᵀ d B of the 4×4 input tiles of channels `c0 ..< c1` of `input` (c × h × w)
-/// as `v[ξ][channel][tile]` (16 · c · tiles floats; tiles = ⌈h/2⌉ · ⌈w/2⌉, row-major).
-void zk_winograd_input(const float *input, int c, int h, int w, float *v, int c0, int c1, int portable);
+typedef struct {
+    const float *input;       ///< n × c × h × w
+    float *output;            ///< n × m × h × w
+    const float *packed_u;    ///< the 36 packed matrices of U, `u_stride` floats apart
+    size_t u_stride;
+    const float *scale;       ///< per output channel multiplier or NULL for 1
+    const float *shift;       ///< per output channel offset or NULL for 0
+    int activation;           ///< a zk_activation
+    float activation_param;
+    int n, c, m, h, w;
+    int block_tiles;          ///< tiles per block: zk_winograd_block_tiles(c, m)
+} zk_winograd_desc;
 
-/// From the GEMM products `mprod[ξ][channel][tile]` (16 · m · tiles floats), writes the
-/// h × w outputs of channels `m0 ..< m1` and applies `activation(y * scale + shift)`.
-void zk_winograd_output(const float *mprod, int m, int h, int w, float *output, const float *scale,
-                        const float *shift, int activation, float param, int m0, int m1, int portable);
+/// Tiles per block for c input and m output channels (a multiple of ZK_NR).
+int zk_winograd_block_tiles(int c, int m);
+/// Floats of scratch one worker needs for c input and m output channels.
+size_t zk_winograd_scratch_count(int c, int m);
+/// Blocks of the whole call (all images).
+int zk_winograd_block_count(const zk_winograd_desc *desc);
+/// Takes blocks from the shared counter `*next_block` (start it at 0) until none are left and
+/// computes them, using `scratch` (zk_winograd_scratch_count floats, this worker's own).
+/// Several workers may run at once on one desc and counter, each with its own scratch.
+void zk_winograd_run(const zk_winograd_desc *desc, float *scratch, int *next_block, int portable);
 
 /// `dst[i] = activation(src[i] * scale + shift)` for `count` floats; `src` may equal `dst`.
 void zk_activation_array(const float *src, float *dst, size_t count, int activation, float param, float scale,
