@@ -199,11 +199,15 @@ static int zk_panel_segments(const zk_conv_desc *d, int col0, int ncols, zk_segm
             ox = 0;
             continue;
         }
-        int len = zk_min(d->out_w - ox, ncols - t);
-        segs[count].dst = t;
-        segs[count].out = oy * d->out_w + ox;
-        segs[count].len = len;
-        count++;
+        int len = zk_min(d->out_w - ox, ncols - t), out = oy * d->out_w + ox;
+        if (count > 0 && segs[count - 1].dst + segs[count - 1].len == t && segs[count - 1].out + segs[count - 1].len == out) {
+            segs[count - 1].len += len;   // a row wrap with no unused columns: still one run
+        } else {
+            segs[count].dst = t;
+            segs[count].out = out;
+            segs[count].len = len;
+            count++;
+        }
         t += len;
         ox += len;
     }
@@ -220,26 +224,33 @@ static inline float zk_epilogue_scalar(float v, const zk_epilogue *e, int row) {
     return zk_activate(v, e->activation, e->param);
 }
 
-typedef void (*zk_row_epilogue)(float *row, const zk_epilogue *e, int channel);
+/// Applies the epilogue to the first `rows` rows of a tile held in `acc` (ZK_MR × ZK_NR).
+typedef void (*zk_tile_epilogue)(float *acc, int rows, const zk_epilogue *e, int row0);
 
-static void zk_epilogue_row_scalar(float *row, const zk_epilogue *e, int channel) {
-    for (int j = 0; j < ZK_NR; j++) row[j] = zk_epilogue_scalar(row[j], e, channel);
+static void zk_tile_epilogue_scalar(float *acc, int rows, const zk_epilogue *e, int row0) {
+    for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < ZK_NR; j++) acc[i * ZK_NR + j] = zk_epilogue_scalar(acc[i * ZK_NR + j], e, row0 + i);
+    }
 }
 
 /// Writes a tile held in `acc` (ZK_MR rows of ZK_NR floats, overwritten) to the real output
 /// positions of its segments, for its first `rows` rows: adds the partial sums already in C
 /// when `accumulate`, then applies the epilogue `e` (if any) with `epilogue_row`.
 static void zk_store_segments(float *acc, float *c, int ldc, int rows, const zk_segment *segs, int nseg,
-                              int accumulate, const zk_epilogue *e, int row0, zk_row_epilogue epilogue_row) {
-    for (int i = 0; i < rows; i++) {
-        float *arow = acc + i * ZK_NR;
-        float *crow = c + (size_t)i * ldc;
-        if (accumulate) {
+                              int accumulate, const zk_epilogue *e, int row0, zk_tile_epilogue epilogue) {
+    if (accumulate) {
+        for (int i = 0; i < rows; i++) {
+            float *arow = acc + i * ZK_NR;
+            const float *crow = c + (size_t)i * ldc;
             for (int s = 0; s < nseg; s++) {
                 for (int j = 0; j < segs[s].len; j++) arow[segs[s].dst + j] += crow[segs[s].out + j];
             }
         }
-        if (e) epilogue_row(arow, e, row0 + i);
+    }
+    if (e) epilogue(acc, rows, e, row0);
+    for (int i = 0; i < rows; i++) {
+        const float *arow = acc + i * ZK_NR;
+        float *crow = c + (size_t)i * ldc;
         for (int s = 0; s < nseg; s++) {
             for (int j = 0; j < segs[s].len; j++) crow[segs[s].out + j] = arow[segs[s].dst + j];
         }
@@ -265,35 +276,30 @@ static void zk_tile_portable(int kc, const float *a, const float *b, const int *
             for (int j = 0; j < ZK_NR; j++) acc[i * ZK_NR + j] += av * bp[j];
         }
     }
-    zk_store_segments(acc, c, ldc, rows, segs, nseg, accumulate, e, row0, zk_epilogue_row_scalar);
+    zk_store_segments(acc, c, ldc, rows, segs, nseg, accumulate, e, row0, zk_tile_epilogue_scalar);
 }
 
 // ---------------------------------------------------------------------------------------------
 // AVX2 + FMA kernel: a 6 × 16 tile in twelve ymm accumulators.
 
 #ifdef ZK_X86
-ZK_AVX2 static inline void zk_store_row256(float *c, __m256 v0, __m256 v1, int accumulate,
-                                           const zk_epilogue *e, int row) {
-    if (accumulate) {
-        v0 = _mm256_add_ps(v0, _mm256_loadu_ps(c));
-        v1 = _mm256_add_ps(v1, _mm256_loadu_ps(c + 8));
+/// The epilogue on the 2·`rows` vectors of a tile in `v` (12 slots, all defined).
+ZK_AVX2 static inline void zk_epilogue_vectors(__m256 v[2 * ZK_MR], int rows, const zk_epilogue *e, int row0) {
+    for (int i = 0; i < rows; i++) {
+        __m256 s = _mm256_set1_ps(e->scale ? e->scale[row0 + i] : 1.0f);
+        __m256 b = _mm256_set1_ps(e->shift ? e->shift[row0 + i] : 0.0f);
+        v[2 * i] = _mm256_fmadd_ps(v[2 * i], s, b);
+        v[2 * i + 1] = _mm256_fmadd_ps(v[2 * i + 1], s, b);
     }
-    if (e) {
-        if (e->scale) {
-            __m256 s = _mm256_set1_ps(e->scale[row]);
-            v0 = _mm256_mul_ps(v0, s);
-            v1 = _mm256_mul_ps(v1, s);
-        }
-        if (e->shift) {
-            __m256 s = _mm256_set1_ps(e->shift[row]);
-            v0 = _mm256_add_ps(v0, s);
-            v1 = _mm256_add_ps(v1, s);
-        }
-        v0 = zk_activate256(v0, e->activation, e->param);
-        v1 = zk_activate256(v1, e->activation, e->param);
-    }
-    _mm256_storeu_ps(c, v0);
-    _mm256_storeu_ps(c + 8, v1);
+    if (e->activation == ZK_ACT_IDENTITY) return;
+    for (int g = 0; g < 2 * rows; g += 4) zk_activate256x4(v + g, e->activation, e->param);
+}
+
+ZK_AVX2 static void zk_tile_epilogue_avx2(float *acc, int rows, const zk_epilogue *e, int row0) {
+    __m256 v[2 * ZK_MR];
+    for (int i = 0; i < 2 * ZK_MR; i++) v[i] = _mm256_load_ps(acc + 8 * i);
+    zk_epilogue_vectors(v, rows, e, row0);
+    for (int i = 0; i < 2 * rows; i++) _mm256_store_ps(acc + 8 * i, v[i]);
 }
 
 // 6 × 16: twelve accumulators, two B vectors and one broadcast fit the 16 ymm registers
@@ -302,11 +308,6 @@ ZK_AVX2 static inline void zk_store_row256(float *c, __m256 v0, __m256 v1, int a
     av = _mm256_broadcast_ss(a + i);                     \
     c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);          \
     c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);
-
-ZK_AVX2 static void zk_epilogue_row_avx2(float *row, const zk_epilogue *e, int channel) {
-    __m256 v0 = _mm256_load_ps(row), v1 = _mm256_load_ps(row + 8);
-    zk_store_row256(row, v0, v1, 0, e, channel);
-}
 
 ZK_AVX2 static void zk_tile_avx2(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
                                  int ldc, int rows, const zk_segment *segs, int nseg, int accumulate, const zk_epilogue *e,
@@ -325,32 +326,25 @@ ZK_AVX2 static void zk_tile_avx2(int kc, const float *a, const float *b, const i
         ZK_ROW(5)
         a += ZK_MR;
     }
+    __m256 v[2 * ZK_MR] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
     if (nseg == 1 && segs[0].len == ZK_NR) {
         c += segs[0].out;
-        switch (rows) {
-        case 6: zk_store_row256(c + 5 * (size_t)ldc, c50, c51, accumulate, e, row0 + 5); /* fallthrough */
-        case 5: zk_store_row256(c + 4 * (size_t)ldc, c40, c41, accumulate, e, row0 + 4); /* fallthrough */
-        case 4: zk_store_row256(c + 3 * (size_t)ldc, c30, c31, accumulate, e, row0 + 3); /* fallthrough */
-        case 3: zk_store_row256(c + 2 * (size_t)ldc, c20, c21, accumulate, e, row0 + 2); /* fallthrough */
-        case 2: zk_store_row256(c + ldc, c10, c11, accumulate, e, row0 + 1); /* fallthrough */
-        default: zk_store_row256(c, c00, c01, accumulate, e, row0);
+        if (accumulate) {
+            for (int i = 0; i < rows; i++) {
+                v[2 * i] = _mm256_add_ps(v[2 * i], _mm256_loadu_ps(c + (size_t)i * ldc));
+                v[2 * i + 1] = _mm256_add_ps(v[2 * i + 1], _mm256_loadu_ps(c + (size_t)i * ldc + 8));
+            }
+        }
+        if (e) zk_epilogue_vectors(v, rows, e, row0);
+        for (int i = 0; i < rows; i++) {
+            _mm256_storeu_ps(c + (size_t)i * ldc, v[2 * i]);
+            _mm256_storeu_ps(c + (size_t)i * ldc + 8, v[2 * i + 1]);
         }
         return;
     }
     float acc[ZK_MR * ZK_NR] __attribute__((aligned(32)));
-    _mm256_store_ps(acc, c00);
-    _mm256_store_ps(acc + 8, c01);
-    _mm256_store_ps(acc + 16, c10);
-    _mm256_store_ps(acc + 24, c11);
-    _mm256_store_ps(acc + 32, c20);
-    _mm256_store_ps(acc + 40, c21);
-    _mm256_store_ps(acc + 48, c30);
-    _mm256_store_ps(acc + 56, c31);
-    _mm256_store_ps(acc + 64, c40);
-    _mm256_store_ps(acc + 72, c41);
-    _mm256_store_ps(acc + 80, c50);
-    _mm256_store_ps(acc + 88, c51);
-    zk_store_segments(acc, c, ldc, rows, segs, nseg, accumulate, e, row0, zk_epilogue_row_avx2);
+    for (int i = 0; i < 2 * ZK_MR; i++) _mm256_store_ps(acc + 8 * i, v[i]);
+    zk_store_segments(acc, c, ldc, rows, segs, nseg, accumulate, e, row0, zk_tile_epilogue_avx2);
 }
 #undef ZK_ROW
 

@@ -13,6 +13,12 @@ ZK_AVX2 static void zk_activation_avx2(const float *src, float *dst, size_t coun
                                        float scale, float shift) {
     const __m256 s = _mm256_set1_ps(scale), b = _mm256_set1_ps(shift);
     size_t i = 0;
+    for (; i + 32 <= count; i += 32) {
+        __m256 v[4];
+        for (int k = 0; k < 4; k++) v[k] = _mm256_fmadd_ps(_mm256_loadu_ps(src + i + 8 * k), s, b);
+        zk_activate256x4(v, act, param);
+        for (int k = 0; k < 4; k++) _mm256_storeu_ps(dst + i + 8 * k, v[k]);
+    }
     for (; i + 8 <= count; i += 8) {
         __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(src + i), s, b);
         _mm256_storeu_ps(dst + i, zk_activate256(v, act, param));

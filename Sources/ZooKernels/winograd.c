@@ -201,7 +201,8 @@ ZK_AVX2 static void zk_output_tiles8(const float *q, size_t stride, float *y, in
     for (int r = 0; r < 4 && y0 + r < h; r++) {
         __m256 o[4], tiles[4];
         zk_at6_256(t[r], o);
-        for (int j = 0; j < 4; j++) o[j] = zk_activate256(_mm256_fmadd_ps(o[j], vs, vb), activation, param);
+        for (int j = 0; j < 4; j++) o[j] = _mm256_fmadd_ps(o[j], vs, vb);
+        zk_activate256x4(o, activation, param);
         zk_transpose4_lanes(o[0], o[1], o[2], o[3], tiles);
         __m256 out[4] = {_mm256_permute2f128_ps(tiles[0], tiles[1], 0x20), _mm256_permute2f128_ps(tiles[2], tiles[3], 0x20),
                          _mm256_permute2f128_ps(tiles[0], tiles[1], 0x31), _mm256_permute2f128_ps(tiles[2], tiles[3], 0x31)};
