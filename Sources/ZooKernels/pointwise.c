@@ -121,3 +121,99 @@ void zk_plane_means(const float *src, float *dst, size_t count, int first, int l
         dst[plane] = (float)(total / (double)count);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Max pooling, separable: a horizontal max of each input row into `tmp` (h × wo), then a
+// vertical max of those rows. NaN propagates (as in PyTorch): a NaN seen stays.
+
+static inline float zk_nanmax(float m, float v) { return (v > m || v != v) ? v : m; }
+
+static void zk_max_pool_plane_scalar(const float *x, float *y, float *tmp, const zk_pool_geometry *g) {
+    for (int iy = 0; iy < g->h; iy++) {
+        const float *row = x + (size_t)iy * g->w;
+        for (int ox = 0; ox < g->wo; ox++) {
+            float m = -INFINITY;
+            for (int kx = 0; kx < g->kw; kx++) {
+                int ix = ox * g->sw - g->pw + kx * g->dw;
+                if (ix >= 0 && ix < g->w) m = zk_nanmax(m, row[ix]);
+            }
+            tmp[(size_t)iy * g->wo + ox] = m;
+        }
+    }
+    for (int oy = 0; oy < g->ho; oy++) {
+        float *out = y + (size_t)oy * g->wo;
+        for (int ox = 0; ox < g->wo; ox++) out[ox] = -INFINITY;
+        for (int ky = 0; ky < g->kh; ky++) {
+            int iy = oy * g->sh - g->ph + ky * g->dh;
+            if (iy < 0 || iy >= g->h) continue;
+            const float *t = tmp + (size_t)iy * g->wo;
+            for (int ox = 0; ox < g->wo; ox++) out[ox] = zk_nanmax(out[ox], t[ox]);
+        }
+    }
+}
+
+#ifdef ZK_X86
+/// max(m, v) that keeps a NaN from either side.
+ZK_AVX2 static inline __m256 zk_nanmax256(__m256 m, __m256 v) {
+    return _mm256_blendv_ps(_mm256_max_ps(m, v), m, _mm256_cmp_ps(m, m, _CMP_UNORD_Q));
+}
+
+ZK_AVX2 static void zk_max_pool_plane_avx2(const float *x, float *y, float *tmp, const zk_pool_geometry *g) {
+    const int unit = g->sw == 1 && g->dw == 1;
+    for (int iy = 0; iy < g->h; iy++) {
+        const float *row = x + (size_t)iy * g->w;
+        float *t = tmp + (size_t)iy * g->wo;
+        for (int ox = 0; ox < g->wo;) {
+            int ix0 = ox - g->pw;
+            if (unit && ox + 8 <= g->wo && ix0 >= 0 && ix0 + g->kw - 1 + 8 <= g->w) {
+                __m256 m = _mm256_loadu_ps(row + ix0);
+                for (int kx = 1; kx < g->kw; kx++) m = zk_nanmax256(m, _mm256_loadu_ps(row + ix0 + kx));
+                _mm256_storeu_ps(t + ox, m);
+                ox += 8;
+                continue;
+            }
+            float m = -INFINITY;
+            for (int kx = 0; kx < g->kw; kx++) {
+                int ix = ox * g->sw - g->pw + kx * g->dw;
+                if (ix >= 0 && ix < g->w) m = zk_nanmax(m, row[ix]);
+            }
+            t[ox] = m;
+            ox++;
+        }
+    }
+    for (int oy = 0; oy < g->ho; oy++) {
+        float *out = y + (size_t)oy * g->wo;
+        int ox = 0;
+        for (; ox + 8 <= g->wo; ox += 8) {
+            __m256 m = _mm256_set1_ps(-INFINITY);
+            for (int ky = 0; ky < g->kh; ky++) {
+                int iy = oy * g->sh - g->ph + ky * g->dh;
+                if (iy >= 0 && iy < g->h) m = zk_nanmax256(m, _mm256_loadu_ps(tmp + (size_t)iy * g->wo + ox));
+            }
+            _mm256_storeu_ps(out + ox, m);
+        }
+        for (; ox < g->wo; ox++) {
+            float m = -INFINITY;
+            for (int ky = 0; ky < g->kh; ky++) {
+                int iy = oy * g->sh - g->ph + ky * g->dh;
+                if (iy >= 0 && iy < g->h) m = zk_nanmax(m, tmp[(size_t)iy * g->wo + ox]);
+            }
+            out[ox] = m;
+        }
+    }
+}
+#endif
+
+void zk_max_pool2d(const float *x, float *y, float *tmp, const zk_pool_geometry *g, int p0, int p1, int portable) {
+    for (int p = p0; p < p1; p++) {
+        const float *xp = x + (size_t)p * g->h * g->w;
+        float *yp = y + (size_t)p * g->ho * g->wo;
+#ifdef ZK_X86
+        if (zk_use_avx2(portable)) {
+            zk_max_pool_plane_avx2(xp, yp, tmp, g);
+            continue;
+        }
+#endif
+        zk_max_pool_plane_scalar(xp, yp, tmp, g);
+    }
+}

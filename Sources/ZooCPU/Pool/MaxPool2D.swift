@@ -1,52 +1,35 @@
+import ZooKernels
+
 /// PyTorch `F.max_pool2d`: padding counts as -inf, NaN propagates.
 ///
-/// Separable: a horizontal max over each input row into a `H × Wo` buffer, then a vertical
-/// max over those rows, so each output costs `kh + kw` comparisons instead of `kh * kw`.
+/// Separable (`zk_max_pool2d`): a horizontal max over each input row into an `H × Wo`
+/// buffer, then a vertical max over those rows, so each output costs `kh + kw` comparisons
+/// instead of `kh * kw`; both passes run eight outputs at a time on AVX2.
 public func maxPool2d(_ x: Tensor, options: Pool2DOptions) throws(BackendError) -> Tensor {
     let shape = try pool2dOutputShape(input: x.shape, options: options, operation: "max_pool2d")
-    let y = try Tensor.uninitialized(shape: shape)
     let (h, w, ho, wo) = (x.shape[2], x.shape[3], shape[2], shape[3])
     let planes = shape[0] * shape[1]
-    guard planes > 0 else { return y }
-    let rowBuffer = try TensorStorage(count: h * wo * min(planes, ZooCPUSettings.threadCount), zeroed: false)
     let o = options
+    let limit = Int(Int32.max)
+    guard planes <= limit, h * wo <= limit, [h, w, ho, wo, o.kernel.h, o.kernel.w, o.stride.h, o.stride.w,
+                                             o.dilation.h, o.dilation.w].allSatisfy({ $0 <= limit }) else {
+        throw .tooLarge(what: "max_pool2d", message: "\(describeShape(x.shape)) with \(o) exceeds 32-bit sizes")
+    }
+    let y = try Tensor.uninitialized(shape: shape)
+    guard planes > 0 else { return y }
+    let chunks = min(planes, ZooCPUSettings.threadCount * 4)
+    let rowBuffer = try TensorStorage(count: h * wo * chunks, zeroed: false)
+    var g = zk_pool_geometry()
+    (g.h, g.w, g.ho, g.wo) = (Int32(h), Int32(w), Int32(ho), Int32(wo))
+    (g.kh, g.kw, g.sh, g.sw) = (Int32(o.kernel.h), Int32(o.kernel.w), Int32(o.stride.h), Int32(o.stride.w))
+    (g.ph, g.pw, g.dh, g.dw) = (Int32(o.padding.h), Int32(o.padding.w), Int32(o.dilation.h), Int32(o.dilation.w))
+    let geometry = g
+    let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
     let src = SendableConstPointer(x.pointer), dst = SendablePointer(y.pointer), buf = SendablePointer(rowBuffer.pointer)
-    let chunks = min(planes, ZooCPUSettings.threadCount)
     runTasks(threads: ZooCPUSettings.threadCount, count: chunks) { chunk in
-        let tmp = buf.p + chunk * h * wo
-        for plane in (planes * chunk / chunks)..<(planes * (chunk + 1) / chunks) {
-            let xin = src.p + plane * h * w
-            for iy in 0..<h {
-                let row = xin + iy * w
-                let t = tmp + iy * wo
-                for ox in 0..<wo {
-                    var m = -Float.infinity
-                    let ix0 = ox * o.stride.w - o.padding.w
-                    for kx in 0..<o.kernel.w {
-                        let ix = ix0 + kx * o.dilation.w
-                        if ix < 0 || ix >= w { continue }
-                        let v = row[ix]
-                        if v > m || v.isNaN { m = v }
-                    }
-                    t[ox] = m
-                }
-            }
-            let out = dst.p + plane * ho * wo
-            for oy in 0..<ho {
-                let orow = out + oy * wo
-                orow.update(repeating: -Float.infinity, count: wo)
-                let iy0 = oy * o.stride.h - o.padding.h
-                for ky in 0..<o.kernel.h {
-                    let iy = iy0 + ky * o.dilation.h
-                    if iy < 0 || iy >= h { continue }
-                    let t = tmp + iy * wo
-                    for ox in 0..<wo {
-                        let v = t[ox]
-                        if v > orow[ox] || v.isNaN { orow[ox] = v }
-                    }
-                }
-            }
-        }
+        var geo = geometry
+        zk_max_pool2d(src.p, dst.p, buf.p + chunk * h * wo, &geo, Int32(planes * chunk / chunks),
+                      Int32(planes * (chunk + 1) / chunks), portable)
     }
     return y
 }

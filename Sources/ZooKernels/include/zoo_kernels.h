@@ -127,6 +127,16 @@ void zk_softmax_lines(const float *src, float *dst, int n, int inner, int j0, in
 /// `dst[i]` = mean of the `count` floats at `src + i * count`, for `i` in `first ..< last`.
 void zk_plane_means(const float *src, float *dst, size_t count, int first, int last, int portable);
 
+/// One plane of a 2-d max pool (PyTorch semantics: padding is -inf, NaN propagates).
+typedef struct {
+    int h, w, ho, wo;
+    int kh, kw, sh, sw, ph, pw, dh, dw;
+} zk_pool_geometry;
+
+/// Max-pools planes `p0 ..< p1` of `x` (planes × h × w) into `y` (planes × ho × wo), using
+/// `tmp` (h × wo floats, this caller's own) for the separable passes.
+void zk_max_pool2d(const float *x, float *y, float *tmp, const zk_pool_geometry *g, int p0, int p1, int portable);
+
 /// A unit of parallel work: `fn(context, index)`.
 typedef void (*zk_task_fn)(void *context, int index);
 
