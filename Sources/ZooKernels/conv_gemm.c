@@ -357,6 +357,8 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
     const int ldc = d->ldc > 0 ? d->ldc : d->out_h * d->out_w;
     const int mpanels = (d->m + ZK_MR - 1) / ZK_MR;
     const size_t mpad = (size_t)mpanels * ZK_MR;
+    const int mp_first = d->panel_last > 0 ? d->panel_first : 0;
+    const int mp_last = d->panel_last > 0 ? zk_min(d->panel_last, mpanels) : mpanels;
     zk_tile_fn tile = zk_tile_portable;
 #ifdef ZK_X86
     if (zk_use_avx2(portable)) tile = zk_tile_avx2;
@@ -390,9 +392,9 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
             }
             const float *block = d->packed_a + (size_t)k0 * mpad;
             const zk_epilogue *e = (k0 + kc >= d->k && hasEpilogue) ? &epilogue : NULL;
-            for (int mp = 0; mp < mpanels; mp++) {
+            for (int mp = mp_first; mp < mp_last; mp++) {
                 int rows = zk_min(ZK_MR, d->m - mp * ZK_MR);
-                tile(kc, block + (size_t)mp * ZK_MR * kc, b, b_off, b != panel && mp == 0, d->output + (size_t)mp * ZK_MR * ldc, ldc, rows,
+                tile(kc, block + (size_t)mp * ZK_MR * kc, b, b_off, b != panel && mp == mp_first, d->output + (size_t)mp * ZK_MR * ldc, ldc, rows,
                      segs, nseg, k0 > 0, e, mp * ZK_MR);
             }
         }

@@ -66,6 +66,18 @@ int zk_winograd_block_count(const zk_winograd_desc *d) {
     return d->n * per_image;
 }
 
+/// Output-channel ranges per block: enough units for three per worker, each range at least
+/// two weight panels (the input transform is repeated per range; the GEMMs are not).
+static int zk_winograd_chunks(const zk_winograd_desc *d) {
+    int blocks = zk_winograd_block_count(d), want = 3 * (d->workers > 1 ? d->workers : 1);
+    int mpanels = (d->m + ZK_MR - 1) / ZK_MR, most = mpanels / 2 > 1 ? mpanels / 2 : 1;
+    if (blocks >= want) return 1;
+    int chunks = (want + blocks - 1) / blocks;
+    return chunks < most ? chunks : most;
+}
+
+int zk_winograd_unit_count(const zk_winograd_desc *d) { return zk_winograd_block_count(d) * zk_winograd_chunks(d); }
+
 // ---------------------------------------------------------------------------------------------
 // The 1-D transforms. Input (Bᵀ, 6 → 6) and output (Aᵀ, 6 → 4).
 
@@ -280,10 +292,10 @@ static void zk_block_input(const zk_winograd_desc *d, const float *image, int t0
 }
 
 static void zk_block_output(const zk_winograd_desc *d, const float *mblock, float *image_out, int t0, int count,
-                            int vector) {
+                            int o0, int o1, int vector) {
     const int tw = zk_tiles_w(d), ldm = zk_block_stride(d);
     const size_t stride = (size_t)d->m * ldm;
-    for (int o = 0; o < d->m; o++) {
+    for (int o = o0; o < o1; o++) {
         const float *q = mblock + (size_t)o * ldm;
         float *y = image_out + (size_t)o * d->h * d->w;
         float scale = d->scale ? d->scale[o] : 1.0f, shift = d->shift ? d->shift[o] : 0.0f;
@@ -327,24 +339,33 @@ void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_block,
     gemm.ldc = ld;
     gemm.b_in_place = 1;
     gemm.activation = ZK_ACT_IDENTITY;
-    const int panels = ldt / ZK_NR;
+    const int panels = ldt / ZK_NR, chunks = zk_winograd_chunks(d), mpanels = (d->m + ZK_MR - 1) / ZK_MR;
+    const int units = total * chunks;
+    int transformed = -1;   // the block whose V this worker holds
     for (;;) {
-        int b = __atomic_fetch_add(next_block, 1, __ATOMIC_RELAXED);
-        if (b >= total) break;
+        int unit = __atomic_fetch_add(next_block, 1, __ATOMIC_RELAXED);
+        if (unit >= units) break;
+        int b = unit / chunks, chunk = unit % chunks;
         int image = b / per_image, t0 = (b % per_image) * ldt, count = zk_wmin(ldt, tiles - t0);
-        if (count < ldt) {
-            // The GEMM reads every column of the block: give the unused ones defined values.
-            for (size_t row = 0; row < 36 * (size_t)d->c; row++) {
-                memset(v + row * ld + count, 0, (size_t)(ldt - count) * sizeof(float));
+        if (b != transformed) {
+            if (count < ldt) {
+                // The GEMM reads every column of the block: give the unused ones defined values.
+                for (size_t row = 0; row < 36 * (size_t)d->c; row++) {
+                    memset(v + row * ld + count, 0, (size_t)(ldt - count) * sizeof(float));
+                }
             }
+            zk_block_input(d, d->input + (size_t)image * d->c * d->h * d->w, t0, count, v, vector);
+            transformed = b;
         }
-        zk_block_input(d, d->input + (size_t)image * d->c * d->h * d->w, t0, count, v, vector);
+        gemm.panel_first = mpanels * chunk / chunks;
+        gemm.panel_last = mpanels * (chunk + 1) / chunks;
         for (int xi = 0; xi < 36; xi++) {
             gemm.input = v + (size_t)xi * d->c * ld;
             gemm.output = mblock + (size_t)xi * d->m * ld;
             gemm.packed_a = d->packed_u + (size_t)xi * d->u_stride;
             zk_conv_panels(&gemm, 0, panels, portable);
         }
-        zk_block_output(d, mblock, d->output + (size_t)image * d->m * d->h * d->w, t0, count, vector);
+        zk_block_output(d, mblock, d->output + (size_t)image * d->m * d->h * d->w, t0, count,
+                        gemm.panel_first * ZK_MR, zk_wmin(d->m, gemm.panel_last * ZK_MR), vector);
     }
 }

@@ -56,6 +56,10 @@ final class ConvKernelTests: XCTestCase {
         Case(c: 16, h: 9, w: 301, o: 8, k: 3, padding: 1),
         Case(n: 2, c: 16, h: 37, w: 70, o: 9, k: 3, padding: 1),
         Case(c: 24, h: 3, w: 2, o: 8, k: 3, padding: 1),
+        // One Winograd block of tiles split into three output-channel ranges (41 channels:
+        // a ragged last range), and two images of two blocks each.
+        Case(c: 16, h: 8, w: 8, o: 41, k: 3, padding: 1),
+        Case(n: 2, c: 20, h: 20, w: 20, o: 64, k: 3, padding: 1),
         // Grouped with 6-row panels split unevenly (og = 13).
         Case(c: 8, h: 10, w: 12, o: 26, k: 3, padding: 1, groups: 2),
     ]

@@ -41,7 +41,8 @@ func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: (st
     desc.activation_param = parameter
     (desc.n, desc.c, desc.m, desc.h, desc.w) = (Int32(g.n), Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
     desc.block_tiles = zk_winograd_block_tiles(Int32(g.c), Int32(g.o))
-    let workers = min(threads, Int(zk_winograd_block_count(&desc)))
+    desc.workers = Int32(threads)
+    let workers = min(threads, Int(zk_winograd_unit_count(&desc)))
     let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
 
     let nextBlock = UnsafeMutablePointer<Int32>.allocate(capacity: 1)

@@ -65,6 +65,7 @@ typedef struct {
     float activation_param;   ///< the LeakyReLU slope
     int ldc;                  ///< floats between output rows; 0 for out_h × out_w
     int b_in_place;           ///< nonzero: always read B where it is (rows already cache-resident)
+    int panel_first, panel_last; ///< ZK_MR-row weight panels to compute; both 0 for all
 } zk_conv_desc;
 
 /// Floats `zk_pack_weights` writes for an `m × k` weight matrix.
@@ -103,6 +104,7 @@ typedef struct {
     float activation_param;
     int n, c, m, h, w;
     int block_tiles;          ///< tiles per block: zk_winograd_block_tiles(c, m)
+    int workers;              ///< workers that will share the call (splits small calls finer)
 } zk_winograd_desc;
 
 /// Tiles per block for c input and m output channels (a multiple of ZK_NR).
@@ -111,7 +113,10 @@ int zk_winograd_block_tiles(int c, int m);
 size_t zk_winograd_scratch_count(int c, int m);
 /// Blocks of the whole call (all images).
 int zk_winograd_block_count(const zk_winograd_desc *desc);
-/// Takes blocks from the shared counter `*next_block` (start it at 0) until none are left and
+/// Units of work of the call: blocks, each split into output-channel ranges when there are
+/// too few blocks to keep every worker busy.
+int zk_winograd_unit_count(const zk_winograd_desc *desc);
+/// Takes units from the shared counter `*next_block` (start it at 0) until none are left and
 /// computes them, using `scratch` (zk_winograd_scratch_count floats, this worker's own).
 /// Several workers may run at once on one desc and counter, each with its own scratch.
 void zk_winograd_run(const zk_winograd_desc *desc, float *scratch, int *next_block, int portable);
