@@ -20,30 +20,63 @@ static inline int zk_wmin(int a, int b) { return a < b ? a : b; }
 static inline int zk_tiles_h(const zk_winograd_desc *d) { return (d->h + 3) / 4; }
 static inline int zk_tiles_w(const zk_winograd_desc *d) { return (d->w + 3) / 4; }
 
-void zk_winograd_weights(const float *weight, int m, int c, float *dst) {
-    static const double g[6][3] = {
-        {1.0 / 4, 0, 0},
-        {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-        {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-        {1.0 / 24, 1.0 / 12, 1.0 / 6},
-        {1.0 / 24, -1.0 / 12, 1.0 / 6},
-        {0, 0, 1},
-    };
+/// U = G g Gᵀ for `n` kernels whose nine taps are `g[t][q]` (q < n), written to
+/// `dst[ξ * plane + q]`. Separable: the rows of G g first (`t`), then one output matrix at a
+/// time, so that every loop runs over q (vectorised) and writes one stream (36 streams a
+/// multiple of 4 KB apart would fight over the same L1 sets).
+#define ZK_WINOGRAD_WEIGHTS_BODY                                                                    \
+    float t[6][3][256];                                                                            \
+    for (int j = 0; j < 3; j++) {                                                                  \
+        for (int q = 0; q < n; q++) {                                                              \
+            float a = g[j][q], b = g[3 + j][q], c = g[6 + j][q];                                   \
+            t[0][j][q] = 0.25f * a;                                                                \
+            t[1][j][q] = -(a + b + c) * (1.0f / 6.0f);                                             \
+            t[2][j][q] = -(a - b + c) * (1.0f / 6.0f);                                             \
+            t[3][j][q] = a * (1.0f / 24.0f) + b * (1.0f / 12.0f) + c * (1.0f / 6.0f);              \
+            t[4][j][q] = a * (1.0f / 24.0f) - b * (1.0f / 12.0f) + c * (1.0f / 6.0f);              \
+            t[5][j][q] = c;                                                                        \
+        }                                                                                          \
+    }                                                                                              \
+    for (int r = 0; r < 6; r++) {                                                                  \
+        const float *a = t[r][0], *b = t[r][1], *c = t[r][2];                                      \
+        float *u = dst + (size_t)(r * 6) * plane;                                                  \
+        for (int q = 0; q < n; q++) u[q] = 0.25f * a[q];                                           \
+        u += plane;                                                                                \
+        for (int q = 0; q < n; q++) u[q] = -(a[q] + b[q] + c[q]) * (1.0f / 6.0f);                  \
+        u += plane;                                                                                \
+        for (int q = 0; q < n; q++) u[q] = -(a[q] - b[q] + c[q]) * (1.0f / 6.0f);                  \
+        u += plane;                                                                                \
+        for (int q = 0; q < n; q++) u[q] = a[q] * (1.0f / 24.0f) + b[q] * (1.0f / 12.0f) + c[q] * (1.0f / 6.0f); \
+        u += plane;                                                                                \
+        for (int q = 0; q < n; q++) u[q] = a[q] * (1.0f / 24.0f) - b[q] * (1.0f / 12.0f) + c[q] * (1.0f / 6.0f); \
+        u += plane;                                                                                \
+        for (int q = 0; q < n; q++) u[q] = c[q];                                                   \
+    }
+
+static void zk_winograd_weights_run(float g[9][256], int n, float *restrict dst, size_t plane) {
+    ZK_WINOGRAD_WEIGHTS_BODY
+}
+#ifdef ZK_X86
+ZK_AVX2 static void zk_winograd_weights_run_avx2(float g[9][256], int n, float *restrict dst, size_t plane) {
+    ZK_WINOGRAD_WEIGHTS_BODY
+}
+#endif
+
+void zk_winograd_weights(const float *weight, int m, int c, float *dst, size_t j0, size_t j1, int portable) {
     const size_t plane = (size_t)m * c;
-    for (int o = 0; o < m; o++) {
-        for (int i = 0; i < c; i++) {
-            const float *k = weight + ((size_t)o * c + i) * 9;
-            double t[6][3];
-            for (int r = 0; r < 6; r++) {
-                for (int j = 0; j < 3; j++) t[r][j] = g[r][0] * k[j] + g[r][1] * k[3 + j] + g[r][2] * k[6 + j];
-            }
-            for (int r = 0; r < 6; r++) {
-                for (int s = 0; s < 6; s++) {
-                    double u = t[r][0] * g[s][0] + t[r][1] * g[s][1] + t[r][2] * g[s][2];
-                    dst[(size_t)(r * 6 + s) * plane + (size_t)o * c + i] = (float)u;
-                }
-            }
+    float g[9][256];
+    for (size_t jb = j0; jb < j1; jb += 256) {
+        int n = (int)(j1 - jb < 256 ? j1 - jb : 256);
+        for (int q = 0; q < n; q++) {
+            for (int t = 0; t < 9; t++) g[t][q] = weight[(jb + q) * 9 + t];
         }
+#ifdef ZK_X86
+        if (zk_use_avx2(portable)) {
+            zk_winograd_weights_run_avx2(g, n, dst + jb, plane);
+            continue;
+        }
+#endif
+        zk_winograd_weights_run(g, n, dst + jb, plane);
     }
 }
 

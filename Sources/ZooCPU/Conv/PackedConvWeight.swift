@@ -69,11 +69,19 @@ public final class PackedConvWeight: @unchecked Sendable {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to transform")
         }
         let transformed = try TensorStorage(count: 36 * plane, zeroed: false)
-        zk_winograd_weights(weight.pointer, Int32(m), Int32(c), transformed.pointer)
         let each = Int(zk_packed_weight_count(Int32(m), Int32(c)))
         let storage = try TensorStorage(count: 36 * each, zeroed: false)
-        for xi in 0..<36 {
-            zk_pack_weights(transformed.pointer + xi * plane, Int32(m), Int32(c), Int32(c), storage.pointer + xi * each)
+        let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
+        let (w, u, packed) = (SendableConstPointer(weight.pointer), SendablePointer(transformed.pointer),
+                              SendablePointer(storage.pointer))
+        // Per call for Dynamic_conv2d's mixed kernels, so both steps run on the worker pool.
+        parallelFor(plane, grain: 2048) { js in
+            zk_winograd_weights(w.p, Int32(m), Int32(c), u.p, js.lowerBound, js.upperBound, portable)
+        }
+        parallelFor(36) { xis in
+            for xi in xis {
+                zk_pack_weights(u.p + xi * plane, Int32(m), Int32(c), Int32(c), packed.p + xi * each)
+            }
         }
         winogradForm = (storage, each)
         return (storage, each)

@@ -89,9 +89,10 @@ void zk_conv_panels(const zk_conv_desc *desc, int first, int last, int portable)
 /// micro-kernels (M[ξ] = U[ξ] · V[ξ]) and transformed back, epilogue applied, while the block
 /// stays in cache.
 
-/// Writes U = G g Gᵀ of each 3×3 kernel of `weight` (m × c × 3 × 3) as 36 row-major m × c
-/// matrices at `dst` (36 · m · c floats); pack each with zk_pack_weights.
-void zk_winograd_weights(const float *weight, int m, int c, float *dst);
+/// Writes U = G g Gᵀ of the 3×3 kernels `j0 ..< j1` (j = output · c + input) of `weight`
+/// (m × c × 3 × 3) into 36 row-major m × c matrices at `dst` (36 · m · c floats); pack each
+/// with zk_pack_weights. Disjoint ranges may run in parallel.
+void zk_winograd_weights(const float *weight, int m, int c, float *dst, size_t j0, size_t j1, int portable);
 
 typedef struct {
     const float *input;       ///< n × c × h × w
