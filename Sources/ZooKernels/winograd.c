@@ -13,6 +13,9 @@
 #include "simd_math.h"
 #include <string.h>
 
+/// Floats between the 36 planes of the V and M blocks beyond their rows: planes a multiple of
+/// 4 KB apart would put the 36 streams of a transform into the same few L1 sets.
+#define ZK_PLANE_SKEW 16
 #define ZK_WINO_TILE 4
 #define ZK_WINO_PATCH 6
 
@@ -91,7 +94,7 @@ int zk_winograd_block_tiles(int c, int m) {
 
 size_t zk_winograd_scratch_count(int c, int m) {
     size_t stride = (size_t)zk_winograd_block_tiles(c, m) + 8;
-    return 36 * ((size_t)c + m) * stride + (size_t)c + ZK_NR;
+    return 36 * (((size_t)c + m) * stride + 2 * ZK_PLANE_SKEW) + (size_t)c + ZK_NR;
 }
 
 int zk_winograd_block_count(const zk_winograd_desc *d) {
@@ -269,6 +272,9 @@ ZK_AVX2 static void zk_output_tiles8(const float *q, size_t stride, float *y, in
 /// tiles at the block's end may be written (V) or read (M) whole.
 static inline int zk_block_stride(const zk_winograd_desc *d) { return d->block_tiles + 8; }
 
+static inline size_t zk_v_plane(const zk_winograd_desc *d) { return (size_t)d->c * zk_block_stride(d) + ZK_PLANE_SKEW; }
+static inline size_t zk_m_plane(const zk_winograd_desc *d) { return (size_t)d->m * zk_block_stride(d) + ZK_PLANE_SKEW; }
+
 /// Staged patch rows of one tile-row segment: columns x0 … of the six input rows, zero
 /// outside the image, with room for the reads of a last, partial group of eight tiles.
 #define ZK_STAGE_MAX (4 * 64 + 2 + 40)
@@ -278,7 +284,7 @@ static inline int zk_block_stride(const zk_winograd_desc *d) { return d->block_t
 /// segment spills into columns that the next segment (or the stride's slack) takes.
 static void zk_block_input(const zk_winograd_desc *d, const float *image, int t0, int count, float *v, int vector) {
     const int tw = zk_tiles_w(d), ldv = zk_block_stride(d);
-    const size_t stride = (size_t)d->c * ldv;
+    const size_t stride = zk_v_plane(d);
     for (int ch = 0; ch < d->c; ch++) {
         const float *x = image + (size_t)ch * d->h * d->w;
         float *vc = v + (size_t)ch * ldv;
@@ -327,7 +333,7 @@ static void zk_block_input(const zk_winograd_desc *d, const float *image, int t0
 static void zk_block_output(const zk_winograd_desc *d, const float *mblock, float *image_out, int t0, int count,
                             int o0, int o1, int vector) {
     const int tw = zk_tiles_w(d), ldm = zk_block_stride(d);
-    const size_t stride = (size_t)d->m * ldm;
+    const size_t stride = zk_m_plane(d);
     for (int o = o0; o < o1; o++) {
         const float *q = mblock + (size_t)o * ldm;
         float *y = image_out + (size_t)o * d->h * d->w;
@@ -358,8 +364,9 @@ void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_block,
     const int ldt = d->block_tiles, ld = zk_block_stride(d), tiles = zk_tiles_h(d) * zk_tiles_w(d);
     const int per_image = (tiles + ldt - 1) / ldt, total = d->n * per_image;
     const int vector = zk_use_avx2(portable);
-    float *v = scratch, *mblock = scratch + 36 * (size_t)d->c * ld;
-    int *offsets = (int *)(mblock + 36 * (size_t)d->m * ld);
+    const size_t vplane = zk_v_plane(d), mplane = zk_m_plane(d);
+    float *v = scratch, *mblock = scratch + 36 * vplane;
+    int *offsets = (int *)(mblock + 36 * mplane);
     for (int p = 0; p < d->c; p++) offsets[p] = p * ld;
     zk_conv_desc gemm;
     memset(&gemm, 0, sizeof gemm);
@@ -383,8 +390,10 @@ void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_block,
         if (b != transformed) {
             if (count < ldt) {
                 // The GEMM reads every column of the block: give the unused ones defined values.
-                for (size_t row = 0; row < 36 * (size_t)d->c; row++) {
-                    memset(v + row * ld + count, 0, (size_t)(ldt - count) * sizeof(float));
+                for (int xi = 0; xi < 36; xi++) {
+                    for (int ch = 0; ch < d->c; ch++) {
+                        memset(v + xi * vplane + (size_t)ch * ld + count, 0, (size_t)(ldt - count) * sizeof(float));
+                    }
                 }
             }
             zk_block_input(d, d->input + (size_t)image * d->c * d->h * d->w, t0, count, v, vector);
@@ -393,8 +402,8 @@ void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_block,
         gemm.panel_first = mpanels * chunk / chunks;
         gemm.panel_last = mpanels * (chunk + 1) / chunks;
         for (int xi = 0; xi < 36; xi++) {
-            gemm.input = v + (size_t)xi * d->c * ld;
-            gemm.output = mblock + (size_t)xi * d->m * ld;
+            gemm.input = v + xi * vplane;
+            gemm.output = mblock + xi * mplane;
             gemm.packed_a = d->packed_u + (size_t)xi * d->u_stride;
             zk_conv_panels(&gemm, 0, panels, portable);
         }
