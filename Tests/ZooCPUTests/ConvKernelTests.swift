@@ -60,6 +60,8 @@ final class ConvKernelTests: XCTestCase {
         // a ragged last range), and two images of two blocks each.
         Case(c: 16, h: 8, w: 8, o: 41, k: 3, padding: 1),
         Case(n: 2, c: 20, h: 20, w: 20, o: 64, k: 3, padding: 1),
+        // Planes 4 KB apart: a 1×1 conv copies its B panels instead of reading them in place.
+        Case(n: 2, c: 12, h: 32, w: 32, o: 10, k: 1),
         // Grouped with 6-row panels split unevenly (og = 13).
         Case(c: 8, h: 10, w: 12, o: 26, k: 3, padding: 1, groups: 2),
     ]
