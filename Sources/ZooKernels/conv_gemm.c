@@ -173,15 +173,13 @@ void zk_row_offsets(const zk_conv_geometry *g, int *offsets) {
 // Packing one panel: rows k0 ..< k0+kc, columns col0 ..< col0+ncols (zero beyond).
 
 static void zk_pack_panel(const zk_conv_desc *d, int k0, int kc, int col0, int ncols, float *dst) {
-    const float *base = d->input + col0;
-    const int *offsets = d->row_offsets + k0;
-    if (ncols == ZK_NR) {
-        for (int p = 0; p < kc; p++) memcpy(dst + p * ZK_NR, base + offsets[p], ZK_NR * sizeof(float));
-        return;
-    }
     for (int p = 0; p < kc; p++) {
+        const float *src = (d->row_pointers ? d->row_pointers[k0 + p] : d->input + d->row_offsets[k0 + p]) + col0;
         float *row = dst + p * ZK_NR;
-        const float *src = base + offsets[p];
+        if (ncols == ZK_NR) {
+            memcpy(row, src, ZK_NR * sizeof(float));
+            continue;
+        }
         for (int j = 0; j < ncols; j++) row[j] = src[j];
         for (int j = ncols; j < ZK_NR; j++) row[j] = 0.0f;
     }
@@ -370,7 +368,9 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
     // then (full panels only: a ragged last panel must not read past the input).
     // Rows a multiple of 4 KB apart (a 1×1 conv over 160×160 planes) share a few L1 sets:
     // read in place, every row of B would miss L1 for every weight panel; copy them instead.
-    const int aliased = d->k > 8 && ((size_t)(d->row_offsets[1] - d->row_offsets[0]) * sizeof(float)) % 4096 == 0;
+    // Rows given by pointers (a conv over several tensors) are always copied.
+    const int aliased = d->row_pointers ||
+                        (d->k > 8 && ((size_t)(d->row_offsets[1] - d->row_offsets[0]) * sizeof(float)) % 4096 == 0);
     const int direct = (mpanels <= 8 && !aliased) || d->b_in_place;
     int panel_off[ZK_KC];
     if (!direct || n % ZK_NR) {

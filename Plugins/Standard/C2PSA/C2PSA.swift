@@ -28,7 +28,7 @@ public final class C2PSA: UnaryLayer {
 
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         let parts = try backend.split(try cv1(x, on: backend), sizes: [c, c], axis: 1)
-        return try cv2(try backend.concat([parts[0], try m(parts[1], on: backend)], axis: 1), on: backend)
+        return try cv2(concatenating: [parts[0], try m(parts[1], on: backend)], on: backend)
     }
 
     static let definition = LayerDefinition(

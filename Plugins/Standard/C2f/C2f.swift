@@ -40,7 +40,7 @@ public final class C2f: UnaryLayer {
             guard let last = y.last else { break }
             y.append(try block(last, on: backend))
         }
-        return try cv2(try backend.concat(y, axis: 1), on: backend)
+        return try cv2(concatenating: y, on: backend)
     }
 }
 
@@ -107,7 +107,7 @@ public final class C2: UnaryLayer {
 
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         let parts = try backend.chunk(try cv1(x, on: backend), 2, axis: 1)
-        return try cv2(try backend.concat([try m(parts[0], on: backend), parts[1]], axis: 1), on: backend)
+        return try cv2(concatenating: [try m(parts[0], on: backend), parts[1]], on: backend)
     }
 
     static let definition = cspDefinition(

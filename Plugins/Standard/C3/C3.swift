@@ -34,7 +34,7 @@ public final class C3: UnaryLayer {
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         let a = try m(try cv1(x, on: backend), on: backend)
         let b = try cv2(x, on: backend)
-        return try cv3(try backend.concat([a, b], axis: 1), on: backend)
+        return try cv3(concatenating: [a, b], on: backend)
     }
 }
 

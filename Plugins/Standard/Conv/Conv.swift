@@ -30,6 +30,11 @@ public final class Conv: UnaryLayer {
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         try backend.convBNAct(x, conv, bn, act)
     }
+
+    /// `self(concat(xs, axis: 1))`, where the backend may skip building the concatenation.
+    public func callAsFunction<B: Backend>(concatenating xs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
+        try backend.convBNAct(concatenating: xs, conv, bn, act)
+    }
 }
 
 func gcd(_ a: Int, _ b: Int) -> Int {

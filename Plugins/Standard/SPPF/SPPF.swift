@@ -32,7 +32,7 @@ public final class SPPF: UnaryLayer {
             guard let last = y.last else { break }
             y.append(try backend.maxPool2d(last, kernel: IntOrPair(k), stride: IntOrPair(1), padding: IntOrPair(k / 2)))
         }
-        let out = try cv2(try backend.concat(y, axis: 1), on: backend)
+        let out = try cv2(concatenating: y, on: backend)
         return add ? try backend.add(out, x) : out
     }
 

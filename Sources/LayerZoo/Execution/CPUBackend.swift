@@ -34,10 +34,10 @@ public final class CPUBackend: Backend {
     }
 
     /// The profile entry a convolution's time goes to.
-    func convLabel(_ conv: Conv2d, _ x: Tensor) -> String {
+    func convLabel(_ conv: Conv2d, _ x: Tensor, channels: Int? = nil) -> String {
         let kind = Self.convKind(conv)
         guard profilesShapes, x.rank == 4 else { return kind }
-        return kind + " \(x.shape[1])->\(conv.outChannels) @\(x.shape[2])x\(x.shape[3]) s\(conv.stride.h)"
+        return kind + " \(channels ?? x.shape[1])->\(conv.outChannels) @\(x.shape[2])x\(x.shape[3]) s\(conv.stride.h)"
     }
 
     public func dims(_ x: Tensor) -> [Int] { x.shape }
@@ -91,6 +91,32 @@ public final class CPUBackend: Backend {
     }
 
     public func convBNAct(_ x: Tensor, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> Tensor {
+        let fused = try foldedWeights(conv, bn)
+        return try run(convLabel(conv, x)) { () throws(BackendError) in
+            try ZooCPU.conv2d(x, packed: fused.weight, bias: fused.bias, options: Self.options(conv),
+                              epilogue: .activation(act), workspace: workspace)
+        }
+    }
+
+    /// The 1×1 conv of a CSP block straight from its branches: no concatenation is built.
+    public func convBNAct(concatenating xs: [Tensor], _ conv: Conv2d, _ bn: BatchNorm2d,
+                          _ act: Activation) throws(LayerError) -> Tensor {
+        guard let first = xs.first, xs.count > 1, first.rank == 4 else {
+            return try convBNAct(try concat(xs, axis: 1), conv, bn, act)
+        }
+        let fused = try foldedWeights(conv, bn)
+        var label: String {
+            let channels = xs.reduce(0) { $0 + ($1.rank > 1 ? $1.shape[1] : 0) }
+            return convLabel(conv, first, channels: channels)
+        }
+        return try run(label) { () throws(BackendError) in
+            try ZooCPU.conv2d(concatenating: xs, packed: fused.weight, bias: fused.bias, options: Self.options(conv),
+                              epilogue: .activation(act), workspace: workspace)
+        }
+    }
+
+    /// The conv's weights with the batch norm folded in, packed; made on first use and kept.
+    func foldedWeights(_ conv: Conv2d, _ bn: BatchNorm2d) throws(LayerError) -> (weight: PackedConvWeight, bias: Tensor) {
         let key = ObjectIdentifier(conv)
         let fused: (weight: PackedConvWeight, bias: Tensor)
         if let cached = folded[key] {
@@ -107,10 +133,7 @@ public final class CPUBackend: Backend {
             }
             folded[key] = fused
         }
-        return try run(convLabel(conv, x)) { () throws(BackendError) in
-            try ZooCPU.conv2d(x, packed: fused.weight, bias: fused.bias, options: Self.options(conv),
-                              epilogue: .activation(act), workspace: workspace)
-        }
+        return fused
     }
 
     /// Forgets folded weights (after weights change).

@@ -18,6 +18,10 @@ public protocol Backend {
     func batchNorm2d(_ x: Value, _ bn: BatchNorm2d) throws(LayerError) -> Value
     /// `act(bn(conv(x)))`: Ultralytics' Conv block, where backends fuse the three.
     func convBNAct(_ x: Value, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> Value
+    /// `convBNAct(concat(xs, axis: 1), ...)`: the block that closes a CSP layer. A backend may
+    /// skip building the concatenation (the CPU backend does, for 1×1 convolutions).
+    func convBNAct(concatenating xs: [Value], _ conv: Conv2d, _ bn: BatchNorm2d,
+                   _ act: Activation) throws(LayerError) -> Value
     /// An activation module or function (thop counts none of them).
     func activation(_ x: Value, _ act: Activation) throws(LayerError) -> Value
 
@@ -90,6 +94,11 @@ public struct AnchorLevel: Sendable, Hashable {
 extension Backend {
     public func convBNAct(_ x: Value, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> Value {
         try activation(try batchNorm2d(try conv2d(x, conv), bn), act)
+    }
+
+    public func convBNAct(concatenating xs: [Value], _ conv: Conv2d, _ bn: BatchNorm2d,
+                          _ act: Activation) throws(LayerError) -> Value {
+        try convBNAct(try concat(xs, axis: 1), conv, bn, act)
     }
 
     /// Splits along `axis` into `parts` equal chunks, like `torch.chunk` on an even size.

@@ -66,6 +66,10 @@ typedef struct {
     int ldc;                  ///< floats between output rows; 0 for out_h × out_w
     int b_in_place;           ///< nonzero: always read B where it is (rows already cache-resident)
     int panel_first, panel_last; ///< ZK_MR-row weight panels to compute; both 0 for all
+    /// When not NULL, row `p` of B starts at `row_pointers[p]` (then `input` and
+    /// `row_offsets` are unused): B's rows may come from several tensors, e.g. the inputs of
+    /// a concatenation that is never materialised.
+    const float *const *row_pointers;
 } zk_conv_desc;
 
 /// Floats `zk_pack_weights` writes for an `m × k` weight matrix.

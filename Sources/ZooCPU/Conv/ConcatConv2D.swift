@@ -1,0 +1,73 @@
+import ZooKernels
+
+/// `conv2d(concat(inputs, axis: 1), packed:)` for a 1×1, stride-1, unpadded, ungrouped
+/// convolution, without building the concatenation: the kernel's rows of B point straight
+/// into each input (`zk_conv_desc.row_pointers`). This is the 1×1 convolution that closes
+/// every CSP block (C2f, C3, C3k2), whose input is the concatenation of its branches.
+///
+/// Any other convolution, or inputs that do not line up (different batch or spatial sizes),
+/// takes the plain path: concatenate, then convolve — which also reports shape errors.
+public func conv2d(
+    concatenating inputs: [Tensor], packed: PackedConvWeight, bias: Tensor? = nil, options: Conv2DOptions = .init(),
+    epilogue: ConvEpilogue = .none, workspace: Workspace? = nil
+) throws(BackendError) -> Tensor {
+    let plain = { () throws(BackendError) -> Tensor in
+        try conv2d(try concat(inputs, axis: 1), packed: packed, bias: bias, options: options, epilogue: epilogue,
+                   workspace: workspace)
+    }
+    guard inputs.count > 1, options == Conv2DOptions(), let first = inputs.first, first.rank == 4, packed.groups == 1,
+          packed.shape[2] == 1, packed.shape[3] == 1,
+          inputs.allSatisfy({ $0.rank == 4 && $0.shape[0] == first.shape[0] && $0.shape[2] == first.shape[2]
+                                  && $0.shape[3] == first.shape[3] }) else {
+        return try plain()
+    }
+    let (n, h, w, o) = (first.shape[0], first.shape[2], first.shape[3], packed.shape[0])
+    let channels = inputs.reduce(0) { $0 + $1.shape[1] }
+    let hw = h * w
+    guard channels == packed.shape[1], hw > 0, n > 0, hw <= Int(Int32.max), channels <= Int(Int32.max),
+          o <= Int(Int32.max) else {
+        return try plain()
+    }
+    let affine = try ConvAffine(outChannels: o, bias: bias, epilogue: epilogue)
+    let weights = try packed.gemm()
+    let output = try Tensor.uninitialized(shape: [n, o, h, w])
+    let rows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: channels)
+    defer { rows.deallocate() }
+
+    let (code, parameter, fused) = kernelActivation(epilogue.activation)
+    let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
+    let grain = max(1, (1 << 17) / max(1, o * channels * Int(ZK_NR)))
+    for b in 0..<n {
+        var row = 0
+        for t in inputs {
+            let c = t.shape[1]
+            let base = UnsafePointer(t.pointer + b * c * hw)
+            for ch in 0..<c { rows[row + ch] = base + ch * hw }
+            row += c
+        }
+        var desc = zk_conv_desc()
+        desc.row_pointers = UnsafePointer(rows)
+        desc.output = output.pointer + b * o * hw
+        desc.packed_a = UnsafePointer(weights.storage.pointer)
+        desc.scale = affine.scales.map { UnsafePointer($0) }
+        desc.shift = affine.shifts.map { UnsafePointer($0) }
+        desc.k = Int32(channels)
+        desc.m = Int32(o)
+        desc.virtual_w = Int32(w)
+        desc.out_h = Int32(h)
+        desc.out_w = Int32(w)
+        desc.activation = code
+        desc.activation_param = parameter
+        let panels = Int(zk_panel_count(&desc))
+        let shared = SendableKernelArguments(desc)
+        parallelFor(panels, grain: grain) { range in
+            var d = shared.value
+            zk_conv_panels(&d, Int32(range.lowerBound), Int32(range.upperBound), portable)
+        }
+        if !fused {
+            applyConvEpilogue(desc.output, rows: o, cols: hw, rowStride: hw, ch0: 0, affine: .identity(o),
+                              activation: epilogue.activation)
+        }
+    }
+    return output
+}
