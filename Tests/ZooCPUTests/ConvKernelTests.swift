@@ -7,7 +7,7 @@ final class ConvKernelTests: XCTestCase {
     override func tearDown() {
         ZooCPUSettings.portableKernels = false
         ZooCPUSettings.winograd = true
-        ZooCPUSettings.winogradMinimumChannels = 32
+        ZooCPUSettings.winogradMinimumChannels = 16
     }
 
     struct Case {

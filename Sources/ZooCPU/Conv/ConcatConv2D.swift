@@ -45,25 +45,12 @@ public func conv2d(
             for ch in 0..<c { rows[row + ch] = base + ch * hw }
             row += c
         }
-        var desc = zk_conv_desc()
+        var desc = zk_conv_desc(k: channels, m: o, virtualWidth: w, outH: h, outW: w, affine: affine, channel0: 0,
+                                activation: (code, parameter))
         desc.row_pointers = UnsafePointer(rows)
         desc.output = output.pointer + b * o * hw
         desc.packed_a = UnsafePointer(weights.storage.pointer)
-        desc.scale = affine.scales.map { UnsafePointer($0) }
-        desc.shift = affine.shifts.map { UnsafePointer($0) }
-        desc.k = Int32(channels)
-        desc.m = Int32(o)
-        desc.virtual_w = Int32(w)
-        desc.out_h = Int32(h)
-        desc.out_w = Int32(w)
-        desc.activation = code
-        desc.activation_param = parameter
-        let panels = Int(zk_panel_count(&desc))
-        let shared = SendableKernelArguments(desc)
-        parallelFor(panels, grain: grain) { range in
-            var d = shared.value
-            zk_conv_panels(&d, Int32(range.lowerBound), Int32(range.upperBound), portable)
-        }
+        runConvPanels(desc, grain: grain, portable: portable)
         if !fused {
             applyConvEpilogue(desc.output, rows: o, cols: hw, rowStride: hw, ch0: 0, affine: .identity(o),
                               activation: epilogue.activation)

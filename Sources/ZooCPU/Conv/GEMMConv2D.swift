@@ -55,31 +55,48 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
                     zk_prepare_input(&gg, sx.p, Int32(channels.lowerBound), Int32(channels.upperBound), sp.p)
                 }
             }
-            var desc = zk_conv_desc()
+            var desc = zk_conv_desc(k: g.kdim, m: g.og, virtualWidth: Int(zk_virtual_width(&geometry)), outH: g.ho,
+                                    outW: g.wo, affine: affine, channel0: grp * g.og, activation: (code, parameter))
             desc.input = prepared.map { UnsafePointer($0) } ?? x
             desc.row_offsets = UnsafePointer(offsets)
             desc.output = output + (b * g.o + grp * g.og) * hwOut
             desc.packed_a = UnsafePointer(packed.storage.pointer + grp * packed.groupStride)
-            desc.scale = affine.scales.map { UnsafePointer($0 + grp * g.og) }
-            desc.shift = affine.shifts.map { UnsafePointer($0 + grp * g.og) }
-            desc.k = Int32(g.kdim)
-            desc.m = Int32(g.og)
-            desc.virtual_w = zk_virtual_width(&geometry)
-            desc.out_h = Int32(g.ho)
-            desc.out_w = Int32(g.wo)
-            desc.activation = code
-            desc.activation_param = parameter
-            let panels = Int(zk_panel_count(&desc))
-            let shared = SendableKernelArguments(desc)
-            parallelFor(panels, grain: grain) { range in
-                var d = shared.value
-                zk_conv_panels(&d, Int32(range.lowerBound), Int32(range.upperBound), portable)
-            }
+            runConvPanels(desc, grain: grain, portable: portable)
             if !fused {
                 applyConvEpilogue(desc.output, rows: g.og, cols: hwOut, rowStride: hwOut, ch0: grp * g.og,
                                   affine: .identity(g.o), activation: activation)
             }
         }
+    }
+}
+
+extension zk_conv_desc {
+    /// A GEMM of `m` output channels over `k` rows, written to an `outH × outW` output laid
+    /// out `virtualWidth` columns per row, with the affine part of the epilogue from output
+    /// channel `channel0` of `affine` and the kernel's activation code and parameter.
+    init(k: Int, m: Int, virtualWidth: Int, outH: Int, outW: Int, affine: ConvAffine, channel0: Int,
+         activation: (code: Int32, parameter: Float)) {
+        self.init()
+        self.k = Int32(k)
+        self.m = Int32(m)
+        virtual_w = Int32(virtualWidth)
+        out_h = Int32(outH)
+        out_w = Int32(outW)
+        scale = affine.scales.map { UnsafePointer($0 + channel0) }
+        shift = affine.shifts.map { UnsafePointer($0 + channel0) }
+        self.activation = activation.code
+        activation_param = activation.parameter
+    }
+}
+
+/// Computes every output panel of `desc` on the worker pool.
+func runConvPanels(_ desc: zk_conv_desc, grain: Int, portable: Int32) {
+    var probe = desc
+    let panels = Int(zk_panel_count(&probe))
+    let shared = SendableKernelArguments(desc)
+    parallelFor(panels, grain: grain) { range in
+        var d = shared.value
+        zk_conv_panels(&d, Int32(range.lowerBound), Int32(range.upperBound), portable)
     }
 }
 
