@@ -204,18 +204,27 @@ ZK_AVX2 static inline void zk_transpose4_lanes(__m256 a, __m256 b, __m256 c, __m
     out[3] = _mm256_shuffle_ps(t1, t3, 0xEE);
 }
 
-/// Floats p[4k + s] for k = 0 … 7 into phase[s], s = 0 … 3.
-ZK_AVX2 static inline void zk_deinterleave4(const float *p, __m256 phase[4]) {
-    __m256 a0 = _mm256_loadu_ps(p), a1 = _mm256_loadu_ps(p + 8);
-    __m256 a2 = _mm256_loadu_ps(p + 16), a3 = _mm256_loadu_ps(p + 24);
+/// row[col … col + 7]; lanes whose column is outside [0, w) are zero and not read.
+ZK_AVX2 static inline __m256 zk_load_cols(const float *row, int col, int w) {
+    if (col >= 0 && col + 8 <= w) return _mm256_loadu_ps(row + col);
+    __m256i idx = _mm256_add_epi32(_mm256_set1_epi32(col), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256i mask = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), idx),
+                                       _mm256_cmpgt_epi32(_mm256_set1_epi32(w), idx));
+    return _mm256_maskload_ps(row + col, mask);
+}
+
+/// Columns col + 4k + s of `row` (zero outside [0, w)) for k = 0 … 7 into phase[s], s = 0 … 3.
+ZK_AVX2 static inline void zk_deinterleave4(const float *row, int col, int w, __m256 phase[4]) {
+    __m256 a0 = zk_load_cols(row, col, w), a1 = zk_load_cols(row, col + 8, w);
+    __m256 a2 = zk_load_cols(row, col + 16, w), a3 = zk_load_cols(row, col + 24, w);
     zk_transpose4_lanes(_mm256_permute2f128_ps(a0, a2, 0x20), _mm256_permute2f128_ps(a0, a2, 0x31),
                         _mm256_permute2f128_ps(a1, a3, 0x20), _mm256_permute2f128_ps(a1, a3, 0x31), phase);
 }
 
-/// Eight neighbouring tiles from their patch rows: `rows[i]` is patch row i at the first
-/// tile's first column (36 floats readable), or NULL for a row of zero padding. Writes the
-/// eight values of each ξ at `v + ξ * stride` (all eight lanes, see zk_block_input).
-ZK_AVX2 static void zk_input_tiles8(const float *rows[6], float *v, size_t stride) {
+/// Eight neighbouring tiles whose patches start at column `col`: `rows[i]` is patch row i
+/// (NULL for a row of zero padding); columns outside [0, w) count as zero. Writes the eight
+/// values of each ξ at `v + ξ * stride` (all eight lanes, see zk_block_input).
+ZK_AVX2 static void zk_input_tiles8(const float *rows[6], int col, int w, float *v, size_t stride) {
     __m256 t[6][6];
     for (int i = 0; i < 6; i++) {
         if (!rows[i]) {
@@ -223,13 +232,13 @@ ZK_AVX2 static void zk_input_tiles8(const float *rows[6], float *v, size_t strid
             continue;
         }
         __m256 d[8];
-        zk_deinterleave4(rows[i], d);
-        zk_deinterleave4(rows[i] + 4, d + 4);
+        zk_deinterleave4(rows[i], col, w, d);
+        zk_deinterleave4(rows[i], col + 4, w, d + 4);
         zk_bt6_256(d, t[i]);
     }
     for (int s = 0; s < 6; s++) {
-        __m256 col[6] = {t[0][s], t[1][s], t[2][s], t[3][s], t[4][s], t[5][s]}, out[6];
-        zk_bt6_256(col, out);
+        __m256 column[6] = {t[0][s], t[1][s], t[2][s], t[3][s], t[4][s], t[5][s]}, out[6];
+        zk_bt6_256(column, out);
         for (int r = 0; r < 6; r++) _mm256_storeu_ps(v + (size_t)(r * 6 + s) * stride, out[r]);
     }
 }
@@ -275,10 +284,6 @@ static inline int zk_block_stride(const zk_winograd_desc *d) { return d->block_t
 static inline size_t zk_v_plane(const zk_winograd_desc *d) { return (size_t)d->c * zk_block_stride(d) + ZK_PLANE_SKEW; }
 static inline size_t zk_m_plane(const zk_winograd_desc *d) { return (size_t)d->m * zk_block_stride(d) + ZK_PLANE_SKEW; }
 
-/// Staged patch rows of one tile-row segment: columns x0 … of the six input rows, zero
-/// outside the image, with room for the reads of a last, partial group of eight tiles.
-#define ZK_STAGE_MAX (4 * 64 + 2 + 40)
-
 /// V block of tiles t0 ..< t0+count of one image: v[ξ][channel][column], row stride
 /// zk_block_stride. Groups of eight tiles are written whole: a group that runs past its
 /// segment spills into columns that the next segment (or the stride's slack) takes.
@@ -295,33 +300,12 @@ static void zk_block_input(const zk_winograd_desc *d, const float *image, int t0
             int j = 0;
 #ifdef ZK_X86
             if (vector) {
-                // Patch columns x0 … x0 + 4·run + 1, zero-padded, plus the last group's overrun.
-                float stage[6][ZK_STAGE_MAX];
                 const float *rows[6];
-                int groups = (run + 7) / 8, span = 32 * groups + 4;
-                int lo = x0 < 0 ? -x0 : 0, hi = zk_wmin(span, d->w - x0);
                 for (int i = 0; i < 6; i++) {
                     int y = y0 + i;
-                    if (y < 0 || y >= d->h) {
-                        rows[i] = NULL;
-                        continue;
-                    }
-                    const float *src = x + (size_t)y * d->w + x0;
-                    if (lo == 0 && hi >= span) {
-                        rows[i] = src;
-                        continue;
-                    }
-                    float *dst = stage[i];
-                    for (int k = 0; k < lo; k++) dst[k] = 0.0f;
-                    if (hi > lo) memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
-                    for (int k = hi > lo ? hi : lo; k < span; k++) dst[k] = 0.0f;
-                    rows[i] = dst;
+                    rows[i] = (y < 0 || y >= d->h) ? NULL : x + (size_t)y * d->w;
                 }
-                for (; j < run; j += 8) {
-                    const float *shifted[6];
-                    for (int i = 0; i < 6; i++) shifted[i] = rows[i] ? rows[i] + 4 * j : NULL;
-                    zk_input_tiles8(shifted, vc + (t - t0 + j), stride);
-                }
+                for (; j < run; j += 8) zk_input_tiles8(rows, x0 + 4 * j, d->w, vc + (t - t0 + j), stride);
             }
 #endif
             for (; j < run; j++) zk_input_tile_scalar(x, d->h, d->w, y0, 4 * (tx + j) - 1, vc + (t - t0 + j), stride);
