@@ -233,7 +233,7 @@ static void zk_tile_epilogue_scalar(float *acc, int rows, const zk_epilogue *e, 
 
 /// Writes a tile held in `acc` (ZK_MR rows of ZK_NR floats, overwritten) to the real output
 /// positions of its segments, for its first `rows` rows: adds the partial sums already in C
-/// when `accumulate`, then applies the epilogue `e` (if any) with `epilogue_row`.
+/// when `accumulate`, then applies the epilogue `e` (if any) with `epilogue`.
 static void zk_store_segments(float *acc, float *c, int ldc, int rows, const zk_segment *segs, int nseg,
                               int accumulate, const zk_epilogue *e, int row0, zk_tile_epilogue epilogue) {
     if (accumulate) {

@@ -36,24 +36,35 @@ static inline float zk_activate(float x, int act, float param) {
 }
 
 #ifdef ZK_X86
-/// exp(x) for floats, Cephes' polynomial (relative error ~2 ulp), inputs clamped to ±88.38.
-ZK_AVX2 static inline __m256 zk_exp256(__m256 x) {
-    x = _mm256_min_ps(x, _mm256_set1_ps(88.3762626647949f));
-    x = _mm256_max_ps(x, _mm256_set1_ps(-88.3762626647949f));
-    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+/// x[i] = exp(x[i]) for i < n, Cephes' polynomial (relative error ~2 ulp), inputs clamped to
+/// ±88.38. Written step by step across the n vectors, so that with n = 4 their dependency
+/// chains overlap (one exp is a ~40-cycle latency chain).
+ZK_AVX2 static inline void zk_exp256n(__m256 *x, int n) {
+    __m256 fx[4], y[4];
+    for (int i = 0; i < n; i++) {
+        x[i] = _mm256_min_ps(x[i], _mm256_set1_ps(88.3762626647949f));
+        x[i] = _mm256_max_ps(x[i], _mm256_set1_ps(-88.3762626647949f));
+        fx[i] = _mm256_round_ps(_mm256_mul_ps(x[i], _mm256_set1_ps(1.44269504088896341f)),
                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-    __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
-    y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
-    __m256i n = _mm256_cvtps_epi32(fx);
-    n = _mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(y, _mm256_castsi256_ps(n));
+    }
+    for (int i = 0; i < n; i++) x[i] = _mm256_fnmadd_ps(fx[i], _mm256_set1_ps(0.693359375f), x[i]);
+    for (int i = 0; i < n; i++) x[i] = _mm256_fnmadd_ps(fx[i], _mm256_set1_ps(-2.12194440e-4f), x[i]);
+    for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500e-4f), x[i], _mm256_set1_ps(1.3981999507e-3f));
+    for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(y[i], x[i], _mm256_set1_ps(8.3334519073e-3f));
+    for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(y[i], x[i], _mm256_set1_ps(4.1665795894e-2f));
+    for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(y[i], x[i], _mm256_set1_ps(1.6666665459e-1f));
+    for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(y[i], x[i], _mm256_set1_ps(5.0000001201e-1f));
+    for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(y[i], _mm256_mul_ps(x[i], x[i]), _mm256_add_ps(x[i], _mm256_set1_ps(1.0f)));
+    for (int i = 0; i < n; i++) {
+        __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx[i]), _mm256_set1_epi32(127)), 23);
+        x[i] = _mm256_mul_ps(y[i], _mm256_castsi256_ps(e));
+    }
+}
+
+/// exp(x) of one vector (see zk_exp256n).
+ZK_AVX2 static inline __m256 zk_exp256(__m256 x) {
+    zk_exp256n(&x, 1);
+    return x;
 }
 
 /// 1 / x: the reciprocal estimate refined by one Newton step (~1 ulp short of a division,
@@ -82,37 +93,19 @@ ZK_AVX2 static inline __m256 zk_activate256(__m256 v, int act, float param) {
     }
 }
 
-/// Four vectors through `act` at once. The exp-based activations are written step by step
-/// across the four, so that their four dependency chains overlap: one vector at a time, a
-/// SiLU is a ~60-cycle latency chain, and a conv tile's epilogue waited on it.
+/// Four vectors through `act` at once; the exp-based activations run their four exps
+/// interleaved (zk_exp256n): one vector at a time, a conv tile's epilogue waited on each
+/// SiLU's latency chain.
 ZK_AVX2 static inline void zk_activate256x4(__m256 v[4], int act, float param) {
     if (act != ZK_ACT_SILU && act != ZK_ACT_SIGMOID) {
         for (int i = 0; i < 4; i++) v[i] = zk_activate256(v[i], act, param);
         return;
     }
-    const __m256 hi = _mm256_set1_ps(88.3762626647949f), one = _mm256_set1_ps(1.0f);
-    __m256 x[4], fx[4], y[4];
+    __m256 e[4];
+    for (int i = 0; i < 4; i++) e[i] = _mm256_sub_ps(_mm256_setzero_ps(), v[i]);
+    zk_exp256n(e, 4);
     for (int i = 0; i < 4; i++) {
-        x[i] = _mm256_sub_ps(_mm256_setzero_ps(), v[i]);
-        x[i] = _mm256_max_ps(_mm256_min_ps(x[i], hi), _mm256_sub_ps(_mm256_setzero_ps(), hi));
-        fx[i] = _mm256_round_ps(_mm256_mul_ps(x[i], _mm256_set1_ps(1.44269504088896341f)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    }
-    for (int i = 0; i < 4; i++) x[i] = _mm256_fnmadd_ps(fx[i], _mm256_set1_ps(0.693359375f), x[i]);
-    for (int i = 0; i < 4; i++) x[i] = _mm256_fnmadd_ps(fx[i], _mm256_set1_ps(-2.12194440e-4f), x[i]);
-    for (int i = 0; i < 4; i++) y[i] = _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500e-4f), x[i], _mm256_set1_ps(1.3981999507e-3f));
-    for (int i = 0; i < 4; i++) y[i] = _mm256_fmadd_ps(y[i], x[i], _mm256_set1_ps(8.3334519073e-3f));
-    for (int i = 0; i < 4; i++) y[i] = _mm256_fmadd_ps(y[i], x[i], _mm256_set1_ps(4.1665795894e-2f));
-    for (int i = 0; i < 4; i++) y[i] = _mm256_fmadd_ps(y[i], x[i], _mm256_set1_ps(1.6666665459e-1f));
-    for (int i = 0; i < 4; i++) y[i] = _mm256_fmadd_ps(y[i], x[i], _mm256_set1_ps(5.0000001201e-1f));
-    for (int i = 0; i < 4; i++) y[i] = _mm256_fmadd_ps(y[i], _mm256_mul_ps(x[i], x[i]), _mm256_add_ps(x[i], one));
-    for (int i = 0; i < 4; i++) {
-        __m256i n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx[i]), _mm256_set1_epi32(127)), 23);
-        y[i] = _mm256_fmadd_ps(y[i], _mm256_castsi256_ps(n), one);   // 1 + exp(-v)
-    }
-    for (int i = 0; i < 4; i++) {
-        __m256 r = _mm256_rcp_ps(y[i]);
-        r = _mm256_mul_ps(r, _mm256_fnmadd_ps(y[i], r, _mm256_set1_ps(2.0f)));
+        __m256 r = zk_reciprocal256(_mm256_add_ps(_mm256_set1_ps(1.0f), e[i]));
         v[i] = act == ZK_ACT_SILU ? _mm256_mul_ps(v[i], r) : r;
     }
 }

@@ -6,8 +6,9 @@
 // Multiplications per output drop from 9·c to 2.25·c.
 //
 // Transforms are vectorised over eight horizontally neighbouring tiles: a 4-way transpose of
-// 32 input floats gives the eight tiles' values at one patch column; the output side runs the
-// inverse transpose. Tiles at the image border (and blocks too narrow) take a scalar path.
+// 32 input floats gives the eight tiles' values at one patch column (masked loads supply the
+// zero padding at the image border); the output side runs the inverse transpose. The portable
+// build transforms one tile at a time.
 
 #include "zoo_kernels.h"
 #include "simd_math.h"
@@ -16,12 +17,19 @@
 /// Floats between the 36 planes of the V and M blocks beyond their rows: planes a multiple of
 /// 4 KB apart would put the 36 streams of a transform into the same few L1 sets.
 #define ZK_PLANE_SKEW 16
-#define ZK_WINO_TILE 4
-#define ZK_WINO_PATCH 6
 
 static inline int zk_wmin(int a, int b) { return a < b ? a : b; }
 static inline int zk_tiles_h(const zk_winograd_desc *d) { return (d->h + 3) / 4; }
 static inline int zk_tiles_w(const zk_winograd_desc *d) { return (d->w + 3) / 4; }
+static inline int zk_blocks_per_image(const zk_winograd_desc *d) {
+    return (zk_tiles_h(d) * zk_tiles_w(d) + d->block_tiles - 1) / d->block_tiles;
+}
+
+/// Row stride of the V and M blocks: eight columns beyond the block, so that a group of eight
+/// tiles at the block's end may be written (V) or read (M) whole.
+static inline int zk_block_stride(const zk_winograd_desc *d) { return d->block_tiles + 8; }
+static inline size_t zk_v_plane(const zk_winograd_desc *d) { return (size_t)d->c * zk_block_stride(d) + ZK_PLANE_SKEW; }
+static inline size_t zk_m_plane(const zk_winograd_desc *d) { return (size_t)d->m * zk_block_stride(d) + ZK_PLANE_SKEW; }
 
 /// U = G g Gᵀ for `n` kernels whose nine taps are `g[t][q]` (q < n), written to
 /// `dst[ξ * plane + q]`. Separable: the rows of G g first (`t`), then one output matrix at a
@@ -93,14 +101,16 @@ int zk_winograd_block_tiles(int c, int m) {
 }
 
 size_t zk_winograd_scratch_count(int c, int m) {
-    size_t stride = (size_t)zk_winograd_block_tiles(c, m) + 8;
-    return 36 * (((size_t)c + m) * stride + 2 * ZK_PLANE_SKEW) + (size_t)c + ZK_NR;
+    zk_winograd_desc d;
+    memset(&d, 0, sizeof d);
+    d.c = c;
+    d.m = m;
+    d.block_tiles = zk_winograd_block_tiles(c, m);
+    // The V and M blocks, then the GEMM's c row offsets (see zk_winograd_run).
+    return 36 * (zk_v_plane(&d) + zk_m_plane(&d)) + (size_t)c + ZK_NR;
 }
 
-int zk_winograd_block_count(const zk_winograd_desc *d) {
-    int per_image = (zk_tiles_h(d) * zk_tiles_w(d) + d->block_tiles - 1) / d->block_tiles;
-    return d->n * per_image;
-}
+int zk_winograd_block_count(const zk_winograd_desc *d) { return d->n * zk_blocks_per_image(d); }
 
 /// Output-channel ranges per block: enough units for three per worker, each range at least
 /// two weight panels (the input transform is repeated per range; the GEMMs are not).
@@ -277,13 +287,6 @@ ZK_AVX2 static void zk_output_tiles8(const float *q, size_t stride, float *y, in
 
 // ---------------------------------------------------------------------------------------------
 
-/// Row stride of the V and M blocks: eight columns beyond the block, so that a group of eight
-/// tiles at the block's end may be written (V) or read (M) whole.
-static inline int zk_block_stride(const zk_winograd_desc *d) { return d->block_tiles + 8; }
-
-static inline size_t zk_v_plane(const zk_winograd_desc *d) { return (size_t)d->c * zk_block_stride(d) + ZK_PLANE_SKEW; }
-static inline size_t zk_m_plane(const zk_winograd_desc *d) { return (size_t)d->m * zk_block_stride(d) + ZK_PLANE_SKEW; }
-
 /// V block of tiles t0 ..< t0+count of one image: v[ξ][channel][column], row stride
 /// zk_block_stride. Groups of eight tiles are written whole: a group that runs past its
 /// segment spills into columns that the next segment (or the stride's slack) takes.
@@ -344,9 +347,9 @@ static void zk_block_output(const zk_winograd_desc *d, const float *mblock, floa
     }
 }
 
-void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_block, int portable) {
+void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_unit, int portable) {
     const int ldt = d->block_tiles, ld = zk_block_stride(d), tiles = zk_tiles_h(d) * zk_tiles_w(d);
-    const int per_image = (tiles + ldt - 1) / ldt, total = d->n * per_image;
+    const int per_image = zk_blocks_per_image(d), total = d->n * per_image;
     const int vector = zk_use_avx2(portable);
     const size_t vplane = zk_v_plane(d), mplane = zk_m_plane(d);
     float *v = scratch, *mblock = scratch + 36 * vplane;
@@ -367,7 +370,7 @@ void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_block,
     const int units = total * chunks;
     int transformed = -1;   // the block whose V this worker holds
     for (;;) {
-        int unit = __atomic_fetch_add(next_block, 1, __ATOMIC_RELAXED);
+        int unit = __atomic_fetch_add(next_unit, 1, __ATOMIC_RELAXED);
         if (unit >= units) break;
         int b = unit / chunks, chunk = unit % chunks;
         int image = b / per_image, t0 = (b % per_image) * ldt, count = zk_wmin(ldt, tiles - t0);

@@ -40,6 +40,9 @@ final class ConcatConvTests: XCTestCase {
         let fast = try conv2d(concatenating: [a, b], packed: try PackedConvWeight(w3, groups: 1), options: options)
         assertClose(fast, try conv2dReference(try concat([a, b], axis: 1), weight: w3, options: options), "3×3")
         let w1 = try randomTensor([5, 7, 1, 1], &rng)
+        let joined = try concat([a, b], axis: 1)
+        assertClose(try conv2d(concatenating: [joined], packed: try PackedConvWeight(w1, groups: 1)),
+                    try conv2dReference(joined, weight: w1), "one input")
         assertThrows(["concat"]) {
             try conv2d(concatenating: [a, try randomTensor([1, 3, 8, 9], &rng)], packed: try PackedConvWeight(w1, groups: 1))
         }

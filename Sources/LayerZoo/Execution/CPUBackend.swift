@@ -101,9 +101,8 @@ public final class CPUBackend: Backend {
     /// The 1×1 conv of a CSP block straight from its branches: no concatenation is built.
     public func convBNAct(concatenating xs: [Tensor], _ conv: Conv2d, _ bn: BatchNorm2d,
                           _ act: Activation) throws(LayerError) -> Tensor {
-        guard let first = xs.first, xs.count > 1, first.rank == 4 else {
-            return try convBNAct(try concat(xs, axis: 1), conv, bn, act)
-        }
+        // ZooCPU concatenates first wherever the inputs do not suit the direct path.
+        guard let first = xs.first else { return try convBNAct(try concat(xs, axis: 1), conv, bn, act) }
         let fused = try foldedWeights(conv, bn)
         var label: String {
             let channels = xs.reduce(0) { $0 + ($1.rank > 1 ? $1.shape[1] : 0) }

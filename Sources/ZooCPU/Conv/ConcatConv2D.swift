@@ -6,14 +6,16 @@ import ZooKernels
 /// every CSP block (C2f, C3, C3k2), whose input is the concatenation of its branches.
 ///
 /// Any other convolution, or inputs that do not line up (different batch or spatial sizes),
-/// takes the plain path: concatenate, then convolve — which also reports shape errors.
+/// takes the plain path: concatenate (nothing to join for one input), then convolve — which
+/// also reports shape errors.
 public func conv2d(
     concatenating inputs: [Tensor], packed: PackedConvWeight, bias: Tensor? = nil, options: Conv2DOptions = .init(),
     epilogue: ConvEpilogue = .none, workspace: Workspace? = nil
 ) throws(BackendError) -> Tensor {
     let plain = { () throws(BackendError) -> Tensor in
-        try conv2d(try concat(inputs, axis: 1), packed: packed, bias: bias, options: options, epilogue: epilogue,
-                   workspace: workspace)
+        let joined = inputs.count == 1 ? inputs[0] : try concat(inputs, axis: 1)
+        return try conv2d(joined, packed: packed, bias: bias, options: options, epilogue: epilogue,
+                          workspace: workspace)
     }
     guard inputs.count > 1, options == Conv2DOptions(), let first = inputs.first, first.rank == 4, packed.groups == 1,
           packed.shape[2] == 1, packed.shape[3] == 1,

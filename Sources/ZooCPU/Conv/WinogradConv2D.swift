@@ -45,15 +45,12 @@ func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: (st
     let workers = min(threads, Int(zk_winograd_unit_count(&desc)))
     let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
 
-    let nextBlock = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-    defer { nextBlock.deallocate() }
-    nextBlock.initialize(to: 0)
+    let nextUnit = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    defer { nextUnit.deallocate() }
+    nextUnit.initialize(to: 0)
     withUnsafePointer(to: &desc) { d in
-        if workers <= 1 {
-            zk_winograd_run(d, buffer, nextBlock, portable)
-            return
-        }
-        let (sd, sb, sn) = (SendableConstPointer(d), SendablePointer(buffer), SendablePointer(nextBlock))
+        // One task per worker, each with its own scratch; the units go to whoever is free.
+        let (sd, sb, sn) = (SendableConstPointer(d), SendablePointer(buffer), SendablePointer(nextUnit))
         runTasks(threads: workers, count: workers) { worker in
             zk_winograd_run(sd.p, sb.p + worker * perWorker, sn.p, portable)
         }

@@ -121,10 +121,10 @@ int zk_winograd_block_count(const zk_winograd_desc *desc);
 /// Units of work of the call: blocks, each split into output-channel ranges when there are
 /// too few blocks to keep every worker busy.
 int zk_winograd_unit_count(const zk_winograd_desc *desc);
-/// Takes units from the shared counter `*next_block` (start it at 0) until none are left and
+/// Takes units from the shared counter `*next_unit` (start it at 0) until none are left and
 /// computes them, using `scratch` (zk_winograd_scratch_count floats, this worker's own).
 /// Several workers may run at once on one desc and counter, each with its own scratch.
-void zk_winograd_run(const zk_winograd_desc *desc, float *scratch, int *next_block, int portable);
+void zk_winograd_run(const zk_winograd_desc *desc, float *scratch, int *next_unit, int portable);
 
 /// `dst[i] = activation(src[i] * scale + shift)` for `count` floats; `src` may equal `dst`.
 void zk_activation_array(const float *src, float *dst, size_t count, int activation, float param, float scale,
