@@ -42,7 +42,7 @@ public final class DSConv2D: UnaryLayer {
                 try PackedConvWeight(w, groups: conv.groups)
             })
         } catch {
-            throw LayerError(error.description)
+            throw LayerError(error)
         }
     }
 
@@ -52,7 +52,7 @@ public final class DSConv2D: UnaryLayer {
 
     /// Runs the convolution, batch norm and activation on the CPU, from the float weight or
     /// from the integer form.
-    func run(_ x: Tensor) throws(LayerError) -> Tensor {
+    func run(_ x: Tensor, context: ExecutionContext) throws(LayerError) -> Tensor {
         let g = try geometry(x.shape)
         guard let folded else {
             if conv.weight.value == nil && conv.quantized == nil {
@@ -60,8 +60,8 @@ public final class DSConv2D: UnaryLayer {
             }
             throw LayerError("DSConv2D is not prepared: call prepareForInference() after setting its weights")
         }
-        return try DSConvScratch.borrow { (scratch) throws(LayerError) in
-            do throws(BackendError) {
+        let scratch = try DSConvScratch(context)
+        return try LayerError.fromBackend { () throws(BackendError) in
                 if let w = conv.weight.value {
                     let epilogue = ConvEpilogue(scale: folded.scale, shift: folded.shift, activation: act)
                     if let packed = folded.packed, packed.weight === w {
@@ -76,9 +76,6 @@ public final class DSConv2D: UnaryLayer {
                 }
                 return try QuantizedConv2D.run(x, kernel: q, geometry: g, scale: folded.scale, shift: folded.shift,
                                                activation: act, scratch: scratch)
-            } catch {
-                throw LayerError(error.description)
-            }
         }
     }
 
@@ -123,8 +120,8 @@ struct DSConvBNActOperation: CustomOperation {
         return overflow ? Int.max : 4 * elements
     }
 
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         guard inputs.count == 1, let x = inputs.first else { throw LayerError("takes one input, got \(inputs.count)") }
-        return try layer.run(x)
+        return try layer.run(x, context: context)
     }
 }

@@ -55,7 +55,7 @@ public struct DSConvQuantizedKernel: Sendable {
     /// `alpha × VQK` expanded to the weight's shape (the seed's `get_weight_res` with these values).
     public func dequantized() throws(LayerError) -> Tensor {
         let t: Tensor
-        do throws(BackendError) { t = try Tensor.uninitialized(shape: shape) } catch { throw LayerError(error.description) }
+        do throws(BackendError) { t = try Tensor.uninitialized(shape: shape) } catch { throw LayerError(error) }
         let p = t.pointer
         for o in 0..<outChannels {
             for b in 0..<blockCount {

@@ -1,4 +1,3 @@
-import Foundation
 import LayerZoo
 import ZooCPU
 
@@ -13,30 +12,20 @@ struct DSConvGeometry: Sendable {
     var isPointwise: Bool { kh == 1 && kw == 1 && stride == Pair2D(1) && padding == Pair2D(0) }
 }
 
-/// Scratch buffers of the quantised convolution, borrowed from a pool so that successive
-/// layers and passes reuse them; concurrent passes each get their own.
-final class DSConvScratch: @unchecked Sendable {
+/// Scratch buffers of the quantised convolution: three slots of the execution context, so
+/// that successive layers and passes reuse them.
+struct DSConvScratch {
     /// im2col rows of one block.
-    let columns = Workspace()
+    let columns: Workspace
     /// One block's dequantised weights.
-    let weights = Workspace()
+    let weights: Workspace
     /// Float mode: the column buffer ZooCPU's conv2d uses.
-    let convolution = Workspace()
+    let convolution: Workspace
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var free: [DSConvScratch] = []
-
-    /// Runs `body` with a scratch set no other running call holds.
-    static func borrow<R>(_ body: (DSConvScratch) throws(LayerError) -> R) throws(LayerError) -> R {
-        lock.lock()
-        let scratch = free.popLast() ?? DSConvScratch()
-        lock.unlock()
-        defer {
-            lock.lock()
-            free.append(scratch)
-            lock.unlock()
-        }
-        return try body(scratch)
+    init(_ context: ExecutionContext) throws(LayerError) {
+        columns = try context.workspace(0)
+        weights = try context.workspace(1)
+        convolution = try context.workspace(2)
     }
 }
 

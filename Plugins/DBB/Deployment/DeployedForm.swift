@@ -83,7 +83,7 @@ extension DBBLayers {
     public static func writeDeployedWeights(of model: Model, to path: String,
                                             metadata: [String: String] = [:]) throws(LayerError) {
         let tensors = try deployedTensors(of: model)
-        try backendCall { () throws(BackendError) in
+        try LayerError.fromBackend { () throws(BackendError) in
             try writeSafeTensors(tensors, metadata: metadata.merging(["format": "pt"]) { mine, _ in mine }, to: path)
         }
     }

@@ -47,7 +47,7 @@ public final class IdentityBasedConv1x1: UnaryModule {
     /// `get_actual_kernel()`: weight + identity, shape [c, c/g, 1, 1].
     public func actualKernel() throws(LayerError) -> Tensor {
         let w = try parameterValue(weight, "idconv1.weight")
-        let kernel = try backendCall { () throws(BackendError) in try w.copy() }
+        let kernel = try LayerError.fromBackend { () throws(BackendError) in try w.copy() }
         let perGroup = channels / groups
         for i in 0..<channels { kernel.pointer[i * perGroup + i % perGroup] += 1 }
         return kernel

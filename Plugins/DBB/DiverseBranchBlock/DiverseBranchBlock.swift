@@ -170,7 +170,7 @@ public final class DiverseBranchBlock: UnaryLayer {
                                               seq.bn2, "dbb_1x1_kxk.bn2")
         branches.append(DBBTransforms.merge1x1ThenKxK(first, second, groups: groups))
         let pool = DBBTransforms.averageKernel(channels: outChannels, k: k, groups: groups)
-        let poolTensor = try backendCall { () throws(BackendError) in try Tensor(shape: pool.shape, data: pool.weight) }
+        let poolTensor = try LayerError.fromBackend { () throws(BackendError) in try Tensor(shape: pool.shape, data: pool.weight) }
         var average = try DBBTransforms.fuseBN(poolTensor, dbb_avg.avgbn, "dbb_avg.avgbn")
         if let conv = dbb_avg.conv, let bn = dbb_avg.bn {
             let before = try DBBTransforms.fuseBN(try parameterValue(conv.weight, "dbb_avg.conv.weight"), bn.bn, "dbb_avg.bn.bn")
@@ -188,7 +188,7 @@ public final class DiverseBranchBlock: UnaryLayer {
     }
 
     private func makeFused(_ weight: Tensor, _ bias: Tensor) throws(LayerError) -> FusedDBBConvolution {
-        let packed = try backendCall { () throws(BackendError) in try PackedConvWeight(weight, groups: groups) }
+        let packed = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(weight, groups: groups) }
         return FusedDBBConvolution(block: self, weight: packed, bias: bias,
                             options: Conv2DOptions(stride: Pair2D(stride), padding: Pair2D(padding),
                                                    dilation: Pair2D(dbb_reparam.dilation.h), groups: groups),

@@ -22,15 +22,15 @@ struct ChannelValuePad: CustomOperation {
         return [s[0], s[1], h, w]
     }
 
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         guard let values, let x = inputs.first else {
             throw LayerError("BN-and-pad values are not prepared: load weights or initialise them first")
         }
-        let out = try backendCall { () throws(BackendError) in try Tensor.uninitialized(shape: shape) }
+        let out = try LayerError.fromBackend { () throws(BackendError) in try Tensor.uninitialized(shape: shape) }
         let (c, h, w, ho, wo) = (shape[1], x.shape[2], x.shape[3], shape[2], shape[3])
         let p = pixels
-        let src = ConstPointer(x.pointer), dst = MutablePointer(out.pointer)
+        let src = SendableConstPointer(x.pointer), dst = SendablePointer(out.pointer)
         parallelFor(shape[0] * c, grain: max(1, 16384 / max(ho * wo, 1))) { planes in
             for plane in planes {
                 let v = values[plane % c]
@@ -72,46 +72,12 @@ struct FusedDBBConvolution: CustomOperation {
         (try? block.referenceTrace(inputs).macs) ?? 0
     }
 
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         guard inputs.count == 1, let x = inputs.first else { throw LayerError("takes one input, got \(inputs.count)") }
-        let workspace = WorkspacePool.shared.borrow()
-        defer { WorkspacePool.shared.giveBack(workspace) }
-        return try backendCall { () throws(BackendError) in
+        let workspace = try context.workspace()
+        return try context.backend("DiverseBranchBlock folded conv") { () throws(BackendError) in
             try ZooCPU.conv2d(x, packed: weight, bias: bias, options: options, epilogue: .activation(activation),
                               workspace: workspace)
         }
     }
-}
-
-/// Scratch (padded input, Winograd tiles) for the fused convolutions. A custom operation does not see the CPU
-/// backend's own workspace, so the plugin keeps a few of its own, shared by every block: one
-/// per concurrently running forward pass, each as large as the largest convolution needed.
-final class WorkspacePool: @unchecked Sendable {
-    static let shared = WorkspacePool()
-    private let lock = NSLock()
-    private var idle: [Workspace] = []
-    private let keep = 4
-
-    func borrow() -> Workspace {
-        lock.lock()
-        defer { lock.unlock() }
-        return idle.popLast() ?? Workspace()
-    }
-
-    func giveBack(_ workspace: Workspace) {
-        lock.lock()
-        defer { lock.unlock() }
-        if idle.count < keep { idle.append(workspace) }
-    }
-}
-
-/// Pointers shared by the work items of `parallelFor`, each touching its own planes.
-struct MutablePointer: @unchecked Sendable {
-    let p: UnsafeMutablePointer<Float>
-    init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
-}
-
-struct ConstPointer: @unchecked Sendable {
-    let p: UnsafePointer<Float>
-    init(_ p: UnsafeMutablePointer<Float>) { self.p = UnsafePointer(p) }
 }

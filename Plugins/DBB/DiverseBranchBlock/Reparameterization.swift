@@ -18,7 +18,7 @@ struct KernelBias {
     }
 
     func tensors() throws(LayerError) -> (weight: Tensor, bias: Tensor) {
-        try backendCall { () throws(BackendError) in
+        try LayerError.fromBackend { () throws(BackendError) in
             (try Tensor(shape: shape, data: weight), try Tensor(shape: [o], data: bias))
         }
     }
@@ -135,13 +135,4 @@ func parameterValue(_ parameter: Parameter, _ what: String) throws(LayerError) -
         throw LayerError("\(what) has shape \(Shape.text(value.shape)), expected \(Shape.text(parameter.shape))")
     }
     return value
-}
-
-/// Runs a backend call, turning its error into a layer error.
-func backendCall<T>(_ body: () throws(BackendError) -> T) throws(LayerError) -> T {
-    do {
-        return try body()
-    } catch {
-        throw LayerError(error.description)
-    }
 }

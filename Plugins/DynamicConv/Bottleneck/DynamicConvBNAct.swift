@@ -63,7 +63,7 @@ public final class DynamicConvBNAct: UnaryModule {
             }
             folded = KernelBank(weights: w, biases: b)
         } catch {
-            throw LayerError(error.description)
+            throw LayerError(error)
         }
     }
 

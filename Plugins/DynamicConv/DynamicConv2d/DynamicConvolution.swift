@@ -54,7 +54,7 @@ struct DynamicConvolution: CustomOperation {
         return 4 * shape.reduce(1, *)
     }
 
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         guard let bank else {
             throw LayerError("Dynamic_conv2d weights are not prepared: load or initialise weights (prepareForInference) first")
@@ -68,8 +68,8 @@ struct DynamicConvolution: CustomOperation {
         guard let weightCount = ShapeMath.multiply(n, perKernel) else {
             throw LayerError("a batch of \(n) aggregated kernels of \(perKernel) elements is too large")
         }
-        return try DynamicConvScratch.pool.borrow { (scratch) throws(LayerError) -> Tensor in
-            do throws(BackendError) {
+        let scratch = try DynamicConvScratch(context)
+        return try context.backend("Dynamic_conv2d") { () throws(BackendError) -> Tensor in
                 let weights = try scratch.weights(weightCount)
                 // W_all[n, :] = Σ_k a[n, k] · W_k[:]
                 Self.mix(attention: a.pointer, samples: n, kernels: kernels, bank: bank.weights.pointer,
@@ -90,9 +90,6 @@ struct DynamicConvolution: CustomOperation {
                 let y = try conv2d(try x.reshaped([1, n * c, h, w]), weight: kernel, bias: bias, options: options,
                                    epilogue: .activation(activation), workspace: scratch.workspace)
                 return try y.reshaped(shape)
-            } catch {
-                throw LayerError(error.description)
-            }
         }
     }
 

@@ -13,7 +13,7 @@ struct ChannelMean: CustomOperation {
         return [s.n, s.c, 1, 1]
     }
 
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         let x = inputs[0]
         let hw = x.shape[2] * x.shape[3]
@@ -71,7 +71,7 @@ struct ContextNormActivation: CustomOperation {
         return checkedProduct([4] + out)
     }
 
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         let prepared = try module.requirePrepared()
         let out = inputs[0], post = inputs[1]

@@ -19,7 +19,7 @@ struct ReflectBoxMean: CustomOperation {
         return inputs[0]
     }
 
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         let x = inputs[0]
         let (h, w) = (shape[2], shape[3])

@@ -156,14 +156,3 @@ public final class SAConv2d: UnaryLayer {
         return prepared
     }
 }
-
-extension LayerError {
-    /// Runs a backend call, turning its error into a layer error.
-    static func fromBackend<T>(_ body: () throws(BackendError) -> T) throws(LayerError) -> T {
-        do {
-            return try body()
-        } catch {
-            throw LayerError(error.description)
-        }
-    }
-}

@@ -60,17 +60,18 @@ struct SwitchableAtrousBranches: CustomOperation {
                       dilation: Pair2D(dilation.h, dilation.w), groups: module.groups)
     }
 
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         let prepared = try module.requirePrepared()
         let x = inputs[0], s = inputs[1]
         let shortOptions = options(padding: module.padding, dilation: module.dilation)
         let longOptions = options(padding: module.longPadding, dilation: module.longDilation)
-        let (short, long) = try LayerError.fromBackend { () throws(BackendError) in
-            try ScratchPool.withWorkspace { (workspace) throws(BackendError) in
-                (try conv2d(x, packed: prepared.shortPacked, options: shortOptions, workspace: workspace),
-                 try conv2d(x, packed: prepared.longPacked, options: longOptions, workspace: workspace))
-            }
+        let workspace = try context.workspace()
+        let short = try context.backend("SAConv2d short branch") { () throws(BackendError) in
+            try conv2d(x, packed: prepared.shortPacked, options: shortOptions, workspace: workspace)
+        }
+        let long = try context.backend("SAConv2d long branch") { () throws(BackendError) in
+            try conv2d(x, packed: prepared.longPacked, options: longOptions, workspace: workspace)
         }
         // Blend into the short branch's buffer, which nothing else holds.
         let (n, c, hw) = (shape[0], shape[1], shape[2] * shape[3])

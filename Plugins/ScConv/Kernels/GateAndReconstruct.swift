@@ -31,13 +31,13 @@ struct GateAndReconstruct: CustomOperation {
         return d
     }
 
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         guard let constants, constants.shape == [3, shape[1]] else {
             throw LayerError("SRU.gn.gamma and SRU.gn.beta have no value: load weights or initialise them first")
         }
         let x = inputs[0], stats = inputs[1]
-        let out = try uninitializedOutput(shape)
+        let out = try context.output(shape)
         let (n, c, plane) = (shape[0], shape[1], shape[2] * shape[3])
         let half = c / 2, perGroup = c / groups
         let src = SendablePointer(x), st = SendablePointer(stats), k = SendablePointer(constants), dst = SendablePointer(out)

@@ -24,10 +24,10 @@ struct GroupStatistics: CustomOperation {
         return [d[0], groups, 2]
     }
 
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         let x = inputs[0]
-        let out = try uninitializedOutput(shape)
+        let out = try context.output(shape)
         let count = x.count / (shape[0] * groups)
         let src = SendablePointer(x), dst = SendablePointer(out)
         parallelFor(shape[0] * groups, grain: max(1, 16_384 / count)) { range in

@@ -33,11 +33,11 @@ struct SoftmaxFusion: CustomOperation {
         return pooledInput + 2 * y1[0] * y1[1]
     }
 
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         let (n, c, plane) = (shape[0], shape[1], shape[2] * shape[3])
-        let out = try uninitializedOutput(shape)
-        let weights = try uninitializedOutput([n, 2 * c])
+        let out = try context.output(shape)
+        let weights = try context.output([n, 2 * c])
         let split = inputs[2].shape[1]
         let gwc = SendablePointer(inputs[0]), pwc1 = SendablePointer(inputs[1])
         let pwc2 = SendablePointer(inputs[2]), low = SendablePointer(inputs[3])

@@ -33,7 +33,7 @@ public final class SpatialReconstructionUnit: UnaryModule {
         do {
             constants = try Tensor.uninitialized(shape: [3, c])
         } catch {
-            throw LayerError(error.description)
+            throw LayerError(error)
         }
         let g = gamma.pointer, k = constants.pointer
         var total: Float = 0

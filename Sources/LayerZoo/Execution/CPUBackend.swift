@@ -4,28 +4,33 @@ import ZooCPU
 /// Runs a forward pass on the shared CPU backend (`ZooCPU`): the backend whose values are
 /// real tensors.
 ///
-/// Batch norm that follows a convolution is folded into the convolution's weight and bias
-/// the first time the pair runs, and the fused kernel applies the activation in its
-/// epilogue. One instance serves one forward pass at a time.
+/// Convolutions run from the prepared form their `Conv2d` owns (packed weights, with the
+/// following batch norm folded in for `convBNAct`), made when the model was prepared at
+/// load; the fused kernel applies the activation in its epilogue. One instance serves one
+/// forward pass at a time; its scratch memory persists across passes.
 public final class CPUBackend: Backend {
     public typealias Value = Tensor
 
     private let workspace = Workspace()
-    /// Conv + batch norm pairs folded into one packed weight and bias, by convolution.
-    private var folded: [ObjectIdentifier: (weight: PackedConvWeight, bias: Tensor)] = [:]
-    /// Packed weights of convolutions that run without a following batch norm, by
-    /// convolution; repacked if the convolution's weight tensor is replaced.
-    private var packed: [ObjectIdentifier: PackedConvWeight] = [:]
-    /// Seconds spent per operation kind, when profiling is on (`bench --profile`).
-    public private(set) var profile: [String: Double] = [:]
-    public var isProfiling = false
+    private let profiler = Profiler()
+    /// What custom operations run with: scratch, worker pool, profiler.
+    public let context: ExecutionContext
     /// When profiling, charge convolutions to their shape ("conv 3×3 64->64 @80 s1"), not
     /// only their kind.
     public var profilesShapes = false
 
-    public init() {}
+    public init() {
+        context = ExecutionContext(profiler: profiler)
+    }
 
-    public func resetProfile() { profile.removeAll() }
+    /// Time per operation kind in seconds, summed over the passes run while profiling.
+    public var profile: [String: Double] { profiler.seconds }
+
+    /// Whether to measure time per operation kind (`bench --profile`; adds a little overhead).
+    public var isProfiling: Bool {
+        get { profiler.isOn }
+        set { profiler.isOn = newValue }
+    }
 
     static func convKind(_ conv: Conv2d) -> String {
         if conv.groups == conv.inChannels && conv.groups == conv.outChannels && conv.groups > 1 { return "conv depthwise" }
@@ -45,20 +50,7 @@ public final class CPUBackend: Backend {
     /// Runs a backend kernel, charging its time to `kind` when profiling, and turns a
     /// backend failure into a layer error (the caller adds the layer's location).
     func run<T>(_ kind: @autoclosure () -> String, _ body: () throws(BackendError) -> T) throws(LayerError) -> T {
-        let start = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
-        defer {
-            if isProfiling { profile[kind(), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        }
-        do {
-            return try body()
-        } catch {
-            throw LayerError(error.description)
-        }
-    }
-
-    func value(_ parameter: Parameter, _ what: String) throws(LayerError) -> Tensor {
-        guard let tensor = parameter.value else { throw LayerError("\(what) has no value: load weights or initialise them first") }
-        return tensor
+        try context.backend(kind(), body)
     }
 
     static func options(_ conv: Conv2d) -> Conv2DOptions {
@@ -66,34 +58,33 @@ public final class CPUBackend: Backend {
                       dilation: Pair2D(conv.dilation.h, conv.dilation.w), groups: conv.groups)
     }
 
+    /// The conv's prepared form; made here only when the model was not prepared (or its
+    /// weights changed since), charged to "weight packing".
+    private func prepared(_ conv: Conv2d, _ bn: BatchNorm2d?) throws(LayerError) -> PreparedConvolution {
+        try profiler.measure("weight packing") { () throws(LayerError) in try conv.prepared(foldingIn: bn) }
+    }
+
     public func conv2d(_ x: Tensor, _ conv: Conv2d) throws(LayerError) -> Tensor {
-        let weight = try value(conv.weight, "a convolution weight")
-        let bias = try conv.bias.map { (p) throws(LayerError) in try value(p, "a convolution bias") }
-        let key = ObjectIdentifier(conv)
-        let weights: PackedConvWeight
-        if let cached = packed[key], cached.weight === weight {
-            weights = cached
-        } else {
-            weights = try run("weight packing") { () throws(BackendError) in try PackedConvWeight(weight, groups: conv.groups) }
-            packed[key] = weights
-        }
+        let p = try prepared(conv, nil)
         return try run(convLabel(conv, x)) { () throws(BackendError) in
-            try ZooCPU.conv2d(x, packed: weights, bias: bias, options: Self.options(conv), workspace: workspace)
+            try ZooCPU.conv2d(x, packed: p.weight, bias: p.bias, options: Self.options(conv), workspace: workspace)
         }
     }
 
     public func batchNorm2d(_ x: Tensor, _ bn: BatchNorm2d) throws(LayerError) -> Tensor {
-        let w = try value(bn.weight, "batch norm weight"), b = try value(bn.bias, "batch norm bias")
-        let mean = try value(bn.runningMean, "batch norm running_mean"), variance = try value(bn.runningVar, "batch norm running_var")
+        let w = try PreparedConvolution.value(bn.weight, "batch norm weight")
+        let b = try PreparedConvolution.value(bn.bias, "batch norm bias")
+        let mean = try PreparedConvolution.value(bn.runningMean, "batch norm running_mean")
+        let variance = try PreparedConvolution.value(bn.runningVar, "batch norm running_var")
         return try run("batch norm") { () throws(BackendError) in
             try batchNorm(x, weight: w, bias: b, runningMean: mean, runningVar: variance, eps: bn.eps)
         }
     }
 
     public func convBNAct(_ x: Tensor, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> Tensor {
-        let fused = try foldedWeights(conv, bn)
+        let p = try prepared(conv, bn)
         return try run(convLabel(conv, x)) { () throws(BackendError) in
-            try ZooCPU.conv2d(x, packed: fused.weight, bias: fused.bias, options: Self.options(conv),
+            try ZooCPU.conv2d(x, packed: p.weight, bias: p.bias, options: Self.options(conv),
                               epilogue: .activation(act), workspace: workspace)
         }
     }
@@ -103,42 +94,15 @@ public final class CPUBackend: Backend {
                           _ act: Activation) throws(LayerError) -> Tensor {
         // ZooCPU concatenates first wherever the inputs do not suit the direct path.
         guard let first = xs.first else { return try convBNAct(try concat(xs, axis: 1), conv, bn, act) }
-        let fused = try foldedWeights(conv, bn)
+        let p = try prepared(conv, bn)
         var label: String {
             let channels = xs.reduce(0) { $0 + ($1.rank > 1 ? $1.shape[1] : 0) }
             return convLabel(conv, first, channels: channels)
         }
         return try run(label) { () throws(BackendError) in
-            try ZooCPU.conv2d(concatenating: xs, packed: fused.weight, bias: fused.bias, options: Self.options(conv),
+            try ZooCPU.conv2d(concatenating: xs, packed: p.weight, bias: p.bias, options: Self.options(conv),
                               epilogue: .activation(act), workspace: workspace)
         }
-    }
-
-    /// The conv's weights with the batch norm folded in, packed; made on first use and kept.
-    func foldedWeights(_ conv: Conv2d, _ bn: BatchNorm2d) throws(LayerError) -> (weight: PackedConvWeight, bias: Tensor) {
-        let key = ObjectIdentifier(conv)
-        let fused: (weight: PackedConvWeight, bias: Tensor)
-        if let cached = folded[key] {
-            fused = cached
-        } else {
-            let weight = try value(conv.weight, "a convolution weight")
-            let bias = try conv.bias.map { (p) throws(LayerError) in try value(p, "a convolution bias") }
-            let w = try value(bn.weight, "batch norm weight"), b = try value(bn.bias, "batch norm bias")
-            let mean = try value(bn.runningMean, "batch norm running_mean"), variance = try value(bn.runningVar, "batch norm running_var")
-            fused = try run("weight folding") { () throws(BackendError) in
-                let f = try foldBatchNorm(convWeight: weight, convBias: bias, bnWeight: w, bnBias: b,
-                                          runningMean: mean, runningVar: variance, eps: bn.eps)
-                return (try PackedConvWeight(f.weight, groups: conv.groups), f.bias)
-            }
-            folded[key] = fused
-        }
-        return fused
-    }
-
-    /// Forgets folded weights (after weights change).
-    public func resetPreparedWeights() {
-        folded.removeAll()
-        packed.removeAll()
     }
 
     public func activation(_ x: Tensor, _ act: Activation) throws(LayerError) -> Tensor {
@@ -216,10 +180,9 @@ public final class CPUBackend: Backend {
     }
 
     public func custom(_ inputs: [Tensor], _ operation: any CustomOperation) throws(LayerError) -> Tensor {
-        guard isProfiling else { return try operation.run(inputs) }
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { profile["custom: \(type(of: operation))", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        return try operation.run(inputs)
+        try profiler.measure("custom: \(type(of: operation))") { () throws(LayerError) in
+            try operation.run(inputs, context: context)
+        }
     }
 
     public func decodeBoxes(_ distances: Tensor, levels: [AnchorLevel]) throws(LayerError) -> Tensor {

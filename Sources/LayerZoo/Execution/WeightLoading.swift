@@ -45,8 +45,13 @@ public enum WeightLoadError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Model {
-    /// Runs every module's load-time preparation, children first. `loadWeights` and
-    /// `initializeSeededWeights` call it; call it again after changing weights by hand.
+    /// Prepares the model to run, once, after its weights are set (ncnn's `create_pipeline`):
+    /// every module's own load-time preparation, children first, then the CPU backend's
+    /// packed form of every convolution the forward pass runs (found by tracing the pass on
+    /// shapes), with batch norms folded in where they follow a convolution. The model owns
+    /// what this makes; every backend that runs it uses it. `loadWeights` and
+    /// `initializeSeededWeights` call it; call it again after changing weights by hand (a
+    /// convolution whose tensors changed is otherwise prepared again when it first runs).
     public func prepareForInference() throws(WeightLoadError) {
         for node in nodes {
             do throws(LayerError) {
@@ -54,6 +59,25 @@ extension Model {
             } catch {
                 throw .preparation(.error("layer \(node.index) (\(node.row.module)): \(error.message)", at: node.row.location))
             }
+        }
+        let tracer = ShapeBackend()
+        var failure: LayerError?
+        tracer.convolutionObserver = { conv, bn throws(LayerError) in
+            do throws(LayerError) {
+                _ = try conv.prepared(foldingIn: bn)
+            } catch {
+                if failure == nil { failure = error }
+                throw error
+            }
+        }
+        var diagnostics: [Diagnostic] = []
+        let size = 256
+        _ = trace(input: [1, config.inputChannels, size, size], on: tracer, diagnostics: &diagnostics)
+        // A layer that cannot run at this size prepares its convolutions when it first runs;
+        // a convolution whose weights cannot be prepared fails here, at its layer.
+        if let failure {
+            throw .preparation(diagnostics.first { $0.message.hasSuffix(failure.message) }
+                               ?? .error(failure.message, at: nil))
         }
     }
 }

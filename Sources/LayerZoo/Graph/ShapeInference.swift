@@ -15,7 +15,11 @@ extension Model {
     /// Runs every layer on shapes alone. Failures become diagnostics at the failing layer
     /// (or at the argument it names); layers that depend on a failed one are skipped.
     public func trace(input: [Int], maxElements: Int = 1 << 31, diagnostics: inout [Diagnostic]) -> ShapeTrace {
-        let backend = ShapeBackend(maxElements: maxElements)
+        trace(input: input, on: ShapeBackend(maxElements: maxElements), diagnostics: &diagnostics)
+    }
+
+    /// `trace(input:maxElements:diagnostics:)` on a given backend (one with an observer).
+    func trace(input: [Int], on backend: ShapeBackend, diagnostics: inout [Diagnostic]) -> ShapeTrace {
         var outputs: [ShapeValue?] = []
         var macs: [Int] = []
         let image = ShapeValue(input)

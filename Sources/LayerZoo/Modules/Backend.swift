@@ -71,8 +71,9 @@ public protocol CustomOperation {
     /// Multiply-accumulates thop would count for this operation (0 when thop sees none:
     /// tensor arithmetic inside a module's forward is invisible to it).
     func macs(_ inputs: [[Int]]) -> Int
-    /// Computes the result on the CPU backend.
-    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor
+    /// Computes the result on the CPU backend, with the backend's scratch memory, worker pool
+    /// and profiler (`context`).
+    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor
 }
 
 extension CustomOperation {

@@ -10,6 +10,11 @@ public final class Conv2d: Module {
     public let groups: Int
     public let weight: Parameter
     public let bias: Parameter?
+    /// The CPU backend's packed form (see `PreparedConvolution`).
+    var preparation: PreparedConvolution?
+    /// How many times a prepared form was made: once per weight load when the model is
+    /// prepared at load (what tests check).
+    public internal(set) var preparationCount = 0
 
     /// Checks what `nn.Conv2d` checks (channels divisible by groups) and sizes the weight.
     public init(_ inChannels: Int, _ outChannels: Int, kernel: IntOrPair, stride: IntOrPair = IntOrPair(1),

@@ -20,6 +20,10 @@ public final class ShapeBackend: Backend {
     /// Multiply-accumulates counted so far (GFLOPs = 2 × this / 1e9).
     public private(set) var macs: Int = 0
 
+    /// Told of every convolution the traced pass runs, with the batch norm the CPU backend
+    /// folds into it (`convBNAct`) or nil: how a model finds, without data, what to prepare.
+    public var convolutionObserver: ((Conv2d, BatchNorm2d?) throws(LayerError) -> Void)?
+
     public init(maxElements: Int = 1 << 31) {
         self.maxElements = maxElements
     }
@@ -73,6 +77,21 @@ public final class ShapeBackend: Backend {
     }
 
     public func conv2d(_ x: ShapeValue, _ conv: Conv2d) throws(LayerError) -> ShapeValue {
+        try convolutionObserver?(conv, nil)
+        return try countedConv(x, conv)
+    }
+
+    public func convBNAct(_ x: ShapeValue, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> ShapeValue {
+        try convolutionObserver?(conv, bn)
+        return try activation(try batchNorm2d(try countedConv(x, conv), bn), act)
+    }
+
+    public func convBNAct(concatenating xs: [ShapeValue], _ conv: Conv2d, _ bn: BatchNorm2d,
+                          _ act: Activation) throws(LayerError) -> ShapeValue {
+        try convBNAct(try concat(xs, axis: 1), conv, bn, act)
+    }
+
+    private func countedConv(_ x: ShapeValue, _ conv: Conv2d) throws(LayerError) -> ShapeValue {
         let out = try convShape(x, conv)
         count(product(product(try elements(out.dims), conv.inChannels / conv.groups), conv.kernel.h * conv.kernel.w))
         return out

@@ -13,10 +13,16 @@ public final class Workspace: @unchecked Sendable {
 
     /// A buffer of at least `count` floats (contents undefined), valid until the next call.
     public func floats(_ count: Int) throws(BackendError) -> UnsafeMutablePointer<Float> {
-        if let s = storage, s.capacity >= count { return s.pointer }
-        storage = nil
+        try self.storage(count).pointer
+    }
+
+    /// The storage behind `floats(_:)`, grown to at least `count` floats: for a tensor over
+    /// scratch memory (valid until the next call).
+    public func storage(_ count: Int) throws(BackendError) -> TensorStorage {
+        if let s = storage, s.capacity >= count { return s }
+        storage = nil  // release the old buffer before allocating the larger one
         let s = try TensorStorage(count: count, zeroed: false)
         storage = s
-        return s.pointer
+        return s
     }
 }

@@ -1,0 +1,72 @@
+import ZooCPU
+
+/// A convolution ready for the CPU backend: its weight packed for the kernels, with the
+/// batch norm that follows it folded into weight and bias when it runs as `convBNAct`.
+///
+/// Made when a model is prepared (ncnn's `create_pipeline`: once, at load) and owned by the
+/// `Conv2d`, so every backend that runs the model uses it. It remembers the tensors it was
+/// made from: weights loaded or set later make it stale, and the backend then prepares
+/// again instead of running old weights.
+public final class PreparedConvolution: @unchecked Sendable {
+    public let weight: PackedConvWeight
+    public let bias: Tensor?
+    /// The batch norm folded in, or nil.
+    public let batchNorm: BatchNorm2d?
+    /// The tensors it was made from, held so that their identity cannot pass to new ones.
+    private let sources: [Tensor?]
+
+    init(_ conv: Conv2d, foldingIn bn: BatchNorm2d?) throws(LayerError) {
+        let w = try Self.value(conv.weight, "a convolution weight")
+        let b = try conv.bias.map { (p) throws(LayerError) in try Self.value(p, "a convolution bias") }
+        sources = Self.sources(conv, bn)
+        batchNorm = bn
+        guard let bn else {
+            weight = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(w, groups: conv.groups) }
+            bias = b
+            return
+        }
+        let scale = try Self.value(bn.weight, "batch norm weight"), shift = try Self.value(bn.bias, "batch norm bias")
+        let mean = try Self.value(bn.runningMean, "batch norm running_mean")
+        let variance = try Self.value(bn.runningVar, "batch norm running_var")
+        let folded = try LayerError.fromBackend { () throws(BackendError) in
+            try foldBatchNorm(convWeight: w, convBias: b, bnWeight: scale, bnBias: shift,
+                              runningMean: mean, runningVar: variance, eps: bn.eps)
+        }
+        weight = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(folded.weight, groups: conv.groups) }
+        bias = folded.bias
+    }
+
+    /// True when it was made from `conv` and `bn` as their tensors are now.
+    func isCurrent(_ conv: Conv2d, _ bn: BatchNorm2d?) -> Bool {
+        let now = Self.sources(conv, bn)
+        return batchNorm === bn && sources.count == now.count && zip(sources, now).allSatisfy { $0 === $1 }
+    }
+
+    private static func sources(_ conv: Conv2d, _ bn: BatchNorm2d?) -> [Tensor?] {
+        var tensors: [Parameter?] = [conv.weight, conv.bias]
+        if let bn { tensors += [bn.weight, bn.bias, bn.runningMean, bn.runningVar] }
+        return tensors.map { $0?.value }
+    }
+
+    static func value(_ parameter: Parameter, _ what: String) throws(LayerError) -> Tensor {
+        guard let tensor = parameter.value else { throw LayerError("\(what) has no value: load weights or initialise them first") }
+        return tensor
+    }
+}
+
+extension Conv2d {
+    /// The prepared form for running with `bn` folded in (nil: alone), made now if there is
+    /// none or the weights changed since.
+    public func prepared(foldingIn bn: BatchNorm2d?) throws(LayerError) -> PreparedConvolution {
+        if let current = preparation, current.isCurrent(self, bn) { return current }
+        let made = try PreparedConvolution(self, foldingIn: bn)
+        preparation = made
+        preparationCount += 1
+        return made
+    }
+
+    /// Drops the prepared form (the weights are about to change).
+    public func discardPreparation() {
+        preparation = nil
+    }
+}
