@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "layerzoo",
             dependencies: [
-                "LayerZoo", "LayerZooBuiltins", "LayerZooDSConv", "LayerZooDBB",
+                "LayerZoo", "ZooCPU", "LayerZooBuiltins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/layerzoo",

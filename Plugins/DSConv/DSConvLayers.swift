@@ -13,10 +13,22 @@ public enum DSConvLayers {
     /// Every definition this plugin provides.
     public static var definitions: [LayerDefinition] { [dsconv2D, c2fDSConv, c3DSConv] }
 
-    /// Adds this plugin's layers to `registry`.
+    /// Adds this plugin's layers and its quantisation transform to `registry`.
     public static func register(into registry: inout LayerRegistry) throws(RegistryError) {
         try registry.register(contentsOf: definitions)
+        try registry.register(transform: quantization)
     }
+
+    /// `dsconv-quantize=BITS`: every DSConv2D runs from BITS-bit distribution-shift quantised
+    /// kernels (see `quantize(_:bits:)`).
+    public static let quantization = ModelTransform(
+        name: "dsconv-quantize",
+        summary: "run DSConv2D layers from b-bit distribution-shift quantised kernels (weight bytes saved, output error reported)",
+        origin: origin,
+        setting: .init(name: "bits", range: DSConvQuantizer.supportedBits),
+        changesOutputs: true,
+        estimate: { model, bits throws(Diagnostic) in try storageEstimate(model, bits: bits ?? 8).description },
+        apply: { model, bits throws(Diagnostic) in try quantize(model, bits: bits ?? 8).description })
 
     /// `[-1, 1, DSConv2D, [c2, k, s, p, g, act]]`, conv-like.
     static let dsconv2D = LayerDefinition(

@@ -73,22 +73,6 @@ public struct DSConvQuantizationReport: Sendable, CustomStringConvertible {
     }
 }
 
-/// How far an output is from a reference output.
-public struct DSConvOutputError: Sendable, CustomStringConvertible {
-    /// Largest |output - reference|.
-    public var maxAbsoluteDifference: Float
-    /// Largest |reference|.
-    public var referenceMagnitude: Float
-
-    /// The largest difference relative to the reference's largest magnitude (the measure the
-    /// fixtures use).
-    public var relative: Float { maxAbsoluteDifference / max(referenceMagnitude, 1e-12) }
-
-    public var description: String {
-        "max |Δ| \(maxAbsoluteDifference) (\(relative) of max |y| \(referenceMagnitude))"
-    }
-}
-
 /// A model run in float and in the quantised mode on the same input.
 public struct DSConvComparison {
     public var report: DSConvQuantizationReport
@@ -97,11 +81,11 @@ public struct DSConvComparison {
     /// The quantised mode's output.
     public var output: Tensor
     /// Over the whole output.
-    public var error: DSConvOutputError
+    public var error: OutputError
     /// For a Detect output `[N, 4 + nc, A]`: boxes and class scores, each against its own
     /// magnitude (box coordinates in pixels would hide score errors otherwise).
-    public var boxes: DSConvOutputError?
-    public var scores: DSConvOutputError?
+    public var boxes: OutputError?
+    public var scores: OutputError?
 }
 
 extension DSConvLayers {
@@ -167,52 +151,12 @@ extension DSConvLayers {
         let reference = try model.forward(input, on: backend)
         let report = try quantize(model, bits: bits)
         let output = try model.forward(input, on: backend)
-        guard let error = outputError(output, reference: reference) else {
+        guard let error = OutputError(output, reference: reference) else {
             throw .error("the quantised output \(Shape.text(output.shape)) differs in shape from the float output \(Shape.text(reference.shape))", at: nil)
         }
-        let detection = detectionOutputError(output, reference: reference)
+        let detection = OutputError.detection(output, reference: reference)
         return DSConvComparison(report: report, reference: reference, output: output, error: error,
                                 boxes: detection?.boxes, scores: detection?.scores)
     }
-
-    /// Largest difference between two outputs of the same shape, relative to the reference's
-    /// largest magnitude; nil when the shapes differ.
-    public static func outputError(_ output: Tensor, reference: Tensor) -> DSConvOutputError? {
-        guard output.shape == reference.shape else { return nil }
-        return compare(output.pointer, reference.pointer, indices: 0..<reference.count)
-    }
-
-    /// For Detect outputs `[N, 4 + nc, A]`: the error of the boxes (channels 0–3) and of the class
-    /// scores (the rest), each relative to its own largest magnitude. Nil for other shapes.
-    public static func detectionOutputError(_ output: Tensor, reference: Tensor)
-        -> (boxes: DSConvOutputError, scores: DSConvOutputError)? {
-        let s = reference.shape
-        guard output.shape == s, s.count == 3, s[1] > 4 else { return nil }
-        var boxes = DSConvOutputError(maxAbsoluteDifference: 0, referenceMagnitude: 0), scores = boxes
-        for n in 0..<s[0] {
-            let base = n * s[1] * s[2]
-            boxes.merge(compare(output.pointer, reference.pointer, indices: base..<(base + 4 * s[2])))
-            scores.merge(compare(output.pointer, reference.pointer, indices: (base + 4 * s[2])..<(base + s[1] * s[2])))
-        }
-        return (boxes, scores)
-    }
-
-    private static func compare(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
-                                indices: Range<Int>) -> DSConvOutputError {
-        var diff: Float = 0, magnitude: Float = 0
-        for i in indices {
-            let d = abs(a[i] - b[i])
-            // NaN must not hide: it counts as an infinite difference.
-            diff = d.isNaN ? .infinity : max(diff, d)
-            magnitude = max(magnitude, abs(b[i]))
-        }
-        return DSConvOutputError(maxAbsoluteDifference: diff, referenceMagnitude: magnitude)
-    }
 }
 
-extension DSConvOutputError {
-    mutating func merge(_ other: DSConvOutputError) {
-        maxAbsoluteDifference = max(maxAbsoluteDifference, other.maxAbsoluteDifference)
-        referenceMagnitude = max(referenceMagnitude, other.referenceMagnitude)
-    }
-}

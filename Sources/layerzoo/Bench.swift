@@ -37,6 +37,8 @@ struct Bench: ParsableCommand {
     @Flag(help: "With --profile, split convolutions by shape (input channels -> output channels @ input size, stride).")
     var profileShapes = false
 
+    @OptionGroup var transform: TransformOptions
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -54,10 +56,17 @@ struct Bench: ParsableCommand {
     func run() throws {
         if let threads { ZooCPUSettings.threadCount = threads }
         let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let transforms = try transform.resolve(in: registry)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
         guard let source, let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
         try loadWeights(into: m, from: weights, seed: 0)
+        do throws(Diagnostic) {
+            for (t, value) in transforms { printError(try t.apply(m, value)) }
+        } catch {
+            printError(error.description)
+            throw ExitCode(1)
+        }
         let input = try SeededWeights.input(
             shape: [model.batch, m.config.inputChannels, model.imgsz.height, model.imgsz.width], seed: 0)
         let backend = CPUBackend()

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import LayerZoo
-import LayerZooDSConv
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,7 +8,11 @@ struct Info: ParsableCommand {
         discussion: """
             The table matches Ultralytics' (index, from, n, params, module, arguments) plus each \
             layer's output shape at --imgsz. Parameters and GFLOPs are counted as Ultralytics \
-            counts them (GFLOPs = 2 × multiply-accumulates of the unfused model, per image).
+            counts them (GFLOPs = 2 × multiply-accumulates, per image), of the model as the file \
+            builds it, or with --fused of its deployed form (what Ultralytics' \
+            model.fuse().info() prints: batch norms folded, plug-in layers reparameterised). \
+            --transform NAME=VALUE adds what a plugin's model transform would change (e.g. the \
+            weight bytes of dsconv-quantize=4), from the shapes alone.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -18,25 +21,39 @@ struct Info: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(help: "Also report the weight bytes of DSConv2D layers quantised to b bits (2 to 8).")
-    var dsconvBits: Int?
+    @Flag(help: "Count the deployed (fused) model, as Ultralytics' model.fuse().info() does.")
+    var fused = false
 
-    func validate() throws {
-        if let dsconvBits, !(2...8).contains(dsconvBits) {
-            throw ValidationError("--dsconv-bits must be from 2 to 8, got \(dsconvBits)")
-        }
-    }
+    @OptionGroup var transform: TransformOptions
 
     @Argument(help: "The model file.")
     var config: String
 
     func run() throws {
         let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let transforms = try transform.resolve(in: registry)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where format == .text || diagnostic.severity == .error {
             printError(diagnostic.description)
         }
-        guard let report, let source, report.isValid, let m = report.model, let trace = report.trace else {
+        guard let report, let source, report.isValid, let m = report.model, var trace = report.trace else {
+            throw ExitCode(1)
+        }
+        var estimates: [String] = []
+        do throws(Diagnostic) {
+            if fused {
+                try m.fuse()
+                var ignored: [Diagnostic] = []
+                trace = m.trace(input: trace.input, diagnostics: &ignored)
+            }
+            for (t, value) in transforms {
+                guard let estimate = t.estimate else {
+                    throw .error("transform '\(t.name)' cannot be estimated without weights; use it with run or bench", at: nil)
+                }
+                estimates.append(try estimate(m, value))
+            }
+        } catch {
+            printError(error.description)
             throw ExitCode(1)
         }
         let rows = m.nodes.map { node in
@@ -46,7 +63,7 @@ struct Info: ParsableCommand {
         }
         let gflops = trace.gflops / Double(model.batch)
         let summary = InfoJSON(file: source.displayPath, scale: m.scale?.name, imgsz: [model.imgsz.height, model.imgsz.width],
-                               layers: rows, parameters: m.parameterCount, gflops: gflops)
+                               fused: fused, layers: rows, parameters: m.parameterCount, gflops: gflops)
         if format == .json {
             print(jsonString(summary))
             return
@@ -61,15 +78,8 @@ struct Info: ParsableCommand {
                   + pad(formatCount(r.params), 11, right: true) + "  " + pad(r.module, moduleWidth) + "  "
                   + pad(args, argumentWidth) + "  " + Shape.text(r.output))
         }
-        if let bits = dsconvBits {
-            do throws(Diagnostic) {
-                print(try DSConvLayers.storageEstimate(m, bits: bits).description)
-            } catch {
-                printError(error.description)
-                throw ExitCode(1)
-            }
-        }
-        let scaleText = m.scale.map { " (scale \($0.name))" } ?? ""
+        for estimate in estimates { print(estimate) }
+        let scaleText = (m.scale.map { " (scale \($0.name))" } ?? "") + (fused ? " fused" : "")
         print("\(source.displayPath)\(scaleText): \(rows.count) layers, \(formatCount(m.parameterCount)) parameters, "
               + String(format: "%.2f", gflops) + " GFLOPs at \(model.imgsz.height)×\(model.imgsz.width)")
     }
@@ -95,6 +105,7 @@ struct InfoJSON: Encodable {
     var file: String
     var scale: String?
     var imgsz: [Int]
+    var fused: Bool
     var layers: [LayerJSON]
     var parameters: Int
     var gflops: Double

@@ -3,7 +3,7 @@ import LayerZoo
 
 struct Layers: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List every registered layer with its YAML arguments and channel role.")
+        abstract: "List every registered layer with its YAML arguments and channel role, and the model transforms plugins provide.")
 
     @OptionGroup var plugin: PluginOptions
 
@@ -15,6 +15,13 @@ struct Layers: ParsableCommand {
             let role = d.role.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
             print("\(name) \(role) \(d.yamlSignature)")
             print("    \(d.summary) (\(d.origin))")
+        }
+        guard !registry.transforms.isEmpty else { return }
+        print("\nModel transforms (--transform NAME[=VALUE] on run, bench, info):")
+        for t in registry.transforms {
+            let setting = t.setting.map { "=\($0.name) (\($0.range.lowerBound)…\($0.range.upperBound))" } ?? ""
+            print("\(t.name)\(setting)")
+            print("    \(t.summary) (\(t.origin))")
         }
     }
 }

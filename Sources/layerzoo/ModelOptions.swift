@@ -1,6 +1,5 @@
 import ArgumentParser
 import LayerZoo
-import LayerZooDBB
 import ZooCPU
 
 /// `--imgsz 640` or `--imgsz 480,640` (height, width).
@@ -69,14 +68,14 @@ func checkReport(path: String, options: ModelOptions, registry: LayerRegistry) -
     }
 }
 
-/// Gives a built model its weights: the file's (DiverseBranchBlocks take the training or the
-/// deployed form, whichever the file has), or seeded ones. Failures are printed; exit 1.
+/// Gives a built model its weights: the file's (any form a layer adapts to, e.g. deployed
+/// DiverseBranchBlocks or fused Convs), or seeded ones. Failures are printed; exit 1.
 func loadWeights(into model: Model, from path: String?, seed: UInt64) throws {
     do throws(WeightLoadError) {
         if let path {
             let file: SafeTensorsFile
             do throws(BackendError) { file = try SafeTensorsFile(path: path) } catch { throw .file(error) }
-            try DBBLayers.loadWeights(file, into: model)
+            try model.loadWeights(file)
         } else {
             try model.initializeSeededWeights(seed: seed)
         }

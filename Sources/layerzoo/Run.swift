@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import LayerZoo
-import LayerZooDSConv
 import ZooCPU
 
 struct Run: ParsableCommand {
@@ -37,8 +36,7 @@ struct Run: ParsableCommand {
     @Option(help: "Threads for the backend (default: all cores).")
     var threads: Int?
 
-    @Option(help: "Run DSConv2D layers from b-bit distribution-shift quantised kernels (2 to 8) and report the weight bytes saved and the output error against the float path.")
-    var dsconvBits: Int?
+    @OptionGroup var transform: TransformOptions
 
     @Argument(help: "The model file.")
     var config: String
@@ -49,9 +47,6 @@ struct Run: ParsableCommand {
         }
         if let threads, !(1...256).contains(threads) {
             throw ValidationError("--threads must be from 1 to 256, got \(threads)")
-        }
-        if let dsconvBits, !(2...8).contains(dsconvBits) {
-            throw ValidationError("--dsconv-bits must be from 2 to 8, got \(dsconvBits)")
         }
     }
 
@@ -76,6 +71,7 @@ struct Run: ParsableCommand {
             options.imgsz = ImageSize(height: t.shape[2], width: t.shape[3])
         }
         let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let transforms = try transform.resolve(in: registry)
         let (_, report, diagnostics) = checkReport(path: config, options: options, registry: registry)
         for diagnostic in diagnostics { printError(diagnostic.description) }
         guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }
@@ -88,20 +84,7 @@ struct Run: ParsableCommand {
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
         let x = try inputTensor ?? SeededWeights.input(shape: [options.batch, channels, options.imgsz.height, options.imgsz.width],
                                                        seed: seed)
-        if let bits = dsconvBits {
-            do throws(Diagnostic) {
-                let comparison = try DSConvLayers.quantizeAndCompare(m, input: x, bits: bits)
-                print(comparison.report.description)
-                var line = "quantised output vs float: max relative error \(comparison.error)"
-                if let boxes = comparison.boxes, let scores = comparison.scores {
-                    line += " (boxes \(boxes), scores \(scores))"
-                }
-                print(line)
-            } catch {
-                printError(error.description)
-                throw ExitCode(1)
-            }
-        }
+        try apply(transforms, to: m, comparingOn: x)
         let start = DispatchTime.now()
         let y: Tensor
         do throws(Diagnostic) {
@@ -125,5 +108,26 @@ struct Run: ParsableCommand {
         print(String(format: "output min %.4g, max %.4g, mean %.4g", finite.min() ?? 0, finite.max() ?? 0, mean)
               + (finite.count < values.count ? ", \(values.count - finite.count) non-finite values" : ""))
         if let output { print("wrote \(output)") }
+    }
+
+    /// Applies the transforms, printing each report; for those that change the outputs, also
+    /// the output error against the model before them (boxes and scores apart for Detect).
+    private func apply(_ transforms: [(transform: ModelTransform, value: Int?)], to m: Model, comparingOn x: Tensor) throws {
+        guard !transforms.isEmpty else { return }
+        do throws(Diagnostic) {
+            let reference = transforms.contains { $0.transform.changesOutputs } ? try m.forward(x) : nil
+            for (t, value) in transforms { print(try t.apply(m, value)) }
+            guard let reference else { return }
+            let output = try m.forward(x)
+            guard let error = OutputError(output, reference: reference) else { return }
+            var line = "transformed output vs original: max relative error \(error.relative)"
+            if let d = OutputError.detection(output, reference: reference) {
+                line += " (boxes \(d.boxes.relative), scores \(d.scores.relative))"
+            }
+            print(line)
+        } catch {
+            printError(error.description)
+            throw ExitCode(1)
+        }
     }
 }

@@ -16,6 +16,21 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("[1, 84, 8400]"), r.stdout)
     }
 
+    /// `info --fused` prints what Ultralytics' `model.fuse().info()` counts (3,151,904
+    /// parameters, 8.744 GFLOPs for yolov8n: ultralytics_counts.json), with the fused Conv
+    /// rows' own counts.
+    func testInfoFusedCountsTheDeployedModel() throws {
+        let r = try run(["info", "yolov8n.yaml", "--fused"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Configs/yolov8.yaml (scale n) fused: 23 layers, 3,151,904 parameters, 8.74 GFLOPs at 640×640"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("   0              -1   1        448  Conv"), r.stdout)
+        let json = try run(["info", "yolov8n.yaml", "--fused", "--format", "json"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["parameters"] as? Int, 3_151_904)
+        XCTAssertEqual(object["fused"] as? Bool, true)
+        XCTAssertEqual(try XCTUnwrap(object["gflops"] as? Double), 8.744, accuracy: 0.001)
+    }
+
     func testInfoJSON() throws {
         let r = try run(["info", "Configs/yolo11.yaml", "--scale", "s", "--imgsz", "320,480", "--format", "json"])
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -46,36 +46,38 @@ final class DBBModelTests: XCTestCase {
     }
 
     /// A checkpoint saved after PyTorch's switch_to_deploy (dbb_reparam.* per block) loads through
-    /// DBBLayers.loadWeights and gives PyTorch's output.
+    /// the core loader (the blocks' state-dict adapter picks the form) and gives PyTorch's output.
     func testDeployedCheckpointLoads() throws {
         let io = try fixture("models/yolov8t_dbb_b2_64")
         let checkpoint = try fixture("models/yolov8t_dbb_deployed")
         let m = try model(for: io)
-        // The core loader alone sees the training-form keys and reports the mismatch by name.
-        XCTAssertThrowsError(try m.loadWeights(checkpoint)) { error in
-            let text = "\(error)"
-            XCTAssertTrue(text.contains("missing: model.2.m.0.cv1.dbb_origin.conv.weight"), text)
-            XCTAssertTrue(text.contains("unexpected: model.12.m.0.cv1.dbb_reparam.bias"), text)
-        }
-        try DBBLayers.loadWeights(checkpoint, into: m)
+        try m.loadWeights(checkpoint)
         XCTAssertTrue(DBBLayers.blocks(in: m).allSatisfy { $0.block.form == .deployed && $0.block.isFused })
         let input = try io.tensor("input")
         assertMatches(try m.forward(input), try io.tensor("output_deployed"), "deployed checkpoint")
         assertMatches(try m.forward(input), try io.tensor("output"), "deployed checkpoint vs training form")
-        // The same model takes training-form weights again (seeded ones) without rebuilding.
-        DBBLayers.useForm(.training, in: m)
-        try m.initializeSeededWeights(seed: 0)
+        // The same model takes training-form weights again without rebuilding: the seeded
+        // weights of a fresh model, through a file.
+        let seeded = try model(for: io)
+        try seeded.initializeSeededWeights(seed: 0)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dbb-training-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writeSafeTensors(try seeded.stateDict(), to: path)
+        try m.loadWeights(try SafeTensorsFile(path: path))
+        XCTAssertTrue(DBBLayers.blocks(in: m).allSatisfy { $0.block.form == .training })
         assertMatches(try m.forward(input), try io.tensor("output"), "back to the training form")
     }
 
-    /// LayerZoo's deployed export holds exactly the keys of PyTorch's deployed state_dict (but
-    /// num_batches_tracked), with PyTorch's folded values, and loads back.
+    /// `Model.fuse([.reparameterization])` gives exactly the keys of PyTorch's deployed
+    /// state_dict (but num_batches_tracked), with PyTorch's folded values, and loads back.
     func testDeployedExportMatchesPyTorchs() throws {
         let io = try fixture("models/yolov8t_dbb_b2_64")
         let checkpoint = try fixture("models/yolov8t_dbb_deployed")
         let m = try model(for: io)
         try m.initializeSeededWeights(seed: 0)
-        let exported = try DBBLayers.deployedTensors(of: m)
+        let report = try m.fuse([.reparameterization])
+        XCTAssertEqual(report.fused, [.reparameterization: DBBLayers.blocks(in: m).count])
+        let exported = try m.stateDict()
         let expectedKeys = Set(checkpoint.names.filter { !$0.hasSuffix("num_batches_tracked") })
         XCTAssertEqual(Set(exported.map(\.name)), expectedKeys)
         XCTAssertEqual(exported.count, expectedKeys.count)
@@ -84,11 +86,12 @@ final class DBBModelTests: XCTestCase {
             XCTAssertEqual(tensor.shape, reference.shape, name)
             XCTAssertLessThan(relativeError(tensor, reference), Self.tolerance, name)
         }
+        assertMatches(try m.forward(try io.tensor("input")), try io.tensor("output"), "fused in place")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dbb-deployed-\(UUID().uuidString).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try DBBLayers.writeDeployedWeights(of: m, to: path)
+        try writeSafeTensors(exported, to: path)
         let fresh = try model(for: io)
-        try DBBLayers.loadWeights(try SafeTensorsFile(path: path), into: fresh)
+        try fresh.loadWeights(try SafeTensorsFile(path: path))
         assertMatches(try fresh.forward(try io.tensor("input")), try io.tensor("output"), "exported deployed weights")
     }
 
@@ -111,7 +114,7 @@ final class DBBModelTests: XCTestCase {
             let m = try XCTUnwrap(report.model)
             var gflops = try XCTUnwrap(report.trace).gflops
             if parts.count == 3, parts[2] == "deployed" {
-                DBBLayers.useDeployedForm(m)
+                try m.fuse([.reparameterization])
                 var diagnostics: [Diagnostic] = []
                 gflops = m.trace(input: [1, 3, 640, 640], diagnostics: &diagnostics).gflops
                 XCTAssertTrue(diagnostics.isEmpty, "\(diagnostics)")

@@ -55,7 +55,7 @@ final class DSConvTests: XCTestCase {
         let output = try m.forward(input)
         let reference = try file.tensor("output")
         XCTAssertEqual(output.shape, reference.shape)
-        let error = try XCTUnwrap(DSConvLayers.detectionOutputError(output, reference: reference))
+        let error = try XCTUnwrap(OutputError.detection(output, reference: reference))
         print("yolov8n_dsconv_b2_64x96: max relative error boxes \(error.boxes.relative), scores \(error.scores.relative)")
         XCTAssertLessThan(error.boxes.relative, 1e-4)
         XCTAssertLessThan(error.scores.relative, 1e-4)

@@ -19,6 +19,9 @@ final class UltralyticsCountsTests: XCTestCase {
         var parameters: Int
         var layer_parameters: [Int]
         var gflops: Double
+        var fused_parameters: Int
+        var fused_layer_parameters: [Int]
+        var fused_gflops: Double
     }
 
     func testCountsMatchUltralytics() throws {
@@ -40,6 +43,15 @@ final class UltralyticsCountsTests: XCTestCase {
             XCTAssertEqual(trace.gflops, c.gflops, accuracy: 0.01, label)
             // Within 0.01 is the contract; in practice the counts are identical.
             XCTAssertEqual(trace.gflops, c.gflops, accuracy: 1e-6, "\(label): thop rule drift")
+
+            // Ultralytics' model.fuse(): batch norms folded into biased convolutions.
+            let fusion = try model.fuse()
+            XCTAssertGreaterThan(fusion.fused[.batchNorm] ?? 0, 0, label)
+            XCTAssertEqual(model.parameterCount, c.fused_parameters, "\(label) fused")
+            XCTAssertEqual(model.nodes.map { $0.layer.parameterCount }, c.fused_layer_parameters, "\(label) fused")
+            var ignored: [Diagnostic] = []
+            XCTAssertEqual(model.trace(input: trace.input, diagnostics: &ignored).gflops, c.fused_gflops, accuracy: 1e-6,
+                           "\(label) fused")
         }
     }
 

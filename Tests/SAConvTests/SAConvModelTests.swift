@@ -79,10 +79,11 @@ final class SAConvModelTests: XCTestCase {
         XCTAssertLessThan(error.scores, 1e-4)
     }
 
-    /// The seed recomputes gamma/beta when a checkpoint lacks them; the core's loader requires
-    /// every state_dict tensor, so such a file is refused by name (see the plugin's notes).
-    func testCheckpointWithoutGammaBetaIsReportedByName() throws {
-        let m = try tinyModel()
+    /// A checkpoint without `weight_gamma` loads (SAConv2d's state-dict adapter): as the seed's
+    /// `_load_from_state_dict` does, gamma and beta are derived from the weight, so the model
+    /// runs like the full checkpoint with gamma/beta reset from the weight, and unlike the
+    /// full checkpoint itself.
+    func testCheckpointWithoutGammaDerivesIt() throws {
         let weights = try fixture("models/tiny_saconv")
         var kept: [(name: String, tensor: Tensor)] = []
         for entry in weights.entries where entry.dtype.isFloatingPoint && !entry.name.hasSuffix("weight_gamma") {
@@ -91,9 +92,22 @@ final class SAConvModelTests: XCTestCase {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("saconv-no-gamma-\(UUID().uuidString).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try writeSafeTensors(kept, to: path)
-        XCTAssertThrowsError(try m.loadWeights(try SafeTensorsFile(path: path))) { error in
-            XCTAssertTrue("\(error)".contains("missing: model.1.weight_gamma"), "\(error)")
+        let input = try fixture("models/tiny_saconv_io").tensor("input")
+
+        let m = try tinyModel()
+        try m.loadWeights(try SafeTensorsFile(path: path))
+        let derived = try m.forward(input)
+
+        let full = try tinyModel()
+        try full.loadWeights(weights)
+        let asLoaded = try full.forward(input)
+        for node in full.nodes {
+            for case let layer as SAConv2d in node.layer.allModules() { try layer.resetAffineFromWeight() }
         }
+        try full.prepareForInference()
+        let reset = try full.forward(input)
+        XCTAssertLessThan(relativeError(derived, reset), 1e-6)
+        XCTAssertGreaterThan(relativeError(derived, asLoaded), 1e-5, "the file's random gamma/beta must matter")
     }
 
     struct Counts: Decodable {

@@ -2,7 +2,8 @@
 """Write the parameter counts and GFLOPs Ultralytics gives for our Configs/ files.
 
 Output: Tests/LayerZooTests/Resources/ultralytics_counts.json, which `swift test` compares
-`layerzoo info` against (exact parameters per layer and in total, GFLOPs within 0.01).
+`layerzoo info` against (exact parameters per layer and in total, GFLOPs within 0.01), and
+`layerzoo info --fused` against the same numbers after Ultralytics' `model.fuse()`.
 
 Needs a Python environment with `ultralytics` (and torch); LayerZoo's build and tests do
 not. Usage: python scripts/reference/ultralytics_counts.py
@@ -48,7 +49,12 @@ def main():
             "layer_parameters": [sum(p.numel() for p in m.parameters()) for m in model.model],
             "gflops": get_flops(model, imgsz),
         })
-        print(name, scale, imgsz, results[-1]["parameters"], round(results[-1]["gflops"], 4))
+        model.fuse(verbose=False)
+        results[-1]["fused_parameters"] = sum(p.numel() for p in model.parameters())
+        results[-1]["fused_layer_parameters"] = [sum(p.numel() for p in m.parameters()) for m in model.model]
+        results[-1]["fused_gflops"] = get_flops(model, imgsz)
+        print(name, scale, imgsz, results[-1]["parameters"], round(results[-1]["gflops"], 4),
+              "fused", results[-1]["fused_parameters"], round(results[-1]["fused_gflops"], 4))
     out = ROOT / "Tests/LayerZooTests/Resources/ultralytics_counts.json"
     out.write_text(json.dumps({"ultralytics": ultralytics.__version__, "cases": results}, indent=1) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")

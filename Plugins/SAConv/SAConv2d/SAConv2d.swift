@@ -102,6 +102,13 @@ public final class SAConv2d: UnaryLayer {
         self.act = act ? .silu : .identity
     }
 
+    private static func mean(_ t: Tensor) -> Double {
+        guard t.count > 0 else { return 0 }
+        var sum = 0.0
+        for i in 0..<t.count { sum += Double(t.pointer[i]) }
+        return sum / Double(t.count)
+    }
+
     /// The long branch's padding and dilation: three times the short branch's.
     public var longPadding: IntOrPair { padding.map { 3 * $0 } }
     public var longDilation: IntOrPair { dilation.map { 3 * $0 } }
@@ -129,6 +136,11 @@ public final class SAConv2d: UnaryLayer {
     }
 
     public func prepareForInference() throws(LayerError) {
+        // The seed marks gamma as unset with -1 before loading and derives gamma and beta from
+        // the weight when the checkpoint left them so (mean ≤ 0) or lacked them.
+        if weight.value != nil, weightGamma.value.map({ Self.mean($0) <= 0 }) ?? true || weightBeta.value == nil {
+            try resetAffineFromWeight()
+        }
         guard let w = weight.value, let diff = weightDiff.value, let gamma = weightGamma.value,
               let beta = weightBeta.value else {
             throw LayerError("SAConv2d weights have no value: load weights or initialise them first")

@@ -93,3 +93,12 @@ extension SAConv2d: AdjustsSeededWeights {
         try resetAffineFromWeight()
     }
 }
+
+extension SAConv2d: StateDictAdapting {
+    /// `weight_gamma`/`weight_beta` may be absent (checkpoints of mmcv-style ConvAWS2d often
+    /// lack them): `prepareForInference()` then derives them from the weight, as the seed's
+    /// `_load_from_state_dict` does.
+    public func adapt(to source: any TensorSource, prefix: String) -> Set<String> {
+        ["weight_gamma", "weight_beta"]
+    }
+}

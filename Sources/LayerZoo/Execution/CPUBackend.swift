@@ -82,26 +82,40 @@ public final class CPUBackend: Backend {
     }
 
     public func convBNAct(_ x: Tensor, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> Tensor {
-        let p = try prepared(conv, bn)
-        return try run(convLabel(conv, x)) { () throws(BackendError) in
-            try ZooCPU.conv2d(x, packed: p.weight, bias: p.bias, options: Self.options(conv),
-                              epilogue: .activation(act), workspace: workspace)
-        }
+        try fusedConv([x], conv, bn, act)
+    }
+
+    public func convAct(_ x: Tensor, _ conv: Conv2d, _ act: Activation) throws(LayerError) -> Tensor {
+        try fusedConv([x], conv, nil, act)
     }
 
     /// The 1×1 conv of a CSP block straight from its branches: no concatenation is built.
     public func convBNAct(concatenating xs: [Tensor], _ conv: Conv2d, _ bn: BatchNorm2d,
                           _ act: Activation) throws(LayerError) -> Tensor {
-        // ZooCPU concatenates first wherever the inputs do not suit the direct path.
-        guard let first = xs.first else { return try convBNAct(try concat(xs, axis: 1), conv, bn, act) }
+        try fusedConv(xs, conv, bn, act)
+    }
+
+    public func convAct(concatenating xs: [Tensor], _ conv: Conv2d, _ act: Activation) throws(LayerError) -> Tensor {
+        try fusedConv(xs, conv, nil, act)
+    }
+
+    /// `act(bn(conv(concat(xs))))` (no batch norm when nil) from the prepared form, with the
+    /// activation in the epilogue. ZooCPU concatenates first wherever several inputs do not
+    /// suit its direct path.
+    private func fusedConv(_ xs: [Tensor], _ conv: Conv2d, _ bn: BatchNorm2d?, _ act: Activation) throws(LayerError) -> Tensor {
+        guard let first = xs.first else { throw LayerError("a convolution needs an input") }
         let p = try prepared(conv, bn)
         var label: String {
             let channels = xs.reduce(0) { $0 + ($1.rank > 1 ? $1.shape[1] : 0) }
             return convLabel(conv, first, channels: channels)
         }
         return try run(label) { () throws(BackendError) in
-            try ZooCPU.conv2d(concatenating: xs, packed: p.weight, bias: p.bias, options: Self.options(conv),
-                              epilogue: .activation(act), workspace: workspace)
+            if xs.count == 1 {
+                return try ZooCPU.conv2d(first, packed: p.weight, bias: p.bias, options: Self.options(conv),
+                                         epilogue: .activation(act), workspace: workspace)
+            }
+            return try ZooCPU.conv2d(concatenating: xs, packed: p.weight, bias: p.bias, options: Self.options(conv),
+                                     epilogue: .activation(act), workspace: workspace)
         }
     }
 

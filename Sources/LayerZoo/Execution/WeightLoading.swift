@@ -83,41 +83,55 @@ extension Model {
 }
 
 extension Model {
-    /// Loads a safetensors file whose keys are the PyTorch state_dict keys of the equivalent
-    /// Ultralytics model (`model.<i>.<name>`). Every missing, unexpected or mis-shaped tensor
-    /// is reported, by name, before any value is set. `num_batches_tracked` (an integer
-    /// buffer unused at inference) may be present or absent.
-    public func loadWeights(_ file: SafeTensorsFile) throws(WeightLoadError) {
+    /// Loads weights from `source` (a safetensors file, a checkpoint's state_dict, ...) whose
+    /// keys are the PyTorch state_dict keys of the equivalent Ultralytics model
+    /// (`model.<i>.<name>`). Modules with more than one key set (`StateDictAdapting`: deployed
+    /// forms, derivable tensors) first pick the one the source holds. Every missing,
+    /// unexpected or mis-shaped tensor is reported, by name, before any value is set.
+    /// `num_batches_tracked` (an integer buffer unused at inference) may be present or absent.
+    /// Then the model is prepared (`prepareForInference`).
+    public func loadWeights(_ source: any TensorSource) throws(WeightLoadError) {
+        var derivable = Set<String>()
+        for node in nodes {
+            for (prefix, module) in node.layer.namedModules(prefix: "model.\(node.index).") {
+                guard let adapting = module as? any StateDictAdapting else { continue }
+                for name in adapting.adapt(to: source, prefix: prefix) { derivable.insert(prefix + name) }
+            }
+        }
         let tensors = namedTensors()
-        var mismatch = WeightMismatch(file: file.path, missing: [], unexpected: [], misshaped: [])
+        var mismatch = WeightMismatch(file: source.path, missing: [], unexpected: [], misshaped: [])
         let known = Set(tensors.map(\.key))
-        for entry in file.entries where !known.contains(entry.name) {
-            mismatch.unexpected.append(entry.name)
+        for info in source.tensorInfos where !known.contains(info.name) {
+            mismatch.unexpected.append(info.name)
         }
         var wanted: [(key: String, parameter: Parameter)] = []
+        var derived: [Parameter] = []
         for (key, parameter) in tensors {
             let optional = key.hasSuffix("num_batches_tracked")
-            guard let entry = file.entry(key) else {
-                if !optional { mismatch.missing.append(key) }
+            guard let info = source.tensorInfo(key) else {
+                if derivable.contains(key) {
+                    derived.append(parameter)
+                } else if !optional {
+                    mismatch.missing.append(key)
+                }
                 continue
             }
             if optional { continue }
-            if entry.shape != parameter.shape {
-                mismatch.misshaped.append((key, parameter.shape, entry.shape))
-            } else if !entry.dtype.isFloatingPoint {
-                mismatch.misshaped.append((key, parameter.shape, entry.shape))
+            if info.shape != parameter.shape || !info.dtype.isFloatingPoint {
+                mismatch.misshaped.append((key, parameter.shape, info.shape))
             } else {
                 wanted.append((key, parameter))
             }
         }
         guard mismatch.isEmpty else { throw .mismatch(mismatch) }
         for (key, parameter) in wanted {
-            do {
-                parameter.value = try file.tensor(key, expectedShape: parameter.shape)
+            do throws(BackendError) {
+                parameter.value = try source.tensor(key, expectedShape: parameter.shape)
             } catch {
                 throw .file(error)
             }
         }
+        for parameter in derived { parameter.value = nil }
         try prepareForInference()
     }
 }

@@ -22,6 +22,11 @@ public protocol Backend {
     /// skip building the concatenation (the CPU backend does, for 1×1 convolutions).
     func convBNAct(concatenating xs: [Value], _ conv: Conv2d, _ bn: BatchNorm2d,
                    _ act: Activation) throws(LayerError) -> Value
+    /// `act(conv(x))` for a convolution with its bias (a Conv after `fuse()`), where backends
+    /// apply the activation in the convolution's epilogue.
+    func convAct(_ x: Value, _ conv: Conv2d, _ act: Activation) throws(LayerError) -> Value
+    /// `convAct(concat(xs, axis: 1), ...)`.
+    func convAct(concatenating xs: [Value], _ conv: Conv2d, _ act: Activation) throws(LayerError) -> Value
     /// An activation module or function (thop counts none of them).
     func activation(_ x: Value, _ act: Activation) throws(LayerError) -> Value
 
@@ -100,6 +105,14 @@ extension Backend {
     public func convBNAct(concatenating xs: [Value], _ conv: Conv2d, _ bn: BatchNorm2d,
                           _ act: Activation) throws(LayerError) -> Value {
         try convBNAct(try concat(xs, axis: 1), conv, bn, act)
+    }
+
+    public func convAct(_ x: Value, _ conv: Conv2d, _ act: Activation) throws(LayerError) -> Value {
+        try activation(try conv2d(x, conv), act)
+    }
+
+    public func convAct(concatenating xs: [Value], _ conv: Conv2d, _ act: Activation) throws(LayerError) -> Value {
+        try convAct(try concat(xs, axis: 1), conv, act)
     }
 
     /// Splits along `axis` into `parts` equal chunks, like `torch.chunk` on an even size.

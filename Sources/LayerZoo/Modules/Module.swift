@@ -35,6 +35,14 @@ extension Module {
         for module in allModules().reversed() { try module.prepareForInference() }
     }
 
+    /// Every module of the subtree with its dotted state_dict prefix (`model.2.m.0.`), this one
+    /// first (PyTorch's `named_modules()`, with a trailing dot).
+    public func namedModules(prefix: String = "") -> [(prefix: String, module: any Module)] {
+        var out: [(prefix: String, module: any Module)] = [(prefix, self)]
+        for (name, child) in children { out.append(contentsOf: child.namedModules(prefix: prefix + name + ".")) }
+        return out
+    }
+
     /// Every module of the subtree, this one first (PyTorch's `modules()`).
     public func allModules() -> [any Module] {
         var out: [any Module] = [self]

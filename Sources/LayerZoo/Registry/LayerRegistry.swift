@@ -8,6 +8,7 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
 /// the plugins you want and pass it in; there is no global registry.
 public struct LayerRegistry: Sendable {
     private var byName: [String: LayerDefinition] = [:]
+    private var transformsByName: [String: ModelTransform] = [:]
 
     public init() {}
 
@@ -34,6 +35,27 @@ public struct LayerRegistry: Sendable {
     }
 
     public func definition(named name: String) -> LayerDefinition? { byName[name] }
+
+    /// Adds a model transform; a name already registered is an error naming its plugin.
+    public mutating func register(transform: ModelTransform) throws(RegistryError) {
+        if let existing = transformsByName[transform.name] {
+            throw RegistryError(message: "transform '\(transform.name)' from \(transform.origin) is already registered by \(existing.origin)")
+        }
+        guard !transform.name.isEmpty, !transform.name.contains(where: { $0.isWhitespace || $0 == "=" }) else {
+            throw RegistryError(message: "transform name '\(transform.name)' from \(transform.origin) is not a valid name")
+        }
+        transformsByName[transform.name] = transform
+    }
+
+    /// The transform called `name`, or an error listing the registered ones.
+    public func transform(named name: String) throws(RegistryError) -> ModelTransform {
+        if let t = transformsByName[name] { return t }
+        let known = transformsByName.keys.sorted()
+        throw RegistryError(message: "no transform '\(name)'; " + (known.isEmpty ? "none is registered" : "registered: " + known.joined(separator: ", ")))
+    }
+
+    /// Every transform, sorted by name.
+    public var transforms: [ModelTransform] { transformsByName.values.sorted { $0.name < $1.name } }
 
     /// Every definition, sorted by name.
     public var definitions: [LayerDefinition] { byName.values.sorted { $0.name < $1.name } }
