@@ -13,27 +13,13 @@ import ZooCPU
 /// - output `x + cv2(cv1(x))` when `shortcut` and c1 == c2, else `cv2(cv1(x))`.
 /// Keys `cv1.conv.weight`, `cv1.bn.*`, `cv2.conv.weight`, `cv2.conv.bias`,
 /// `cv2.conv.attention.fc1.*`, `cv2.conv.attention.fc2.*`, `cv2.bn.*`.
-public final class DynamicConvBottleneck: UnaryModule {
-    public let cv1: Conv
-    public let cv2: DynamicConvBNAct
-    public let add: Bool
+public typealias DynamicConvBottleneck = ResidualBottleneck<Conv, DynamicConvBNAct>
 
-    public init(_ c1: Int, _ c2: Int, shortcut: Bool = true, g: Int = 1, k: (Int, Int) = (3, 3), e: Double = 1.0,
-                act: Activation = .silu) throws(LayerError) {
-        let scaled = (Double(c2) * e).rounded(.towardZero)  // Python's int(c2 * e)
-        guard scaled >= 1, scaled <= 65_536 else {
-            throw LayerError("bottleneck hidden channels int(\(c2) × \(e)) must be from 1 to 65536", argument: "e")
-        }
-        let c_ = Int(scaled)
-        cv1 = try Conv(c1, c_, k: IntOrPair(k.0), s: IntOrPair(1), act: act)
-        cv2 = try DynamicConvBNAct(c_, c2, k: k.1, s: 1, p: k.1 / 2, g: g, act: act)
-        add = shortcut && c1 == c2
-    }
-
-    public var children: [(name: String, module: any Module)] { [("cv1", cv1), ("cv2", cv2)] }
-
-    public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
-        let y = try cv2(try cv1(x, on: backend), on: backend)
-        return add ? try backend.add(x, y) : y
+extension ResidualBottleneck where First == Conv, Second == DynamicConvBNAct {
+    public convenience init(_ c1: Int, _ c2: Int, shortcut: Bool = true, g: Int = 1, k: (Int, Int) = (3, 3),
+                            e: Double = 1.0, act: Activation = .silu) throws(LayerError) {
+        try self.init(c1, c2, shortcut: shortcut, e: e,
+                      cv1: { a, b throws(LayerError) in try Conv(a, b, k: IntOrPair(k.0), s: IntOrPair(1), act: act) },
+                      cv2: { a, b throws(LayerError) in try DynamicConvBNAct(a, b, k: k.1, s: 1, p: k.1 / 2, g: g, act: act) })
     }
 }

@@ -19,7 +19,7 @@ public final class ChannelReconstructionUnit: UnaryModule {
     /// Rejects what the seed would build wrongly or crash on (see `ScConv.definition`).
     public init(_ opChannel: Int, alpha: Double = 0.5, squeezeRadio: Int = 2, groupSize: Int = 2,
                 groupKernelSize: Int = 3) throws(LayerError) {
-        let up = Self.pythonInt(alpha * Double(opChannel)), low = opChannel - up
+        let up = ChannelMath.pythonInt(alpha * Double(opChannel)) ?? 0, low = opChannel - up
         guard up >= 1, low >= 1 else {
             throw LayerError("alpha=\(alpha) splits \(opChannel) channels into up=int(alpha × \(opChannel))=\(up) and low=\(low); both parts need at least one channel",
                              argument: "alpha")
@@ -45,12 +45,6 @@ public final class ChannelReconstructionUnit: UnaryModule {
                          groups: groupSize, bias: true)
         PWC1 = try Conv2d(upSqueezed, opChannel, kernel: IntOrPair(1), bias: false)
         PWC2 = try Conv2d(lowSqueezed, opChannel - lowSqueezed, kernel: IntOrPair(1), bias: false)
-    }
-
-    /// Python's `int(x)`: truncation toward zero (0 for values that are not finite).
-    static func pythonInt(_ x: Double) -> Int {
-        let v = x.rounded(.towardZero)
-        return v.isFinite && abs(v) <= 1_048_576 ? Int(v) : 0
     }
 
     public var children: [(name: String, module: any Module)] {

@@ -15,7 +15,7 @@ public final class C2PSA: UnaryLayer {
             throw LayerError("C2PSA keeps its channel count: input has \(c1) channels but output would have \(c2)",
                              argument: "c2", notes: ["Ultralytics asserts c1 == c2 here; make the first argument match the input's (scaled) channels"])
         }
-        c = hidden(c1, e)
+        c = try ChannelMath.hidden(c1, e)
         guard c >= 1 else { throw LayerError("hidden channels int(\(c1) × \(e)) must be at least 1", argument: "e") }
         cv1 = try Conv(c1, 2 * c, k: IntOrPair(1), s: IntOrPair(1), act: act)
         cv2 = try Conv(2 * c, c1, k: IntOrPair(1), act: act)

@@ -17,7 +17,7 @@ public final class C2f: UnaryLayer {
     /// modules from (c, c, shortcut, g) — Ultralytics' Bottleneck(k=(3, 3), e=1.0) by default.
     public init(_ c1: Int, _ c2: Int, n: Int = 1, shortcut: Bool = false, g: Int = 1, e: Double = 0.5,
                 act: Activation = .silu, block: BlockFactory? = nil) throws(LayerError) {
-        let c = hidden(c2, e)
+        let c = try ChannelMath.hidden(c2, e)
         guard c >= 1 else { throw LayerError("hidden channels int(\(c2) × \(e)) must be at least 1", argument: "e") }
         self.c = c
         cv1 = try Conv(c1, 2 * c, k: IntOrPair(1), s: IntOrPair(1), act: act)
@@ -92,7 +92,7 @@ public final class C2: UnaryLayer {
 
     public init(_ c1: Int, _ c2: Int, n: Int = 1, shortcut: Bool = true, g: Int = 1, e: Double = 0.5,
                 act: Activation = .silu) throws(LayerError) {
-        c = hidden(c2, e)
+        c = try ChannelMath.hidden(c2, e)
         guard c >= 1 else { throw LayerError("hidden channels int(\(c2) × \(e)) must be at least 1", argument: "e") }
         cv1 = try Conv(c1, 2 * c, k: IntOrPair(1), s: IntOrPair(1), act: act)
         cv2 = try Conv(2 * c, c2, k: IntOrPair(1), act: act)

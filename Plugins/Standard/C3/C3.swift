@@ -14,7 +14,7 @@ public final class C3: UnaryLayer {
     /// its own k×k bottlenecks.
     public init(_ c1: Int, _ c2: Int, n: Int = 1, shortcut: Bool = true, g: Int = 1, e: Double = 0.5,
                 act: Activation = .silu, block: BlockFactory? = nil) throws(LayerError) {
-        let c_ = hidden(c2, e)
+        let c_ = try ChannelMath.hidden(c2, e)
         guard c_ >= 1 else { throw LayerError("hidden channels int(\(c2) × \(e)) must be at least 1", argument: "e") }
         cv1 = try Conv(c1, c_, k: IntOrPair(1), s: IntOrPair(1), act: act)
         cv2 = try Conv(c1, c_, k: IntOrPair(1), s: IntOrPair(1), act: act)
