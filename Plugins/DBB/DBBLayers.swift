@@ -16,17 +16,11 @@ import LayerZoo
 /// checkpoint saved after PyTorch's `switch_to_deploy()` (`dbb_reparam.weight/bias`), use
 /// `loadWeights(_:into:)` (it picks each block's form from the file) or `useDeployedForm(_:)`.
 /// `writeDeployedWeights(of:to:)` writes the deployed form back out.
-public enum DBBLayers {
-    /// Shown as the provider in listings and duplicate-name errors.
+public enum DBBLayers: LayerPlugin {
     public static let origin = "LayerZooDBB"
 
-    /// Every definition this plugin provides.
     public static var definitions: [LayerDefinition] {
         [DiverseBranchBlock.definition, DBBCSP.c2f, DBBCSP.c3, DBBCSP.c3k2]
     }
 
-    /// Adds this plugin's layers to `registry`.
-    public static func register(into registry: inout LayerRegistry) throws(RegistryError) {
-        try registry.register(contentsOf: definitions)
-    }
 }

@@ -6,18 +6,12 @@ import LayerZooStandard
 ///
 /// Not registered on purpose: `DSConv` and `DSConv_C2f`, which community files use for
 /// Dynamic Snake Convolution, a different module.
-public enum DSConvLayers {
-    /// Shown as the provider in listings and duplicate-name errors.
+public enum DSConvLayers: LayerPlugin {
     public static let origin = "LayerZooDSConv"
 
-    /// Every definition this plugin provides.
     public static var definitions: [LayerDefinition] { [dsconv2D, c2fDSConv, c3DSConv] }
 
-    /// Adds this plugin's layers and its quantisation transform to `registry`.
-    public static func register(into registry: inout LayerRegistry) throws(RegistryError) {
-        try registry.register(contentsOf: definitions)
-        try registry.register(transform: quantization)
-    }
+    public static var transforms: [ModelTransform] { [quantization] }
 
     /// `dsconv-quantize=BITS`: every DSConv2D runs from BITS-bit distribution-shift quantised
     /// kernels (see `quantize(_:bits:)`).
@@ -33,13 +27,7 @@ public enum DSConvLayers {
     /// `[-1, 1, DSConv2D, [c2, k, s, p, g, act]]`, conv-like.
     static let dsconv2D = LayerDefinition(
         name: "DSConv2D",
-        arguments: [
-            ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels),
-            ArgumentSpec("k", .kernel, default: .int(1)), ArgumentSpec("s", .stride, default: .int(1)),
-            ArgumentSpec("p", .optionalIntOrPair(0...63), default: ArgValue.none),
-            ArgumentSpec("g", .channels, default: .int(1)),
-            ArgumentSpec("act", .bool, default: .bool(true)),
-        ],
+        arguments: ArgumentSpec.convolution(dilation: false) + [ArgumentSpec("act", .bool, default: .bool(true))],
         role: .convLike,
         summary: "distribution-shift convolution + batch norm + activation (float by default; quantised on request)",
         origin: origin,

@@ -6,18 +6,11 @@ import LayerZooStandard
 /// - `C2f_DynamicConv` `[c2, shortcut=False, g=1, e=0.5]` and `C3_DynamicConv`
 ///   `[c2, shortcut=True, g=1, e=0.5]`, csp-with-repeats, whose bottlenecks are
 ///   `DynamicConvBottleneck`s.
-public enum DynamicConvLayers {
-    /// Shown as the provider in listings and duplicate-name errors.
+public enum DynamicConvLayers: LayerPlugin {
     public static let origin = "LayerZooDynamicConv"
 
-    /// Every definition this plugin provides.
     public static var definitions: [LayerDefinition] {
         [DynamicConv2d.definition, c2fDynamicConv, c3DynamicConv]
-    }
-
-    /// Adds this plugin's layers to `registry`.
-    public static func register(into registry: inout LayerRegistry) throws(RegistryError) {
-        try registry.register(contentsOf: definitions)
     }
 
     /// C2f whose bottlenecks are `DynamicConvBottleneck(c, c, shortcut, g, k=(3, 3), e=1.0)`.

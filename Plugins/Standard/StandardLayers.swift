@@ -3,19 +3,13 @@ import LayerZoo
 /// The standard Ultralytics layers: enough for the YOLOv3, YOLOv5u, YOLOv8 (incl. P2, P6)
 /// and YOLO11 detection configs. C3k, PSABlock and Attention are building blocks only:
 /// Ultralytics' parse_model does not accept them as YAML modules, so neither does LayerZoo.
-public enum StandardLayers {
-    /// Shown as the provider in listings and duplicate-name errors.
+public enum StandardLayers: LayerPlugin {
     public static let origin = "LayerZooStandard"
 
-    /// Every definition this plugin provides.
     public static var definitions: [LayerDefinition] {
         [Conv.definition, Bottleneck.definition, C2f.definition, C2.definition, C3.definition,
          C3k2.definition, SPPF.definition, C2PSA.definition, Concat.definition, Upsample.definition,
          Detect.definition]
     }
 
-    /// Adds the standard layers to `registry`.
-    public static func register(into registry: inout LayerRegistry) throws(RegistryError) {
-        try registry.register(contentsOf: definitions)
-    }
 }

@@ -12,12 +12,13 @@ public enum BuiltInPlugins {
     /// A registry with every built-in layer.
     public static func registry() throws(RegistryError) -> LayerRegistry {
         var registry = LayerRegistry()
-        try StandardLayers.register(into: &registry)
-        try SAConvLayers.register(into: &registry)
-        try ScConvLayers.register(into: &registry)
-        try DBBLayers.register(into: &registry)
-        try DSConvLayers.register(into: &registry)
-        try DynamicConvLayers.register(into: &registry)
+        for plugin in plugins { try plugin.register(into: &registry) }
         return registry
     }
+
+    /// The built-in plugins, in registration order.
+    public static let plugins: [any LayerPlugin.Type] = [
+        StandardLayers.self, SAConvLayers.self, ScConvLayers.self, DBBLayers.self, DSConvLayers.self,
+        DynamicConvLayers.self,
+    ]
 }

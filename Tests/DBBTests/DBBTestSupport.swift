@@ -33,13 +33,3 @@ func fixture(_ path: String) throws -> SafeTensorsFile {
 func resourceText(_ path: String, _ ext: String) throws -> String {
     try resourceText(path, ext, in: Bundle.module)
 }
-
-
-
-/// Sets every tensor of `module` (keys relative to it) from `file`; num_batches_tracked is skipped.
-func loadTensors(_ module: any Module, from file: SafeTensorsFile) throws {
-    for (key, parameter) in module.namedTensors() where !key.hasSuffix("num_batches_tracked") {
-        parameter.value = try file.tensor(key, expectedShape: parameter.shape)
-    }
-}
-

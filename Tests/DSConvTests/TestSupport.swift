@@ -39,10 +39,5 @@ func fixture(_ name: String) throws -> SafeTensorsFile {
 /// Builds the layer a YAML row names, from its full positional arguments (after the channel
 /// rules), through the plugin's own definition.
 func makeLayer(_ name: String, _ values: [ArgValue], context: ModelContext = ModelContext()) throws -> any Layer {
-    let definition = try XCTUnwrap(DSConvLayers.definitions.first { $0.name == name }, name)
-    var filled = values
-    for spec in definition.arguments.dropFirst(values.count) { filled.append(try XCTUnwrap(spec.defaultValue)) }
-    return try definition.make(LayerArguments(specs: definition.arguments, values: filled), context)
+    try makeLayer(try XCTUnwrap(DSConvLayers.definitions.first { $0.name == name }, name), values, context: context)
 }
-
-

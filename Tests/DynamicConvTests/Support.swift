@@ -27,43 +27,18 @@ func resourceText(_ name: String, _ ext: String) throws -> String {
 }
 
 
-/// A constructor argument as the fixture's JSON writes it.
-enum JSONArgument: Decodable {
-    case int(Int), float(Double), bool(Bool)
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let i = try? c.decode(Int.self) { self = .int(i) } else if let d = try? c.decode(Double.self) {
-            self = .float(d)
-        } else { self = .bool(try c.decode(Bool.self)) }
-    }
-
-    var value: ArgValue {
-        switch self {
-        case .int(let i): return .int(i)
-        case .float(let d): return .float(d)
-        case .bool(let b): return .bool(b)
-        }
-    }
-}
-
 /// Builds the fixture's module through its registered definition, from the constructor
 /// arguments in the fixture's metadata.
 func makeModule(_ file: SafeTensorsFile) throws -> any Layer {
     let kind = try XCTUnwrap(file.metadata["module"])
-    let json = try XCTUnwrap(file.metadata["args"])
-    let args = try JSONDecoder().decode([JSONArgument].self, from: Data(json.utf8)).map(\.value)
+    let args = try FixtureArgument.values(in: file)
     let definition = try XCTUnwrap(try dynamicConvRegistry().definition(named: kind))
     XCTAssertEqual(args.count, definition.arguments.count, kind)
-    return try definition.make(LayerArguments(specs: definition.arguments, values: args), ModelContext())
+    return try makeLayer(definition, args)
 }
 
 /// Sets every tensor of `module` from the fixture's `module.<key>` entries, then runs the
 /// load-time preparation, children first (as Model.loadWeights does).
 func loadModuleWeights(_ module: any Module, from file: SafeTensorsFile) throws {
-    for (key, parameter) in module.namedTensors() where !key.hasSuffix("num_batches_tracked") {
-        parameter.value = try file.tensor("module.\(key)", expectedShape: parameter.shape)
-    }
-    try module.prepareTreeForInference()
+    try loadTensors(module, from: file, keyPrefix: "module.", prepare: true)
 }
-

@@ -35,7 +35,7 @@ public final class SqueezeExcite: UnaryLayer {
 }
 
 /// The example plugin: one layer, registered from Swift or loaded with `--plugin`.
-public enum SqueezeExcitePlugin {
+public enum SqueezeExcitePlugin: LayerPlugin {
     public static let origin = "SqueezeExcite example plugin"
     public static var definitions: [LayerDefinition] { [SqueezeExcite.definition] }
 }

@@ -6,13 +6,8 @@ extension SAConv2d {
     /// community fork adds it to its conv modules.
     static let definition = LayerDefinition(
         name: "SAConv2d",
-        arguments: [
-            ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("k", .kernel),
-            ArgumentSpec("s", .stride, default: .int(1)),
-            ArgumentSpec("p", .optionalIntOrPair(0...63), default: ArgValue.none),
-            ArgumentSpec("g", .channels, default: .int(1)), ArgumentSpec("d", .intOrPair(1...32), default: .int(1)),
-            ArgumentSpec("act", .bool, default: .bool(true)), ArgumentSpec("bias", .bool, default: .bool(true)),
-        ],
+        arguments: ArgumentSpec.convolution(kernel: nil)
+            + [ArgumentSpec("act", .bool, default: .bool(true)), ArgumentSpec("bias", .bool, default: .bool(true))],
         role: .convLike,
         summary: "switchable atrous convolution (DetectoRS, weight-standardised) + batch norm + SiLU",
         origin: SAConvLayers.origin,

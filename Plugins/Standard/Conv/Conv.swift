@@ -81,13 +81,7 @@ func gcd(_ a: Int, _ b: Int) -> Int {
 extension Conv {
     static let definition = LayerDefinition(
         name: "Conv",
-        arguments: [
-            ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels),
-            ArgumentSpec("k", .kernel, default: .int(1)), ArgumentSpec("s", .stride, default: .int(1)),
-            ArgumentSpec("p", .optionalIntOrPair(0...63), default: ArgValue.none),
-            ArgumentSpec("g", .channels, default: .int(1)), ArgumentSpec("d", .intOrPair(1...32), default: .int(1)),
-            ArgumentSpec("act", .bool, default: .bool(true)),
-        ],
+        arguments: ArgumentSpec.convolution() + [ArgumentSpec("act", .bool, default: .bool(true))],
         role: .convLike,
         summary: "convolution + batch norm + activation (SiLU unless the model sets another)",
         origin: StandardLayers.origin,

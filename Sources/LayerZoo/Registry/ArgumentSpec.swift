@@ -120,3 +120,16 @@ public struct ArgumentSpec: Sendable, Hashable {
         defaultValue.map { "\(name)=\($0)" } ?? name
     }
 }
+
+extension ArgumentSpec {
+    /// `c1, c2, k, s=1, p=None, g=1, d=1`: the leading arguments of Ultralytics' `Conv` that
+    /// conv-like layers share (append `act` and their own). `kernel` is k's default (nil: the
+    /// YAML must give it); `dilation: false` leaves `d` out.
+    public static func convolution(kernel: ArgValue? = .int(1), dilation: Bool = true) -> [ArgumentSpec] {
+        [ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("k", .kernel, default: kernel),
+         ArgumentSpec("s", .stride, default: .int(1)), ArgumentSpec("p", .optionalIntOrPair(0...63), default: ArgValue.none),
+         ArgumentSpec("g", .channels, default: .int(1))]
+            + (dilation ? [ArgumentSpec("d", .intOrPair(1...32), default: .int(1))] : [])
+    }
+}
+
