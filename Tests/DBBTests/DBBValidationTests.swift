@@ -23,40 +23,30 @@ final class DBBValidationTests: XCTestCase {
       - [[8, 4], 1, Detect, [nc]]
     """
 
-    struct Case {
-        var name: String
-        var old: String
-        var new: String
-        var line: Int
-        /// The text the reported column points at (its first occurrence in the line).
-        var at: String
-        var fragments: [String]
-    }
-
-    static let cases: [Case] = [
-        Case(name: "even kernel", old: "[128, 3, 2]]", new: "[128, 4, 2]]", line: 6, at: "4",
+    static let cases: [DiagnosticCase] = [
+        DiagnosticCase("even kernel", base: base, replacing: "[128, 3, 2]]", with: "[128, 4, 2]]", line: 6, at: "4",
              fragments: ["odd kernel size, got 4"]),
-        Case(name: "padding other than k // 2", old: "[128, 3, 2]]", new: "[128, 3, 2, 0]]", line: 6, at: "0",
+        DiagnosticCase("padding other than k // 2", base: base, replacing: "[128, 3, 2]]", with: "[128, 3, 2, 0]]", line: 6, at: "0",
              fragments: ["padding k // 2 = 1, got 0"]),
-        Case(name: "dilation", old: "[128, 3, 2]]", new: "[128, 3, 2, None, 2]]", line: 6, at: "2]]",
+        DiagnosticCase("dilation", base: base, replacing: "[128, 3, 2]]", with: "[128, 3, 2, None, 2]]", line: 6, at: "2]]",
              fragments: ["does not support dilation (d=2)"]),
-        Case(name: "groups not dividing", old: "[128, 3, 2]]", new: "[128, 3, 2, None, 1, 3]]", line: 6, at: "3]]",
+        DiagnosticCase("groups not dividing", base: base, replacing: "[128, 3, 2]]", with: "[128, 3, 2, None, 1, 3]]", line: 6, at: "3]]",
              fragments: ["groups=3 must divide both input channels (16) and output channels (32)"]),
-        Case(name: "depthwise with a channel change", old: "[256, 3, 2]]", new: "[32, 3, 2, None, 1, 8]]", line: 8,
+        DiagnosticCase("depthwise with a channel change", base: base, replacing: "[256, 3, 2]]", with: "[32, 3, 2, None, 1, 8]]", line: 8,
              at: "8]]", fragments: ["with g ≥ c2 (g=8, c2=8)", "input channels (32) must equal the output channels"]),
-        Case(name: "kernel missing", old: "[128, 3, 2]]", new: "[128]]", line: 6, at: "[128]",
+        DiagnosticCase("kernel missing", base: base, replacing: "[128, 3, 2]]", with: "[128]]", line: 6, at: "[128]",
              fragments: ["DiverseBranchBlock needs at least 2 arguments [c2, k, s=1, p=None, d=1, g=1, act=True], got 1"]),
-        Case(name: "kernel pair", old: "[128, 3, 2]]", new: "[128, [3, 3], 2]]", line: 6, at: "[3, 3]",
+        DiagnosticCase("kernel pair", base: base, replacing: "[128, 3, 2]]", with: "[128, [3, 3], 2]]", line: 6, at: "[3, 3]",
              fragments: ["argument 'k' must be an integer"]),
-        Case(name: "act not a boolean", old: "[128, 3, 2]]", new: "[128, 3, 2, None, 1, 1, maybe]]", line: 6, at: "maybe",
+        DiagnosticCase("act not a boolean", base: base, replacing: "[128, 3, 2]]", with: "[128, 3, 2, None, 1, 1, maybe]]", line: 6, at: "maybe",
              fragments: ["argument 'act' must be True or False"]),
-        Case(name: "too many arguments", old: "[128, 3, 2]]", new: "[128, 3, 2, 1, 1, 1, True, 9]]", line: 6, at: "9]]",
+        DiagnosticCase("too many arguments", base: base, replacing: "[128, 3, 2]]", with: "[128, 3, 2, 1, 1, 1, True, 9]]", line: 6, at: "9]]",
              fragments: ["DiverseBranchBlock takes at most 7 arguments", "got 8"]),
-        Case(name: "C2f_DBB groups", old: "[128, True]]", new: "[128, True, 3]]", line: 7, at: "3]]",
+        DiagnosticCase("C2f_DBB groups", base: base, replacing: "[128, True]]", with: "[128, True, 3]]", line: 7, at: "3]]",
              fragments: ["groups=3 must divide"]),
-        Case(name: "C3_DBB hidden channels", old: "C3_DBB, [128]]", new: "C3_DBB, [128, True, 1, 0.01]]", line: 13,
+        DiagnosticCase("C3_DBB hidden channels", base: base, replacing: "C3_DBB, [128]]", with: "C3_DBB, [128, True, 1, 0.01]]", line: 13,
              at: "0.01", fragments: ["hidden channels int(32 × 0.01) must be at least 1"]),
-        Case(name: "C3k2_DBB has no attn argument", old: "C3k2_DBB, [128, True]]", new: "C3k2_DBB, [128, True, 0.5, 1, True, 9]]",
+        DiagnosticCase("C3k2_DBB has no attn argument", base: base, replacing: "C3k2_DBB, [128, True]]", with: "C3k2_DBB, [128, True, 0.5, 1, True, 9]]",
              line: 14, at: "9]]",
              fragments: ["C3k2_DBB takes at most 5 arguments [c2, c3k=False, e=0.5, g=1, shortcut=True], got 6"]),
     ]
@@ -67,18 +57,7 @@ final class DBBValidationTests: XCTestCase {
     }
 
     func testEveryProblemPointsAtItsLineAndArgument() throws {
-        for c in Self.cases {
-            guard let range = Self.base.range(of: c.old) else { return XCTFail("\(c.name): '\(c.old)' not in the base") }
-            let yaml = Self.base.replacingCharacters(in: range, with: c.new)
-            let report = try check(yaml, file: "broken.yaml")
-            XCTAssertFalse(report.isValid, "\(c.name): expected an error")
-            guard let first = report.errors.first else { continue }
-            XCTAssertEqual(first.location?.line, c.line, "\(c.name): \(first)")
-            XCTAssertEqual(first.location?.column, column(of: c.at, line: c.line, in: yaml), "\(c.name): \(first)")
-            for fragment in c.fragments {
-                XCTAssertTrue(first.message.contains(fragment), "\(c.name): '\(first.message)' lacks '\(fragment)'")
-            }
-        }
+        assertDiagnoses(Self.cases, registry: try dbbRegistry())
     }
 
     /// The community rows of the corpus: `[c2, 3, 2]` for the block, `[c2]` / `[c2, True]` for

@@ -23,55 +23,31 @@ final class DSConvValidationTests: XCTestCase {
           - [[7, 4], 1, Detect, [nc]]
         """
 
-    struct Case {
-        var name: String
-        var old: String
-        var new: String
-        var line: Int
-        /// The error's column is where this text starts on that line.
-        var at: String
-        var fragments: [String]
-        var imgsz: (Int, Int) = (640, 640)
-    }
-
-    static let cases: [Case] = [
-        Case(name: "groups do not divide the channels", old: "[-1, 1, DSConv2D, [128, 3, 2]]",
-             new: "[-1, 1, DSConv2D, [128, 3, 2, None, 3]]", line: 6, at: "3]]",
+    static let cases: [DiagnosticCase] = [
+        DiagnosticCase("groups do not divide the channels", base: base, replacing: "[-1, 1, DSConv2D, [128, 3, 2]]",
+             with: "[-1, 1, DSConv2D, [128, 3, 2, None, 3]]", line: 6, at: "3]]",
              fragments: ["layer 1 (DSConv2D)", "groups=3 must divide both input channels (16) and output channels (32)"]),
-        Case(name: "too many arguments", old: "[-1, 1, DSConv2D, [128, 3, 2]]",
-             new: "[-1, 1, DSConv2D, [128, 3, 2, None, 1, True, 9]]", line: 6, at: "9]]",
+        DiagnosticCase("too many arguments", base: base, replacing: "[-1, 1, DSConv2D, [128, 3, 2]]",
+             with: "[-1, 1, DSConv2D, [128, 3, 2, None, 1, True, 9]]", line: 6, at: "9]]",
              fragments: ["DSConv2D takes at most 6 arguments", "got 7"]),
-        Case(name: "act is not a bool", old: "[-1, 1, DSConv2D, [256, 3, 2]]",
-             new: "[-1, 1, DSConv2D, [256, 3, 2, None, 1, maybe]]", line: 8, at: "maybe",
+        DiagnosticCase("act is not a bool", base: base, replacing: "[-1, 1, DSConv2D, [256, 3, 2]]",
+             with: "[-1, 1, DSConv2D, [256, 3, 2, None, 1, maybe]]", line: 8, at: "maybe",
              fragments: ["argument 'act'"]),
-        Case(name: "kernel out of range", old: "[-1, 1, DSConv2D, [128, 3, 2]]",
-             new: "[-1, 1, DSConv2D, [128, 0, 2]]", line: 6, at: "0, 2]]", fragments: ["argument 'k'", "0 is out of range"]),
-        Case(name: "feature map vanishes", old: "[-1, 1, DSConv2D, [256, 3, 2]]",
-             new: "[-1, 1, DSConv2D, [256, 7, 2, 0]]", line: 8, at: "[-1, 1, DSConv2D, [256, 7",
+        DiagnosticCase("kernel out of range", base: base, replacing: "[-1, 1, DSConv2D, [128, 3, 2]]",
+             with: "[-1, 1, DSConv2D, [128, 0, 2]]", line: 6, at: "0, 2]]", fragments: ["argument 'k'", "0 is out of range"]),
+        DiagnosticCase("feature map vanishes", base: base, replacing: "[-1, 1, DSConv2D, [256, 3, 2]]",
+             with: "[-1, 1, DSConv2D, [256, 7, 2, 0]]", line: 8, at: "[-1, 1, DSConv2D, [256, 7",
              fragments: ["layer 3 (DSConv2D)", "cannot run on a height of 4", "feature map has vanished"], imgsz: (16, 16)),
-        Case(name: "C2f_DSConv groups do not divide its bottleneck", old: "[-1, 3, C2f_DSConv, [128, True]]",
-             new: "[-1, 3, C2f_DSConv, [128, True, 3]]", line: 7, at: "3]]",
+        DiagnosticCase("C2f_DSConv groups do not divide its bottleneck", base: base, replacing: "[-1, 3, C2f_DSConv, [128, True]]",
+             with: "[-1, 3, C2f_DSConv, [128, True, 3]]", line: 7, at: "3]]",
              fragments: ["layer 2 (C2f_DSConv)", "groups=3 must divide both input channels (16)"]),
-        Case(name: "C3_DSConv hidden channels vanish", old: "[-1, 1, C3_DSConv, [128]]",
-             new: "[-1, 1, C3_DSConv, [128, True, 1, 0.01]]", line: 13, at: "0.01",
+        DiagnosticCase("C3_DSConv hidden channels vanish", base: base, replacing: "[-1, 1, C3_DSConv, [128]]",
+             with: "[-1, 1, C3_DSConv, [128, True, 1, 0.01]]", line: 13, at: "0.01",
              fragments: ["hidden channels int(32 × 0.01) must be at least 1"]),
     ]
 
     func testEveryErrorPointsAtTheOffendingArgument() throws {
-        for c in Self.cases {
-            guard let range = Self.base.range(of: c.old) else { return XCTFail("\(c.name): base lacks \(c.old)") }
-            let yaml = Self.base.replacingCharacters(in: range, with: c.new)
-            let report = try check(yaml, file: "broken.yaml", imgsz: c.imgsz)
-            XCTAssertFalse(report.isValid, "\(c.name): expected an error")
-            guard let first = report.errors.first else { continue }
-            let column = try XCTUnwrap(column(of: c.at, line: c.line, in: yaml), "\(c.name): '\(c.at)' not on line \(c.line)")
-            XCTAssertEqual(first.location?.file, "broken.yaml", c.name)
-            XCTAssertEqual(first.location?.line, c.line, "\(c.name): \(first)")
-            XCTAssertEqual(first.location?.column, column, "\(c.name): \(first)")
-            for fragment in c.fragments {
-                XCTAssertTrue(first.message.contains(fragment), "\(c.name): '\(first.message)' lacks '\(fragment)'")
-            }
-        }
+        assertDiagnoses(Self.cases, registry: try dsconvRegistry())
     }
 
     func testTheBaseModelIsValid() throws {

@@ -29,44 +29,33 @@ final class DynamicConvValidationTests: XCTestCase {
         return base.replacingCharacters(in: range, with: new)
     }
 
-    struct Case {
-        var name: String
-        var yaml: String
-        var line: Int
-        /// The text the diagnostic's column points at (its first occurrence on the line).
-        var at: String
-        var fragments: [String]
-        var notes: [String] = []
-        var imgsz: (Int, Int) = (640, 640)
-    }
-
     static let dynamicRow = "[-1, 1, Dynamic_conv2d, [128, 3, 2, 1]]"
 
-    static let cases: [Case] = [
-        Case(name: "kernel pair", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, [3, 1], 2, 1]]"),
+    static let cases: [DiagnosticCase] = [
+        DiagnosticCase("kernel pair", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, [3, 1], 2, 1]]"),
              line: 6, at: "[3, 1]", fragments: ["layer 1 (Dynamic_conv2d)", "takes one kernel size", "found [3, 1]"]),
-        Case(name: "padding None", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2, None]]"),
+        DiagnosticCase("padding None", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2, None]]"),
              line: 6, at: "None", fragments: ["has no automatic padding", "write p, e.g. 1 for a 3×3 kernel"]),
-        Case(name: "groups not dividing the channels", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2, 1, 1, 3]]"),
+        DiagnosticCase("groups not dividing the channels", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2, 1, 1, 3]]"),
              line: 6, at: "3]]", fragments: ["groups=3 must divide both input channels (16) and output channels (32)"]),
-        Case(name: "K zero", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2, 1, 1, 1, True, 0]]"),
+        DiagnosticCase("K zero", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2, 1, 1, 1, True, 0]]"),
              line: 6, at: "0]]", fragments: ["argument 'K'", "0 is out of range"]),
-        Case(name: "bias not a boolean", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2, 1, 1, 1, maybe]]"),
+        DiagnosticCase("bias not a boolean", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2, 1, 1, 1, maybe]]"),
              line: 6, at: "maybe", fragments: ["argument 'bias' must be True or False"]),
-        Case(name: "too many arguments", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2, 1, 1, 1, True, 4, 9]]"),
+        DiagnosticCase("too many arguments", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2, 1, 1, 1, True, 4, 9]]"),
              line: 6, at: "9]]", fragments: ["Dynamic_conv2d takes at most 8 arguments [c2, k, s=1, p=0, d=1, g=1, bias=True, K=4], got 9"]),
-        Case(name: "no kernel size", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128]]"),
+        DiagnosticCase("no kernel size", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128]]"),
              line: 6, at: "[128]", fragments: ["Dynamic_conv2d needs at least 2 arguments", "got 1"]),
         // The seed pads 0 by default: the map shrinks to 159×159 and the Concat that meets it fails.
-        Case(name: "default padding shrinks the map", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2]]"),
+        DiagnosticCase("default padding shrinks the map", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 3, 2]]"),
              line: 12, at: "[[-1, 2]", fragments: ["layer 6 (Concat)", "cannot concatenate along dimension 1"],
              notes: ["inputs: layer 5 [1, 64, 160, 160], layer 2 [1, 32, 159, 159]"]),
-        Case(name: "map vanishes without padding", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 7]]"),
+        DiagnosticCase("map vanishes without padding", yaml: variant(dynamicRow, "[-1, 1, Dynamic_conv2d, [128, 7]]"),
              line: 6, at: "[-1, 1, Dynamic", fragments: ["layer 1 (Dynamic_conv2d)", "cannot run on a height of 4", "feature map has vanished"],
              notes: ["Dynamic_conv2d pads 0 unless told"], imgsz: (8, 8)),
-        Case(name: "C2f_DynamicConv groups", yaml: variant("[-1, 3, C2f_DynamicConv, [128, True]]", "[-1, 3, C2f_DynamicConv, [128, True, 3]]"),
+        DiagnosticCase("C2f_DynamicConv groups", yaml: variant("[-1, 3, C2f_DynamicConv, [128, True]]", "[-1, 3, C2f_DynamicConv, [128, True, 3]]"),
              line: 7, at: "3]]", fragments: ["layer 2 (C2f_DynamicConv)", "groups=3 must divide both input channels (16)"]),
-        Case(name: "C3_DynamicConv hidden channels", yaml: variant("[-1, 1, C3_DynamicConv, [256]]", "[-1, 1, C3_DynamicConv, [256, True, 1, 0.01]]"),
+        DiagnosticCase("C3_DynamicConv hidden channels", yaml: variant("[-1, 1, C3_DynamicConv, [256]]", "[-1, 1, C3_DynamicConv, [256, True, 1, 0.01]]"),
              line: 9, at: "0.01", fragments: ["layer 4 (C3_DynamicConv)", "hidden channels", "must be at least 1"]),
     ]
 
@@ -76,22 +65,7 @@ final class DynamicConvValidationTests: XCTestCase {
     }
 
     func testDiagnostics() throws {
-        for c in Self.cases {
-            let report = try check(c.yaml, file: "broken.yaml", imgsz: c.imgsz)
-            XCTAssertFalse(report.isValid, c.name)
-            let expectedColumn = try XCTUnwrap(column(of: c.at, line: c.line, in: c.yaml), "\(c.name): '\(c.at)' not on line \(c.line)")
-            let match = report.errors.first { error in c.fragments.allSatisfy { error.message.contains($0) } }
-            guard let error = match else {
-                XCTFail("\(c.name): no error with \(c.fragments) in \(report.errors)")
-                continue
-            }
-            XCTAssertEqual(error.location?.file, "broken.yaml", c.name)
-            XCTAssertEqual(error.location?.line, c.line, "\(c.name): \(error)")
-            XCTAssertEqual(error.location?.column, expectedColumn, "\(c.name): \(error)")
-            for note in c.notes {
-                XCTAssertTrue(error.notes.contains { $0.message.contains(note) }, "\(c.name): no note '\(note)' in \(error.notes)")
-            }
-        }
+        assertDiagnoses(Self.cases, registry: try dynamicConvRegistry(), anyError: true)
     }
 
     func testSignatures() throws {

@@ -1,4 +1,5 @@
 import LayerZoo
+import LayerZooTestSupport
 import XCTest
 
 /// Everything ScConv and its CSP variants cannot take is reported at the layer's line (at
@@ -28,51 +29,42 @@ final class ScConvValidationTests: XCTestCase {
         return base.replacingCharacters(in: range, with: new)
     }
 
-    struct Case {
-        var name: String
-        var yaml: String
-        var line: Int
-        var column: Int
-        var fragments: [String]
-        var imgsz: (Int, Int) = (640, 640)
-    }
-
     static let scconv = "[-1, 1, ScConv, []]"
 
-    static let cases: [Case] = [
-        Case(name: "fewer channels than groups", yaml: base(scconv, "[-1, 1, ScConv, [64]]"), line: 7, column: 22,
+    static let cases: [DiagnosticCase] = [
+        DiagnosticCase("fewer channels than groups", yaml: base(scconv, "[-1, 1, ScConv, [64]]"), line: 7, column: 22,
              fragments: ["layer 2 (ScConv)", "ScConv over 32 channels needs group_num ≤ 32, got group_num=64"]),
-        Case(name: "channels not divisible by group_num", yaml: base(scconv, "[-1, 1, ScConv, [24]]"), line: 7, column: 22,
+        DiagnosticCase("channels not divisible by group_num", yaml: base(scconv, "[-1, 1, ScConv, [24]]"), line: 7, column: 22,
              fragments: ["cannot split 32 channels into group_num=24 equal groups"]),
-        Case(name: "odd channel count", yaml: "nc: 4\nbackbone:\n  - [-1, 1, ScConv, [1]]\nhead:\n  - [[-1], 1, Detect, [nc]]\n",
+        DiagnosticCase("odd channel count", yaml: "nc: 4\nbackbone:\n  - [-1, 1, ScConv, [1]]\nhead:\n  - [[-1], 1, Detect, [nc]]\n",
              line: 3, column: 13, fragments: ["layer 0 (ScConv)", "needs an even channel count, got 3"]),
-        Case(name: "group_size does not divide GWC's input", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.5, 2, 3]]"),
+        DiagnosticCase("group_size does not divide GWC's input", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.5, 2, 3]]"),
              line: 7, column: 39, fragments: ["group_size=3 must divide GWC's input (up / squeeze_radio = 8)"]),
-        Case(name: "group_size does not divide the channels", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.75, 1, 24]]"),
+        DiagnosticCase("group_size does not divide the channels", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.75, 1, 24]]"),
              line: 7, column: 40, fragments: ["group_size=24 must divide", "output (32) channels"]),
-        Case(name: "alpha leaves no up channel", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.01]]"), line: 7, column: 31,
+        DiagnosticCase("alpha leaves no up channel", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.01]]"), line: 7, column: 31,
              fragments: ["alpha=0.01 splits 32 channels into up=int(alpha × 32)=0 and low=32"]),
-        Case(name: "alpha leaves no low channel", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 1.0]]"), line: 7, column: 31,
+        DiagnosticCase("alpha leaves no low channel", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 1.0]]"), line: 7, column: 31,
              fragments: ["up=int(alpha × 32)=32 and low=0"]),
-        Case(name: "squeeze leaves no channel", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.5, 32]]"), line: 7, column: 36,
+        DiagnosticCase("squeeze leaves no channel", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.5, 32]]"), line: 7, column: 36,
              fragments: ["squeeze_radio=32 squeezes up=16 and low=16 channels to 0 and 0"]),
-        Case(name: "even group kernel", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.5, 2, 2, 4]]"), line: 7, column: 42,
+        DiagnosticCase("even group kernel", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.5, 2, 2, 4]]"), line: 7, column: 42,
              fragments: ["group_kernel_size must be odd, got 4"]),
-        Case(name: "threshold out of range", yaml: base(scconv, "[-1, 1, ScConv, [16, 1.5]]"), line: 7, column: 26,
+        DiagnosticCase("threshold out of range", yaml: base(scconv, "[-1, 1, ScConv, [16, 1.5]]"), line: 7, column: 26,
              fragments: ["argument 'gate_treshold'", "1.5 is out of range"]),
-        Case(name: "group_num not an integer", yaml: base(scconv, "[-1, 1, ScConv, [True]]"), line: 7, column: 22,
+        DiagnosticCase("group_num not an integer", yaml: base(scconv, "[-1, 1, ScConv, [True]]"), line: 7, column: 22,
              fragments: ["argument 'group_num'", "found a boolean"]),
-        Case(name: "too many arguments", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.5, 2, 2, 3, 9]]"), line: 7, column: 45,
+        DiagnosticCase("too many arguments", yaml: base(scconv, "[-1, 1, ScConv, [16, 0.5, 0.5, 2, 2, 3, 9]]"), line: 7, column: 45,
              fragments: ["ScConv takes at most 6 arguments", "got 7"]),
-        Case(name: "C2f_ScConv too narrow for its ScConv", yaml: base("[256, True]", "[64, True]"), line: 9, column: 26,
+        DiagnosticCase("C2f_ScConv too narrow for its ScConv", yaml: base("[256, True]", "[64, True]"), line: 9, column: 26,
              fragments: ["layer 4 (C2f_ScConv)", "the ScConv in each bottleneck gets 8 channels",
                          "ScConv over 8 channels needs group_num ≤ 8"]),
-        Case(name: "C3_ScConv too narrow for its ScConv", yaml: base("[-1, 3, C3_ScConv, [128]]", "[-1, 3, C3_ScConv, [32]]"),
+        DiagnosticCase("C3_ScConv too narrow for its ScConv", yaml: base("[-1, 3, C3_ScConv, [128]]", "[-1, 3, C3_ScConv, [32]]"),
              line: 14, column: 25, fragments: ["layer 8 (C3_ScConv)", "the ScConv in each bottleneck gets 4 channels"]),
-        Case(name: "one value per group", yaml: "nc: 4\nbackbone:\n  - [-1, 1, Conv, [32, 3, 2]]\n  - [-1, 1, ScConv, [32]]\nhead:\n  - [[-1], 1, Detect, [nc]]\n",
+        DiagnosticCase("one value per group", yaml: "nc: 4\nbackbone:\n  - [-1, 1, Conv, [32, 3, 2]]\n  - [-1, 1, ScConv, [32]]\nhead:\n  - [[-1], 1, Detect, [nc]]\n",
              line: 4, column: 5, fragments: ["layer 1 (ScConv)", "need at least 2 values per group", "unbiased standard deviation is undefined"],
              imgsz: (2, 2)),
-        Case(name: "SCConv is another module", yaml: base(scconv, "[-1, 1, SCConv, []]"), line: 7, column: 13,
+        DiagnosticCase("SCConv is another module", yaml: base(scconv, "[-1, 1, SCConv, []]"), line: 7, column: 13,
              fragments: ["unknown module 'SCConv'"]),
     ]
 
@@ -84,17 +76,7 @@ final class ScConvValidationTests: XCTestCase {
     }
 
     func testEveryProblemPointsAtTheOffendingLine() throws {
-        for c in Self.cases {
-            let report = try check(c.yaml, file: "broken.yaml", scale: nil, imgsz: c.imgsz)
-            XCTAssertFalse(report.isValid, "\(c.name): expected an error")
-            guard let first = report.errors.first else { continue }
-            XCTAssertEqual(first.location?.file, "broken.yaml", c.name)
-            XCTAssertEqual(first.location?.line, c.line, "\(c.name): \(first)")
-            XCTAssertEqual(first.location?.column, c.column, "\(c.name): \(first)")
-            for fragment in c.fragments {
-                XCTAssertTrue(first.message.contains(fragment), "\(c.name): '\(first.message)' lacks '\(fragment)'")
-            }
-        }
+        assertDiagnoses(Self.cases, registry: try scconvRegistry())
     }
 
     func testCaseOnlyDifferenceSuggestsScConv() throws {
