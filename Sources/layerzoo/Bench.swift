@@ -113,8 +113,16 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// Peak resident set size of this process, in KiB.
+/// Peak resident set size of this process alone, in KiB: the kernel's `VmHWM` from
+/// /proc/self/status. Not `getrusage`'s `ru_maxrss`, which Linux carries over from the parent
+/// across fork and exec, so a small process started by a large one (a Python driver) would
+/// report the parent's peak. Falls back to `ru_maxrss` where /proc is not there.
 func peakResidentKB() -> Int {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kb = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) {
+        return kb
+    }
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Int(usage.ru_maxrss)

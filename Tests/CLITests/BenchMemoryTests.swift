@@ -1,0 +1,21 @@
+import Foundation
+import XCTest
+
+/// `bench` reports its own peak memory, not the one Linux carries over from whoever started
+/// it (`ru_maxrss` survives fork and exec).
+final class BenchMemoryTests: XCTestCase {
+    func testPeakIsTheProcesssOwnWhateverItsParentHeld() throws {
+        // Make this (parent) process's high-water mark 1 GiB, touched page by page.
+        let size = 1 << 30
+        let ballast = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
+        defer { ballast.deallocate() }
+        for offset in stride(from: 0, to: size, by: 4096) { ballast.storeBytes(of: 1, toByteOffset: offset, as: UInt8.self) }
+
+        let r = try runLayerZoo(["bench", "yolov8n.yaml", "--imgsz", "64", "--runs", "1", "--warmup", "0", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let peak = try XCTUnwrap(json["peakResidentMB"] as? Double)
+        XCTAssertGreaterThan(peak, 5)
+        XCTAssertLessThan(peak, 600, "the child reported its parent's 1 GiB high-water mark")
+    }
+}
