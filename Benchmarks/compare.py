@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer comparison: LayerZoo vs PyTorch eager vs ONNX Runtime on the same model and weights.
 
-For a config, each engine runs in its own process (so peak memory is its own), with the same
+For a config, each engine runs in its own process, with the same
 thread count, the same seeded weights (LayerZoo's seeded weights, reproduced in PyTorch by
 scripts/fixtures/seeded.py) and the same seeded input. Rounds alternate the engines
 (PyTorch, ONNX Runtime, LayerZoo, PyTorch, ...) so that machine drift hits all alike; each
@@ -10,7 +10,12 @@ the median over rounds and the ratios LayerZoo / peer.
 
 PyTorch runs the model as Ultralytics predicts with it (model.fuse(): BN folded into convs,
 eval, no_grad). ONNX Runtime runs that fused model exported to ONNX (opset 17), with all
-graph optimisations and intra-op threads = --threads.
+graph optimisations and intra-op threads = --threads; the export happens in a process of its
+own first, so the ONNX Runtime process loads neither torch nor the PyTorch model.
+
+Peak memory is each engine process's own high-water mark (VmHWM in /proc/<pid>/status), not
+getrusage's ru_maxrss: Linux carries a parent's ru_maxrss over fork and exec, so a process
+started by this (large) driver would report the driver's peak.
 
 Needs (installs nothing itself): a Python with torch, ultralytics, onnx, onnxruntime, numpy,
 safetensors; a release build of LayerZoo (swift build -c release).
@@ -71,41 +76,55 @@ def build_torch_model(config, scale):
 
 
 def peak_mb():
+    """This process's own peak resident memory (VmHWM), in MB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker(args):
-    """One engine, one process: prints {"median_ms", "peak_mb"} as JSON."""
+def export_onnx(args, directory):
+    """In a process of its own: the fused PyTorch model as ONNX and the seeded input as .npy."""
+    cmd = [sys.executable, __file__, args.config, "--worker", "export", "--export-dir", str(directory),
+           "--batch", str(args.batch), "--imgsz", f"{args.imgsz[0]},{args.imgsz[1]}"]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"ONNX export failed:\n{out.stderr[-2000:]}")
+
+
+def export_worker(args):
+    import numpy as np
     import torch
     from seeded import seeded_input
 
-    torch.set_num_threads(args.threads)
     config, scale = resolve_config(args.config)
-    shape = (args.batch, 3, args.imgsz[0], args.imgsz[1])
-    x = seeded_input(shape, 0)
+    x = seeded_input((args.batch, 3, args.imgsz[0], args.imgsz[1]), 0)
     model = build_torch_model(config, scale)
-    if args.worker == "torch":
-        def run():
-            with torch.no_grad():
-                model(x)
-    else:
-        import onnxruntime as ort
+    directory = pathlib.Path(args.export_dir)
+    with torch.no_grad():
+        torch.onnx.export(model, x, str(directory / "model.onnx"), opset_version=17, input_names=["images"],
+                          output_names=["output"], dynamo=False)
+    np.save(directory / "input.npy", x.numpy())
 
-        onnx_path = pathlib.Path(tempfile.gettempdir()) / f"layerzoo-compare-{os.getpid()}.onnx"
-        with torch.no_grad():
-            torch.onnx.export(model, x, str(onnx_path), opset_version=17, input_names=["images"],
-                              output_names=["output"], dynamo=False)
-        del model
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = args.threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        onnx_path.unlink()
-        feed = {"images": x.numpy()}
 
-        def run():
-            session.run(None, feed)
+def onnxruntime_worker(args):
+    """ONNX Runtime alone in its process: no torch imported."""
+    import numpy as np
+    import onnxruntime as ort
+
+    directory = pathlib.Path(args.export_dir)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"])
+    feed = {"images": np.load(directory / "input.npy")}
+    time_runs(args, lambda: session.run(None, feed))
+
+
+def time_runs(args, run):
+    """Warm-up, then --runs timed runs: prints {"median_ms", "peak_mb"} as JSON."""
     for _ in range(args.warmup):
         run()
     times = []
@@ -114,6 +133,22 @@ def worker(args):
         run()
         times.append((time.perf_counter() - start) * 1000)
     print(json.dumps({"median_ms": statistics.median(times), "peak_mb": peak_mb()}))
+
+
+def torch_worker(args):
+    """PyTorch eager in its process."""
+    import torch
+    from seeded import seeded_input
+
+    torch.set_num_threads(args.threads)
+    config, scale = resolve_config(args.config)
+    x = seeded_input((args.batch, 3, args.imgsz[0], args.imgsz[1]), 0)
+    model = build_torch_model(config, scale)
+
+    def run():
+        with torch.no_grad():
+            model(x)
+    time_runs(args, run)
 
 
 def run_layerzoo(args):
@@ -128,10 +163,10 @@ def run_layerzoo(args):
     return {"median_ms": result["medianMs"], "peak_mb": result["peakResidentMB"]}
 
 
-def run_worker(args, engine):
+def run_worker(args, engine, export_dir=None):
     cmd = [sys.executable, __file__, args.config, "--worker", engine, "--threads", str(args.threads), "--runs",
            str(args.runs), "--warmup", str(args.warmup), "--batch", str(args.batch), "--imgsz",
-           f"{args.imgsz[0]},{args.imgsz[1]}"]
+           f"{args.imgsz[0]},{args.imgsz[1]}"] + (["--export-dir", str(export_dir)] if export_dir else [])
     out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": str(args.threads)})
     if out.returncode != 0:
         raise SystemExit(f"{engine} worker failed:\n{out.stderr[-2000:]}")
@@ -149,13 +184,16 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--layerzoo", help="path to the layerzoo binary (default .build/release/layerzoo)")
-    parser.add_argument("--worker", choices=["torch", "onnxruntime"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["torch", "onnxruntime", "export"], help=argparse.SUPPRESS)
+    parser.add_argument("--export-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args)
+        {"torch": torch_worker, "onnxruntime": onnxruntime_worker, "export": export_worker}[args.worker](args)
         return
+    export_dir = tempfile.TemporaryDirectory(prefix="layerzoo-compare-")
+    export_onnx(args, export_dir.name)
     engines = {"PyTorch eager": lambda: run_worker(args, "torch"),
-               "ONNX Runtime": lambda: run_worker(args, "onnxruntime"),
+               "ONNX Runtime": lambda: run_worker(args, "onnxruntime", export_dir.name),
                "LayerZoo": lambda: run_layerzoo(args)}
     results = {name: [] for name in engines}
     for r in range(args.rounds):
