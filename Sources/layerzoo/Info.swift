@@ -22,6 +22,7 @@ struct Info: ParsableCommand {
     var dsconvBits: Int?
 
     func validate() throws {
+        if model.scale == "all" { throw ValidationError("--scale all is for validate; info shows one scale, e.g. --scale n") }
         if let dsconvBits, !(2...8).contains(dsconvBits) {
             throw ValidationError("--dsconv-bits must be from 2 to 8, got \(dsconvBits)")
         }
@@ -31,12 +32,23 @@ struct Info: ParsableCommand {
     var config: String
 
     func run() throws {
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry: LayerRegistry
+        do throws(PluginFailure) {
+            registry = try BuiltInLayers.load(plugins: plugin.plugins)
+        } catch {
+            if format == .json { print(jsonString(InfoFailureJSON(file: config, diagnostics: [DiagnosticJSON(
+                RunProblem(severity: .error, message: error.message, path: error.path))]))) }
+            printError(error.description)
+            throw ExitCode(1)
+        }
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where format == .text || diagnostic.severity == .error {
             printError(diagnostic.description)
         }
         guard let report, let source, report.isValid, let m = report.model, let trace = report.trace else {
+            if format == .json {
+                print(jsonString(InfoFailureJSON(file: source?.displayPath ?? config, diagnostics: diagnostics.map(DiagnosticJSON.init))))
+            }
             throw ExitCode(1)
         }
         let rows = m.nodes.map { node in
@@ -45,8 +57,9 @@ struct Info: ParsableCommand {
                       output: trace.outputs[node.index]?.dims ?? [])
         }
         let gflops = trace.gflops / Double(model.batch)
-        let summary = InfoJSON(file: source.displayPath, scale: m.scale?.name, imgsz: [model.imgsz.height, model.imgsz.width],
-                               layers: rows, parameters: m.parameterCount, gflops: gflops)
+        let summary = InfoJSON(file: source.displayPath, valid: true, scale: m.scale?.name, imgsz: [report.imageHeight, report.imageWidth],
+                               layers: rows, parameters: m.parameterCount, gflops: gflops,
+                               diagnostics: diagnostics.map(DiagnosticJSON.init))
         if format == .json {
             print(jsonString(summary))
             return
@@ -71,7 +84,7 @@ struct Info: ParsableCommand {
         }
         let scaleText = m.scale.map { " (scale \($0.name))" } ?? ""
         print("\(source.displayPath)\(scaleText): \(rows.count) layers, \(formatCount(m.parameterCount)) parameters, "
-              + String(format: "%.2f", gflops) + " GFLOPs at \(model.imgsz.height)×\(model.imgsz.width)")
+              + String(format: "%.2f", gflops) + " GFLOPs at \(report.imageHeight)×\(report.imageWidth)")
     }
 
     private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
@@ -93,9 +106,20 @@ struct LayerJSON: Encodable {
 
 struct InfoJSON: Encodable {
     var file: String
+    var valid: Bool
     var scale: String?
     var imgsz: [Int]
     var layers: [LayerJSON]
     var parameters: Int
     var gflops: Double
+    /// Warnings (a valid model has no errors).
+    var diagnostics: [DiagnosticJSON]
+}
+
+/// `info --format json` for a file that is not valid (or a plugin that would not load): stdout
+/// still gets one JSON object, saying why.
+struct InfoFailureJSON: Encodable {
+    var file: String
+    var valid = false
+    var diagnostics: [DiagnosticJSON]
 }

@@ -34,9 +34,21 @@ struct DiagnosticJSON: Encodable {
     }
 }
 
-struct ValidationJSON: Encodable {
-    var valid: Bool
-    var diagnostics: [DiagnosticJSON]
+extension DiagnosticJSON {
+    /// A problem of the run (no line or column).
+    init(_ problem: RunProblem) {
+        self.init(file: problem.path, line: nil, column: nil, severity: problem.severity.rawValue,
+                  message: problem.message, notes: [])
+    }
+
+    init(file: String?, line: Int?, column: Int?, severity: String, message: String, notes: [String]) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.severity = severity
+        self.message = message
+        self.notes = notes
+    }
 }
 
 func jsonString<T: Encodable>(_ value: T) -> String {

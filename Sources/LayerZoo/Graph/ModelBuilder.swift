@@ -86,6 +86,13 @@ public struct ModelBuilder: Sendable {
         guard let definition = registry.definition(named: row.module) else {
             var notes: [Diagnostic.Note] = []
             let close = registry.suggestions(for: row.module)
+            let caseOnly = close.first.map { $0.lowercased() == row.module.lowercased() } ?? false
+            if !caseOnly, let known = KnownModules.lookup(row.module) {
+                notes.append(.init(known.hint ?? "run 'layerzoo layers' to list the \(registry.count) registered layers; a plugin can add it (docs/custom-layers.md)"))
+                diagnostics.append(.error("layer \(i): unknown module '\(row.module)': \(known.origin), \(known.verdict)",
+                                          at: row.moduleLocation, notes: notes))
+                return nil
+            }
             if let best = close.first {
                 var text = "did you mean '\(best)'?"
                 if best.lowercased() == row.module.lowercased() { text += " (module names are case-sensitive)" }

@@ -40,10 +40,12 @@ public struct LayerRegistry: Sendable {
 
     public var count: Int { byName.count }
 
-    /// Registered names close to `name`, best first: same name in another case, then small
-    /// edit distances relative to the name's length.
+    /// Registered names close to `name`, best first: same name in another case, then names
+    /// within `allowedEdits(for:)` of it, so a short name is never "corrected" into another
+    /// layer (DWConv is not ScConv, AConv is not Conv).
     public func suggestions(for name: String, limit: Int = 3) -> [String] {
         let lower = name.lowercased()
+        let allowed = Self.allowedEdits(for: name)
         var scored: [(name: String, score: Int)] = []
         for candidate in byName.keys {
             let candidateLower = candidate.lowercased()
@@ -51,11 +53,20 @@ public struct LayerRegistry: Sendable {
                 scored.append((candidate, 0))
                 continue
             }
-            let distance = EditDistance.levenshtein(lower, candidateLower, limit: 4)
-            let allowed = max(1, min(2, candidate.count / 3))
+            let distance = EditDistance.levenshtein(lower, candidateLower, limit: 2)
             if distance <= allowed { scored.append((candidate, distance)) }
         }
         return scored.sorted { ($0.score, $0.name) < ($1.score, $1.name) }.prefix(limit).map(\.name)
+    }
+
+    /// Edits a typo may contain: none up to 3 characters (only case differs), one up to 11
+    /// (SPPFF, Detekt, C2f_ScConvv), two beyond.
+    public static func allowedEdits(for name: String) -> Int {
+        switch name.count {
+        case ...3: return 0
+        case ...11: return 1
+        default: return 2
+        }
     }
 }
 

@@ -1,0 +1,98 @@
+import Foundation
+import LayerZoo
+
+/// One model file checked at one scale: what every output format of `validate` renders.
+struct FileResult {
+    /// The path as diagnostics show it (`Configs/yolov8.yaml` for a built-in config).
+    var file: String
+    var scale: String?
+    var imageHeight: Int
+    var imageWidth: Int
+    /// Layers, parameters and GFLOPs (per image), when the model could be built and traced.
+    var layers: Int?
+    var parameters: Int?
+    var gflops: Double?
+    var diagnostics: [Diagnostic]
+
+    var valid: Bool { !diagnostics.containsError }
+    var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+}
+
+/// Everything one `validate` run found: a result per file and scale, and the problems that
+/// belong to the run rather than to a file (a plugin that would not load, the one warning
+/// about files checked at their first scale).
+struct ValidationRun {
+    var files: [FileResult] = []
+    var problems: [RunProblem] = []
+
+    var valid: Bool { !problems.contains { $0.severity == .error } && files.allSatisfy(\.valid) }
+
+    /// True when `file` has more than one result (`--scale all`): messages then name the scale.
+    func checksFileAtSeveralScales(_ file: String) -> Bool { files.lazy.filter { $0.file == file }.count > 1 }
+}
+
+/// A finding about the run itself: no line and column, at most a path (a plugin library).
+struct RunProblem {
+    var severity: Diagnostic.Severity
+    var message: String
+    var path: String?
+
+    var description: String { (path.map { "\($0): " } ?? "") + "\(severity.rawValue): \(message)" }
+}
+
+enum Validation {
+    /// Checks every path: at `scaleAll`, once per scale the file defines; otherwise at the scale
+    /// `options` asks for (or the file name's letter, or the first scale). A file checked at its
+    /// first scale because nothing chose one loses its own warning; the run gets one instead.
+    static func run(paths: [String], options: ModelOptions, scaleAll: Bool, registry: LayerRegistry) -> ValidationRun {
+        var run = ValidationRun()
+        var defaulted: [String] = []  // files checked at their first scale because nothing chose one
+        let checker = ModelChecker(registry: registry)
+        for path in paths {
+            let source: ConfigSource
+            do throws(Diagnostic) {
+                source = try ConfigSource.locate(path)
+            } catch {
+                run.files.append(FileResult(file: path, scale: nil, imageHeight: options.imgsz.height,
+                                            imageWidth: options.imgsz.width, diagnostics: [error]))
+                continue
+            }
+            var checkOptions = options.checkOptions
+            checkOptions.imageSizeRule = .roundUp
+            let scales: [String?] = scaleAll ? (scaleNames(source).map { $0.map(Optional.some) } ?? [nil]) : [options.scale]
+            for scale in scales.isEmpty ? [nil] : scales {
+                checkOptions.scale = scale
+                let report = checker.check(source, options: checkOptions)
+                var diagnostics = report.diagnostics
+                if scale == nil, source.scaleFromName == nil, let chosen = report.model?.scale?.name ?? firstScale(source) {
+                    let before = diagnostics.count
+                    diagnostics.removeAll { $0.severity == .warning && $0.message.hasPrefix("no model scale given") }
+                    if diagnostics.count < before { defaulted.append("\(source.displayPath) at '\(chosen)'") }
+                }
+                run.files.append(FileResult(file: source.displayPath, scale: report.model?.scale?.name ?? scale,
+                                            imageHeight: report.imageHeight, imageWidth: report.imageWidth,
+                                            layers: report.model?.nodes.count, parameters: report.model?.parameterCount,
+                                            gflops: report.trace.map { $0.gflops / Double(options.batch) },
+                                            diagnostics: diagnostics))
+            }
+        }
+        if !defaulted.isEmpty {
+            let files = defaulted.count == 1 ? "1 file was" : "\(defaulted.count) files were"
+            run.problems.append(RunProblem(severity: .warning,
+                                           message: "no --scale given: \(files) checked at \(defaulted.count == 1 ? "its" : "their") first scale only (each result names its scale); pass --scale S, or --scale all to check every scale",
+                                           path: nil))
+        }
+        return run
+    }
+
+    /// The names of a file's scales, or nil when the file cannot be read that far (checking it
+    /// once reports why).
+    static func scaleNames(_ source: ConfigSource) -> [String]? {
+        var ignored: [Diagnostic] = []
+        guard let root = try? YAMLLoader().load(source.text, file: source.displayPath),
+              let config = ModelConfig.parse(root, file: source.displayPath, diagnostics: &ignored) else { return nil }
+        return config.scales.map(\.name)
+    }
+
+    private static func firstScale(_ source: ConfigSource) -> String? { scaleNames(source)?.first }
+}
