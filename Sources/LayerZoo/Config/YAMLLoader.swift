@@ -84,7 +84,7 @@ public struct YAMLLoader: Sendable {
         guard mark.line <= lines.count else { return nil }
         let line = lines.remove(at: mark.line - 1).unicodeScalars
         guard mark.column <= line.count, line[line.index(line.startIndex, offsetBy: mark.column - 1)] == "\t" else { return nil }
-        return .error("tab character; YAML indents with spaces", at: SourceLocation(file: file, line: mark.line, column: mark.column),
+        return .error("YAML syntax error: tab character; YAML indents with spaces", at: SourceLocation(file: file, line: mark.line, column: mark.column),
                       notes: [.init("replace the tab with spaces (two per level, as Ultralytics' files do)")])
     }
 
