@@ -28,7 +28,6 @@ struct SARIFLog: Encodable {
     struct Driver: Encodable {
         var name = "layerzoo"
         var version = LayerZooVersion.string
-        var informationUri = LayerZooVersion.informationURI
         var rules: [Rule]
     }
 

@@ -1,5 +1,4 @@
 /// The tool's version, printed by `layerzoo --version` and written into SARIF reports.
 enum LayerZooVersion {
     static let string = "0.2.0"
-    static let informationURI = "https://github.com/layerzoo/layerzoo"
 }
