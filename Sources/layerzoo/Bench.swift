@@ -54,12 +54,17 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if let threads { ZooCPUSettings.threadCount = threads }
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try loadRegistry(plugins: plugin.plugins, json: format == .json, file: config)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where diagnostic.severity == .error || diagnostic.location == nil {
             printError(diagnostic.description)
         }
-        guard let source, let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
+        guard let source, let report, report.isValid, let m = report.model, let trace = report.trace else {
+            if format == .json {
+                print(jsonString(InfoFailureJSON(file: source?.displayPath ?? config, diagnostics: diagnostics.map(DiagnosticJSON.init))))
+            }
+            throw ExitCode(1)
+        }
         try loadWeights(into: m, from: weights, seed: 0)
         let input = try SeededWeights.input(
             shape: [model.batch, m.config.inputChannels, report.imageHeight, report.imageWidth], seed: 0)

@@ -48,3 +48,19 @@ struct CommandFailureJSON: Encodable {
     var valid = false
     var diagnostics: [DiagnosticJSON]
 }
+
+/// The registry for `info` and `bench`: a plugin that does not load is reported on standard
+/// error and, under `--format json`, as `{"file", "valid": false, "diagnostics"}` on standard
+/// output; then the command ends with status 1.
+func loadRegistry(plugins: [String], json: Bool, file: String) throws -> LayerRegistry {
+    do throws(PluginFailure) {
+        return try BuiltInLayers.load(plugins: plugins)
+    } catch {
+        if json {
+            let problem = RunProblem(severity: .error, message: error.message, path: error.path)
+            print(jsonString(InfoFailureJSON(file: file, diagnostics: [DiagnosticJSON(problem)])))
+        }
+        printError(error.description)
+        throw ExitCode(1)
+    }
+}

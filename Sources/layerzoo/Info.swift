@@ -32,15 +32,7 @@ struct Info: ParsableCommand {
     var config: String
 
     func run() throws {
-        let registry: LayerRegistry
-        do throws(PluginFailure) {
-            registry = try BuiltInLayers.load(plugins: plugin.plugins)
-        } catch {
-            if format == .json { print(jsonString(InfoFailureJSON(file: config, diagnostics: [DiagnosticJSON(
-                RunProblem(severity: .error, message: error.message, path: error.path))]))) }
-            printError(error.description)
-            throw ExitCode(1)
-        }
+        let registry = try loadRegistry(plugins: plugin.plugins, json: format == .json, file: config)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where format == .text || diagnostic.severity == .error {
             printError(diagnostic.description)

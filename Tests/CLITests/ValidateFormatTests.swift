@@ -56,7 +56,7 @@ final class ValidateFormatTests: XCTestCase {
 
     func testJSONStaysJSONWhenAPluginDoesNotLoad() throws {
         let plugin = scratch.appendingPathComponent("missing.so").path
-        for command in [["validate", "yolov8n.yaml"], ["info", "yolov8n.yaml"]] {
+        for command in [["validate", "yolov8n.yaml"], ["info", "yolov8n.yaml"], ["bench", "yolov8n.yaml"]] {
             let r = try runLayerZoo(command + ["--format", "json", "--plugin", plugin])
             XCTAssertEqual(r.status, 1, "\(command)")
             let object = try json(r.stdout)
@@ -86,6 +86,10 @@ final class ValidateFormatTests: XCTestCase {
 
         r = try runLayerZoo(["info", "yolov8n.yaml", "--format", "json"])
         XCTAssertEqual(try json(r.stdout)["valid"] as? Bool, true)
+
+        r = try runLayerZoo(["bench", bad, "--format", "json"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(try json(r.stdout)["valid"] as? Bool, false)
     }
 
     func testBadCommandLinesStillPrintJSON() throws {
