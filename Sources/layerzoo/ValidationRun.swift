@@ -41,6 +41,9 @@ struct RunProblem {
 }
 
 enum Validation {
+    /// Most scales `--scale all` checks in one file (Ultralytics' files define five).
+    static let maxScales = 32
+
     /// Checks every path: at `scaleAll`, once per scale the file defines; otherwise at the scale
     /// `options` asks for (or the file name's letter, or the first scale). A file checked at its
     /// first scale because nothing chose one loses its own warning; the run gets one instead.
@@ -59,7 +62,15 @@ enum Validation {
             }
             var checkOptions = options.checkOptions
             checkOptions.imageSizeRule = .roundUp
-            let scales: [String?] = scaleAll ? (scaleNames(source).map { $0.map(Optional.some) } ?? [nil]) : [options.scale]
+            var scales: [String?] = scaleAll ? (scaleNames(source).map { $0.map(Optional.some) } ?? [nil]) : [options.scale]
+            if scales.count > maxScales {
+                // Every scale builds a model: a file may not make one run do unbounded work.
+                run.files.append(FileResult(file: source.displayPath, scale: nil, imageHeight: options.imgsz.height,
+                                            imageWidth: options.imgsz.width, diagnostics: [.error(
+                                                "the file defines \(scales.count) scales; --scale all checks at most \(maxScales) (the first ones)",
+                                                at: SourceLocation(file: source.displayPath, line: 1, column: 1))]))
+                scales = Array(scales.prefix(maxScales))
+            }
             for scale in scales.isEmpty ? [nil] : scales {
                 checkOptions.scale = scale
                 let report = checker.check(source, options: checkOptions)

@@ -114,6 +114,13 @@ final class ValidateFormatTests: XCTestCase {
 
         let text = try runLayerZoo(["validate", "--scale", "all", "Configs/yolo11.yaml"])
         XCTAssertEqual(text.stdout.split(separator: "\n").filter { $0.hasPrefix("Configs/yolo11.yaml (scale ") }.count, 5, text.stdout)
+
+        let scales = (0..<40).map { "  s\($0): [1, 1, 64]\n" }.joined()
+        let many = try write("many.yaml", "nc: 2\nscales:\n\(scales)backbone:\n  - [-1, 1, Conv, [16, 3, 2]]\nhead:\n  - [[-1], 1, Detect, [nc]]\n")
+        let bounded = try runLayerZoo(["validate", "--scale", "all", many])
+        XCTAssertEqual(bounded.status, 1)
+        XCTAssertTrue(bounded.stderr.contains("the file defines 40 scales; --scale all checks at most 32"), bounded.stderr)
+        XCTAssertEqual(bounded.stdout.split(separator: "\n").filter { $0.contains(": valid (") }.count, 32, bounded.stdout)
     }
 
     /// Files that nothing gives a scale are checked at their first one with one warning for the

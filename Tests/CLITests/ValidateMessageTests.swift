@@ -119,7 +119,7 @@ final class ValidateMessageTests: XCTestCase {
         let warning = try XCTUnwrap((file["diagnostics"] as? [[String: Any]])?.first)
         XCTAssertEqual(warning["severity"] as? String, "warning")
         XCTAssertEqual(warning["message"] as? String,
-                       "image size 650×100 is not a multiple of the model's largest stride 32; checking at 672×128, as Ultralytics rounds it up")
+                       "image size 650×100 is not a multiple of the model's largest stride 32; using 672×128, as Ultralytics rounds it up")
         XCTAssertTrue(warning["line"] is NSNull || warning["line"] == nil, "a command-line size has no place in the file")
 
         let info = try runLayerZoo(["info", "yolov8n.yaml", "--imgsz", "650"])

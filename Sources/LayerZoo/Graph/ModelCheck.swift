@@ -89,7 +89,7 @@ public struct ModelChecker: Sendable {
         let divisible = options.imageHeight % strides.maxStride == 0 && options.imageWidth % strides.maxStride == 0
         if !divisible, options.imageSizeRule == .roundUp {
             let (h, w) = (Self.roundUp(options.imageHeight, strides.maxStride), Self.roundUp(options.imageWidth, strides.maxStride))
-            diagnostics.append(.warning("image size \(options.imageHeight)×\(options.imageWidth) is not a multiple of the model's largest stride \(strides.maxStride); checking at \(h)×\(w), as Ultralytics rounds it up",
+            diagnostics.append(.warning("image size \(options.imageHeight)×\(options.imageWidth) is not a multiple of the model's largest stride \(strides.maxStride); using \(h)×\(w), as Ultralytics rounds it up",
                                         at: nil))
             (options.imageHeight, options.imageWidth) = (h, w)
             (report.imageHeight, report.imageWidth) = (h, w)
