@@ -45,11 +45,11 @@ enum Validation {
     static let maxScales = 32
 
     /// Checks every path: at `scaleAll`, once per scale the file defines; otherwise at the scale
-    /// `options` asks for (or the file name's letter, or the first scale). A file checked at its
-    /// first scale because nothing chose one loses its own warning; the run gets one instead.
+    /// `options` asks for (or the file name's letter, or the first scale). Files checked at their
+    /// first scale because nothing chose one get no warning each; the run gets one instead.
     static func run(paths: [String], options: ModelOptions, scaleAll: Bool, registry: LayerRegistry) -> ValidationRun {
         var run = ValidationRun()
-        var defaulted: [String] = []  // files checked at their first scale because nothing chose one
+        var defaulted = 0  // files checked at their first scale because nothing chose one
         let checker = ModelChecker(registry: registry)
         for path in paths {
             let source: ConfigSource
@@ -62,7 +62,9 @@ enum Validation {
             }
             var checkOptions = options.checkOptions
             checkOptions.imageSizeRule = .roundUp
-            var scales: [String?] = scaleAll ? (scaleNames(source).map { $0.map(Optional.some) } ?? [nil]) : [options.scale]
+            checkOptions.warnOnDefaultScale = false
+            let names = scaleNames(source) ?? []
+            var scales: [String?] = scaleAll && !names.isEmpty ? names.map(Optional.some) : [options.scale]
             if scales.count > maxScales {
                 // Every scale builds a model: a file may not make one run do unbounded work.
                 run.files.append(FileResult(file: source.displayPath, scale: nil, imageHeight: options.imgsz.height,
@@ -71,26 +73,22 @@ enum Validation {
                                                 at: SourceLocation(file: source.displayPath, line: 1, column: 1))]))
                 scales = Array(scales.prefix(maxScales))
             }
-            for scale in scales.isEmpty ? [nil] : scales {
+            for scale in scales {
                 checkOptions.scale = scale
                 let report = checker.check(source, options: checkOptions)
-                var diagnostics = report.diagnostics
-                if scale == nil, source.scaleFromName == nil, let chosen = report.model?.scale?.name ?? firstScale(source) {
-                    let before = diagnostics.count
-                    diagnostics.removeAll { $0.severity == .warning && $0.message.hasPrefix("no model scale given") }
-                    if diagnostics.count < before { defaulted.append("\(source.displayPath) at '\(chosen)'") }
-                }
-                run.files.append(FileResult(file: source.displayPath, scale: report.model?.scale?.name ?? scale,
+                let isDefault = scale == nil && source.scaleFromName == nil && !names.isEmpty
+                if isDefault { defaulted += 1 }
+                run.files.append(FileResult(file: source.displayPath, scale: report.model?.scale?.name ?? scale ?? (isDefault ? names.first : nil),
                                             imageHeight: report.imageHeight, imageWidth: report.imageWidth,
                                             layers: report.model?.nodes.count, parameters: report.model?.parameterCount,
                                             gflops: report.trace.map { $0.gflops / Double(options.batch) },
-                                            diagnostics: diagnostics))
+                                            diagnostics: report.diagnostics))
             }
         }
-        if !defaulted.isEmpty {
-            let files = defaulted.count == 1 ? "1 file was" : "\(defaulted.count) files were"
+        if defaulted > 0 {
+            let files = defaulted == 1 ? "1 file was" : "\(defaulted) files were"
             run.problems.append(RunProblem(severity: .warning,
-                                           message: "no --scale given: \(files) checked at \(defaulted.count == 1 ? "its" : "their") first scale only (each result names its scale); pass --scale S, or --scale all to check every scale",
+                                           message: "no --scale given: \(files) checked at \(defaulted == 1 ? "its" : "their") first scale only (each result names its scale); pass --scale S, or --scale all to check every scale",
                                            path: nil))
         }
         return run
@@ -104,6 +102,4 @@ enum Validation {
               let config = ModelConfig.parse(root, file: source.displayPath, diagnostics: &ignored) else { return nil }
         return config.scales.map(\.name)
     }
-
-    private static func firstScale(_ source: ConfigSource) -> String? { scaleNames(source)?.first }
 }

@@ -9,6 +9,8 @@ public struct CheckOptions: Sendable {
     public var maxElements: Int
     /// What to do with an image size the model's largest stride does not divide.
     public var imageSizeRule: ImageSizeRule = .error
+    /// Warn when neither `scale` nor the file name picks a scale and the first one is used.
+    public var warnOnDefaultScale = true
 
     public enum ImageSizeRule: Sendable {
         /// Report an error at the layer where the sizes stop lining up.
@@ -78,6 +80,7 @@ public struct ModelChecker: Sendable {
         }
         let builder = ModelBuilder(registry: registry)
         guard let model = builder.build(config, scale: options.scale, scaleFromName: source.scaleFromName,
+                                        warnOnDefaultScale: options.warnOnDefaultScale,
                                         diagnostics: &diagnostics) else {
             report.diagnostics = diagnostics
             return report
