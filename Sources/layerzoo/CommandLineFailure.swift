@@ -43,6 +43,13 @@ extension LayerZooCommand {
     }
 }
 
+/// A plugin library (or the built-in set) that could not be registered.
+struct PluginFailure: Error, CustomStringConvertible {
+    var path: String?
+    var message: String
+    var description: String { (path.map { "\($0): " } ?? "") + "error: " + message }
+}
+
 /// A command other than `validate` that could not run, under `--format json`.
 struct CommandFailureJSON: Encodable {
     var valid = false

@@ -47,13 +47,6 @@ enum BuiltInLayers {
     }
 }
 
-/// A plugin library (or the built-in set) that could not be registered.
-struct PluginFailure: Error, CustomStringConvertible {
-    var path: String?
-    var message: String
-    var description: String { (path.map { "\($0): " } ?? "") + "error: " + message }
-}
-
 /// `--plugin PATH`, repeatable: shared by every command that reads models.
 struct PluginOptions: ParsableArguments {
     @Option(name: .customLong("plugin"),

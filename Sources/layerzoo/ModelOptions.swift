@@ -30,8 +30,6 @@ struct ImageSize: ExpressibleByArgument, Sendable {
     static let limit = 16_384
 
     var defaultValueDescription: String { height == width ? "\(height)" : "\(height),\(width)" }
-
-    static func text(_ height: Int, _ width: Int) -> String { height == width ? "\(height)" : "\(height),\(width)" }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -69,13 +67,12 @@ struct ModelOptions: ParsableArguments {
 /// Locates and checks one file, turning "file not found" into a report like any other. An
 /// `--imgsz` that the model's largest stride does not divide is rounded up with a warning, as
 /// Ultralytics' `check_imgsz` does (`rule` .roundUp); `run --input` checks its array itself.
-func checkReport(path: String, options: ModelOptions, scale: String? = nil, rule: CheckOptions.ImageSizeRule = .roundUp,
+func checkReport(path: String, options: ModelOptions, rule: CheckOptions.ImageSizeRule = .roundUp,
                  registry: LayerRegistry) -> (ConfigSource?, CheckReport?, [Diagnostic]) {
     do throws(Diagnostic) {
         let source = try ConfigSource.locate(path)
         var checkOptions = options.checkOptions
         checkOptions.imageSizeRule = rule
-        if let scale { checkOptions.scale = scale }
         let report = ModelChecker(registry: registry).check(source, options: checkOptions)
         return (source, report, report.diagnostics)
     } catch {

@@ -38,8 +38,10 @@ public struct ModelBuilder: Sendable {
                 }
             } else if let first = config.scales.first {
                 chosenScale = first
-                if warnOnDefaultScale { warnings.append(.warning("no model scale given; using the first one, '\(first.name)' (pass --scale, or name the file like yolov8\(first.name).yaml)",
-                                         at: config.scalesLocation)) }
+                if warnOnDefaultScale {
+                    warnings.append(.warning("no model scale given; using the first one, '\(first.name)' (pass --scale, or name the file like yolov8\(first.name).yaml)",
+                                             at: config.scalesLocation))
+                }
             }
         } else if let requested = explicitScale {
             diagnostics.append(.error("scale '\(requested)' was requested but the file has no 'scales'",

@@ -133,6 +133,10 @@ public struct ModelChecker: Sendable {
         return .error(message, at: location, notes: [.init(suggestion)])
     }
 
-    /// `x` rounded up to a multiple of `stride` (sizes and strides are small: no overflow).
-    public static func roundUp(_ x: Int, _ stride: Int) -> Int { (x + stride - 1) / stride * stride }
+    /// `x` rounded up to a multiple of `stride` (`x` itself when that would overflow).
+    public static func roundUp(_ x: Int, _ stride: Int) -> Int {
+        guard stride > 0, x > 0, x % stride != 0 else { return x }
+        let (sum, overflow) = x.addingReportingOverflow(stride - x % stride)
+        return overflow ? x : sum
+    }
 }
