@@ -94,10 +94,8 @@ struct SARIFLog: Encodable {
             artifacts.append(Artifact(location: ArtifactLocation(uri: Self.uri(file.file))))
         }
         var results: [Result] = []
-        for file in validation.files {
-            for d in file.diagnostics {
-                results.append(Self.result(d, file: file.file, scale: validation.checksFileAtSeveralScales(file.file) ? file.scale : nil))
-            }
+        for finding in validation.findings {
+            results.append(Self.result(finding.diagnostic, file: finding.file, suffix: finding.scaleSuffix))
         }
         let notifications = validation.problems.map { p in
             Notification(level: Self.level(p.severity), message: Text(text: p.message),
@@ -110,10 +108,9 @@ struct SARIFLog: Encodable {
                     artifacts: artifacts, results: results)]
     }
 
-    static func result(_ d: Diagnostic, file: String, scale: String?) -> Result {
+    static func result(_ d: Diagnostic, file: String, suffix: String) -> Result {
         let index = rules.firstIndex { $0.severity == d.severity } ?? 0
-        var text = d.message
-        if let scale { text += " (scale \(scale))" }
+        var text = d.message + suffix
         for note in d.notes where note.location == nil || note.location == d.location { text += "\nnote: " + note.message }
         let related = d.notes.compactMap { note -> Location? in
             guard let l = note.location, l != d.location else { return nil }
@@ -157,15 +154,13 @@ enum GitHubAnnotations {
             let file = p.path.map { "file=\(property($0))," } ?? ""
             out.append("::\(command(p.severity)) \(file)title=layerzoo::\(data(p.message))")
         }
-        for file in validation.files {
-            for d in file.diagnostics {
-                var properties = ["file=\(property(d.location?.file ?? file.file))"]
-                if let l = d.location { properties += ["line=\(l.line)", "col=\(l.column)"] }
-                let scale = validation.checksFileAtSeveralScales(file.file) ? file.scale.map { " (scale \($0))" } ?? "" : ""
-                properties.append("title=\(property("layerzoo" + scale))")
-                let text = ([d.message] + d.notes.map { "note: " + $0.message }).joined(separator: "\n")
-                out.append("::\(command(d.severity)) \(properties.joined(separator: ","))::\(data(text))")
-            }
+        for finding in validation.findings {
+            let d = finding.diagnostic
+            var properties = ["file=\(property(d.location?.file ?? finding.file))"]
+            if let l = d.location { properties += ["line=\(l.line)", "col=\(l.column)"] }
+            properties.append("title=layerzoo")
+            let text = ([d.message + finding.scaleSuffix] + d.notes.map { "note: " + $0.message }).joined(separator: "\n")
+            out.append("::\(command(d.severity)) \(properties.joined(separator: ","))::\(data(text))")
         }
         return out
     }

@@ -46,10 +46,12 @@ struct Validate: ParsableCommand {
         switch format {
         case .text:
             for problem in validation.problems { printError(problem.description) }
-            for file in validation.files {
-                for diagnostic in file.diagnostics { printError(diagnostic.description) }
-                print(Self.verdict(file))
+            for finding in validation.findings {
+                var diagnostic = finding.diagnostic
+                diagnostic.message += finding.scaleSuffix
+                printError(diagnostic.description)
             }
+            for file in validation.files { print(Self.verdict(file)) }
         case .json:
             print(jsonString(ValidationJSON(validation)))
         case .sarif:

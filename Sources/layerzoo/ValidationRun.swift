@@ -27,8 +27,47 @@ struct ValidationRun {
 
     var valid: Bool { !problems.contains { $0.severity == .error } && files.allSatisfy(\.valid) }
 
-    /// True when `file` has more than one result (`--scale all`): messages then name the scale.
-    func checksFileAtSeveralScales(_ file: String) -> Bool { files.lazy.filter { $0.file == file }.count > 1 }
+    /// Every diagnostic once per file, in order of appearance: under `--scale all` the same
+    /// finding at several scales is one, naming those scales when not all of the file's.
+    var findings: [Finding] {
+        var order: [Finding] = []
+        var index: [FindingKey: Int] = [:]
+        var scalesOfFile: [String: [String]] = [:]
+        for result in files {
+            if let scale = result.scale { scalesOfFile[result.file, default: []].append(scale) }
+            for d in result.diagnostics {
+                let key = FindingKey(file: result.file, diagnostic: d)
+                if let i = index[key] {
+                    if let scale = result.scale { order[i].scales.append(scale) }
+                } else {
+                    index[key] = order.count
+                    order.append(Finding(file: result.file, diagnostic: d, scales: result.scale.map { [$0] } ?? []))
+                }
+            }
+        }
+        for i in order.indices {
+            let all = scalesOfFile[order[i].file] ?? []
+            if all.count <= 1 || order[i].scales == all { order[i].scales = [] }
+        }
+        return order
+    }
+
+    struct Finding {
+        var file: String
+        var diagnostic: Diagnostic
+        /// The scales it was found at, when not at every scale checked (else empty).
+        var scales: [String]
+
+        /// " (scales n, s)" or "".
+        var scaleSuffix: String {
+            scales.isEmpty ? "" : " (scale\(scales.count == 1 ? "" : "s") \(scales.joined(separator: ", ")))"
+        }
+    }
+
+    private struct FindingKey: Hashable {
+        var file: String
+        var diagnostic: Diagnostic
+    }
 }
 
 /// A finding about the run itself: no line and column, at most a path (a plugin library).

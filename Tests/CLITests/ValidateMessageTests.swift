@@ -48,6 +48,26 @@ final class ValidateMessageTests: XCTestCase {
         XCTAssertFalse(clean.stderr.contains("warning"), clean.stderr)
     }
 
+    /// Under --scale all a finding is printed once, naming its scales when not all of them.
+    func testFindingsAtSeveralScalesArePrintedOnce() throws {
+        let inserted = try replacing(try yolov8(), "  - [-1, 3, C2f, [128, True]] # 2\n",
+                                     "  - [-1, 3, C2f, [128, True]] # 2\n  - [-1, 1, Conv, [128, 3, 1]] # inserted\n")
+        var r = try runLayerZoo(["validate", "--scale", "all", try write("inserted.yaml", inserted)])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr.components(separatedBy: "warning: layer 22 (C2f): its output is not used by any layer\n").count - 1, 1,
+                       r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").count, 5, r.stdout)
+
+        // 64 groups divide the inserted Conv's channels at s (64) and l (128) only.
+        let grouped = inserted.replacingOccurrences(of: "[-1, 1, Conv, [128, 3, 1]] # inserted", with: "[-1, 1, Conv, [128, 3, 1, None, 64]]")
+        r = try runLayerZoo(["validate", "--scale", "all", "--format", "github", try write("grouped.yaml", grouped)])
+        XCTAssertEqual(r.status, 1)
+        let annotations = r.stdout.split(separator: "\n").filter { $0.hasPrefix("::") }
+        XCTAssertEqual(annotations.count, 4, r.stdout)
+        XCTAssertTrue(annotations.contains { $0.hasPrefix("::warning ") && $0.contains("not used by any layer (scales s, l)%0A") }, r.stdout)
+        XCTAssertTrue(annotations.contains { $0.hasPrefix("::error ") && $0.hasSuffix("output channels (32) (scale n)") }, r.stdout)
+    }
+
     func testHeadWithNonIncreasingStridesWarns() throws {
         let path = try write("yolov8n-swapped.yaml", try replacing(try yolov8(), "[[15, 18, 21], 1, Detect, [nc]]", "[[15, 21, 18], 1, Detect, [nc]]"))
         let r = try runLayerZoo(["validate", path])
