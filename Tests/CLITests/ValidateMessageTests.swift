@@ -93,7 +93,7 @@ final class ValidateMessageTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains(":4:13: error: layer 1: " + c.says), r.stderr)
             XCTAssertFalse(r.stderr.contains("did you mean"), r.stderr)
         }
-        for (typo, meant) in [("Convv", "Conv"), ("C2f_ScConvv", "C2f_ScConv"), ("conv", "Conv")] {
+        for (typo, meant) in [("Convv", "Conv"), ("C2f_ScConvv", "C2f_ScConv"), ("conv", "Conv"), ("nn.Upsampel", "nn.Upsample")] {
             let r = try runLayerZoo(["validate", try write("\(typo).yaml", base.replacingOccurrences(of: "MODULE", with: typo))])
             XCTAssertTrue(r.stderr.contains("unknown module '\(typo)'\n"), r.stderr)
             XCTAssertTrue(r.stderr.contains("note: did you mean '\(meant)'?"), r.stderr)

@@ -11,6 +11,8 @@ final class SuggestionTests: XCTestCase {
         }
         XCTAssertEqual(registry.suggestions(for: "SPPFF"), ["SPPF"])
         XCTAssertEqual(registry.suggestions(for: "Detekt"), ["Detect"])
+        XCTAssertEqual(registry.suggestions(for: "Detcet"), ["Detect"], "a swap of two neighbours is one edit")
+        XCTAssertEqual(registry.suggestions(for: "nn.Upsampel"), ["nn.Upsample"])
         XCTAssertEqual(registry.suggestions(for: "c2f").first, "C2f")
         XCTAssertEqual(registry.suggestions(for: "C2f_DynamicConvv"), ["C2f_DynamicConv"])
         XCTAssertEqual(LayerRegistry.allowedEdits(for: "C2f"), 0)

@@ -90,7 +90,7 @@ public struct ModelBuilder: Sendable {
             var notes: [Diagnostic.Note] = []
             let close = registry.suggestions(for: row.module)
             let caseOnly = close.first.map { $0.lowercased() == row.module.lowercased() } ?? false
-            if !caseOnly, let known = KnownModules.lookup(row.module) {
+            if !caseOnly, let known = KnownModules.lookup(row.module), !(known.isGeneric && !close.isEmpty) {
                 notes.append(.init(known.hint ?? "run 'layerzoo layers' to list the \(registry.count) registered layers; a plugin can add it (docs/custom-layers.md)"))
                 diagnostics.append(.error("layer \(i): unknown module '\(row.module)': \(known.origin), \(known.verdict)",
                                           at: row.moduleLocation, notes: notes))

@@ -13,6 +13,9 @@ public enum KnownModules {
         public var hint: String?
         /// "not supported yet", or what else keeps the layer out.
         public var verdict: String = "not supported yet"
+        /// True for a rule rather than a listed name (any `nn.*`): a close registered name,
+        /// such as a misspelt nn.Upsample, is then the likelier meaning.
+        public var isGeneric = false
     }
 
     /// What `name` is, when it is a known module that LayerZoo lacks (nil otherwise).
@@ -21,7 +24,8 @@ public enum KnownModules {
         if ultralytics.contains(name) { return Entry(origin: "Ultralytics' \(name) (ultralytics.nn.modules)") }
         if let project = community[name] { return Entry(origin: "a community module (\(project))") }
         if name.hasPrefix("nn.") || name.hasPrefix("torch.nn.") {
-            return Entry(origin: "the PyTorch module \(name)", hint: "LayerZoo has nn.Upsample among the torch.nn modules")
+            return Entry(origin: "the PyTorch module \(name)", hint: "LayerZoo has nn.Upsample among the torch.nn modules",
+                         isGeneric: true)
         }
         return nil
     }
