@@ -146,6 +146,13 @@ final class ValidateFormatTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stderr, "")
         XCTAssertFalse(r.stdout.contains("invalid"), r.stdout)
+        // A directory stands for the YAML files in it.
+        let directory = try runLayerZoo(["validate", "--scale", "all", "Configs/"])
+        XCTAssertEqual(directory.status, 0, directory.stderr)
+        XCTAssertEqual(directory.stdout, r.stdout)
+        let empty = try runLayerZoo(["validate", "docs"])
+        XCTAssertEqual(empty.status, 1)
+        XCTAssertTrue(empty.stderr.contains("docs:1:1: error: a directory without .yaml or .yml files"), empty.stderr)
     }
 
     func testSARIF() throws {
