@@ -90,7 +90,15 @@ enum Validation {
         var run = ValidationRun()
         var defaulted = 0  // files checked at their first scale because nothing chose one
         let checker = ModelChecker(registry: registry)
-        for path in expandingDirectories(paths, options: options, into: &run) {
+        for entry in expandingDirectories(paths) {
+            guard case .file(let path) = entry else {
+                if case .emptyDirectory(let path) = entry {
+                    run.files.append(FileResult(file: path, scale: nil, imageHeight: options.imgsz.height,
+                                                imageWidth: options.imgsz.width, diagnostics: [
+                        .error("a directory without .yaml or .yml files", at: SourceLocation(file: path, line: 1, column: 1))]))
+                }
+                continue
+            }
             let source: ConfigSource
             do throws(Diagnostic) {
                 source = try ConfigSource.locate(path)
@@ -133,25 +141,25 @@ enum Validation {
         return run
     }
 
+    enum Entry {
+        case file(String)
+        case emptyDirectory(String)
+    }
+
     /// Paths with each directory replaced by the `.yaml` and `.yml` files directly inside it,
-    /// sorted (`layerzoo validate Configs/`). A directory without any is an error result.
-    static func expandingDirectories(_ paths: [String], options: ModelOptions, into run: inout ValidationRun) -> [String] {
-        var expanded: [String] = []
+    /// sorted (`layerzoo validate Configs/`), in the order given.
+    static func expandingDirectories(_ paths: [String]) -> [Entry] {
+        var expanded: [Entry] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                expanded.append(path)
+                expanded.append(.file(path))
                 continue
             }
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-            if names.isEmpty {
-                run.files.append(FileResult(file: path, scale: nil, imageHeight: options.imgsz.height,
-                                            imageWidth: options.imgsz.width, diagnostics: [
-                    .error("a directory without .yaml or .yml files", at: SourceLocation(file: path, line: 1, column: 1))]))
-            }
             let directory = path.hasSuffix("/") ? path : path + "/"
-            expanded += names.map { directory + $0 }
+            expanded += names.isEmpty ? [.emptyDirectory(path)] : names.map { .file(directory + $0) }
         }
         return expanded
     }
