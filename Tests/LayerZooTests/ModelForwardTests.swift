@@ -33,8 +33,8 @@ final class ModelForwardTests: XCTestCase {
                 text = bundled
             } else {
                 // The example plugin's config lives beside the plugin, not among the built-in ones.
-                text = try String(contentsOf: repositoryRoot.appendingPathComponent("Plugins/Examples/SqueezeExcite/\(config)"),
-                                  encoding: .utf8)
+                let path = config.contains("/") ? config : "Plugins/Examples/SqueezeExcite/\(config)"
+                text = try String(contentsOf: repositoryRoot.appendingPathComponent(path), encoding: .utf8)
             }
             let m = try model(text, file: config, scale: scale.isEmpty ? nil : scale)
             try m.initializeSeededWeights(seed: 0)
