@@ -21,6 +21,8 @@ struct DiagnosticJSON: Encodable {
     var line: Int?
     var column: Int?
     var severity: String
+    /// The kind of finding (`unknown-module`, `unused-output`, ...), when it has one.
+    var code: String?
     var message: String
     var notes: [String]
 
@@ -29,6 +31,7 @@ struct DiagnosticJSON: Encodable {
         line = d.location?.line
         column = d.location?.column
         severity = d.severity.rawValue
+        code = d.code
         message = d.message
         notes = d.notes.map(\.message)
     }
@@ -46,6 +49,7 @@ extension DiagnosticJSON {
         self.line = line
         self.column = column
         self.severity = severity
+        self.code = nil
         self.message = message
         self.notes = notes
     }

@@ -2,7 +2,8 @@ import Foundation
 import LayerZoo
 
 /// `validate --format sarif`: a SARIF 2.1.0 log (the format GitHub code scanning and editors
-/// read). One run; one result per error, warning or note, at its file, line and column; the
+/// read). One run; one result per error, warning or note, at its file, line and column, under
+/// the rule of its code (`layerzoo/unknown-module`, ...) or of its severity; the
 /// notes of a diagnostic follow its message, and those pointing elsewhere are related
 /// locations. Problems of the run itself (a plugin that would not load) are tool execution
 /// notifications. Columns count Unicode code points, as LayerZoo's diagnostics do.
@@ -75,17 +76,35 @@ struct SARIFLog: Encodable {
         var relatedLocations: [Location]?
     }
 
-    /// The three rules results refer to, by severity: LayerZoo's diagnostics carry no finer codes.
-    static let rules: [(severity: Diagnostic.Severity, rule: Rule)] = [
-        (.error, Rule(id: "layerzoo/invalid-model", name: "InvalidModel",
-                      shortDescription: Text(text: "The model file cannot be built or traced as Ultralytics would."),
-                      defaultConfiguration: Configuration(level: "error"))),
-        (.warning, Rule(id: "layerzoo/suspicious-model", name: "SuspiciousModel",
-                        shortDescription: Text(text: "The model builds, but probably not as intended."),
-                        defaultConfiguration: Configuration(level: "warning"))),
-        (.note, Rule(id: "layerzoo/note", name: "Note", shortDescription: Text(text: "Additional information."),
-                     defaultConfiguration: Configuration(level: "note"))),
+    /// The rules results refer to: one per diagnostic code LayerZoo gives, then one per
+    /// severity for diagnostics without a code.
+    static let rules: [Rule] = [
+        rule("unknown-module", "UnknownModule", "A layer names a module that no registered layer provides.", "error"),
+        rule("yaml-syntax", "YAMLSyntax", "The file is not valid YAML.", "error"),
+        rule("unused-output", "UnusedOutput", "A layer's output is read by no other layer (often: a layer inserted without renumbering 'from').", "warning"),
+        rule("head-strides", "HeadStrides", "A detection head's inputs do not have increasing strides (often: a layer inserted without renumbering 'from').", "warning"),
+        rule("image-size", "ImageSize", "The image size is not a multiple of the model's largest stride.", "warning"),
+        rule("invalid-model", "InvalidModel", "The model file cannot be built or traced as Ultralytics would build it.", "error"),
+        rule("suspicious-model", "SuspiciousModel", "The model builds, but probably not as intended.", "warning"),
+        rule("note", "Note", "Additional information.", "note"),
     ]
+
+    static func rule(_ code: String, _ name: String, _ description: String, _ level: String) -> Rule {
+        Rule(id: "layerzoo/\(code)", name: name, shortDescription: Text(text: description),
+             defaultConfiguration: Configuration(level: level))
+    }
+
+    /// The rule of a diagnostic: its code's, else its severity's.
+    static func ruleIndex(_ d: Diagnostic) -> Int {
+        if let code = d.code, let i = rules.firstIndex(where: { $0.id == "layerzoo/\(code)" }) { return i }
+        let fallback: String
+        switch d.severity {
+        case .error: fallback = "layerzoo/invalid-model"
+        case .warning: fallback = "layerzoo/suspicious-model"
+        case .note: fallback = "layerzoo/note"
+        }
+        return rules.firstIndex { $0.id == fallback } ?? 0
+    }
 
     init(_ validation: ValidationRun) {
         var seen = Set<String>()
@@ -103,13 +122,13 @@ struct SARIFLog: Encodable {
                              artifactLocation: ArtifactLocation(uri: Self.uri($0)), region: nil))] })
         }
         let failed = validation.problems.contains { $0.severity == .error }
-        runs = [Run(tool: Tool(driver: Driver(rules: Self.rules.map(\.rule))),
+        runs = [Run(tool: Tool(driver: Driver(rules: Self.rules)),
                     invocations: [Invocation(executionSuccessful: !failed, toolExecutionNotifications: notifications)],
                     artifacts: artifacts, results: results)]
     }
 
     static func result(_ d: Diagnostic, file: String, suffix: String) -> Result {
-        let index = rules.firstIndex { $0.severity == d.severity } ?? 0
+        let index = ruleIndex(d)
         var text = d.message + suffix
         for note in d.notes where note.location == nil || note.location == d.location { text += "\nnote: " + note.message }
         let related = d.notes.compactMap { note -> Location? in
@@ -118,7 +137,7 @@ struct SARIFLog: Encodable {
         }
         let location = d.location.map { physical($0, fallback: file) }
             ?? PhysicalLocation(artifactLocation: ArtifactLocation(uri: uri(file)), region: nil)
-        return Result(ruleId: rules[index].rule.id, ruleIndex: index, level: level(d.severity), message: Text(text: text),
+        return Result(ruleId: rules[index].id, ruleIndex: index, level: level(d.severity), message: Text(text: text),
                       locations: [Location(physicalLocation: location)], relatedLocations: related.isEmpty ? nil : related)
     }
 

@@ -49,6 +49,7 @@ final class ValidateFormatTests: XCTestCase {
         let error = try XCTUnwrap((files[1]["diagnostics"] as? [[String: Any]])?.first)
         XCTAssertEqual(error["line"] as? Int, 5)
         XCTAssertEqual(error["column"] as? Int, 15)
+        XCTAssertEqual(error["code"] as? String, "unknown-module")
         // The flat list of earlier versions is kept: every file's diagnostics.
         let all = try XCTUnwrap(object["diagnostics"] as? [[String: Any]])
         XCTAssertEqual(all.compactMap { $0["file"] as? String }, [bad, "no/such.yaml"])
@@ -172,6 +173,7 @@ final class ValidateFormatTests: XCTestCase {
         XCTAssertEqual(result["level"] as? String, "error")
         let ruleIndex = try XCTUnwrap(result["ruleIndex"] as? Int)
         XCTAssertEqual(rules[ruleIndex], result["ruleId"] as? String)
+        XCTAssertEqual(result["ruleId"] as? String, "layerzoo/unknown-module")
         let text = try XCTUnwrap((result["message"] as? [String: Any])?["text"] as? String)
         XCTAssertEqual(text, "layer 1: unknown module 'Detekt'\nnote: did you mean 'Detect'?")
         let physical = try XCTUnwrap(((result["locations"] as? [[String: Any]])?.first)?["physicalLocation"] as? [String: Any])

@@ -85,7 +85,7 @@ public struct YAMLLoader: Sendable {
         let line = lines.remove(at: mark.line - 1).unicodeScalars
         guard mark.column <= line.count, line[line.index(line.startIndex, offsetBy: mark.column - 1)] == "\t" else { return nil }
         return .error("YAML syntax error: tab character; YAML indents with spaces", at: SourceLocation(file: file, line: mark.line, column: mark.column),
-                      notes: [.init("replace the tab with spaces (two per level, as Ultralytics' files do)")])
+                      notes: [.init("replace the tab with spaces (two per level, as Ultralytics' files do)")], code: "yaml-syntax")
     }
 
     static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
@@ -95,7 +95,7 @@ public struct YAMLLoader: Sendable {
              let .composer(context, problem, mark, _):
             var notes: [Diagnostic.Note] = []
             if let context { notes.append(.init(context.text, at: at(context.mark))) }
-            return .error("YAML syntax error: \(problem)", at: at(mark), notes: notes)
+            return .error("YAML syntax error: \(problem)", at: at(mark), notes: notes, code: "yaml-syntax")
         case let .reader(problem, offset, _, _):
             return .error("cannot read the file as YAML text: \(problem)\(offset.map { " (byte \($0))" } ?? "")",
                           at: SourceLocation(file: file, line: 1, column: 1))

@@ -13,14 +13,14 @@ extension Model {
         for node in nodes { used.formUnion(node.inputs) }
         for node in nodes.dropLast() where !used.contains(node.index) {
             warnings.append(.warning("layer \(node.index) (\(node.row.module)): its output is not used by any layer",
-                                     at: node.row.location, notes: [Self.renumberingNote]))
+                                     at: node.row.location, notes: [Self.renumberingNote], code: "unused-output"))
         }
         for node in nodes where node.layer is any StrideConsumer && node.inputs.count > 1 {
             guard let strides = inputStrides(node, trace: trace) else { continue }
             guard zip(strides, strides.dropFirst()).contains(where: { $1 <= $0 }) else { continue }
             let described = zip(node.inputs, strides).map { "layer \($0.0) → \(Self.strideText($0.1))" }
             warnings.append(.warning("layer \(node.index) (\(node.row.module)): its inputs' strides do not increase (\(described.joined(separator: ", "))); a detection head reads P3, P4, P5... in order (strides 8, 16, 32)",
-                                     at: node.row.fromLocation, notes: [Self.renumberingNote]))
+                                     at: node.row.fromLocation, notes: [Self.renumberingNote], code: "head-strides"))
         }
         return warnings
     }

@@ -93,7 +93,7 @@ public struct ModelBuilder: Sendable {
             if !caseOnly, let known = KnownModules.lookup(row.module), !(known.isGeneric && !close.isEmpty) {
                 notes.append(.init(known.hint ?? "run 'layerzoo layers' to list the \(registry.count) registered layers; a plugin can add it (docs/custom-layers.md)"))
                 diagnostics.append(.error("layer \(i): unknown module '\(row.module)': \(known.origin), \(known.verdict)",
-                                          at: row.moduleLocation, notes: notes))
+                                          at: row.moduleLocation, notes: notes, code: "unknown-module"))
                 return nil
             }
             if let best = close.first {
@@ -104,7 +104,8 @@ public struct ModelBuilder: Sendable {
             } else {
                 notes.append(.init("run 'layerzoo layers' to list the \(registry.count) registered layers"))
             }
-            diagnostics.append(.error("layer \(i): unknown module '\(row.module)'", at: row.moduleLocation, notes: notes))
+            diagnostics.append(.error("layer \(i): unknown module '\(row.module)'", at: row.moduleLocation, notes: notes,
+                                      code: "unknown-module"))
             return nil
         }
         let role = definition.role

@@ -93,7 +93,7 @@ public struct ModelChecker: Sendable {
         if !divisible, options.imageSizeRule == .roundUp {
             let (h, w) = (Self.roundUp(options.imageHeight, strides.maxStride), Self.roundUp(options.imageWidth, strides.maxStride))
             diagnostics.append(.warning("image size \(options.imageHeight)×\(options.imageWidth) is not a multiple of the model's largest stride \(strides.maxStride); using \(h)×\(w), as Ultralytics rounds it up",
-                                        at: nil))
+                                        at: nil, code: "image-size"))
             (options.imageHeight, options.imageWidth) = (h, w)
             (report.imageHeight, report.imageWidth) = (h, w)
         }
@@ -130,7 +130,7 @@ public struct ModelChecker: Sendable {
                 break
             }
         }
-        return .error(message, at: location, notes: [.init(suggestion)])
+        return .error(message, at: location, notes: [.init(suggestion)], code: "image-size")
     }
 
     /// `x` rounded up to a multiple of `stride` (`x` itself when that would overflow).
