@@ -100,7 +100,8 @@ let package = Package(
         .target(
             name: "LayerZooExampleSE",
             dependencies: ["LayerZoo"],
-            path: "Plugins/Examples/SqueezeExcite"
+            path: "Plugins/Examples/SqueezeExcite",
+            exclude: ["yolov8-se.yaml"]
         ),
         .target(
             name: "LayerZooTestSupport",

@@ -46,6 +46,7 @@ struct Bench: ParsableCommand {
     var config: String
 
     func validate() throws {
+        if model.scale == "all" { throw ValidationError("--scale all is for validate; bench times one scale, e.g. --scale n") }
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be from 1 to 10000, got \(runs)") }
         guard (0...1_000).contains(warmup) else { throw ValidationError("--warmup must be from 0 to 1000, got \(warmup)") }
         if let threads, !(1...256).contains(threads) {
@@ -55,11 +56,18 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if let threads { ZooCPUSettings.threadCount = threads }
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try loadRegistry(plugins: plugin.plugins, json: format == .json, file: config)
         let transforms = try transform.resolve(in: registry)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
-        for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
-        guard let source, let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
+        for diagnostic in diagnostics where diagnostic.severity == .error || diagnostic.location == nil {
+            printError(diagnostic.description)
+        }
+        guard let source, let report, report.isValid, let m = report.model, let trace = report.trace else {
+            if format == .json {
+                print(jsonString(InfoFailureJSON(file: source?.displayPath ?? config, diagnostics: diagnostics.map(DiagnosticJSON.init))))
+            }
+            throw ExitCode(1)
+        }
         try loadWeights(into: m, from: weights, seed: 0)
         do throws(Diagnostic) {
             for (t, value) in transforms { printError(try t.apply(m, value)) }
@@ -68,7 +76,7 @@ struct Bench: ParsableCommand {
             throw ExitCode(1)
         }
         let input = try SeededWeights.input(
-            shape: [model.batch, m.config.inputChannels, model.imgsz.height, model.imgsz.width], seed: 0)
+            shape: [model.batch, m.config.inputChannels, report.imageHeight, report.imageWidth], seed: 0)
         let backend = CPUBackend()
         func once() throws -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -89,7 +97,7 @@ struct Bench: ParsableCommand {
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let gflops = trace.gflops
         let result = BenchJSON(
-            file: source.displayPath, scale: m.scale?.name, imgsz: [model.imgsz.height, model.imgsz.width],
+            file: source.displayPath, scale: m.scale?.name, imgsz: [report.imageHeight, report.imageWidth],
             batch: model.batch, threads: ZooCPUSettings.threadCount, runs: runs, medianMs: median,
             minMs: times.first ?? 0, gflops: gflops, gflopsPerSecond: gflops / (median / 1000),
             peakResidentMB: Double(peakResidentKB()) / 1024,
@@ -99,7 +107,7 @@ struct Bench: ParsableCommand {
             return
         }
         print("\(source.displayPath)\(m.scale.map { " (scale \($0.name))" } ?? ""): batch \(model.batch) at "
-              + "\(model.imgsz.height)×\(model.imgsz.width), \(result.threads) threads, \(runs) runs")
+              + "\(report.imageHeight)×\(report.imageWidth), \(result.threads) threads, \(runs) runs")
         print(String(format: "latency median %.2f ms, min %.2f ms; %.1f GFLOP/s (%.2f GFLOPs); peak memory %.0f MB",
                      median, result.minMs, result.gflopsPerSecond, gflops, result.peakResidentMB))
         if let perKind = result.profile {

@@ -26,17 +26,24 @@ struct Info: ParsableCommand {
 
     @OptionGroup var transform: TransformOptions
 
+    func validate() throws {
+        if model.scale == "all" { throw ValidationError("--scale all is for validate; info shows one scale, e.g. --scale n") }
+    }
+
     @Argument(help: "The model file.")
     var config: String
 
     func run() throws {
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try loadRegistry(plugins: plugin.plugins, json: format == .json, file: config)
         let transforms = try transform.resolve(in: registry)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where format == .text || diagnostic.severity == .error {
             printError(diagnostic.description)
         }
         guard let report, let source, report.isValid, let m = report.model, var trace = report.trace else {
+            if format == .json {
+                print(jsonString(InfoFailureJSON(file: source?.displayPath ?? config, diagnostics: diagnostics.map(DiagnosticJSON.init))))
+            }
             throw ExitCode(1)
         }
         var estimates: [String] = []
@@ -62,8 +69,9 @@ struct Info: ParsableCommand {
                       output: trace.outputs[node.index]?.dims ?? [])
         }
         let gflops = trace.gflops / Double(model.batch)
-        let summary = InfoJSON(file: source.displayPath, scale: m.scale?.name, imgsz: [model.imgsz.height, model.imgsz.width],
-                               fused: fused, layers: rows, parameters: m.parameterCount, gflops: gflops)
+        let summary = InfoJSON(file: source.displayPath, valid: true, scale: m.scale?.name, imgsz: [report.imageHeight, report.imageWidth],
+                               fused: fused, layers: rows, parameters: m.parameterCount, gflops: gflops,
+                               diagnostics: diagnostics.map(DiagnosticJSON.init))
         if format == .json {
             print(jsonString(summary))
             return
@@ -81,7 +89,7 @@ struct Info: ParsableCommand {
         for estimate in estimates { print(estimate) }
         let scaleText = (m.scale.map { " (scale \($0.name))" } ?? "") + (fused ? " fused" : "")
         print("\(source.displayPath)\(scaleText): \(rows.count) layers, \(formatCount(m.parameterCount)) parameters, "
-              + String(format: "%.2f", gflops) + " GFLOPs at \(model.imgsz.height)×\(model.imgsz.width)")
+              + String(format: "%.2f", gflops) + " GFLOPs at \(report.imageHeight)×\(report.imageWidth)")
     }
 
     private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
@@ -103,10 +111,21 @@ struct LayerJSON: Encodable {
 
 struct InfoJSON: Encodable {
     var file: String
+    var valid: Bool
     var scale: String?
     var imgsz: [Int]
     var fused: Bool
     var layers: [LayerJSON]
     var parameters: Int
     var gflops: Double
+    /// Warnings (a valid model has no errors).
+    var diagnostics: [DiagnosticJSON]
+}
+
+/// `info --format json` for a file that is not valid (or a plugin that would not load): stdout
+/// still gets one JSON object, saying why.
+struct InfoFailureJSON: Encodable {
+    var file: String
+    var valid = false
+    var diagnostics: [DiagnosticJSON]
 }

@@ -12,6 +12,7 @@ struct LayerZooCommand: ParsableCommand {
             'yolov8n.yaml' means yolov8.yaml at scale n, found beside the given path or among \
             the configs built into LayerZoo: \(BundledConfigs.files.keys.sorted().joined(separator: ", ")).
             """,
+        version: LayerZooVersion.string,
         subcommands: [Validate.self, Info.self, Run.self, Bench.self, Fuse.self, Graph.self, Layers.self])
 }
 
@@ -19,13 +20,27 @@ struct LayerZooCommand: ParsableCommand {
 /// `--plugin` (a failure to load one is reported and ends the command with status 1).
 enum BuiltInLayers {
     static func registry(plugins: [String] = []) throws -> LayerRegistry {
-        var registry = try BuiltInPlugins.registry()
+        do throws(PluginFailure) {
+            return try load(plugins: plugins)
+        } catch {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+    }
+
+    /// The registry, or why it could not be made (for commands that report it as JSON).
+    static func load(plugins: [String]) throws(PluginFailure) -> LayerRegistry {
+        var registry: LayerRegistry
+        do throws(RegistryError) {
+            registry = try BuiltInPlugins.registry()
+        } catch {
+            throw PluginFailure(path: nil, message: error.message)
+        }
         for path in plugins {
             do throws(PluginError) {
                 try PluginLoader.load(path, into: &registry)
             } catch {
-                printError(error.description)
-                throw ExitCode(1)
+                throw PluginFailure(path: error.path, message: error.message)
             }
         }
         return registry

@@ -2,15 +2,21 @@ import ArgumentParser
 import LayerZoo
 import ZooCPU
 
-/// `--imgsz 640` or `--imgsz 480,640` (height, width).
+/// `--imgsz 640` or `--imgsz 480,640` (height, width; `480x640` too). Empty parts (`64,,640`,
+/// `64x`, `x64`) are refused, not skipped.
 struct ImageSize: ExpressibleByArgument, Sendable {
     var height: Int
     var width: Int
 
     init?(argument: String) {
-        let parts = argument.split(whereSeparator: { $0 == "," || $0 == "x" })
-        let values = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.count == parts.count, (1...2).contains(values.count) else { return nil }
+        let parts = argument.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "," || $0 == "x" })
+        guard (1...2).contains(parts.count) else { return nil }
+        var values: [Int] = []
+        for part in parts {
+            let text = part.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(text) else { return nil }
+            values.append(value)
+        }
         height = values[0]
         width = values.count == 2 ? values[1] : values[0]
     }
@@ -34,7 +40,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Model scale to use (a key of the file's 'scales', e.g. n or s). Default: the letter in the file name (yolov8n.yaml → n), else the file's first scale.")
     var scale: String?
 
-    @Option(help: ArgumentHelp("Input image size: one number for a square image, or H,W.", valueName: "size"))
+    @Option(help: ArgumentHelp("Input image size: N for a square image, or H,W (each 1 to 16384). A size the model's largest stride does not divide is rounded up to a multiple of it, with a warning, as Ultralytics does.", valueName: "size"))
     var imgsz: ImageSize = ImageSize(height: 640, width: 640)
 
     @Option(help: "Batch size of the traced input.")
@@ -57,11 +63,16 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// Locates and checks one file, turning "file not found" into a report like any other.
-func checkReport(path: String, options: ModelOptions, registry: LayerRegistry) -> (ConfigSource?, CheckReport?, [Diagnostic]) {
+/// Locates and checks one file, turning "file not found" into a report like any other. An
+/// `--imgsz` that the model's largest stride does not divide is rounded up with a warning, as
+/// Ultralytics' `check_imgsz` does (`rule` .roundUp); `run --input` checks its array itself.
+func checkReport(path: String, options: ModelOptions, rule: CheckOptions.ImageSizeRule = .roundUp,
+                 registry: LayerRegistry) -> (ConfigSource?, CheckReport?, [Diagnostic]) {
     do throws(Diagnostic) {
         let source = try ConfigSource.locate(path)
-        let report = ModelChecker(registry: registry).check(source, options: options.checkOptions)
+        var checkOptions = options.checkOptions
+        checkOptions.imageSizeRule = rule
+        let report = ModelChecker(registry: registry).check(source, options: checkOptions)
         return (source, report, report.diagnostics)
     } catch {
         return (nil, nil, [error])

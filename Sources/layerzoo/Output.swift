@@ -21,6 +21,8 @@ struct DiagnosticJSON: Encodable {
     var line: Int?
     var column: Int?
     var severity: String
+    /// The kind of finding (`unknown-module`, `unused-output`, ...), when it has one.
+    var code: String?
     var message: String
     var notes: [String]
 
@@ -29,14 +31,28 @@ struct DiagnosticJSON: Encodable {
         line = d.location?.line
         column = d.location?.column
         severity = d.severity.rawValue
+        code = d.code
         message = d.message
         notes = d.notes.map(\.message)
     }
 }
 
-struct ValidationJSON: Encodable {
-    var valid: Bool
-    var diagnostics: [DiagnosticJSON]
+extension DiagnosticJSON {
+    /// A problem of the run (no line or column).
+    init(_ problem: RunProblem) {
+        self.init(file: problem.path, line: nil, column: nil, severity: problem.severity.rawValue,
+                  message: problem.message, notes: [])
+    }
+
+    init(file: String?, line: Int?, column: Int?, severity: String, message: String, notes: [String]) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.severity = severity
+        self.code = nil
+        self.message = message
+        self.notes = notes
+    }
 }
 
 func jsonString<T: Encodable>(_ value: T) -> String {

@@ -42,6 +42,7 @@ struct Run: ParsableCommand {
     var config: String
 
     func validate() throws {
+        if model.scale == "all" { throw ValidationError("--scale all is for validate; run uses one scale, e.g. --scale n") }
         if let output, !(output.hasSuffix(".npy") || output.hasSuffix(".safetensors")) {
             throw ValidationError("--output must end in .npy or .safetensors, got '\(output)'")
         }
@@ -72,9 +73,14 @@ struct Run: ParsableCommand {
         }
         let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
         let transforms = try transform.resolve(in: registry)
-        let (_, report, diagnostics) = checkReport(path: config, options: options, registry: registry)
+        let (_, report, diagnostics) = checkReport(path: config, options: options, rule: inputTensor == nil ? .roundUp : .ignore,
+                                                   registry: registry)
+        if let t = inputTensor, let report, report.model != nil {
+            try Self.checkInputSize(t.shape, stride: report.maxStride, path: input ?? "")
+        }
         for diagnostic in diagnostics { printError(diagnostic.description) }
         guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }
+        options.imgsz = ImageSize(height: report.imageHeight, width: report.imageWidth)
         let channels = m.config.inputChannels
         if let t = inputTensor, t.shape[1] != channels {
             printError("\(input ?? ""): error: the model takes \(channels) input channels, the input has \(t.shape[1]) (shape \(Shape.text(t.shape)))")
@@ -129,5 +135,16 @@ struct Run: ParsableCommand {
             printError(error.description)
             throw ExitCode(1)
         }
+    }
+
+    /// An input array is data, not a command-line choice: it is never resized, so a size the
+    /// model's largest stride does not divide is an error saying how to fix the array.
+    static func checkInputSize(_ shape: [Int], stride: Int, path: String) throws {
+        let (h, w) = (shape[2], shape[3])
+        guard h % stride != 0 || w % stride != 0 else { return }
+        let (h2, w2) = (ModelChecker.roundUp(h, stride), ModelChecker.roundUp(w, stride))
+        printError("\(path): error: the input is \(h)×\(w), not a multiple of the model's largest stride \(stride) (shape \(Shape.text(shape)))")
+        printError("\(path): note: pad or resize the array to \(h2)×\(w2) (or another multiple of \(stride)); LayerZoo does not resize inputs")
+        throw ExitCode(1)
     }
 }

@@ -50,7 +50,7 @@ final class CLITests: XCTestCase {
 
         let ok = try run(["validate", "Configs/yolov8.yaml", "--scale", "n"])
         XCTAssertEqual(ok.status, 0, ok.stderr)
-        XCTAssertTrue(ok.stdout.contains("Configs/yolov8.yaml: valid (23 layers, 3,157,200 parameters)"), ok.stdout)
+        XCTAssertTrue(ok.stdout.contains("Configs/yolov8.yaml (scale n): valid (23 layers, 3,157,200 parameters, 8.86 GFLOPs)"), ok.stdout)
 
         let bad = try run(["validate", "Configs/yolov8.yaml", broken.path])
         XCTAssertEqual(bad.status, 1)

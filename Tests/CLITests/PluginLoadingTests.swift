@@ -41,9 +41,13 @@ final class PluginLoadingTests: XCTestCase {
 
     func testExamplePluginLoadsAndRunsLikePyTorch() throws {
         let library = try buildPlugin("SqueezeExcite", folder: repositoryRoot.appendingPathComponent("Plugins/Examples/SqueezeExcite"))
-        let without = try runLayerZoo(["validate", "yolov8n-se.yaml"])
+        let config = "Plugins/Examples/SqueezeExcite/yolov8n-se.yaml"
+        let without = try runLayerZoo(["validate", config])
         XCTAssertEqual(without.status, 1)
-        XCTAssertTrue(without.stderr.contains("unknown module 'SqueezeExcite'"), without.stderr)
+        XCTAssertTrue(without.stderr.contains("unknown module 'SqueezeExcite': LayerZoo's example plugin"), without.stderr)
+        XCTAssertTrue(without.stderr.contains("note: build it with scripts/build-plugin.sh"), without.stderr)
+        let with = try runLayerZoo(["validate", config, "--plugin", library.path])
+        XCTAssertEqual(with.status, 0, with.stderr)
 
         let layers = try runLayerZoo(["layers", "--plugin", library.path])
         let line = layers.stdout.split(separator: "\n").first { $0.hasPrefix("SqueezeExcite ") }
@@ -51,7 +55,7 @@ final class PluginLoadingTests: XCTestCase {
         XCTAssertEqual(line, "SqueezeExcite channel-keeping [reduction=16]", layers.stdout)
 
         let output = scratch.appendingPathComponent("y.safetensors").path
-        let run = try runLayerZoo(["run", "yolov8n-se.yaml", "--plugin", library.path, "--imgsz", "64", "--batch", "2",
+        let run = try runLayerZoo(["run", config, "--plugin", library.path, "--imgsz", "64", "--batch", "2",
                                    "--output", output])
         XCTAssertEqual(run.status, 0, run.stderr)
         let fixture = try SafeTensorsFile(path: repositoryRoot

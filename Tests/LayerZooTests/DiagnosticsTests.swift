@@ -24,8 +24,10 @@ final class DiagnosticsTests: XCTestCase {
     static let cases: [Case] = [
         Case(name: "YAML syntax error", yaml: "nc: 4\nbackbone:\n  - [-1, 1, Conv, [64, 3, 2]\nhead: []\n",
              line: 4, column: nil, fragments: ["YAML syntax error"]),
-        Case(name: "tab indentation", yaml: "nc: 4\nbackbone:\n\t- [-1, 1, Conv, [64]]\n", line: 3, column: nil,
-             fragments: ["YAML syntax error"]),
+        Case(name: "tab indentation", yaml: "nc: 4\nbackbone:\n\t- [-1, 1, Conv, [64]]\n", line: 3, column: 1,
+             fragments: ["YAML syntax error", "tab character; YAML indents with spaces"]),
+        Case(name: "tab after a dash", yaml: "nc: 4\nbackbone:\n  -\t[-1, 1, Conv, [64]]\n", line: 3, column: 4,
+             fragments: ["tab character; YAML indents with spaces"]),
         Case(name: "missing backbone", yaml: "nc: 4\nhead:\n  - [-1, 1, Conv, [64, 3, 2]]\n", line: 1, column: 1,
              fragments: ["missing 'backbone'"]),
         Case(name: "missing head", yaml: "nc: 4\nbackbone:\n  - [-1, 1, Conv, [64, 3, 2]]\n", line: 1, column: 1,

@@ -29,8 +29,12 @@ final class ModelForwardTests: XCTestCase {
             if config.hasPrefix("models/") {
                 let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/\(config.dropLast(5))", withExtension: "yaml"))
                 text = try String(contentsOf: url, encoding: .utf8)
+            } else if let bundled = BundledConfigs.files[config] {
+                text = bundled
             } else {
-                text = try XCTUnwrap(BundledConfigs.files[config])
+                // The example plugin's config lives beside the plugin, not among the built-in ones.
+                let path = config.contains("/") ? config : "Plugins/Examples/SqueezeExcite/\(config)"
+                text = try String(contentsOf: repositoryRoot.appendingPathComponent(path), encoding: .utf8)
             }
             let m = try model(text, file: config, scale: scale.isEmpty ? nil : scale)
             try m.initializeSeededWeights(seed: 0)

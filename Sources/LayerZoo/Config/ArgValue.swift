@@ -22,15 +22,17 @@ public indirect enum ArgValue: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// A short name of the value's kind for error messages ("an integer", "a list", ...).
+    /// The value as error messages show it after "found": the number itself ("found 0"),
+    /// "a boolean (True)", "the string 'x'", a short list as written, else "a list".
     public var kindName: String {
         switch self {
         case .none: return "None"
-        case .bool: return "a boolean"
-        case .int: return "an integer"
-        case .float: return "a number"
+        case .bool: return "a boolean (\(description))"
+        case .int, .float: return description
         case .string(let s): return "the string '\(s)'"
-        case .list: return "a list"
+        case .list:
+            let text = description
+            return text.count <= 40 ? "the list \(text)" : "a list"
         }
     }
 

@@ -453,45 +453,6 @@ head:
   - [-1, 3, C2f, [1024]] # 22 (P5/32)
   - [[16, 19, 22], 1, Detect, [nc]] # 23
 """#,
-        "yolov8-se.yaml": #"""
-# LayerZoo model config: YOLOv8 with squeeze-and-excitation blocks after the backbone stages.
-# Needs the example plugin (Plugins/Examples/SqueezeExcite): register it from Swift, or load it
-# with `layerzoo ... --plugin libSqueezeExcite.so` (see docs/custom-layers.md).
-
-nc: 80 # classes
-scales: # name: [depth, width, max_channels]
-  n: [0.33, 0.25, 1024]
-  s: [0.33, 0.50, 1024]
-
-backbone:
-  - [-1, 1, Conv, [64, 3, 2]] # 0
-  - [-1, 1, Conv, [128, 3, 2]] # 1
-  - [-1, 3, C2f, [128, True]] # 2
-  - [-1, 1, Conv, [256, 3, 2]] # 3
-  - [-1, 6, C2f, [256, True]] # 4
-  - [-1, 1, SqueezeExcite, [16]] # 5
-  - [-1, 1, Conv, [512, 3, 2]] # 6
-  - [-1, 6, C2f, [512, True]] # 7
-  - [-1, 1, SqueezeExcite, [16]] # 8
-  - [-1, 1, Conv, [1024, 3, 2]] # 9
-  - [-1, 3, C2f, [1024, True]] # 10
-  - [-1, 1, SPPF, [1024, 5]] # 11
-
-head:
-  - [-1, 1, nn.Upsample, [None, 2, "nearest"]] # 12
-  - [[-1, 8], 1, Concat, [1]] # 13
-  - [-1, 3, C2f, [512]] # 14
-  - [-1, 1, nn.Upsample, [None, 2, "nearest"]] # 15
-  - [[-1, 5], 1, Concat, [1]] # 16
-  - [-1, 3, C2f, [256]] # 17
-  - [-1, 1, Conv, [256, 3, 2]] # 18
-  - [[-1, 14], 1, Concat, [1]] # 19
-  - [-1, 3, C2f, [512]] # 20
-  - [-1, 1, Conv, [512, 3, 2]] # 21
-  - [[-1, 11], 1, Concat, [1]] # 22
-  - [-1, 3, C2f, [1024]] # 23
-  - [[17, 20, 23], 1, Detect, [nc]] # 24
-"""#,
         "yolov8.yaml": #"""
 # LayerZoo model config: YOLOv8 detection: C2f backbone and PAN head, outputs at strides 8, 16, 32.
 # Same layers and scales as the Ultralytics file of the same name, so parameter counts

@@ -53,7 +53,7 @@ public struct ConfigNode: Sendable {
     public var kindName: String {
         switch kind {
         case .scalar(let v): return v.kindName
-        case .sequence: return "a list"
+        case .sequence: return value?.kindName ?? "a list"
         case .mapping: return "a mapping"
         }
     }

@@ -188,7 +188,7 @@ extension ModelConfig {
                   let depth = items[0].scalar?.numberValue, let width = items[1].scalar?.numberValue,
                   let maxChannels = items[2].scalar?.numberValue,
                   depth > 0, width > 0, maxChannels >= 1, depth.isFinite, width.isFinite, maxChannels.isFinite else {
-                diagnostics.append(.error("scale '\(name)' must be [depth, width, max_channels] with positive numbers",
+                diagnostics.append(.error("scale '\(name)' must be [depth, width, max_channels] with positive numbers, found \(value.kindName)",
                                           at: value.location))
                 continue
             }

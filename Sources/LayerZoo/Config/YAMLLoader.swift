@@ -30,7 +30,7 @@ public struct YAMLLoader: Sendable {
         do {
             root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
-            throw Self.diagnostic(for: error, file: file)
+            throw Self.tabDiagnostic(for: error, text: text, file: file) ?? Self.diagnostic(for: error, file: file)
         } catch {
             throw .error("YAML syntax error: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
         }
@@ -77,6 +77,17 @@ public struct YAMLLoader: Sendable {
         }
     }
 
+    /// libyaml reports a tab as "found character that cannot start any token": say what it is.
+    static func tabDiagnostic(for error: YamlError, text: String, file: String) -> Diagnostic? {
+        guard case let .scanner(_, _, mark, _) = error, mark.line >= 1, mark.column >= 1 else { return nil }
+        var lines = text.split(separator: "\n", maxSplits: mark.line, omittingEmptySubsequences: false)
+        guard mark.line <= lines.count else { return nil }
+        let line = lines.remove(at: mark.line - 1).unicodeScalars
+        guard mark.column <= line.count, line[line.index(line.startIndex, offsetBy: mark.column - 1)] == "\t" else { return nil }
+        return .error("YAML syntax error: tab character; YAML indents with spaces", at: SourceLocation(file: file, line: mark.line, column: mark.column),
+                      notes: [.init("replace the tab with spaces (two per level, as Ultralytics' files do)")], code: "yaml-syntax")
+    }
+
     static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
         func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
         switch error {
@@ -84,7 +95,7 @@ public struct YAMLLoader: Sendable {
              let .composer(context, problem, mark, _):
             var notes: [Diagnostic.Note] = []
             if let context { notes.append(.init(context.text, at: at(context.mark))) }
-            return .error("YAML syntax error: \(problem)", at: at(mark), notes: notes)
+            return .error("YAML syntax error: \(problem)", at: at(mark), notes: notes, code: "yaml-syntax")
         case let .reader(problem, offset, _, _):
             return .error("cannot read the file as YAML text: \(problem)\(offset.map { " (byte \($0))" } ?? "")",
                           at: SourceLocation(file: file, line: 1, column: 1))

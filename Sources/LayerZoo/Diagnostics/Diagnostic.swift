@@ -12,6 +12,9 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     public var location: SourceLocation?
     /// Follow-up lines printed as `note:` after the main line.
     public var notes: [Note]
+    /// A stable name of the kind of finding (`unknown-module`, `unused-output`, ...), which
+    /// SARIF reports use as the rule; nil for findings without one.
+    public var code: String?
 
     /// A secondary line attached to a diagnostic, optionally pointing elsewhere.
     public struct Note: Sendable, Hashable {
@@ -23,19 +26,23 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public init(_ severity: Severity, _ message: String, at location: SourceLocation?, notes: [Note] = []) {
+    public init(_ severity: Severity, _ message: String, at location: SourceLocation?, notes: [Note] = [],
+                code: String? = nil) {
         self.severity = severity
         self.message = message
         self.location = location
         self.notes = notes
+        self.code = code
     }
 
-    public static func error(_ message: String, at location: SourceLocation?, notes: [Note] = []) -> Diagnostic {
-        Diagnostic(.error, message, at: location, notes: notes)
+    public static func error(_ message: String, at location: SourceLocation?, notes: [Note] = [],
+                             code: String? = nil) -> Diagnostic {
+        Diagnostic(.error, message, at: location, notes: notes, code: code)
     }
 
-    public static func warning(_ message: String, at location: SourceLocation?, notes: [Note] = []) -> Diagnostic {
-        Diagnostic(.warning, message, at: location, notes: notes)
+    public static func warning(_ message: String, at location: SourceLocation?, notes: [Note] = [],
+                               code: String? = nil) -> Diagnostic {
+        Diagnostic(.warning, message, at: location, notes: notes, code: code)
     }
 
     /// Compiler-style text: the main line, then one line per note.

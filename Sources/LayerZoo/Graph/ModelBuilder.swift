@@ -16,9 +16,10 @@ public struct ModelBuilder: Sendable {
     /// a file name like yolov8n.yaml) picks an entry of `scales`, the first one with a warning
     /// when neither is given. Like Ultralytics, a name-implied scale is ignored when the file
     /// has no scales; an explicit one is an error there. Diagnostics receive every error and
-    /// warning.
+    /// warning (`warnOnDefaultScale` false leaves out the first-scale warning, for a caller
+    /// that reports it once for many files).
     public func build(_ config: ModelConfig, scale explicitScale: String?, scaleFromName: String? = nil,
-                      diagnostics: inout [Diagnostic]) -> Model? {
+                      warnOnDefaultScale: Bool = true, diagnostics: inout [Diagnostic]) -> Model? {
         let requestedScale = explicitScale ?? scaleFromName
         let errorsBefore = diagnostics.filter { $0.severity == .error }.count
         var warnings: [Diagnostic] = []
@@ -37,8 +38,10 @@ public struct ModelBuilder: Sendable {
                 }
             } else if let first = config.scales.first {
                 chosenScale = first
-                warnings.append(.warning("no model scale given; using the first one, '\(first.name)' (pass --scale, or name the file like yolov8\(first.name).yaml)",
-                                         at: config.scalesLocation))
+                if warnOnDefaultScale {
+                    warnings.append(.warning("no model scale given; using the first one, '\(first.name)' (pass --scale, or name the file like yolov8\(first.name).yaml)",
+                                             at: config.scalesLocation))
+                }
             }
         } else if let requested = explicitScale {
             diagnostics.append(.error("scale '\(requested)' was requested but the file has no 'scales'",
@@ -86,6 +89,13 @@ public struct ModelBuilder: Sendable {
         guard let definition = registry.definition(named: row.module) else {
             var notes: [Diagnostic.Note] = []
             let close = registry.suggestions(for: row.module)
+            let caseOnly = close.first.map { $0.lowercased() == row.module.lowercased() } ?? false
+            if !caseOnly, let known = KnownModules.lookup(row.module), !(known.isGeneric && !close.isEmpty) {
+                notes.append(.init(known.hint ?? "run 'layerzoo layers' to list the \(registry.count) registered layers; a plugin can add it (docs/custom-layers.md)"))
+                diagnostics.append(.error("layer \(i): unknown module '\(row.module)': \(known.origin), \(known.verdict)",
+                                          at: row.moduleLocation, notes: notes, code: "unknown-module"))
+                return nil
+            }
             if let best = close.first {
                 var text = "did you mean '\(best)'?"
                 if best.lowercased() == row.module.lowercased() { text += " (module names are case-sensitive)" }
@@ -94,7 +104,8 @@ public struct ModelBuilder: Sendable {
             } else {
                 notes.append(.init("run 'layerzoo layers' to list the \(registry.count) registered layers"))
             }
-            diagnostics.append(.error("layer \(i): unknown module '\(row.module)'", at: row.moduleLocation, notes: notes))
+            diagnostics.append(.error("layer \(i): unknown module '\(row.module)'", at: row.moduleLocation, notes: notes,
+                                      code: "unknown-module"))
             return nil
         }
         let role = definition.role

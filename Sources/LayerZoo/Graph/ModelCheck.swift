@@ -7,6 +7,20 @@ public struct CheckOptions: Sendable {
     public var batch: Int
     /// Largest tensor (elements) a traced layer may produce.
     public var maxElements: Int
+    /// What to do with an image size the model's largest stride does not divide.
+    public var imageSizeRule: ImageSizeRule = .error
+    /// Warn when neither `scale` nor the file name picks a scale and the first one is used.
+    public var warnOnDefaultScale = true
+
+    public enum ImageSizeRule: Sendable {
+        /// Report an error at the layer where the sizes stop lining up.
+        case error
+        /// Round each side up to a multiple of the stride, with a warning, as Ultralytics'
+        /// `check_imgsz` does.
+        case roundUp
+        /// Trace as given and say nothing: the caller checks `CheckReport.maxStride` itself.
+        case ignore
+    }
 
     public init(scale: String? = nil, imageHeight: Int = 640, imageWidth: Int = 640, batch: Int = 1,
                 maxElements: Int = 1 << 31) {
@@ -26,6 +40,9 @@ public struct CheckReport {
     public var trace: ShapeTrace?
     /// The largest stride of the model's outputs (32 when it has no strided head).
     public var maxStride: Int
+    /// The image size traced: the requested one, or rounded up under `.roundUp`.
+    public var imageHeight: Int
+    public var imageWidth: Int
     public var diagnostics: [Diagnostic]
 
     public var isValid: Bool { !diagnostics.containsError }
@@ -46,7 +63,8 @@ public struct ModelChecker: Sendable {
 
     public func check(_ source: ConfigSource, options: CheckOptions = CheckOptions()) -> CheckReport {
         var diagnostics: [Diagnostic] = []
-        var report = CheckReport(source: source, model: nil, trace: nil, maxStride: 32, diagnostics: [])
+        var report = CheckReport(source: source, model: nil, trace: nil, maxStride: 32, imageHeight: options.imageHeight,
+                                 imageWidth: options.imageWidth, diagnostics: [])
         defer { report.diagnostics = diagnostics }
         let root: ConfigNode
         do throws(Diagnostic) {
@@ -62,6 +80,7 @@ public struct ModelChecker: Sendable {
         }
         let builder = ModelBuilder(registry: registry)
         guard let model = builder.build(config, scale: options.scale, scaleFromName: source.scaleFromName,
+                                        warnOnDefaultScale: options.warnOnDefaultScale,
                                         diagnostics: &diagnostics) else {
             report.diagnostics = diagnostics
             return report
@@ -69,15 +88,25 @@ public struct ModelChecker: Sendable {
         report.model = model
         let strides = model.assignStrides()
         report.maxStride = strides.maxStride
+        var options = options
+        let divisible = options.imageHeight % strides.maxStride == 0 && options.imageWidth % strides.maxStride == 0
+        if !divisible, options.imageSizeRule == .roundUp {
+            let (h, w) = (Self.roundUp(options.imageHeight, strides.maxStride), Self.roundUp(options.imageWidth, strides.maxStride))
+            diagnostics.append(.warning("image size \(options.imageHeight)×\(options.imageWidth) is not a multiple of the model's largest stride \(strides.maxStride); using \(h)×\(w), as Ultralytics rounds it up",
+                                        at: nil, code: "image-size"))
+            (options.imageHeight, options.imageWidth) = (h, w)
+            (report.imageHeight, report.imageWidth) = (h, w)
+        }
         let input = [options.batch, config.inputChannels, options.imageHeight, options.imageWidth]
         var traceDiagnostics: [Diagnostic] = []
         let trace = model.trace(input: input, maxElements: options.maxElements, diagnostics: &traceDiagnostics)
         report.trace = trace
-        if options.imageHeight % strides.maxStride != 0 || options.imageWidth % strides.maxStride != 0 {
+        if !divisible, options.imageSizeRule == .error {
             diagnostics.append(strideDiagnostic(model, trace: trace, layerStrides: strides.layerStrides,
                                                 maxStride: strides.maxStride, options: options))
         }
         diagnostics.append(contentsOf: traceDiagnostics)
+        diagnostics.append(contentsOf: model.graphWarnings(trace: trace))
         report.diagnostics = diagnostics
         return report
     }
@@ -87,7 +116,7 @@ public struct ModelChecker: Sendable {
     private func strideDiagnostic(_ model: Model, trace: ShapeTrace, layerStrides: [Int?], maxStride: Int,
                                   options: CheckOptions) -> Diagnostic {
         let h = options.imageHeight, w = options.imageWidth
-        func roundUp(_ x: Int) -> Int { (x + maxStride - 1) / maxStride * maxStride }
+        func roundUp(_ x: Int) -> Int { Self.roundUp(x, maxStride) }
         let suggestion = h == w ? "use --imgsz \(roundUp(h))" : "use --imgsz \(roundUp(h)),\(roundUp(w))"
         var message = "image size \(h)×\(w) is not a multiple of the model's largest stride \(maxStride)"
         var location = model.nodes.last?.row.location
@@ -101,6 +130,13 @@ public struct ModelChecker: Sendable {
                 break
             }
         }
-        return .error(message, at: location, notes: [.init(suggestion)])
+        return .error(message, at: location, notes: [.init(suggestion)], code: "image-size")
+    }
+
+    /// `x` rounded up to a multiple of `stride` (`x` itself when that would overflow).
+    public static func roundUp(_ x: Int, _ stride: Int) -> Int {
+        guard stride > 0, x > 0, x % stride != 0 else { return x }
+        let (sum, overflow) = x.addingReportingOverflow(stride - x % stride)
+        return overflow ? x : sum
     }
 }

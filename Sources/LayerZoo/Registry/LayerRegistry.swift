@@ -62,10 +62,12 @@ public struct LayerRegistry: Sendable {
 
     public var count: Int { byName.count }
 
-    /// Registered names close to `name`, best first: same name in another case, then small
-    /// edit distances relative to the name's length.
+    /// Registered names close to `name`, best first: same name in another case, then names
+    /// within `allowedEdits(for:)` of it, so a short name is never "corrected" into another
+    /// layer (DWConv is not ScConv, AConv is not Conv).
     public func suggestions(for name: String, limit: Int = 3) -> [String] {
         let lower = name.lowercased()
+        let allowed = Self.allowedEdits(for: name)
         var scored: [(name: String, score: Int)] = []
         for candidate in byName.keys {
             let candidateLower = candidate.lowercased()
@@ -73,21 +75,32 @@ public struct LayerRegistry: Sendable {
                 scored.append((candidate, 0))
                 continue
             }
-            let distance = EditDistance.levenshtein(lower, candidateLower, limit: 4)
-            let allowed = max(1, min(2, candidate.count / 3))
+            let distance = EditDistance.distance(lower, candidateLower, limit: 2)
             if distance <= allowed { scored.append((candidate, distance)) }
         }
         return scored.sorted { ($0.score, $0.name) < ($1.score, $1.name) }.prefix(limit).map(\.name)
+    }
+
+    /// Edits a typo may contain: none up to 3 characters (only case differs), one up to 11
+    /// (SPPFF, Detekt, C2f_ScConvv), two beyond.
+    public static func allowedEdits(for name: String) -> Int {
+        switch name.count {
+        case ...3: return 0
+        case ...11: return 1
+        default: return 2
+        }
     }
 }
 
 /// Small string-distance helper for "did you mean" suggestions.
 enum EditDistance {
-    /// Levenshtein distance, giving up (returning `limit + 1`) once it must exceed `limit`.
-    static func levenshtein(_ a: String, _ b: String, limit: Int) -> Int {
+    /// Edits (insertions, deletions, substitutions and swaps of two adjacent characters) from
+    /// `a` to `b`, giving up (returning `limit + 1`) once it must exceed `limit`.
+    static func distance(_ a: String, _ b: String, limit: Int) -> Int {
         let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
         if abs(x.count - y.count) > limit { return limit + 1 }
         if x.isEmpty || y.isEmpty { return max(x.count, y.count) }
+        var beforePrevious = [Int](repeating: 0, count: y.count + 1)
         var previous = Array(0...y.count)
         var current = [Int](repeating: 0, count: y.count + 1)
         for i in 1...x.count {
@@ -96,10 +109,13 @@ enum EditDistance {
             for j in 1...y.count {
                 let cost = x[i - 1] == y[j - 1] ? 0 : 1
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] {
+                    current[j] = min(current[j], beforePrevious[j - 2] + 1)
+                }
                 rowMin = min(rowMin, current[j])
             }
             if rowMin > limit { return limit + 1 }
-            swap(&previous, &current)
+            (beforePrevious, previous, current) = (previous, current, beforePrevious)
         }
         return previous[y.count]
     }
