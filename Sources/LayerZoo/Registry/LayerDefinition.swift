@@ -11,6 +11,10 @@ public struct LayerDefinition: Sendable {
     public var summary: String
     /// Which plugin provides it (shown in listings and in duplicate-name errors).
     public var origin: String
+    /// Which definition of a name that several lineages define differently this is
+    /// (`C2f_DBB` as `dbb-dbb` or `conv-dbb`); nil for a name with one meaning. The registry
+    /// keeps every variant of a name; one is the default.
+    public var variant: String?
     /// Trailing arguments that the model supplies, never the YAML (Detect's `reg_max`,
     /// `end2end` and `ch`).
     public var appendedArguments: Int
@@ -21,7 +25,7 @@ public struct LayerDefinition: Sendable {
     public var make: @Sendable (LayerArguments, ModelContext) throws(LayerError) -> any Layer
 
     public init(name: String, arguments: [ArgumentSpec], role: ChannelRole, summary: String,
-                origin: String, appendedArguments: Int = 0,
+                origin: String, variant: String? = nil, appendedArguments: Int = 0,
                 prepare: (@Sendable (inout [ArgValue], inout ModelContext) throws(LayerError) -> Void)? = nil,
                 make: @escaping @Sendable (LayerArguments, ModelContext) throws(LayerError) -> any Layer) {
         self.name = name
@@ -29,6 +33,7 @@ public struct LayerDefinition: Sendable {
         self.role = role
         self.summary = summary
         self.origin = origin
+        self.variant = variant
         self.appendedArguments = appendedArguments
         self.prepare = prepare
         self.make = make

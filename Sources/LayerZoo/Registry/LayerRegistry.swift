@@ -7,7 +7,10 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
 /// The name → definition table the model builder consults. It is a value: build one with
 /// the plugins you want and pass it in; there is no global registry.
 public struct LayerRegistry: Sendable {
+    /// The default definition of each name.
     private var byName: [String: LayerDefinition] = [:]
+    /// Every variant of each name that has variants, in registration order.
+    private var variantsByName: [String: [LayerDefinition]] = [:]
     private var transformsByName: [String: ModelTransform] = [:]
 
     public init() {}
@@ -18,23 +21,53 @@ public struct LayerRegistry: Sendable {
     }
 
     /// Adds a definition. A name that is already registered is an error naming the existing
-    /// entry's plugin: silently replacing a built-in layer would change models behind the
-    /// user's back.
-    public mutating func register(_ definition: LayerDefinition) throws(RegistryError) {
-        if let existing = byName[definition.name] {
-            throw RegistryError(message: "layer '\(definition.name)' from \(definition.origin) is already registered by \(existing.origin)")
-        }
+    /// entry's plugin — silently replacing a built-in layer would change models behind the
+    /// user's back — unless both carry a `variant` (the name means different modules in
+    /// different lineages): then both are kept, the first registered (or the one registered
+    /// with `isDefault`) is the default, and a variant registered twice is an error.
+    public mutating func register(_ definition: LayerDefinition, isDefault: Bool = false) throws(RegistryError) {
         guard !definition.name.isEmpty, !definition.name.contains(where: { $0.isWhitespace }) else {
             throw RegistryError(message: "layer name '\(definition.name)' from \(definition.origin) is not a valid YAML module name")
         }
+        if let variant = definition.variant, variant.isEmpty || variant.contains(where: { $0.isWhitespace || $0 == "=" || $0 == "," }) {
+            throw RegistryError(message: "variant name '\(variant)' of layer '\(definition.name)' from \(definition.origin) is not a valid name")
+        }
+        if let existing = byName[definition.name] {
+            guard let variant = definition.variant, existing.variant != nil else {
+                throw RegistryError(message: "layer '\(definition.name)' from \(definition.origin) is already registered by \(existing.origin)"
+                                    + (existing.variant == nil && definition.variant != nil
+                                       ? " without a variant name; register both with variants to keep both" : ""))
+            }
+            var known = variantsByName[definition.name] ?? [existing]
+            if let twin = known.first(where: { $0.variant == variant }) {
+                throw RegistryError(message: "variant '\(variant)' of layer '\(definition.name)' from \(definition.origin) is already registered by \(twin.origin)")
+            }
+            known.append(definition)
+            variantsByName[definition.name] = known
+            if isDefault { byName[definition.name] = definition }
+            return
+        }
         byName[definition.name] = definition
+        if definition.variant != nil { variantsByName[definition.name] = [definition] }
     }
 
     public mutating func register(contentsOf definitions: [LayerDefinition]) throws(RegistryError) {
         for definition in definitions { try register(definition) }
     }
 
+    /// The definition of `name`: its default variant when it has several.
     public func definition(named name: String) -> LayerDefinition? { byName[name] }
+
+    /// Every variant of `name`, in registration order: one element for a name with one meaning,
+    /// none for an unknown name.
+    public func variants(named name: String) -> [LayerDefinition] {
+        variantsByName[name] ?? byName[name].map { [$0] } ?? []
+    }
+
+    /// The variant `variant` of `name`, if registered.
+    public func definition(named name: String, variant: String) -> LayerDefinition? {
+        variants(named: name).first { $0.variant == variant }
+    }
 
     /// Adds a model transform; a name already registered is an error naming its plugin.
     public mutating func register(transform: ModelTransform) throws(RegistryError) {
@@ -57,8 +90,13 @@ public struct LayerRegistry: Sendable {
     /// Every transform, sorted by name.
     public var transforms: [ModelTransform] { transformsByName.values.sorted { $0.name < $1.name } }
 
-    /// Every definition, sorted by name.
-    public var definitions: [LayerDefinition] { byName.values.sorted { $0.name < $1.name } }
+    /// Every definition, sorted by name (every variant of a name with several, default first).
+    public var definitions: [LayerDefinition] {
+        byName.keys.sorted().flatMap { name -> [LayerDefinition] in
+            guard let all = variantsByName[name], let main = byName[name] else { return byName[name].map { [$0] } ?? [] }
+            return [main] + all.filter { $0.variant != main.variant }
+        }
+    }
 
     public var count: Int { byName.count }
 
