@@ -58,7 +58,8 @@ struct Bench: ParsableCommand {
         if let threads { ZooCPUSettings.threadCount = threads }
         let registry = try loadRegistry(plugins: plugin.plugins, json: format == .json, file: config)
         let transforms = try transform.resolve(in: registry)
-        let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
+        let weightsSource = try openWeights(weights)
+        let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry, weights: weightsSource)
         for diagnostic in diagnostics where diagnostic.severity == .error || diagnostic.location == nil {
             printError(diagnostic.description)
         }
@@ -68,7 +69,7 @@ struct Bench: ParsableCommand {
             }
             throw ExitCode(1)
         }
-        try loadWeights(into: m, from: weights, seed: 0)
+        try loadWeights(into: m, from: weightsSource, seed: 0)
         do throws(Diagnostic) {
             for (t, value) in transforms { printError(try t.apply(m, value)) }
         } catch {

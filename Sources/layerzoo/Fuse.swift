@@ -41,10 +41,11 @@ struct Fuse: ParsableCommand {
 
     func run() throws {
         let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
-        let (_, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
+        let weightsSource = try openWeights(weights)
+        let (_, report, diagnostics) = checkReport(path: config, options: model, registry: registry, weights: weightsSource)
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
         guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }
-        try loadWeights(into: m, from: weights, seed: 0)
+        try loadWeights(into: m, from: weightsSource, seed: 0)
         let kinds: Set<FusionKind> = reparamOnly ? [.reparameterization] : Set(FusionKind.allCases)
         let fused: FusionReport
         let tensors: [(name: String, tensor: Tensor)]

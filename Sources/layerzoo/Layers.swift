@@ -14,7 +14,12 @@ struct Layers: ParsableCommand {
             let name = d.name.padding(toLength: width, withPad: " ", startingAt: 0)
             let role = d.role.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
             print("\(name) \(role) \(d.yamlSignature)")
-            print("    \(d.summary) (\(d.origin))")
+            var origin = d.origin
+            if let variant = d.variant {
+                let isDefault = registry.definition(named: d.name)?.variant == variant
+                origin += "; variant \(variant)" + (isDefault ? ", the default" : ", --define \(d.name)=\(variant)")
+            }
+            print("    \(d.summary) (\(origin))")
         }
         guard !registry.transforms.isEmpty else { return }
         print("\nModel transforms (--transform NAME[=VALUE] on run, bench, info):")

@@ -46,6 +46,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Batch size of the traced input.")
     var batch: Int = 1
 
+    @Option(name: .customLong("define"),
+            help: ArgumentHelp("For a module name with several definitions (community lineages mean different modules by the same name; 'layerzoo layers' lists the variants): the variant to use, as NAME=VARIANT; repeatable. Without it the default is used, or with --weights the variant whose tensors fit.",
+                               valueName: "name=variant"))
+    var defines: [String] = []
+
     func validate() throws {
         guard (1...ImageSize.limit).contains(imgsz.height), (1...ImageSize.limit).contains(imgsz.width) else {
             throw ValidationError("--imgsz must be from 1 to \(ImageSize.limit) pixels per side, got \(imgsz.height),\(imgsz.width)")
@@ -56,37 +61,68 @@ struct ModelOptions: ParsableArguments {
         if let scale, scale.isEmpty || scale.count > 16 {
             throw ValidationError("--scale must be a scale name such as n, s, m, l or x")
         }
+        _ = try variants()
+    }
+
+    /// `--define` as name → variant.
+    func variants() throws -> [String: String] {
+        var out: [String: String] = [:]
+        for text in defines {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--define takes NAME=VARIANT (e.g. C2f_DBB=conv-dbb), got '\(text)'")
+            }
+            if let earlier = out[parts[0]], earlier != parts[1] {
+                throw ValidationError("--define gives two variants for \(parts[0]): \(earlier) and \(parts[1])")
+            }
+            out[parts[0]] = parts[1]
+        }
+        return out
     }
 
     var checkOptions: CheckOptions {
-        CheckOptions(scale: scale, imageHeight: imgsz.height, imageWidth: imgsz.width, batch: batch)
+        var options = CheckOptions(scale: scale, imageHeight: imgsz.height, imageWidth: imgsz.width, batch: batch)
+        options.variants = (try? variants()) ?? [:]
+        return options
     }
 }
 
 /// Locates and checks one file, turning "file not found" into a report like any other. An
 /// `--imgsz` that the model's largest stride does not divide is rounded up with a warning, as
 /// Ultralytics' `check_imgsz` does (`rule` .roundUp); `run --input` checks its array itself.
+/// With `weights`, a module name with several definitions gets the variant whose tensors fit.
 func checkReport(path: String, options: ModelOptions, rule: CheckOptions.ImageSizeRule = .roundUp,
-                 registry: LayerRegistry) -> (ConfigSource?, CheckReport?, [Diagnostic]) {
+                 registry: LayerRegistry, weights: (any TensorSource)? = nil) -> (ConfigSource?, CheckReport?, [Diagnostic]) {
     do throws(Diagnostic) {
         let source = try ConfigSource.locate(path)
         var checkOptions = options.checkOptions
         checkOptions.imageSizeRule = rule
-        let report = ModelChecker(registry: registry).check(source, options: checkOptions)
+        let checker = ModelChecker(registry: registry)
+        let report = weights.map { checker.check(source, options: checkOptions, fitting: $0) }
+            ?? checker.check(source, options: checkOptions)
         return (source, report, report.diagnostics)
     } catch {
         return (nil, nil, [error])
     }
 }
 
-/// Gives a built model its weights: the file's (any form a layer adapts to, e.g. deployed
+/// Opens `--weights` (nil: none given). Failures are printed; exit 1.
+func openWeights(_ path: String?) throws -> (any TensorSource)? {
+    guard let path else { return nil }
+    do throws(BackendError) {
+        return try SafeTensorsFile(path: path)
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// Gives a built model its weights: the source's (any form a layer adapts to, e.g. deployed
 /// DiverseBranchBlocks or fused Convs), or seeded ones. Failures are printed; exit 1.
-func loadWeights(into model: Model, from path: String?, seed: UInt64) throws {
+func loadWeights(into model: Model, from source: (any TensorSource)?, seed: UInt64) throws {
     do throws(WeightLoadError) {
-        if let path {
-            let file: SafeTensorsFile
-            do throws(BackendError) { file = try SafeTensorsFile(path: path) } catch { throw .file(error) }
-            try model.loadWeights(file)
+        if let source {
+            try model.loadWeights(source)
         } else {
             try model.initializeSeededWeights(seed: seed)
         }

@@ -73,8 +73,9 @@ struct Run: ParsableCommand {
         }
         let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
         let transforms = try transform.resolve(in: registry)
+        let weightsSource = try openWeights(weights)
         let (_, report, diagnostics) = checkReport(path: config, options: options, rule: inputTensor == nil ? .roundUp : .ignore,
-                                                   registry: registry)
+                                                   registry: registry, weights: weightsSource)
         if let t = inputTensor, let report, report.model != nil {
             try Self.checkInputSize(t.shape, stride: report.maxStride, path: input ?? "")
         }
@@ -86,7 +87,7 @@ struct Run: ParsableCommand {
             printError("\(input ?? ""): error: the model takes \(channels) input channels, the input has \(t.shape[1]) (shape \(Shape.text(t.shape)))")
             throw ExitCode(1)
         }
-        try loadWeights(into: m, from: weights, seed: seed)
+        try loadWeights(into: m, from: weightsSource, seed: seed)
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
         let x = try inputTensor ?? SeededWeights.input(shape: [options.batch, channels, options.imgsz.height, options.imgsz.width],
                                                        seed: seed)

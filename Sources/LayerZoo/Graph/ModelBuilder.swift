@@ -4,6 +4,9 @@ import Foundation
 /// reports every problem it finds at the line and column where it was written.
 public struct ModelBuilder: Sendable {
     public let registry: LayerRegistry
+    /// For names with several definitions: the variant to use (`["C2f_DBB": "conv-dbb"]`);
+    /// names not listed use their default, with a note saying so.
+    public var variants: [String: String] = [:]
 
     /// The eps Ultralytics' `initialize_weights` gives every `nn.BatchNorm2d` of a model.
     public static let ultralyticsBatchNormEps: Float = 1e-3
@@ -65,6 +68,27 @@ public struct ModelBuilder: Sendable {
         var channels: [Int?] = []
         var nodes: [ModelNode] = []
         var previousC2: Int? = config.inputChannels
+        var noted = Set<String>()
+        for row in config.layers where !row.isMalformed && !noted.contains(row.module) {
+            let all = registry.variants(named: row.module)
+            guard all.count > 1 else { continue }
+            noted.insert(row.module)
+            if let wanted = variants[row.module] {
+                if !all.contains(where: { $0.variant == wanted }) {
+                    diagnostics.append(.error("layer \(row.index): '\(row.module)' has no variant '\(wanted)'; its variants: "
+                                              + all.compactMap(\.variant).joined(separator: ", "), at: row.moduleLocation))
+                }
+                continue
+            }
+            guard let chosen = registry.definition(named: row.module) else { continue }
+            let others = all.filter { $0.variant != chosen.variant }
+                .map { "'\($0.variant ?? "")' (\($0.origin): \($0.summary))" }
+            warnings.append(Diagnostic(.note, "'\(row.module)' has \(all.count) definitions; used '\(chosen.variant ?? "")' (\(chosen.origin): \(chosen.summary)), the default",
+                                       at: row.moduleLocation,
+                                       notes: [.init("others: " + others.joined(separator: "; ")),
+                                               .init("choose one with --define \(row.module)=VARIANT; with --weights, the variant whose tensors fit is picked")],
+                                       code: "ambiguous-module"))
+        }
         for row in config.layers {
             let node = buildNode(row, config: config, channels: channels, previousC2: previousC2,
                                  context: &context, diagnostics: &diagnostics)
@@ -86,7 +110,8 @@ public struct ModelBuilder: Sendable {
                            context: inout ModelContext, diagnostics: inout [Diagnostic]) -> ModelNode? {
         guard !row.isMalformed else { return nil }
         let i = row.index
-        guard let definition = registry.definition(named: row.module) else {
+        let chosen = variants[row.module].flatMap { registry.definition(named: row.module, variant: $0) }
+        guard let definition = chosen ?? registry.definition(named: row.module) else {
             var notes: [Diagnostic.Note] = []
             let close = registry.suggestions(for: row.module)
             let caseOnly = close.first.map { $0.lowercased() == row.module.lowercased() } ?? false

@@ -11,6 +11,8 @@ public struct CheckOptions: Sendable {
     public var imageSizeRule: ImageSizeRule = .error
     /// Warn when neither `scale` nor the file name picks a scale and the first one is used.
     public var warnOnDefaultScale = true
+    /// The variant to use for names with several definitions (`--define C2f_DBB=conv-dbb`).
+    public var variants: [String: String] = [:]
 
     public enum ImageSizeRule: Sendable {
         /// Report an error at the layer where the sizes stop lining up.
@@ -78,7 +80,8 @@ public struct ModelChecker: Sendable {
             report.diagnostics = diagnostics
             return report
         }
-        let builder = ModelBuilder(registry: registry)
+        var builder = ModelBuilder(registry: registry)
+        builder.variants = options.variants
         guard let model = builder.build(config, scale: options.scale, scaleFromName: source.scaleFromName,
                                         warnOnDefaultScale: options.warnOnDefaultScale,
                                         diagnostics: &diagnostics) else {
