@@ -53,7 +53,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if let threads { ZooCPUSettings.threadCount = threads }
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try BuiltInLayers.registry(plugin)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
         guard let source, let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
@@ -79,10 +79,11 @@ struct Bench: ParsableCommand {
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let gflops = trace.gflops
+        let perImage = gflops / Double(max(model.batch, 1))
         let result = BenchJSON(
             file: source.displayPath, scale: m.scale?.name, imgsz: [model.imgsz.height, model.imgsz.width],
             batch: model.batch, threads: ZooCPUSettings.threadCount, runs: runs, medianMs: median,
-            minMs: times.first ?? 0, gflops: gflops, gflopsPerSecond: gflops / (median / 1000),
+            minMs: times.first ?? 0, gflopsPerImage: perImage, gflopsPerBatch: gflops, gflopsPerSecond: gflops / (median / 1000),
             peakResidentMB: Double(peakResidentKB()) / 1024,
             profile: profile ? backend.profile.mapValues { $0 * 1000 / Double(runs) } : nil)
         if format == .json {
@@ -91,8 +92,8 @@ struct Bench: ParsableCommand {
         }
         print("\(source.displayPath)\(m.scale.map { " (scale \($0.name))" } ?? ""): batch \(model.batch) at "
               + "\(model.imgsz.height)×\(model.imgsz.width), \(result.threads) threads, \(runs) runs")
-        print(String(format: "latency median %.2f ms, min %.2f ms; %.1f GFLOP/s (%.2f GFLOPs); peak memory %.0f MB",
-                     median, result.minMs, result.gflopsPerSecond, gflops, result.peakResidentMB))
+        print(String(format: "latency median %.2f ms, min %.2f ms; %.1f GFLOP/s (%.2f GFLOPs per image, %.2f per batch); peak memory %.0f MB",
+                     median, result.minMs, result.gflopsPerSecond, perImage, gflops, result.peakResidentMB))
         if let perKind = result.profile {
             let total = perKind.values.reduce(0, +)
             print("time per run by operation (ms, share of the profiled total):")
@@ -120,7 +121,9 @@ struct BenchJSON: Encodable {
     var runs: Int
     var medianMs: Double
     var minMs: Double
-    var gflops: Double
+    /// Ultralytics' GFLOPs (what `info` prints) and the batch's total, which `gflopsPerSecond` divides.
+    var gflopsPerImage: Double
+    var gflopsPerBatch: Double
     var gflopsPerSecond: Double
     var peakResidentMB: Double
     var profile: [String: Double]?

@@ -47,7 +47,6 @@ public struct ModelChecker: Sendable {
     public func check(_ source: ConfigSource, options: CheckOptions = CheckOptions()) -> CheckReport {
         var diagnostics: [Diagnostic] = []
         var report = CheckReport(source: source, model: nil, trace: nil, maxStride: 32, diagnostics: [])
-        defer { report.diagnostics = diagnostics }
         let root: ConfigNode
         do throws(Diagnostic) {
             root = try loader.load(source.text, file: source.displayPath)
