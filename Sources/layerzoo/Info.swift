@@ -31,7 +31,7 @@ struct Info: ParsableCommand {
     var config: String
 
     func run() throws {
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try BuiltInLayers.registry(plugin)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where format == .text || diagnostic.severity == .error {
             printError(diagnostic.description)

@@ -18,9 +18,9 @@ struct LayerZooCommand: ParsableCommand {
 /// The registry the tool uses: the built-in plugins, plus any plugin libraries given with
 /// `--plugin` (a failure to load one is reported and ends the command with status 1).
 enum BuiltInLayers {
-    static func registry(plugins: [String] = []) throws -> LayerRegistry {
-        var registry = try BuiltInPlugins.registry()
-        for path in plugins {
+    static func registry(_ options: PluginOptions) throws -> LayerRegistry {
+        var registry = try BuiltInPlugins.registry(options.builtins)
+        for path in options.plugins {
             do throws(PluginError) {
                 try PluginLoader.load(path, into: &registry)
             } catch {
@@ -38,4 +38,11 @@ struct PluginOptions: ParsableArguments {
             help: ArgumentHelp("A plugin library (.so) with more layers; repeatable. Build one with scripts/build-plugin.sh.",
                                valueName: "path"))
     var plugins: [String] = []
+
+    /// For testing a built-in plugin built as a library (scripts/build-plugin.sh), which would
+    /// otherwise clash with its own built-in copy.
+    @Option(name: .customLong("builtins"), help: .hidden)
+    var builtins: BuiltInPlugins.Selection = .all
 }
+
+extension BuiltInPlugins.Selection: ExpressibleByArgument {}

@@ -32,7 +32,7 @@ struct Reparam: ParsableCommand {
     }
 
     func run() throws {
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try BuiltInLayers.registry(plugin)
         let (_, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
         guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }

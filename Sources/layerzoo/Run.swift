@@ -75,7 +75,7 @@ struct Run: ParsableCommand {
             options.batch = t.shape[0]
             options.imgsz = ImageSize(height: t.shape[2], width: t.shape[3])
         }
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try BuiltInLayers.registry(plugin)
         let (_, report, diagnostics) = checkReport(path: config, options: options, registry: registry)
         for diagnostic in diagnostics { printError(diagnostic.description) }
         guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }

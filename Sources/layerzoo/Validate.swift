@@ -21,7 +21,7 @@ struct Validate: ParsableCommand {
     var configs: [String]
 
     func run() throws {
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try BuiltInLayers.registry(plugin)
         var all: [Diagnostic] = []
         var valid = true
         for path in configs {

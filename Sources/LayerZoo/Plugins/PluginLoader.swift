@@ -30,7 +30,10 @@ public enum PluginLoader {
             throw PluginError(path: path, message: "no such plugin library")
         }
         #if canImport(Glibc) || canImport(Darwin)
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) else {
+        // dlopen searches the system library path for a name without a slash: `NAME.so` means
+        // the file in the current folder, never a same-named system library.
+        let file = path.contains("/") ? path : "./" + path
+        guard let handle = dlopen(file, RTLD_NOW | RTLD_GLOBAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
             throw PluginError(path: path, message: "cannot load the library: \(reason)")
         }
