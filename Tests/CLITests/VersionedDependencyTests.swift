@@ -7,9 +7,13 @@ import XCTest
 /// SwiftPM refuses a package with unsafe flags as a versioned dependency, so this fails if
 /// Package.swift gains one again.
 final class VersionedDependencyTests: XCTestCase {
-    /// Kept between runs: with the same files, the tag has the same commit (fixed dates) and
-    /// the consumer's build folder is reused, so a rerun does not rebuild LayerZoo.
-    let base = FileManager.default.temporaryDirectory.appendingPathComponent("layerzoo-versioned-dependency")
+    /// Kept between runs of one checkout: with the same files, the tag has the same commit
+    /// (fixed dates) and the consumer's build folder is reused, so a rerun does not rebuild
+    /// LayerZoo. Checkouts (worktrees) each get their own, named by a hash of their path.
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "layerzoo-versioned-dependency-" + String(repositoryRoot.path.utf8.reduce(UInt64(0xCBF2_9CE4_8422_2325)) {
+            ($0 ^ UInt64($1)) &* 0x100_0000_01B3
+        }, radix: 16))
 
     /// The consumer's layer: Ultralytics' Conv written again outside LayerZoo (same state_dict
     /// keys), used for every Conv row of yolov8n, so its counts and output must be yolov8n's.
