@@ -6,6 +6,10 @@ import PackageDescription
 /// Targets keep the layering of `../shared/spec/design.md`: the backend (`ZooCPU`) knows
 /// nothing of YAML, the core (`LayerZoo`) knows no concrete layer, each plugin depends only
 /// on the core and the backend, and the `layerzoo` tool chooses which plugins to register.
+///
+/// No unsafe flags, so that other packages can depend on LayerZoo by version: `toolset.json`
+/// (`--toolset toolset.json`) compiles the kernels with -O2 in debug builds and exports the
+/// tool's symbols for `--plugin` libraries.
 let package = Package(
     name: "LayerZoo",
     products: [
@@ -33,9 +37,7 @@ let package = Package(
         ),
         .target(
             name: "ZooKernels",
-            path: "Sources/ZooKernels",
-            // The kernels are the hot loops of every build, tests included: always optimise them.
-            cSettings: [.unsafeFlags(["-O2"])]
+            path: "Sources/ZooKernels"
         ),
         .target(
             name: "ZooCPU",
@@ -53,32 +55,38 @@ let package = Package(
         .target(
             name: "LayerZooStandard",
             dependencies: ["LayerZoo", "ZooCPU"],
-            path: "Plugins/Standard"
+            path: "Plugins/Standard",
+            exclude: ["README.md"]
         ),
         .target(
             name: "LayerZooSAConv",
             dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
-            path: "Plugins/SAConv"
+            path: "Plugins/SAConv",
+            exclude: ["README.md"]
         ),
         .target(
             name: "LayerZooScConv",
             dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
-            path: "Plugins/ScConv"
+            path: "Plugins/ScConv",
+            exclude: ["README.md"]
         ),
         .target(
             name: "LayerZooDBB",
             dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
-            path: "Plugins/DBB"
+            path: "Plugins/DBB",
+            exclude: ["README.md"]
         ),
         .target(
             name: "LayerZooDSConv",
             dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
-            path: "Plugins/DSConv"
+            path: "Plugins/DSConv",
+            exclude: ["README.md"]
         ),
         .target(
             name: "LayerZooDynamicConv",
             dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
-            path: "Plugins/DynamicConv"
+            path: "Plugins/DynamicConv",
+            exclude: ["README.md"]
         ),
         .target(
             name: "LayerZooBuiltins",
@@ -92,16 +100,19 @@ let package = Package(
                 "LayerZoo", "ZooCPU", "LayerZooBuiltins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/layerzoo",
-            // Plugin libraries (--plugin) resolve LayerZoo's symbols from the tool itself, so
-            // that there is one registry and one `Layer` protocol: export them.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux]))]
+            path: "Sources/layerzoo"
         ),
         .target(
             name: "LayerZooExampleSE",
             dependencies: ["LayerZoo"],
             path: "Plugins/Examples/SqueezeExcite",
-            exclude: ["yolov8-se.yaml"]
+            exclude: ["README.md", "yolov8-se.yaml"]
+        ),
+        .target(
+            name: "LayerZooExampleCBAM",
+            dependencies: ["LayerZoo", "ZooCPU"],
+            path: "Plugins/Examples/CBAM",
+            exclude: ["README.md"]
         ),
         .target(
             name: "LayerZooTestSupport",
@@ -154,6 +165,12 @@ let package = Package(
             name: "CorpusTests",
             dependencies: ["LayerZooBuiltins", "LayerZoo"],
             path: "Tests/CorpusTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "CBAMTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooExampleCBAM", "LayerZoo", "ZooCPU"],
+            path: "Tests/CBAMTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

@@ -6,5 +6,5 @@
 # exits) as leaks and turns every exit status into 1. Memory errors still abort the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build --build-tests -Xswiftc -sanitize=address --scratch-path .build-asan
-ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --scratch-path .build-asan
+swift build --build-tests --toolset toolset.json -Xswiftc -sanitize=address --scratch-path .build-asan
+ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --toolset toolset.json --scratch-path .build-asan

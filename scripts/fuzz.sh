@@ -3,4 +3,4 @@
 # Usage: scripts/fuzz.sh [seconds per fuzzer]   (default 300: ten minutes for both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LAYERZOO_FUZZ_SECONDS="${1:-300}" swift test --filter MutationFuzzTests 2>&1 | grep -E "fuzzer:|error|Executed"
+LAYERZOO_FUZZ_SECONDS="${1:-300}" swift test --toolset toolset.json --filter MutationFuzzTests 2>&1 | grep -E "fuzzer:|error|Executed"

@@ -110,10 +110,13 @@ public enum DSConvQuantizer {
             alpha.withUnsafeMutableBufferPointer { alphaBuffer in
                 errors.withUnsafeMutableBufferPointer { errorBuffer in
                     norms.withUnsafeMutableBufferPointer { normBuffer in
-                        let q = UnsafeSendable(codeBuffer.baseAddress.unsafelyUnwrapped)
-                        let a = UnsafeSendable(alphaBuffer.baseAddress.unsafelyUnwrapped)
-                        let e = UnsafeSendable(errorBuffer.baseAddress.unsafelyUnwrapped)
-                        let n = UnsafeSendable(normBuffer.baseAddress.unsafelyUnwrapped)
+                        // An empty weight has no base addresses and nothing to fit.
+                        guard let qBase = codeBuffer.baseAddress, let aBase = alphaBuffer.baseAddress,
+                              let eBase = errorBuffer.baseAddress, let nBase = normBuffer.baseAddress else { return }
+                        let q = UnsafeSendable(qBase)
+                        let a = UnsafeSendable(aBase)
+                        let e = UnsafeSendable(eBase)
+                        let n = UnsafeSendable(nBase)
                         parallelFor(o, grain: max(1, 4096 / max(c * taps, 1))) { rows in
                             let fitter = BlockFitter(capacity: c, range: range, bits: bits)
                             for oc in rows {

@@ -33,9 +33,10 @@ public struct PackedCodes: Sendable, Equatable {
     /// Bytes the codes occupy.
     public var byteCount: Int { bytes.count }
 
-    /// Code `i` (no bounds check beyond the array's own).
+    /// Code `i`, for `i` in `0..<count` (outside it traps, as an array index does).
     public subscript(i: Int) -> Int8 {
-        bytes.withUnsafeBufferPointer { PackedCodes.read($0.baseAddress.unsafelyUnwrapped, i, bits) }
+        precondition((0..<count).contains(i), "code index \(i) is outside 0..<\(count)")
+        return bytes.withUnsafeBufferPointer { buffer in buffer.baseAddress.map { PackedCodes.read($0, i, bits) } ?? 0 }
     }
 
     /// Every code, unpacked.

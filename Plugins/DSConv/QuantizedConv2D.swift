@@ -94,8 +94,10 @@ enum QuantizedConv2D {
         let out = UnsafeSendable(dst)
         q.codes.bytes.withUnsafeBufferPointer { codeBuffer in
             q.alpha.withUnsafeBufferPointer { alphaBuffer in
-                let codes = UnsafeSendable(codeBuffer.baseAddress.unsafelyUnwrapped)
-                let alpha = UnsafeSendable(alphaBuffer.baseAddress.unsafelyUnwrapped)
+                // Empty storage (no codes) has no base address and nothing to dequantize.
+                guard let codeBase = codeBuffer.baseAddress, let alphaBase = alphaBuffer.baseAddress else { return }
+                let codes = UnsafeSendable(codeBase)
+                let alpha = UnsafeSendable(alphaBase)
                 parallelFor(rows, grain: max(1, 8192 / max(kb, 1))) { range in
                     withUnsafeTemporaryAllocation(of: Float.self, capacity: taps) { factors in
                         for r in range {

@@ -56,7 +56,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if let threads { ZooCPUSettings.threadCount = threads }
-        let registry = try loadRegistry(plugins: plugin.plugins, json: format == .json, file: config)
+        let registry = try loadRegistry(plugin, json: format == .json, file: config)
         let transforms = try transform.resolve(in: registry)
         let weightsSource = try openWeights(weights)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry, weights: weightsSource)
@@ -97,10 +97,11 @@ struct Bench: ParsableCommand {
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let gflops = trace.gflops
+        let perImage = gflops / Double(max(model.batch, 1))
         let result = BenchJSON(
             file: source.displayPath, scale: m.scale?.name, imgsz: [report.imageHeight, report.imageWidth],
             batch: model.batch, threads: ZooCPUSettings.threadCount, runs: runs, medianMs: median,
-            minMs: times.first ?? 0, gflops: gflops, gflopsPerSecond: gflops / (median / 1000),
+            minMs: times.first ?? 0, gflopsPerImage: perImage, gflopsPerBatch: gflops, gflopsPerSecond: gflops / (median / 1000),
             peakResidentMB: Double(peakResidentKB()) / 1024,
             profile: profile ? backend.profile.mapValues { $0 * 1000 / Double(runs) } : nil)
         if format == .json {
@@ -109,8 +110,8 @@ struct Bench: ParsableCommand {
         }
         print("\(source.displayPath)\(m.scale.map { " (scale \($0.name))" } ?? ""): batch \(model.batch) at "
               + "\(report.imageHeight)×\(report.imageWidth), \(result.threads) threads, \(runs) runs")
-        print(String(format: "latency median %.2f ms, min %.2f ms; %.1f GFLOP/s (%.2f GFLOPs); peak memory %.0f MB",
-                     median, result.minMs, result.gflopsPerSecond, gflops, result.peakResidentMB))
+        print(String(format: "latency median %.2f ms, min %.2f ms; %.1f GFLOP/s (%.2f GFLOPs per image, %.2f per batch); peak memory %.0f MB",
+                     median, result.minMs, result.gflopsPerSecond, perImage, gflops, result.peakResidentMB))
         if let perKind = result.profile {
             let total = perKind.values.reduce(0, +)
             print("time per run by operation (ms, share of the profiled total):")
@@ -146,7 +147,9 @@ struct BenchJSON: Encodable {
     var runs: Int
     var medianMs: Double
     var minMs: Double
-    var gflops: Double
+    /// Ultralytics' GFLOPs (what `info` prints) and the batch's total, which `gflopsPerSecond` divides.
+    var gflopsPerImage: Double
+    var gflopsPerBatch: Double
     var gflopsPerSecond: Double
     var peakResidentMB: Double
     var profile: [String: Double]?

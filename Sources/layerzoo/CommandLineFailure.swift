@@ -59,9 +59,9 @@ struct CommandFailureJSON: Encodable {
 /// The registry for `info` and `bench`: a plugin that does not load is reported on standard
 /// error and, under `--format json`, as `{"file", "valid": false, "diagnostics"}` on standard
 /// output; then the command ends with status 1.
-func loadRegistry(plugins: [String], json: Bool, file: String) throws -> LayerRegistry {
+func loadRegistry(_ options: PluginOptions, json: Bool, file: String) throws -> LayerRegistry {
     do throws(PluginFailure) {
-        return try BuiltInLayers.load(plugins: plugins)
+        return try BuiltInLayers.load(options)
     } catch {
         if json {
             let problem = RunProblem(severity: .error, message: error.message, path: error.path)

@@ -40,7 +40,7 @@ struct Fuse: ParsableCommand {
     }
 
     func run() throws {
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try BuiltInLayers.registry(plugin)
         let weightsSource = try openWeights(weights)
         let (_, report, diagnostics) = checkReport(path: config, options: model, registry: registry, weights: weightsSource)
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }

@@ -41,7 +41,7 @@ struct Graph: ParsableCommand {
     }
 
     func run() throws {
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try BuiltInLayers.registry(plugin)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics { printError(diagnostic.description) }
         guard let source, let report, let m = report.model, let trace = report.trace else { throw ExitCode(1) }

@@ -34,7 +34,7 @@ struct Info: ParsableCommand {
     var config: String
 
     func run() throws {
-        let registry = try loadRegistry(plugins: plugin.plugins, json: format == .json, file: config)
+        let registry = try loadRegistry(plugin, json: format == .json, file: config)
         let transforms = try transform.resolve(in: registry)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where format == .text || diagnostic.severity == .error {

@@ -19,9 +19,9 @@ struct LayerZooCommand: ParsableCommand {
 /// The registry the tool uses: the built-in plugins, plus any plugin libraries given with
 /// `--plugin` (a failure to load one is reported and ends the command with status 1).
 enum BuiltInLayers {
-    static func registry(plugins: [String] = []) throws -> LayerRegistry {
+    static func registry(_ options: PluginOptions) throws -> LayerRegistry {
         do throws(PluginFailure) {
-            return try load(plugins: plugins)
+            return try load(options)
         } catch {
             printError(error.description)
             throw ExitCode(1)
@@ -29,14 +29,14 @@ enum BuiltInLayers {
     }
 
     /// The registry, or why it could not be made (for commands that report it as JSON).
-    static func load(plugins: [String]) throws(PluginFailure) -> LayerRegistry {
+    static func load(_ options: PluginOptions) throws(PluginFailure) -> LayerRegistry {
         var registry: LayerRegistry
         do throws(RegistryError) {
-            registry = try BuiltInPlugins.registry()
+            registry = try BuiltInPlugins.registry(options.builtins)
         } catch {
             throw PluginFailure(path: nil, message: error.message)
         }
-        for path in plugins {
+        for path in options.plugins {
             do throws(PluginError) {
                 try PluginLoader.load(path, into: &registry)
             } catch {
@@ -53,4 +53,11 @@ struct PluginOptions: ParsableArguments {
             help: ArgumentHelp("A plugin library (.so) with more layers; repeatable. Build one with scripts/build-plugin.sh.",
                                valueName: "path"))
     var plugins: [String] = []
+
+    /// For testing a built-in plugin built as a library (scripts/build-plugin.sh), which would
+    /// otherwise clash with its own built-in copy.
+    @Option(name: .customLong("builtins"), help: .hidden)
+    var builtins: BuiltInPlugins.Selection = .all
 }
+
+extension BuiltInPlugins.Selection: ExpressibleByArgument {}

@@ -8,7 +8,7 @@ struct Layers: ParsableCommand {
     @OptionGroup var plugin: PluginOptions
 
     func run() throws {
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try BuiltInLayers.registry(plugin)
         let width = max(14, registry.definitions.map(\.name.count).max() ?? 0)
         for d in registry.definitions {
             let name = d.name.padding(toLength: width, withPad: " ", startingAt: 0)

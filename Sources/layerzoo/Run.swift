@@ -71,7 +71,7 @@ struct Run: ParsableCommand {
             options.batch = t.shape[0]
             options.imgsz = ImageSize(height: t.shape[2], width: t.shape[3])
         }
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let registry = try BuiltInLayers.registry(plugin)
         let transforms = try transform.resolve(in: registry)
         let weightsSource = try openWeights(weights)
         let (_, report, diagnostics) = checkReport(path: config, options: options, rule: inputTensor == nil ? .roundUp : .ignore,

@@ -35,7 +35,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         let validation: ValidationRun
         do throws(PluginFailure) {
-            let registry = try BuiltInLayers.load(plugins: plugin.plugins)
+            let registry = try BuiltInLayers.load(plugin)
             let scaleAll = model.scale == "all"
             var options = model
             if scaleAll { options.scale = nil }

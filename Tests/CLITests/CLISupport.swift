@@ -24,17 +24,45 @@ func layerZooBinary() throws -> URL {
 
 /// Runs `layerzoo` with `arguments` from the repository root, as a user would.
 func runLayerZoo(_ arguments: [String]) throws -> CLIResult {
+    try runProgram(try layerZooBinary(), arguments)
+}
+
+/// Runs `executable` and collects both of its outputs. They are read at the same time: a child
+/// that fills one pipe (64 KiB on Linux) while the parent waits on the other would block forever.
+func runProgram(_ executable: URL, _ arguments: [String], in directory: URL = repositoryRoot,
+                environment: [String: String]? = nil) throws -> CLIResult {
     let process = Process()
-    process.executableURL = try layerZooBinary()
+    process.executableURL = executable
     process.arguments = arguments
-    process.currentDirectoryURL = repositoryRoot
+    process.currentDirectoryURL = directory
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    let stderr = PipeDrain(err.fileHandleForReading)
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    let stderrData = stderr.wait()
     process.waitUntilExit()
     return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                     stderr: String(decoding: stderr, as: UTF8.self))
+                     stderr: String(decoding: stderrData, as: UTF8.self))
+}
+
+/// Reads a pipe to its end on a background thread.
+private final class PipeDrain: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    /// Everything the pipe delivered, once its writer closed it.
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
 }

@@ -161,6 +161,12 @@ final class MalformedInputTests: XCTestCase {
             weights("offsets out of range", Self.safetensors(header: #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,1600]}}"#, data: [UInt8](repeating: 0, count: 16))),
             weights("unknown dtype", Self.safetensors(header: #"{"a":{"dtype":"Q7","shape":[4],"data_offsets":[0,16]}}"#, data: [UInt8](repeating: 0, count: 16))),
             weights("overflowing shape", Self.safetensors(header: #"{"a":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,16]}}"#, data: [UInt8](repeating: 0, count: 16))),
+            Case(name: "integer weights", arguments: { dir in
+                let url = dir.appendingPathComponent("integer_weights.safetensors")
+                try Data(Self.safetensors(header: #"{"model.0.conv.weight":{"dtype":"I32","shape":[16,3,3,3],"data_offsets":[0,1728]}}"#,
+                                          data: [UInt8](repeating: 0, count: 1728))).write(to: url)
+                return ["run", "yolov8n.yaml", "--imgsz", "64", "--weights", url.path]
+            }, status: 1, fragments: ["model.0.conv.weight: expected dtype F32, F16 or BF16, found I32"]),
             input("float64 input", Self.npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3, 64, 64), }", payload: 8 * 3 * 64 * 64), "<f8"),
             input("truncated input", Self.npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 64, 64), }", payload: 100), "truncated_input.npy"),
             input("three-dimensional input", Self.npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 64, 64), }", payload: 4 * 3 * 64 * 64), "expected a 4-D"),

@@ -54,6 +54,13 @@ final class PluginLoadingTests: XCTestCase {
             .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
         XCTAssertEqual(line, "SqueezeExcite channel-keeping [reduction=16]", layers.stdout)
 
+        // A bare name is the file in the current folder, even when the system has a library of
+        // that name (dlopen would search the system path and load libm).
+        try FileManager.default.copyItem(at: library, to: scratch.appendingPathComponent("libm.so.6"))
+        let local = try runProgram(try layerZooBinary(), ["layers", "--plugin", "libm.so.6"], in: scratch)
+        XCTAssertEqual(local.status, 0, local.stderr)
+        XCTAssertTrue(local.stdout.contains("SqueezeExcite "), local.stdout)
+
         let output = scratch.appendingPathComponent("y.safetensors").path
         let run = try runLayerZoo(["run", config, "--plugin", library.path, "--imgsz", "64", "--batch", "2",
                                    "--output", output])
@@ -99,6 +106,19 @@ final class PluginLoadingTests: XCTestCase {
         r = try runLayerZoo(["layers", "--plugin", try buildPlugin("Future", folder: future).path])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("built for LayerZoo plugin ABI 999, but this program uses ABI 1"), r.stderr)
+
+        // A symbol the program does not export (as a tool built without the toolset exports none).
+        let unbound = try folder("Unbound", ["Unbound.swift": """
+            @_silgen_name("layerzoo_symbol_nobody_defines") func nobodyDefinesThis() -> Int32
+            @_cdecl("layerzoo_plugin_register")
+            public func register(_ r: UnsafeMutableRawPointer, _ host: Int32, _ mine: UnsafeMutablePointer<Int32>) -> Int32 {
+                nobodyDefinesThis()
+            }
+            """])
+        r = try runLayerZoo(["layers", "--plugin", try buildPlugin("Unbound", folder: unbound).path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("undefined symbol: layerzoo_symbol_nobody_defines"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("build the program with --toolset toolset.json"), r.stderr)
 
         r = try runLayerZoo(["layers", "--plugin", scratch.appendingPathComponent("missing.so").path])
         XCTAssertEqual(r.status, 1)

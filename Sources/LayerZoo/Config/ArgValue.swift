@@ -36,14 +36,6 @@ public indirect enum ArgValue: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The integer value, accepting whole floats (Python would index with them only if int-like).
-    public var intValue: Int? {
-        switch self {
-        case .int(let i): return i
-        default: return nil
-        }
-    }
-
     /// A numeric value as Double (ints, floats and Python's bool-as-int).
     public var numberValue: Double? {
         switch self {

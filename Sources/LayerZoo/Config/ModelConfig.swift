@@ -51,8 +51,6 @@ public struct ModelConfig: Sendable {
     public var regMax: Int
     public var end2end: Bool
     public var layers: [LayerRow]
-    /// Index of the first head layer (backbone count).
-    public var headStart: Int
 }
 
 extension ModelConfig {
@@ -86,7 +84,7 @@ extension ModelConfig {
         let rootLocation = root.location
         var config = ModelConfig(file: file, root: root, nc: nil, scales: [], scalesLocation: nil,
                                  depthMultiple: 1, widthMultiple: 1, activation: nil, inputChannels: 3,
-                                 regMax: 16, end2end: false, layers: [], headStart: 0)
+                                 regMax: 16, end2end: false, layers: [])
 
         if let node = root["nc"] {
             if case .int(let nc)? = node.scalar, nc >= 1 {
@@ -154,7 +152,6 @@ extension ModelConfig {
                                           at: node.location))
                 continue
             }
-            if section == "head" { config.headStart = rows.count }
             rows.append(contentsOf: items)
         }
         if rows.isEmpty, root["backbone"] != nil, root["head"] != nil {

@@ -60,13 +60,6 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Thrown when a configuration has at least one error; carries every diagnostic found.
-public struct DiagnosticError: Error, Sendable, CustomStringConvertible {
-    public var diagnostics: [Diagnostic]
-    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
-}
-
 extension Array where Element == Diagnostic {
     /// True when any element is an error (warnings and notes do not make a model invalid).
     public var containsError: Bool { contains { $0.severity == .error } }

@@ -9,13 +9,18 @@ public struct WeightMismatch: Error, Sendable, CustomStringConvertible {
     public var unexpected: [String]
     /// Tensors present in both with different shapes: key, expected, found.
     public var misshaped: [(key: String, expected: [Int], found: [Int])]
+    /// Tensors of the right shape stored as integers (weights are F32, F16 or BF16): key, dtype.
+    public var nonFloat: [(key: String, dtype: DType)] = []
 
-    public var isEmpty: Bool { missing.isEmpty && unexpected.isEmpty && misshaped.isEmpty }
+    public var isEmpty: Bool { missing.isEmpty && unexpected.isEmpty && misshaped.isEmpty && nonFloat.isEmpty }
 
     public var description: String {
         var lines = ["\(file): weights do not fit the model"]
         for (key, expected, found) in misshaped {
             lines.append("  \(key): expected shape \(Shape.text(expected)), found \(Shape.text(found))")
+        }
+        for (key, dtype) in nonFloat {
+            lines.append("  \(key): expected dtype F32, F16 or BF16, found \(dtype.rawValue)")
         }
         lines += Self.listed("missing", missing) + Self.listed("unexpected", unexpected)
         return lines.joined(separator: "\n")
@@ -117,8 +122,10 @@ extension Model {
                 continue
             }
             if optional { continue }
-            if info.shape != parameter.shape || !info.dtype.isFloatingPoint {
+            if info.shape != parameter.shape {
                 mismatch.misshaped.append((key, parameter.shape, info.shape))
+            } else if !info.dtype.isFloatingPoint {
+                mismatch.nonFloat.append((key, info.dtype))
             } else {
                 wanted.append((key, parameter))
             }

@@ -291,7 +291,9 @@ public struct ModelBuilder: Sendable {
             if let name = error.argument, let k = specs.firstIndex(where: { $0.name == name }), k < locations.count {
                 location = locations[k]
             }
-            return fail(error.message, at: location, notes: error.notes.map { .init($0) })
+            let message = error.undeclaredArgument == nil ? error.message
+                : "internal error in \(definition.origin): \(definition.name) \(error.message); the model file is not at fault"
+            return fail(message, at: location, notes: error.notes.map { .init($0) })
         }
         return ModelNode(index: i, row: row, inputs: inputs, repeats: n, definition: definition,
                          arguments: args, outChannels: c2, layer: layer)

@@ -67,7 +67,6 @@ public struct ModelChecker: Sendable {
         var diagnostics: [Diagnostic] = []
         var report = CheckReport(source: source, model: nil, trace: nil, maxStride: 32, imageHeight: options.imageHeight,
                                  imageWidth: options.imageWidth, diagnostics: [])
-        defer { report.diagnostics = diagnostics }
         let root: ConfigNode
         do throws(Diagnostic) {
             root = try loader.load(source.text, file: source.displayPath)

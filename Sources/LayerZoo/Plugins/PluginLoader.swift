@@ -13,8 +13,8 @@ import Darwin
 /// version and the status of registration. Swift has no stable ABI across compiler and
 /// LayerZoo versions, so a plugin built for another ABI version is refused, not loaded into a
 /// registry it would corrupt. The plugin must not carry its own copy of LayerZoo: it is linked
-/// against nothing and resolves LayerZoo's symbols from the host (which exports them), so there
-/// is one registry and one `Layer` protocol. Libraries are never closed: their code stays
+/// against nothing and resolves LayerZoo's symbols from the host (which exports them when built
+/// with `toolset.json`), so there is one registry and one `Layer` protocol. Libraries are never closed: their code stays
 /// referenced by the registry.
 public enum PluginLoader {
     /// The name of the C entry point every plugin library exports.
@@ -30,9 +30,15 @@ public enum PluginLoader {
             throw PluginError(path: path, message: "no such plugin library")
         }
         #if canImport(Glibc) || canImport(Darwin)
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) else {
+        // dlopen searches the system library path for a name without a slash: `NAME.so` means
+        // the file in the current folder, never a same-named system library.
+        let file = path.contains("/") ? path : "./" + path
+        guard let handle = dlopen(file, RTLD_NOW | RTLD_GLOBAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
-            throw PluginError(path: path, message: "cannot load the library: \(reason)")
+            let hint = reason.contains("undefined symbol")
+                ? "; a plugin binds to the program's own LayerZoo: build the program with --toolset toolset.json (which exports its symbols) and the plugin against the same LayerZoo build"
+                : ""
+            throw PluginError(path: path, message: "cannot load the library: \(reason)\(hint)")
         }
         guard let symbol = dlsym(handle, entryPoint) else {
             throw PluginError(path: path, message: "not a LayerZoo plugin: it exports no '\(entryPoint)' entry point")

@@ -1,6 +1,8 @@
 /// A layer's constructor arguments after the channel rules, type-checked against its
 /// signature, with defaults filled in. Accessors never trap: a value that does not fit
-/// throws a `LayerError` naming the argument.
+/// throws a `LayerError` naming the argument, and a name the signature does not declare (a
+/// typo in the plugin) throws one marked `undeclaredArgument`, which the core reports as the
+/// plugin's mistake and the test helper `assertArgumentLookupsAreDeclared` catches.
 public struct LayerArguments: Sendable {
     public let specs: [ArgumentSpec]
     /// One value per spec, positional as the PyTorch constructor takes them.
@@ -20,7 +22,12 @@ public struct LayerArguments: Sendable {
     }
 
     private func value(_ name: String) throws(LayerError) -> ArgValue {
-        guard let v = self[name] else { throw LayerError("no argument named '\(name)'") }
+        guard let v = self[name] else {
+            var error = LayerError("looks up argument '\(name)', which its definition does not declare (it declares "
+                                   + (specs.isEmpty ? "none" : specs.map(\.name).joined(separator: ", ")) + ")")
+            error.undeclaredArgument = name
+            throw error
+        }
         return v
     }
 

@@ -7,6 +7,9 @@ public struct LayerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The constructor argument at fault, when there is one: its YAML position is reported.
     public var argument: String?
     public var notes: [String]
+    /// Set when a layer looked up an argument its definition does not declare: a mistake in
+    /// the plugin's code, never in the model file (see `LayerArguments`).
+    public var undeclaredArgument: String?
 
     public init(_ message: String, argument: String? = nil, notes: [String] = []) {
         self.message = message
