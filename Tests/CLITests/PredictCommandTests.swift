@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZooCPU
 
 /// `layerzoo predict` end to end against Ultralytics' own predict (Tests/VisionTests/Resources,
 /// scripts/fixtures/gen_predict_fixtures.py): a narrow YOLOv8 trained on drawn shapes, real and
@@ -76,6 +77,9 @@ final class PredictCommandTests: XCTestCase {
                 XCTAssertTrue(r.stderr.contains(prefix), "\(name): expected '\(prefix)' in\n\(r.stderr)")
             }
             XCTAssertTrue(r.stderr.contains("Speed: "), r.stderr)
+            if name == "batch2_mixed" {  // two shapes in one batch: square letterbox, both in one input
+                XCTAssertTrue(r.stderr.contains("postprocess per image at shape (2, 3, 640, 640)"), r.stderr)
+            }
         }
         XCTAssertLessThan(worstBox, 0.5, "largest box coordinate difference to Ultralytics (pixels)")
         XCTAssertLessThan(worstConf, 1e-3, "largest confidence difference to Ultralytics")
@@ -113,6 +117,21 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertEqual(r3.status, 1)
         XCTAssertTrue(r3.stderr.contains("shapes_640x427.png: error: already exists; not overwritten"), r3.stderr)
         XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("shapes_640x427.png")), png)
+    }
+
+    func testNPYArraysAreUsedAsModelInputs() throws {
+        let good = scratch.appendingPathComponent("pair.npy").path
+        try NPY.write(try Tensor(shape: [2, 3, 64, 96], repeating: 0.5), to: good)
+        var r = try runLayerZooIn(scratch, model + [good, "--no-save", "--format", "json", "--conf", "0.01"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").count, 2)
+        XCTAssertTrue(r.stdout.hasPrefix("{\"source\": \"\(good)[0]\", \"shape\": [64, 96], \"results\": ["), r.stdout)
+        XCTAssertTrue(r.stderr.contains("image 1/1 \(good)[1]: 64x96 "), r.stderr)
+        let odd = scratch.appendingPathComponent("odd.npy").path
+        try NPY.write(try Tensor(shape: [1, 3, 50, 50]), to: odd)
+        r = try runLayerZooIn(scratch, model + [odd, "--no-save"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("odd.npy: error: image size 50 x 50 is not a multiple of the model's stride 32"), r.stderr)
     }
 
     func testFoldersSkipNonImagesAndBadFilesFailClearly() throws {
