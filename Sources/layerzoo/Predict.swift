@@ -108,6 +108,8 @@ final class PredictSession {
     var speed = (pre: 0.0, inference: 0.0, post: 0.0)
     var lastShape: [Int] = []
     var labelsWritten = 0
+    var progress = ProgressBar(total: 0)
+    var done = 0
 
     init(command: Predict) throws {
         self.command = command
@@ -172,25 +174,27 @@ final class PredictSession {
                 throw ExitCode(1)
             }
         }
-        let batchSize = command.model.batch
-        var pending: [(index: Int, source: String, image: BGRImage)] = []
-        for (k, source) in sources.enumerated() {
-            switch source.kind {
-            case .image:
-                do throws(ImageError) {
-                    pending.append((k + 1, source.path, try ImageDecoder.decode(path: source.path)))
-                } catch {
-                    report(error.description, listed: source.listed)
-                }
-                if pending.count == batchSize { try runImages(pending, total: sources.count); pending = [] }
-            case .npy:
-                if !pending.isEmpty { try runImages(pending, total: sources.count); pending = [] }
-                try runArray(source, index: k + 1, total: sources.count)
+        progress = ProgressBar(total: sources.count)
+        let prefetcher = PredictPrefetcher(sources: sources, batchSize: command.model.batch, preprocessor: preprocessor)
+        defer { prefetcher.cancel() }
+        while let work = prefetcher.next() {
+            switch work {
+            case let .batch(batch, indices, ms):
+                try infer(batch, indices: indices, total: sources.count, preprocessMilliseconds: ms)
+            case let .unreadable(message, listed):
+                say { report(message, listed: listed) }
             }
         }
-        if !pending.isEmpty { try runImages(pending, total: sources.count) }
+        progress.clear()
         finish()
         if failed { throw ExitCode(1) }
+    }
+
+    /// Prints with the progress bar out of the way.
+    func say(_ body: () -> Void) {
+        progress.clear()
+        body()
+        progress.draw(done)
     }
 
     /// Decoding failures: errors for files named on the command line, warnings inside folders.
@@ -203,32 +207,7 @@ final class PredictSession {
         }
     }
 
-    func runImages(_ items: [(index: Int, source: String, image: BGRImage)], total: Int) throws {
-        let t0 = DispatchTime.now()
-        let batch: PreparedBatch
-        do throws(ImageError) {
-            batch = try preprocessor(items.map { ($0.source, $0.image) })
-        } catch {
-            printError(error.description)
-            failed = true
-            return
-        }
-        try infer(batch, indices: items.map(\.index), total: total, start: t0)
-    }
-
-    func runArray(_ source: PredictSource, index: Int, total: Int) throws {
-        let t0 = DispatchTime.now()
-        let batch: PreparedBatch
-        do throws(ImageError) {
-            batch = try NPYImages.batch(path: source.path, stride: preprocessor.stride)
-        } catch {
-            report(error.description, listed: source.listed)
-            return
-        }
-        try infer(batch, indices: batch.images.map { _ in index }, total: total, start: t0)
-    }
-
-    func infer(_ batch: PreparedBatch, indices: [Int], total: Int, start t0: DispatchTime) throws {
+    func infer(_ batch: PreparedBatch, indices: [Int], total: Int, preprocessMilliseconds: Double) throws {
         let t1 = DispatchTime.now()
         let output: Tensor
         do throws(Diagnostic) {
@@ -247,7 +226,7 @@ final class PredictSession {
         }
         let t3 = DispatchTime.now()
         let n = Double(results.count)
-        let pre = milliseconds(t0, t1) / n, inference = milliseconds(t1, t2) / n, post = milliseconds(t2, t3) / n
+        let pre = preprocessMilliseconds / n, inference = milliseconds(t1, t2) / n, post = milliseconds(t2, t3) / n
         speed.pre += pre * n
         speed.inference += inference * n
         speed.post += post * n
@@ -263,8 +242,11 @@ final class PredictSession {
                     ("results", result.summary()),
                 ]).text())
             }
-            log(line)
-            save(result, image: image.original)
+            done += 1
+            say {
+                log(line)
+                save(result, image: image.original)
+            }
         }
     }
 

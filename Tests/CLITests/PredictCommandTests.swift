@@ -147,6 +147,11 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("broken.jpg: warning: not a JPEG or PNG image"), r.stderr)
         XCTAssertTrue(r.stderr.contains("cmyk.jpg: warning: CMYK JPEG images are not supported"), r.stderr)
         XCTAssertTrue(r.stdout.contains("image 1/3 \(folder.path)/a.png: 480x640 "), r.stdout)
+        XCTAssertFalse(r.stderr.contains("\r"), "no progress bar when standard error is not a terminal")
+        // Messages keep the order of the sources although a thread reads ahead.
+        let order = ["notes.txt: warning", "broken.jpg: warning", "cmyk.jpg: warning"].compactMap { r.stderr.range(of: $0)?.lowerBound }
+        XCTAssertEqual(order, order.sorted())
+        XCTAssertEqual(order.count, 3)
 
         r = try runLayerZooIn(scratch, model + [image("huge.png"), "--no-save"])
         XCTAssertEqual(r.status, 1)
