@@ -129,22 +129,23 @@ final class PredictSession {
         }
         for diagnostic in diagnostics { printError(diagnostic.description) }
         guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }
-        guard let head = m.nodes.last?.definition.name, head == "Detect" else {
-            printError("\(command.config): error: predict handles Detect heads so far; this model ends in '\(m.nodes.last?.definition.name ?? "nothing")'")
-            throw ExitCode(1)
-        }
-        try loadWeights(into: m, from: command.weights, seed: 0)
-        if command.weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
-        network = m
-        names = modelClassNames(m.config)
-        preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
         var nms = NMSOptions()
         nms.confidence = command.conf
         nms.iou = command.iou
         nms.maxDetections = command.maxDet
         nms.classes = command.parsedClasses
         nms.agnostic = command.agnosticNMS
-        postprocessor = DetectPostprocessor(options: nms)
+        let head = m.nodes.last?.definition.name ?? "nothing"
+        guard let post = TaskPostprocessors.forHead(head, options: nms) else {
+            printError("\(command.config): error: predict handles Detect heads so far; this model ends in '\(head)'")
+            throw ExitCode(1)
+        }
+        postprocessor = post
+        try loadWeights(into: m, from: command.weights, seed: 0)
+        if command.weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
+        network = m
+        names = modelClassNames(m.config)
+        preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
     }
 
     func run() throws {

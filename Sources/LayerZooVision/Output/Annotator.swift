@@ -19,9 +19,11 @@ public enum Annotator {
         var out = image
         let lw = max(pythonRound(Double(image.height + image.width) / 2 * 0.003), 2)
         let fontSize = max(Int((Double(lw) / 3 * 22).rounded()), 10)
-        for d in result.detections {
+        for d in result.detections where d.x1.isFinite && d.y1.isFinite && d.x2.isFinite && d.y2.isFinite {
             let c = color(d.classIndex)
-            let x1 = Int(d.x1), y1 = Int(d.y1), x2 = Int(d.x2), y2 = Int(d.y2)
+            let limit = Float(max(image.width, image.height) + 1)  // boxes are clipped already; this keeps Int() safe
+            let x1 = Int(min(max(d.x1, -limit), limit)), y1 = Int(min(max(d.y1, -limit), limit))
+            let x2 = Int(min(max(d.x2, -limit), limit)), y2 = Int(min(max(d.y2, -limit), limit))
             rectangle(&out, x1, y1, x2, y2, thickness: lw, color: c)
             let label = result.names[d.classIndex] + " " + String(format: "%.2f", d.confidence)
             let m = renderer.measure(label, size: fontSize)

@@ -45,3 +45,14 @@ public struct DetectPostprocessor: Postprocessor {
         }
     }
 }
+
+/// The post-processing for a model's last layer, by its YAML module name; nil for heads that
+/// have none yet. Segment, Pose, OBB and Classify heads register here when they land.
+public enum TaskPostprocessors {
+    public static func forHead(_ module: String, options: NMSOptions) -> (any Postprocessor)? {
+        switch module {
+        case "Detect": return DetectPostprocessor(options: options)
+        default: return nil
+        }
+    }
+}
