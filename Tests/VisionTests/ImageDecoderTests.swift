@@ -24,8 +24,8 @@ final class ImageDecoderTests: XCTestCase {
                 checked.insert(name)
             }
         }
-        // JPEG colour, grey, with EXIF orientation 6; PNG grey, RGBA, palette, 16-bit; a real photograph.
-        XCTAssertEqual(checked, ["shapes_640x427.jpg", "shapes_exif6.jpg", "shapes_grey.png", "shapes_rgba.png", "shapes_palette.png", "shapes_grey.jpg",
+        // JPEG colour, grey, with EXIF orientation 6; PNG grey, RGBA, palette, 16-bit, EXIF 8; a photograph.
+        XCTAssertEqual(checked, ["shapes_640x427.jpg", "shapes_exif6.jpg", "shapes_grey.png", "shapes_rgba.png", "shapes_palette.png", "shapes_grey.jpg", "shapes_exif8.png",
                                  "shapes16.png", "bus.jpg"])
     }
 

@@ -1,6 +1,7 @@
-/// The EXIF orientation tag (0x0112) of a JPEG, and the flips and transposes OpenCV's `imread`
-/// applies for it. The parser walks the JPEG's marker segments up to the first scan, reads only
-/// the first `Exif` APP1 segment's IFD0, and checks every offset against the segment's bounds.
+/// The EXIF orientation tag (0x0112) of a JPEG or PNG, and the flips and transposes OpenCV's
+/// `imread` applies for it. The parser walks the JPEG's marker segments up to the first scan
+/// (the PNG's chunks up to the image data), reads only the first `Exif` APP1 segment's (`eXIf`
+/// chunk's) IFD0, and checks every offset against the segment's bounds.
 public enum EXIFOrientation {
     /// 1 (as stored) to 8, or 1 when the file has no readable orientation.
     public static func jpegOrientation(_ bytes: UnsafeRawBufferPointer) -> Int {
@@ -20,6 +21,23 @@ public enum EXIFOrientation {
                 return tiffOrientation(UnsafeRawBufferPointer(rebasing: bytes[(start + 6)..<end])) ?? 1
             }
             at = end
+        }
+        return 1
+    }
+
+    /// 1 (as stored) to 8 from a PNG's `eXIf` chunk before the image data, or 1. Chunk lengths
+    /// are checked against the file; CRCs are libpng's business.
+    public static func pngOrientation(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var at = 8
+        while at + 12 <= bytes.count {
+            let length = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+            let type = (bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7])
+            guard length >= 0, length <= bytes.count - at - 12 else { return 1 }
+            if type == (0x49, 0x44, 0x41, 0x54) || type == (0x49, 0x45, 0x4E, 0x44) { return 1 }  // IDAT, IEND
+            if type == (0x65, 0x58, 0x49, 0x66) {  // eXIf
+                return tiffOrientation(UnsafeRawBufferPointer(rebasing: bytes[(at + 8)..<(at + 8 + length)])) ?? 1
+            }
+            at += 12 + length
         }
         return 1
     }

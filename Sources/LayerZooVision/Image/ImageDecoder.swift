@@ -2,8 +2,8 @@ import Foundation
 import ZooImageCodecs
 
 /// Reads JPEG and PNG files as OpenCV's `imread(path, IMREAD_COLOR)` does — 8-bit BGR, grey
-/// replicated, alpha dropped, 16-bit PNG samples reduced to their high byte, JPEG EXIF
-/// orientation applied — using libjpeg-turbo and libpng. Sizes are checked from the header
+/// replicated, alpha dropped, 16-bit PNG samples reduced to their high byte, EXIF
+/// orientation (JPEG APP1, PNG eXIf) applied — using libjpeg-turbo and libpng. Sizes are checked from the header
 /// before any pixel buffer is allocated; CMYK/YCCK JPEGs, truncated and corrupt files are
 /// refused with a message.
 public enum ImageDecoder {
@@ -143,6 +143,7 @@ public enum ImageDecoder {
             }
             throw ImageError(path: "", message: "corrupt PNG data (libpng: \(reason))")
         }
-        return try BGRImage(height: Int(info.height), width: Int(info.width), pixels: pixels)
+        let image = try BGRImage(height: Int(info.height), width: Int(info.width), pixels: pixels)
+        return EXIFOrientation.apply(EXIFOrientation.pngOrientation(raw), to: image)
     }
 }
