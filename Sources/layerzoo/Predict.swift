@@ -129,6 +129,9 @@ final class PredictSession {
         }
         for diagnostic in diagnostics { printError(diagnostic.description) }
         guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }
+        if options.imgsz.height != command.model.imgsz.height || options.imgsz.width != command.model.imgsz.width {
+            printError("warning: --imgsz \(command.model.imgsz.defaultValueDescription) must be a multiple of the model's largest stride \(report.maxStride); using \(options.imgsz.defaultValueDescription)")
+        }
         var nms = NMSOptions()
         nms.confidence = command.conf
         nms.iou = command.iou
