@@ -119,6 +119,22 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("shapes_640x427.png")), png)
     }
 
+    func testProgressBarOnATerminal() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("needs script(1) for a terminal") }
+        let command = ([try layerZooBinary().path] + model + [image("shapes_grey.jpg"), image("shapes_grey.png"), "--no-save"])
+            .map { "'\($0)'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qc", command, "/dev/null"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertTrue(text.contains("50% ━━━━━━━━━━━━──────────── 1/2 images"), text)
+        XCTAssertTrue(text.contains("\r\u{1B}[Kimage 2/2 "), "the bar is cleared before a line: \(text)")
+    }
+
     func testNPYArraysAreUsedAsModelInputs() throws {
         let good = scratch.appendingPathComponent("pair.npy").path
         try NPY.write(try Tensor(shape: [2, 3, 64, 96], repeating: 0.5), to: good)
