@@ -19,6 +19,8 @@ final class PredictPrefetcher: @unchecked Sendable {
     private var finished = false
     private var cancelled = false
     private let depth = 2
+    /// Decoded pixels held for one batch at most (1 GiB); a batch is cut short beyond that.
+    static let maxPendingBytes = 1 << 30
 
     init(sources: [PredictSource], batchSize: Int, preprocessor: Preprocessor) {
         let thread = Thread { [self] in
@@ -85,7 +87,9 @@ final class PredictPrefetcher: @unchecked Sendable {
                 } catch {
                     guard push(.unreadable(message: error.description, listed: source.listed)) else { return }
                 }
-                if pending.count == batchSize, !flush() { return }
+                // A batch of huge photographs would hold gigabytes: run what is there past the limit.
+                let bytes = pending.reduce(0) { $0 + $1.image.pixels.count }
+                if pending.count == batchSize || bytes > Self.maxPendingBytes, !flush() { return }
             case .npy:
                 guard flush() else { return }
                 do throws(ImageError) {
