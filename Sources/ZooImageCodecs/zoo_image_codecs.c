@@ -37,11 +37,28 @@ static void zi_jpeg_emit_message(j_common_ptr cinfo, int level) {
     }
 }
 
-static void zi_jpeg_setup(struct jpeg_decompress_struct *cinfo, zi_jpeg_error *err) {
+// A progressive JPEG may declare thousands of scans, each a pass over the whole image: a few
+// kilobytes that decode for minutes. Real encoders use about ten; refuse more than 500 (as
+// djpeg -maxscans does).
+#define ZI_JPEG_MAX_SCANS 500
+
+static void zi_jpeg_progress(j_common_ptr cinfo) {
+    j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    if (d->input_scan_number > ZI_JPEG_MAX_SCANS) {
+        zi_jpeg_error *err = (zi_jpeg_error *)cinfo->err;
+        snprintf(err->text, sizeof(err->text), "more than %d progressive scans", ZI_JPEG_MAX_SCANS);
+        longjmp(err->jump, 1);
+    }
+}
+
+static void zi_jpeg_setup(struct jpeg_decompress_struct *cinfo, zi_jpeg_error *err,
+                          struct jpeg_progress_mgr *progress) {
     memset(err, 0, sizeof(*err));
     cinfo->err = jpeg_std_error(&err->base);
     err->base.error_exit = zi_jpeg_error_exit;
     err->base.emit_message = zi_jpeg_emit_message;
+    memset(progress, 0, sizeof(*progress));
+    progress->progress_monitor = zi_jpeg_progress;
 }
 
 static int zi_jpeg_space(J_COLOR_SPACE space) {
@@ -57,13 +74,15 @@ static int zi_jpeg_space(J_COLOR_SPACE space) {
 int zi_jpeg_read_info(const uint8_t *data, size_t size, zi_jpeg_info *info, char *message, size_t message_size) {
     struct jpeg_decompress_struct cinfo;
     zi_jpeg_error err;
-    zi_jpeg_setup(&cinfo, &err);
+    struct jpeg_progress_mgr progress;
+    zi_jpeg_setup(&cinfo, &err, &progress);
     if (setjmp(err.jump)) {
         copy_message(message, message_size, err.text);
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
     jpeg_create_decompress(&cinfo);
+    cinfo.progress = &progress;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
     info->width = (int)cinfo.image_width;
@@ -78,8 +97,9 @@ int zi_jpeg_decode_bgr(const uint8_t *data, size_t size, uint8_t *out, size_t ou
                        char *message, size_t message_size) {
     struct jpeg_decompress_struct cinfo;
     zi_jpeg_error err;
+    struct jpeg_progress_mgr progress;
     uint8_t *volatile row = NULL;
-    zi_jpeg_setup(&cinfo, &err);
+    zi_jpeg_setup(&cinfo, &err, &progress);
     if (setjmp(err.jump)) {
         copy_message(message, message_size, err.text);
         free(row);
@@ -87,6 +107,7 @@ int zi_jpeg_decode_bgr(const uint8_t *data, size_t size, uint8_t *out, size_t ou
         return -1;
     }
     jpeg_create_decompress(&cinfo);
+    cinfo.progress = &progress;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
     int grey = cinfo.jpeg_color_space == JCS_GRAYSCALE;

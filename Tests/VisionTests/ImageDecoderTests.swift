@@ -55,6 +55,7 @@ final class ImageDecoderTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: scratch) }
         expectError(Fixtures.image("huge.png"), "100000 x 100000 pixels is larger than the limit of 100 megapixels")
         expectError(Fixtures.image("cmyk.jpg"), "CMYK JPEG images are not supported")
+        expectError(Fixtures.image("many_scans.jpg"), "more than 500 progressive scans")
 
         let jpeg = try Data(contentsOf: URL(fileURLWithPath: Fixtures.image("shapes_640x427.jpg")))
         let png = try Data(contentsOf: URL(fileURLWithPath: Fixtures.image("shapes_grey.png")))
