@@ -70,7 +70,7 @@ final class ImageDecoderTests: XCTestCase {
         var flipped = png
         flipped[png.count / 2] ^= 0xFF  // inside the compressed data: a CRC (or zlib) failure
         expectError(try write("flipped.png", flipped), "corrupt PNG")
-        expectError(try write("text.jpg", Data("hello, world".utf8)), "not a JPEG or PNG image (the file starts with 68 65 6c 6c)")
+        expectError(try write("text.jpg", Data("hello, world".utf8)), "not a JPEG or PNG image (the file starts with 68 65 6c 6c 6f 2c 20 77)")
         expectError(try write("empty.png", Data()), "empty file")
         expectError(scratch.path, "is a folder")
         expectError(scratch.appendingPathComponent("missing.jpg").path, "no such file")

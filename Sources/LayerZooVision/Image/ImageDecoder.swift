@@ -37,7 +37,7 @@ public enum ImageDecoder {
                 case .jpeg?: return .success(try decodeJPEG(raw))
                 case .png?: return .success(try decodePNG(raw))
                 case nil:
-                    let head = raw.prefix(4).map { String(format: "%02x", $0) }.joined(separator: " ")
+                    let head = raw.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
                     return .failure(ImageError(path: "", message: "not a JPEG or PNG image (the file starts with \(head.isEmpty ? "nothing" : head))"))
                 }
             } catch {
