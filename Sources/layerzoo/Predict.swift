@@ -290,9 +290,12 @@ final class PredictSession {
         log(String(format: "Speed: %.1fms preprocess, %.1fms inference, %.1fms postprocess per image at shape ",
                    speed.pre / s, speed.inference / s, speed.post / s) + shape)
         if let saveFolder {
-            var line = "Results saved to \(saveFolder)"
+            // Absolute, as Ultralytics prints its save_dir.
+            let folder = saveFolder.hasPrefix("/") ? saveFolder
+                : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(saveFolder)
+            var line = "Results saved to \(folder)"
             if command.saveTxt {
-                line += "\n\(labelsWritten) label\(labelsWritten > 1 ? "s" : "") saved to \((saveFolder as NSString).appendingPathComponent("labels"))"
+                line += "\n\(labelsWritten) label\(labelsWritten > 1 ? "s" : "") saved to \((folder as NSString).appendingPathComponent("labels"))"
             }
             log(line)
         }

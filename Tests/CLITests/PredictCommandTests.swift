@@ -91,8 +91,8 @@ final class PredictCommandTests: XCTestCase {
         let shapes = image("shapes_640x427.jpg")
         let r1 = try runLayerZooIn(scratch, model + [shapes, "--save-txt", "--save-conf"])
         XCTAssertEqual(r1.status, 0, r1.stderr)
-        XCTAssertTrue(r1.stdout.contains("Results saved to runs/predict\n"), r1.stdout)
-        XCTAssertTrue(r1.stdout.contains("1 label saved to runs/predict/labels"), r1.stdout)
+        XCTAssertTrue(r1.stdout.contains("Results saved to \(scratch.path)/runs/predict\n"), r1.stdout)
+        XCTAssertTrue(r1.stdout.contains("1 label saved to \(scratch.path)/runs/predict/labels"), r1.stdout)
         let folder = scratch.appendingPathComponent("runs/predict")
         let png = try Data(contentsOf: folder.appendingPathComponent("shapes_640x427.png"))
         XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
@@ -110,7 +110,7 @@ final class PredictCommandTests: XCTestCase {
         // A second run gets a new folder; nothing of the first is touched.
         let r2 = try runLayerZooIn(scratch, model + [shapes])
         XCTAssertEqual(r2.status, 0, r2.stderr)
-        XCTAssertTrue(r2.stdout.contains("Results saved to runs/predict2"), r2.stdout)
+        XCTAssertTrue(r2.stdout.contains("Results saved to \(scratch.path)/runs/predict2\n"), r2.stdout)
         XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("shapes_640x427.png")), png)
         // An explicit --save-dir with the file already there: not overwritten, said so, status 1.
         let r3 = try runLayerZooIn(scratch, model + [shapes, "--save-dir", "runs/predict"])
