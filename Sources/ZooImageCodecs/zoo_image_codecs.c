@@ -21,6 +21,8 @@ typedef struct {
     jmp_buf jump;
     int premature_end;
     char text[JMSG_LENGTH_MAX];
+    unsigned char *output;
+    unsigned long output_size;
 } zi_jpeg_error;
 
 static void zi_jpeg_error_exit(j_common_ptr cinfo) {
@@ -147,6 +149,42 @@ int zi_jpeg_decode_bgr(const uint8_t *data, size_t size, uint8_t *out, size_t ou
     else jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
     return err.premature_end ? 1 : 0;
+}
+
+int zi_jpeg_encode_bgr(const uint8_t *bgr, uint32_t width, uint32_t height, int quality, uint8_t **out,
+                       size_t *out_size, char *message, size_t message_size) {
+    struct jpeg_compress_struct cinfo;
+    zi_jpeg_error err;
+    // The output buffer grows inside libjpeg; it lives in `err` (whose address escapes) so that
+    // the error path still sees it after longjmp.
+    memset(&err, 0, sizeof(err));
+    cinfo.err = jpeg_std_error(&err.base);
+    err.base.error_exit = zi_jpeg_error_exit;
+    err.base.emit_message = zi_jpeg_emit_message;
+    if (setjmp(err.jump)) {
+        copy_message(message, message_size, err.text);
+        jpeg_destroy_compress(&cinfo);
+        free(err.output);
+        return -1;
+    }
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, &err.output, &err.output_size);
+    cinfo.image_width = width;
+    cinfo.image_height = height;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_EXT_BGR;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row[1] = {(JSAMPROW)(bgr + (size_t)cinfo.next_scanline * width * 3)};
+        jpeg_write_scanlines(&cinfo, row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    *out = err.output;
+    *out_size = err.output_size;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------------------- PNG */

@@ -262,12 +262,18 @@ final class PredictSession {
         usedBases.insert(base)
         do throws(ImageOutputError) {
             if !command.noSave {
+                // The source's format: JPEG for JPEG sources (as Ultralytics saves them, same name),
+                // lossless PNG for PNG and .npy sources.
                 let annotated = Annotator.draw(result, on: image)
-                let png: Data
-                do throws(ImageError) { png = try PNGEncoder.encode(annotated) } catch {
+                let suffix = (result.source as NSString).pathExtension.lowercased()
+                let asJPEG = suffix == "jpg" || suffix == "jpeg"
+                let data: Data
+                do throws(ImageError) {
+                    data = asJPEG ? try JPEGEncoder.encode(annotated) : try PNGEncoder.encode(annotated)
+                } catch {
                     throw ImageOutputError(path: folder, message: error.message)
                 }
-                try writeNewFile(png, to: (folder as NSString).appendingPathComponent(base + ".png"))
+                try writeNewFile(data, to: (folder as NSString).appendingPathComponent(base + (asJPEG ? ".jpg" : ".png")))
             }
             if command.saveTxt, !result.detections.isEmpty {
                 let labels = (folder as NSString).appendingPathComponent("labels")

@@ -89,13 +89,17 @@ final class PredictCommandTests: XCTestCase {
 
     func testAnnotatedImagesAndLabelsGoToNewNumberedFolders() throws {
         let shapes = image("shapes_640x427.jpg")
-        let r1 = try runLayerZooIn(scratch, model + [shapes, "--save-txt", "--save-conf"])
+        let r1 = try runLayerZooIn(scratch, model + [shapes, image("shapes_grey.png"), "--save-txt", "--save-conf"])
         XCTAssertEqual(r1.status, 0, r1.stderr)
+        let folder = scratch.appendingPathComponent("runs/predict")
         XCTAssertTrue(r1.stdout.contains("Results saved to \(scratch.path)/runs/predict\n"), r1.stdout)
         XCTAssertTrue(r1.stdout.contains("1 label saved to \(scratch.path)/runs/predict/labels"), r1.stdout)
-        let folder = scratch.appendingPathComponent("runs/predict")
-        let png = try Data(contentsOf: folder.appendingPathComponent("shapes_640x427.png"))
+        // A PNG source gives a PNG, also without detections (and then no label file), as Ultralytics does.
+        let png = try Data(contentsOf: folder.appendingPathComponent("shapes_grey.png"))
         XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("labels/shapes_grey.txt").path))
+        let jpeg = try Data(contentsOf: folder.appendingPathComponent("shapes_640x427.jpg"))
+        XCTAssertEqual(Array(jpeg.prefix(3)), [0xFF, 0xD8, 0xFF])
         let labels = try String(contentsOf: folder.appendingPathComponent("labels/shapes_640x427.txt"), encoding: .utf8)
         let fixture = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: resources.appendingPathComponent("predict.json"))) as? [String: Any])
         let first = try XCTUnwrap(((fixture["cases"] as? [[String: Any]])?.first?["images"] as? [[String: Any]])?.first)
@@ -111,12 +115,12 @@ final class PredictCommandTests: XCTestCase {
         let r2 = try runLayerZooIn(scratch, model + [shapes])
         XCTAssertEqual(r2.status, 0, r2.stderr)
         XCTAssertTrue(r2.stdout.contains("Results saved to \(scratch.path)/runs/predict2\n"), r2.stdout)
-        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("shapes_640x427.png")), png)
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("shapes_640x427.jpg")), jpeg)
         // An explicit --save-dir with the file already there: not overwritten, said so, status 1.
         let r3 = try runLayerZooIn(scratch, model + [shapes, "--save-dir", "runs/predict"])
         XCTAssertEqual(r3.status, 1)
-        XCTAssertTrue(r3.stderr.contains("shapes_640x427.png: error: already exists; not overwritten"), r3.stderr)
-        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("shapes_640x427.png")), png)
+        XCTAssertTrue(r3.stderr.contains("shapes_640x427.jpg: error: already exists; not overwritten"), r3.stderr)
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("shapes_640x427.jpg")), jpeg)
     }
 
     func testProgressBarOnATerminal() throws {

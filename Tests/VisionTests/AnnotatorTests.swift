@@ -26,6 +26,18 @@ final class AnnotatorTests: XCTestCase {
         XCTAssertEqual(pixel(10, 10), [40, 40, 40])
     }
 
+    func testJPEGRoundTripIsClose() throws {
+        var image = try BGRImage(height: 48, width: 64, fill: 0)
+        for y in 0..<48 { for x in 0..<64 { for c in 0..<3 { image.pixels[(y * 64 + x) * 3 + c] = UInt8(2 * x + y + 40 * c) } } }
+        let data = try JPEGEncoder.encode(image)
+        XCTAssertEqual(Array(data.prefix(3)), [0xFF, 0xD8, 0xFF])
+        let back = try ImageDecoder.decode(data)
+        XCTAssertEqual(back.shape, image.shape)
+        let error = zip(back.pixels, image.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +) / image.pixels.count
+        XCTAssertLessThanOrEqual(error, 2, "mean absolute error of a quality-95 JPEG of a smooth image")
+        XCTAssertThrowsError(try JPEGEncoder.encode(try BGRImage(height: 1, width: 70_000, fill: 0)))
+    }
+
     func testPNGRoundTrip() throws {
         var image = try BGRImage(height: 7, width: 11, fill: 0)
         for i in image.pixels.indices { image.pixels[i] = UInt8(truncatingIfNeeded: i &* 37) }

@@ -32,6 +32,12 @@ int zi_jpeg_read_info(const uint8_t *data, size_t size, zi_jpeg_info *info, char
 int zi_jpeg_decode_bgr(const uint8_t *data, size_t size, uint8_t *out, size_t out_size,
                        char *message, size_t message_size);
 
+/// Encodes 8-bit BGR rows (`width * 3` bytes each) as a baseline JPEG of `quality` (1...100,
+/// 4:2:0 as OpenCV's imwrite writes) in a buffer returned in `*out` (free with `zi_free`).
+/// 0 on success, else -1 with `message` set.
+int zi_jpeg_encode_bgr(const uint8_t *bgr, uint32_t width, uint32_t height, int quality, uint8_t **out,
+                       size_t *out_size, char *message, size_t message_size);
+
 typedef struct {
     uint32_t width;
     uint32_t height;
