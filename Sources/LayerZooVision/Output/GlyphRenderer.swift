@@ -5,7 +5,8 @@ import CFreeType
 ///
 /// A maintained rasteriser and font rather than a home-made bitmap font: labels stay legible
 /// at every size the box thickness asks for. Without a font file labels are drawn as their
-/// coloured backgrounds only (see `isAvailable`).
+/// coloured backgrounds only (see `isAvailable`). One FreeType face: use it from one thread at
+/// a time (predict draws on its main thread).
 public final class GlyphRenderer: @unchecked Sendable {
     /// Fonts tried in order; `LAYERZOO_FONT` (a .ttf path) comes first when set.
     public static let fontPaths = [

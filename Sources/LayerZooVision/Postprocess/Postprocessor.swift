@@ -1,7 +1,10 @@
 import ZooCPU
 
-/// What one image gave: its detections in original-image pixels, plus what a task adds later
-/// (masks, keypoints, rotated boxes, class probabilities go in further optional fields).
+/// What one image gave: its detections in original-image pixels. Tasks beyond detect add their
+/// own optional fields here (masks, keypoints, rotated boxes, class probabilities), their
+/// parts of `summary()` and `labelLines`, and a `Postprocessor` in `TaskPostprocessors`; the
+/// NMS already carries each box's extra channels (`Detection.extras`: mask coefficients,
+/// keypoints, angle) through.
 public struct ImageResult: Sendable {
     public var source: String
     public var originalHeight: Int
