@@ -32,6 +32,17 @@ final class LetterBoxTests: XCTestCase {
         XCTAssertEqual(g.resizedHeight, 1)
     }
 
+    func testNonSquareTargetAndNoScaleUp() {
+        // --imgsz 320,640 for a 427 x 640 image: scaled by 320/427 to 320 x 480, 80 columns each side.
+        var g = LetterBox(height: 320, width: 640).geometry(imageHeight: 427, imageWidth: 640)
+        XCTAssertEqual([g.resizedHeight, g.resizedWidth, g.top, g.bottom, g.left, g.right], [320, 480, 0, 0, 80, 80])
+        g = LetterBox(height: 640, width: 640, scaleUp: false).geometry(imageHeight: 100, imageWidth: 200)
+        XCTAssertEqual([g.resizedHeight, g.resizedWidth, g.top, g.bottom, g.left, g.right], [100, 200, 270, 270, 220, 220])
+        // check_imgsz: sizes rounded up to the stride.
+        let p = Preprocessor(height: 300, width: 641, stride: 32)
+        XCTAssertEqual([p.height, p.width], [320, 672])
+    }
+
     func testPaddingIsGrey114AndTheImageSitsInTheMiddle() throws {
         let image = try BGRImage(height: 2, width: 4, fill: 7)
         let (out, g) = try LetterBox(height: 8, width: 8).apply(image)
