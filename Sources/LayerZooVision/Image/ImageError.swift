@@ -6,6 +6,7 @@ public struct ImageError: Error, Equatable, Sendable, CustomStringConvertible {
     public var path: String
     public var message: String
 
+    /// An error about `path` (empty when not known yet; see `at(_:)`).
     public init(path: String, message: String) {
         self.path = path
         self.message = message

@@ -15,6 +15,7 @@ public enum Annotator {
         return (UInt8(rgb & 0xFF), UInt8((rgb >> 8) & 0xFF), UInt8(rgb >> 16))
     }
 
+    /// A copy of `image` with `result`'s boxes and labels drawn on it.
     public static func draw(_ result: ImageResult, on image: BGRImage, renderer: GlyphRenderer = .shared) -> BGRImage {
         var out = image
         let lw = max(pythonRound(Double(image.height + image.width) / 2 * 0.003), 2)

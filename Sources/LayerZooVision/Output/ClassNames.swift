@@ -3,6 +3,7 @@
 public struct ClassNames: Sendable, Equatable {
     public var names: [Int: String]
 
+    /// Names by class index; missing ones read as `class<i>`.
     public init(_ names: [Int: String] = [:]) {
         self.names = names
     }

@@ -24,12 +24,15 @@ public struct Detection: Sendable, Equatable {
 
 /// The settings of Ultralytics' `non_max_suppression` that predict uses (`multi_label` off).
 public struct NMSOptions: Sendable {
+    /// Boxes whose best class score does not exceed this are dropped (`conf`).
     public var confidence: Float = 0.25
+    /// A box overlapping a kept one by more than this IoU is suppressed.
     public var iou: Float = 0.7
     /// Keep only these classes (nil: all).
     public var classes: [Int]?
     /// One NMS across classes instead of one per class.
     public var agnostic = false
+    /// Most boxes kept per image (`max_det`).
     public var maxDetections = 300
     /// Boxes that enter NMS at most (highest scores first).
     public var maxNMS = 30_000
@@ -38,6 +41,7 @@ public struct NMSOptions: Sendable {
     /// Number of class channels; nil: all channels after the box (detect).
     public var classCount: Int?
 
+    /// Ultralytics' defaults.
     public init() {}
 }
 
@@ -47,10 +51,7 @@ public struct NMSOptions: Sendable {
 /// `class * max_wh` unless agnostic, greedy suppression in descending score order (stable for
 /// ties) of boxes whose IoU with a kept one exceeds the threshold, at most `max_det` per image.
 public enum NonMaxSuppression {
-    public static func callAsFunction(_ prediction: Tensor, _ options: NMSOptions) throws(BackendError) -> [[Detection]] {
-        try run(prediction, options)
-    }
-
+    /// Per image of `prediction`, the kept detections, highest confidence first.
     public static func run(_ prediction: Tensor, _ options: NMSOptions) throws(BackendError) -> [[Detection]] {
         guard prediction.rank == 3, prediction.shape[1] >= 5 else {
             throw .shapeMismatch(operation: "non_max_suppression", expected: "[N, 4 + classes, anchors]",

@@ -20,6 +20,7 @@ public struct ImageResult: Sendable {
 /// Turns a model's raw output for a batch into per-image results. One conformance per task
 /// head (detect here; segment, pose, OBB and classify plug in the same way).
 public protocol Postprocessor: Sendable {
+    /// One result per image of `batch`, from the model's output for it.
     func results(_ output: Tensor, for batch: PreparedBatch, names: ClassNames) throws(BackendError) -> [ImageResult]
 }
 
@@ -27,10 +28,12 @@ public protocol Postprocessor: Sendable {
 public struct DetectPostprocessor: Postprocessor {
     public var options: NMSOptions
 
+    /// Post-processing with these NMS settings (`classCount` is taken from the output).
     public init(options: NMSOptions) {
         self.options = options
     }
 
+    /// NMS per image, then the boxes scaled back to each original image.
     public func results(_ output: Tensor, for batch: PreparedBatch, names: ClassNames) throws(BackendError) -> [ImageResult] {
         guard output.rank == 3, output.shape[0] == batch.images.count else {
             throw .shapeMismatch(operation: "detect post-processing", expected: "[\(batch.images.count), 4 + classes, anchors]",
@@ -52,6 +55,7 @@ public struct DetectPostprocessor: Postprocessor {
 /// The post-processing for a model's last layer, by its YAML module name; nil for heads that
 /// have none yet. Segment, Pose, OBB and Classify heads register here when they land.
 public enum TaskPostprocessors {
+    /// The post-processor for a head named `module` (e.g. "Detect"), or nil.
     public static func forHead(_ module: String, options: NMSOptions) -> (any Postprocessor)? {
         switch module {
         case "Detect": return DetectPostprocessor(options: options)

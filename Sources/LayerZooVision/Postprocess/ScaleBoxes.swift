@@ -9,6 +9,7 @@ public struct BoxScaler: Sendable {
     public var width: Float
     public var height: Float
 
+    /// The mapping from a letterboxed `inputHeight` x `inputWidth` input back to the original image.
     public init(inputHeight: Int, inputWidth: Int, originalHeight: Int, originalWidth: Int) {
         let gain = min(Double(inputHeight) / Double(originalHeight), Double(inputWidth) / Double(originalWidth))
         let newH = max(pythonRound(Double(originalHeight) * gain), 1), newW = max(pythonRound(Double(originalWidth) * gain), 1)
@@ -20,6 +21,7 @@ public struct BoxScaler: Sendable {
         height = Float(originalHeight)
     }
 
+    /// `d` in original-image pixels, clipped to the image.
     public func callAsFunction(_ d: Detection) -> Detection {
         var d = d
         d.x1 = min(max((d.x1 - padX) / gainX, 0), width)
