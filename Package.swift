@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "LayerZooStandard", targets: ["LayerZooStandard"]),
         .library(name: "LayerZooBuiltins", targets: ["LayerZooBuiltins"]),
         .library(name: "LayerZooExampleSE", targets: ["LayerZooExampleSE"]),
+        .library(name: "LayerZooVision", targets: ["LayerZooVision"]),
         .executable(name: "layerzoo", targets: ["layerzoo"]),
     ],
     traits: [
@@ -34,6 +35,17 @@ let package = Package(
             path: "Sources/COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
+                       providers: [.apt(["libfreetype-dev"])]),
+        .target(name: "ZooImageCodecs", dependencies: ["CJPEG", "CPNG"], path: "Sources/ZooImageCodecs"),
+        .target(
+            name: "LayerZooVision",
+            dependencies: ["ZooCPU", "ZooImageCodecs", "CFreeType"],
+            path: "Sources/LayerZooVision"
         ),
         .target(
             name: "ZooKernels",
@@ -97,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "layerzoo",
             dependencies: [
-                "LayerZoo", "ZooCPU", "LayerZooBuiltins",
+                "LayerZoo", "ZooCPU", "LayerZooBuiltins", "LayerZooVision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/layerzoo"
@@ -171,6 +183,12 @@ let package = Package(
             name: "CBAMTests",
             dependencies: ["LayerZooTestSupport", "LayerZooExampleCBAM", "LayerZoo", "ZooCPU"],
             path: "Tests/CBAMTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "VisionTests",
+            dependencies: ["LayerZooVision", "ZooCPU"],
+            path: "Tests/VisionTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

@@ -13,7 +13,7 @@ struct LayerZooCommand: ParsableCommand {
             the configs built into LayerZoo: \(BundledConfigs.files.keys.sorted().joined(separator: ", ")).
             """,
         version: LayerZooVersion.string,
-        subcommands: [Validate.self, Info.self, Run.self, Bench.self, Fuse.self, Graph.self, Layers.self])
+        subcommands: [Validate.self, Info.self, Run.self, Predict.self, Bench.self, Fuse.self, Graph.self, Layers.self])
 }
 
 /// The registry the tool uses: the built-in plugins, plus any plugin libraries given with

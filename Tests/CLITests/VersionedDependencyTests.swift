@@ -95,7 +95,8 @@ final class VersionedDependencyTests: XCTestCase {
         try fm.createDirectory(at: repo, withIntermediateDirectories: true)
         let listed = try run(git, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], in: repositoryRoot)
         var copied = 0
-        for path in listed.stdout.split(separator: "\0").map(String.init) {
+        // A path is listed once per index stage while a merge is unresolved: copy it once.
+        for path in Set(listed.stdout.split(separator: "\0").map(String.init)).sorted() {
             let from = repositoryRoot.appendingPathComponent(path)
             guard fm.fileExists(atPath: from.path) else { continue }
             let to = repo.appendingPathComponent(path)

@@ -1,0 +1,131 @@
+import ZooCPU
+
+/// One detection: an axis-aligned box in pixels (x1, y1, x2, y2), its confidence and class, and
+/// the extra channels the head put after the class scores (mask coefficients, keypoints, ...).
+public struct Detection: Sendable, Equatable {
+    public var x1: Float
+    public var y1: Float
+    public var x2: Float
+    public var y2: Float
+    public var confidence: Float
+    public var classIndex: Int
+    public var extras: [Float]
+
+    public init(x1: Float, y1: Float, x2: Float, y2: Float, confidence: Float, classIndex: Int, extras: [Float] = []) {
+        self.x1 = x1
+        self.y1 = y1
+        self.x2 = x2
+        self.y2 = y2
+        self.confidence = confidence
+        self.classIndex = classIndex
+        self.extras = extras
+    }
+}
+
+/// The settings of Ultralytics' `non_max_suppression` that predict uses (`multi_label` off).
+public struct NMSOptions: Sendable {
+    /// Boxes whose best class score does not exceed this are dropped (`conf`).
+    public var confidence: Float = 0.25
+    /// A box overlapping a kept one by more than this IoU is suppressed.
+    public var iou: Float = 0.7
+    /// Keep only these classes (nil: all).
+    public var classes: [Int]?
+    /// One NMS across classes instead of one per class.
+    public var agnostic = false
+    /// Most boxes kept per image (`max_det`).
+    public var maxDetections = 300
+    /// Boxes that enter NMS at most (highest scores first).
+    public var maxNMS = 30_000
+    /// The class offset that keeps the classes' boxes apart.
+    public var maxWH: Float = 7680
+    /// Number of class channels; nil: all channels after the box (detect).
+    public var classCount: Int?
+
+    /// Ultralytics' defaults.
+    public init() {}
+}
+
+/// Ultralytics' `non_max_suppression` for `[N, 4 + nc + extra, anchors]` predictions (boxes as
+/// centre x, y, width, height), with torchvision's `nms` inside, in float32 as they compute it:
+/// candidates whose best class score exceeds the threshold, xywh → xyxy, boxes offset by
+/// `class * max_wh` unless agnostic, greedy suppression in descending score order (stable for
+/// ties) of boxes whose IoU with a kept one exceeds the threshold, at most `max_det` per image.
+public enum NonMaxSuppression {
+    /// Per image of `prediction`, the kept detections, highest confidence first.
+    public static func run(_ prediction: Tensor, _ options: NMSOptions) throws(BackendError) -> [[Detection]] {
+        guard prediction.rank == 3, prediction.shape[1] >= 5 else {
+            throw .shapeMismatch(operation: "non_max_suppression", expected: "[N, 4 + classes, anchors]",
+                                 found: describeShape(prediction.shape))
+        }
+        let batch = prediction.shape[0], channels = prediction.shape[1], anchors = prediction.shape[2]
+        let nc = options.classCount ?? (channels - 4)
+        guard nc >= 1, nc <= channels - 4 else {
+            throw .invalidArgument(operation: "non_max_suppression", message: "\(nc) classes do not fit \(channels) channels")
+        }
+        let extra = channels - 4 - nc
+        let allowed = options.classes.map(Set.init)
+        var output: [[Detection]] = []
+        for n in 0..<batch {
+            let base = prediction.pointer + n * channels * anchors
+            var candidates: [Detection] = []
+            for a in 0..<anchors {
+                var best = base[4 * anchors + a], cls = 0
+                for c in 1..<max(nc, 1) {
+                    let v = base[(4 + c) * anchors + a]
+                    if v > best { best = v; cls = c }
+                }
+                guard best > options.confidence else { continue }
+                if let allowed, !allowed.contains(cls) { continue }
+                let x = base[a], y = base[anchors + a]
+                let hw = base[2 * anchors + a] / 2, hh = base[3 * anchors + a] / 2
+                var extras: [Float] = []
+                if extra > 0 {
+                    extras.reserveCapacity(extra)
+                    for e in 0..<extra { extras.append(base[(4 + nc + e) * anchors + a]) }
+                }
+                candidates.append(Detection(x1: x - hw, y1: y - hh, x2: x + hw, y2: y + hh, confidence: best,
+                                            classIndex: cls, extras: extras))
+            }
+            if candidates.count > options.maxNMS {
+                candidates = stableSortedByScore(candidates).prefix(options.maxNMS).map { $0 }
+            }
+            let keep = suppress(candidates, options)
+            output.append(keep.prefix(max(options.maxDetections, 0)).map { candidates[$0] })
+        }
+        return output
+    }
+
+    static func stableSortedByScore(_ boxes: [Detection]) -> [Detection] {
+        boxes.enumerated().sorted { a, b in
+            a.element.confidence != b.element.confidence ? a.element.confidence > b.element.confidence : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// torchvision.ops.nms on the class-offset boxes: the kept indices, highest score first.
+    static func suppress(_ boxes: [Detection], _ options: NMSOptions) -> [Int] {
+        let n = boxes.count
+        guard n > 0 else { return [] }
+        var x1 = [Float](repeating: 0, count: n), y1 = x1, x2 = x1, y2 = x1, area = x1
+        for (i, b) in boxes.enumerated() {
+            let offset = options.agnostic ? 0 : Float(b.classIndex) * options.maxWH
+            x1[i] = b.x1 + offset
+            y1[i] = b.y1 + offset
+            x2[i] = b.x2 + offset
+            y2[i] = b.y2 + offset
+            area[i] = (x2[i] - x1[i]) * (y2[i] - y1[i])
+        }
+        let order = (0..<n).sorted { boxes[$0].confidence != boxes[$1].confidence ? boxes[$0].confidence > boxes[$1].confidence : $0 < $1 }
+        var suppressed = [Bool](repeating: false, count: n)
+        var keep: [Int] = []
+        for (rank, i) in order.enumerated() where !suppressed[i] {
+            keep.append(i)
+            for j in order[(rank + 1)...] where !suppressed[j] {
+                let w = max(0, min(x2[i], x2[j]) - max(x1[i], x1[j]))
+                let h = max(0, min(y2[i], y2[j]) - max(y1[i], y1[j]))
+                let inter = w * h
+                if inter / (area[i] + area[j] - inter) > options.iou { suppressed[j] = true }
+            }
+        }
+        return keep
+    }
+}
