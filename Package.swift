@@ -23,6 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -49,6 +50,11 @@ let package = Package(
             name: "LayerZoo",
             dependencies: ["ZooCPU", .product(name: "Yams", package: "Yams")],
             path: "Sources/LayerZoo"
+        ),
+        .target(
+            name: "LayerZooCheckpoint",
+            dependencies: ["ZooCPU", "LayerZoo", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Sources/LayerZooCheckpoint"
         ),
         .target(
             name: "LayerZooStandard",
@@ -89,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "layerzoo",
             dependencies: [
-                "LayerZoo", "LayerZooBuiltins", "LayerZooDSConv", "LayerZooDBB",
+                "LayerZoo", "LayerZooBuiltins", "LayerZooDSConv", "LayerZooDBB", "LayerZooCheckpoint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/layerzoo",
@@ -153,6 +159,12 @@ let package = Package(
             name: "CorpusTests",
             dependencies: ["LayerZooBuiltins", "LayerZoo"],
             path: "Tests/CorpusTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "CheckpointTests",
+            dependencies: ["LayerZooCheckpoint", "LayerZooTestSupport", "LayerZooBuiltins", "LayerZooDBB", "LayerZoo", "ZooCPU"],
+            path: "Tests/CheckpointTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(
