@@ -23,7 +23,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -51,9 +50,15 @@ let package = Package(
             dependencies: ["ZooCPU", .product(name: "Yams", package: "Yams")],
             path: "Sources/LayerZoo"
         ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "LayerZooCheckpoint",
-            dependencies: ["ZooCPU", "LayerZoo", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["ZooCPU", "LayerZoo", "CZlib"],
             path: "Sources/LayerZooCheckpoint"
         ),
         .target(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Long run of the mutation fuzzers (YAML → graph, safetensors reader).
-# Usage: scripts/fuzz.sh [seconds per fuzzer]   (default 300: ten minutes for both)
+# Long run of the mutation fuzzers (YAML → graph, safetensors reader, checkpoint zip reader and
+# unpickler).
+# Usage: scripts/fuzz.sh [seconds per fuzzer]   (default 300: twenty minutes for all four)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LAYERZOO_FUZZ_SECONDS="${1:-300}" swift test --filter MutationFuzzTests 2>&1 | grep -E "fuzzer:|error|Executed"
+LAYERZOO_FUZZ_SECONDS="${1:-300}" swift test --filter "MutationFuzzTests|CheckpointFuzzTests" 2>&1 | grep -E "fuzzer:|error|Executed"

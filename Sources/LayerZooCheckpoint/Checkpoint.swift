@@ -49,8 +49,18 @@ public final class PyTorchCheckpoint {
         let graph = try unpickler.unpickle(pickle)
         let walker = StateDictWalker(graph: graph, file: archive.path, maxDepth: archive.limits.maxDepth)
         let layout = try walker.layout()
+        let yaml = graph.object(layout.model)?.attributes(in: graph)?["yaml"]
+        if let yaml, graph.dict(yaml) != nil {
+            do {
+                yamlText = try YAMLRendering(graph: graph).render(yaml)
+            } catch {
+                throw CheckpointError(file: archive.path, entry: archive.pickleEntryName, message: "the model's yaml dict cannot be written as YAML: \(error.message)")
+            }
+        } else {
+            yamlText = nil
+        }
         let named = try walker.stateDict(of: layout.source)
-        var bytes = [[UInt8]](repeating: [], count: graph.storages.count)
+        var bytes = [StorageBytes](repeating: .empty, count: graph.storages.count)
         var needed = Set(named.map(\.1.storage))
         var strideTensor: PickleTensor?
         if let model = graph.object(layout.model), case .tensor(let t)? = model.attributes(in: graph)?["stride"] {
@@ -67,16 +77,6 @@ public final class PyTorchCheckpoint {
         modelClass = model?.className
         let trainArgs = graph.dict(top?["train_args"]) ?? graph.object(attributes?["args"])?.attributes(in: graph)
             ?? graph.dict(attributes?["args"])
-        let yaml = attributes?["yaml"]
-        if let yaml, graph.dict(yaml) != nil {
-            do {
-                yamlText = try YAMLRendering(graph: graph).render(yaml)
-            } catch {
-                throw CheckpointError(file: archive.path, entry: archive.pickleEntryName, message: "the model's yaml dict cannot be written as YAML: \(error.message)")
-            }
-        } else {
-            yamlText = nil
-        }
         scale = graph.dict(yaml)?["scale"]?.string
         names = Self.names(attributes?["names"], graph)
         nc = attributes?["nc"]?.int ?? graph.dict(yaml)?["nc"]?.int

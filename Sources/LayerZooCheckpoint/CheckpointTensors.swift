@@ -9,14 +9,14 @@ public final class CheckpointTensors: TensorSource, @unchecked Sendable {
     /// The element type each tensor has in the checkpoint (before F64 → F32).
     public let storageTypes: [String: StorageType]
     private let views: [PickleTensor]
-    private let storages: [[UInt8]]
+    private let storages: [StorageBytes]
     private let types: [StorageType]
     private let isBigEndian: Bool
     private let index: [String: Int]
 
     /// `tensors`: (name, view) pairs in state_dict order; `storages[i]` holds the bytes of the
     /// graph's storage `i` (views were checked against the storage sizes when unpickled).
-    init(path: String, tensors: [(String, PickleTensor)], graph: PickleGraph, storages: [[UInt8]], isBigEndian: Bool) {
+    init(path: String, tensors: [(String, PickleTensor)], graph: PickleGraph, storages: [StorageBytes], isBigEndian: Bool) {
         self.path = path
         self.storages = storages
         self.isBigEndian = isBigEndian
@@ -107,8 +107,8 @@ public final class CheckpointTensors: TensorSource, @unchecked Sendable {
         let type = types[view.storage]
         let size = type.byteSize
         var out = [UInt8](repeating: 0, count: view.elementCount * size)
-        storages[view.storage].withUnsafeBytes { raw in
-            out.withUnsafeMutableBytes { dst in
+        out.withUnsafeMutableBytes { dst in
+            storages[view.storage].withUnsafeBytes { raw in
                 var k = 0
                 forEachElement(view) { e in
                     for b in 0..<size { dst[k + b] = raw[e * size + (isBigEndian ? size - 1 - b : b)] }

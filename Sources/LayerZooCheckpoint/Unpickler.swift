@@ -294,7 +294,7 @@ private struct Machine {
             case 0x54: try push(.string(latin1(try take(try length(4))))) // BINSTRING
             case 0x55: try push(.string(latin1(try take(try length(1))))) // SHORT_BINSTRING
             case 0x53: try push(.string(try quoted(try line()))) // STRING
-            case 0x56: try push(.string(try line())) // UNICODE (raw-unicode-escape; kept as written)
+            case 0x56: try push(.string(rawUnicodeEscape(try line()))) // UNICODE
             case 0x42: try push(.bytes(Array(try take(try length(4))))) // BINBYTES
             case 0x43: try push(.bytes(Array(try take(try length(1))))) // SHORT_BINBYTES
             case 0x8E, 0x96: try push(.bytes(Array(try take(try length(8))))) // BINBYTES8, BYTEARRAY8
@@ -415,6 +415,28 @@ private struct Machine {
 
     func latin1(_ raw: UnsafeRawBufferPointer) -> String {
         String(String.UnicodeScalarView(raw.map { Unicode.Scalar($0) }))
+    }
+
+    /// Protocol 0's raw-unicode-escape: `\uXXXX` and `\UXXXXXXXX` are code points, all else literal.
+    func rawUnicodeEscape(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        let scalars = Array(text.unicodeScalars)
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == "\\", i + 1 < scalars.count, scalars[i + 1] == "u" || scalars[i + 1] == "U" {
+                let width = scalars[i + 1] == "u" ? 4 : 8
+                if i + 2 + width <= scalars.count,
+                   let v = UInt32(String(String.UnicodeScalarView(scalars[(i + 2)..<(i + 2 + width)])), radix: 16),
+                   let u = Unicode.Scalar(v) {
+                    out.append(u)
+                    i += 2 + width
+                    continue
+                }
+            }
+            out.append(scalars[i])
+            i += 1
+        }
+        return String(out)
     }
 
     func quoted(_ text: String) throws(CheckpointError) -> String {
