@@ -197,7 +197,7 @@ struct StateDictWalker {
         }
         defer { path.remove(id) }
         guard let attributes = object.attributes(in: graph) else {
-            throw fail("\(name) (\(object.className)) has no attribute dict; expected a torch.nn.Module")
+            throw fail("\(name) is an object of \(object.className) without attributes (a call in a checkpoint is never made); expected a torch.nn.Module")
         }
         guard attributes["_modules"] != nil || attributes["_parameters"] != nil else {
             throw fail("\(name) (\(object.className)) has no _modules or _parameters; expected a torch.nn.Module")

@@ -12,7 +12,7 @@ extension PyTorchCheckpoint {
     public var metadata: [String: String] {
         var out: [String: String] = ["format": "pt", "source": path]
         if let names {
-            out["names"] = "[" + names.map(Self.jsonString).joined(separator: ",") + "]"
+            out["names"] = "[" + names.map(jsonQuoted).joined(separator: ",") + "]"
         }
         if let nc { out["nc"] = String(nc) }
         if let yamlText { out["yaml"] = yamlText }
@@ -23,30 +23,6 @@ extension PyTorchCheckpoint {
         if let modelKey { out["checkpoint_key"] = modelKey }
         if let modelClass { out["model_class"] = modelClass }
         return out
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default:
-                if u.value < 0x20 {
-                    out += "\\u00" + String(u.value, radix: 16).leftPadded(2)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(_ n: Int) -> String {
-        count >= n ? self : String(repeating: "0", count: n - count) + self
     }
 }
 

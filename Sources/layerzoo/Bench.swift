@@ -57,7 +57,7 @@ struct Bench: ParsableCommand {
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
         guard let source, let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
-        try loadWeights(into: m, from: weights, seed: 0)
+        try loadWeights(into: m, from: ModelInput.weights(weights, model: config), seed: 0)
         let input = try SeededWeights.input(
             shape: [model.batch, m.config.inputChannels, model.imgsz.height, model.imgsz.width], seed: 0)
         let backend = CPUBackend()

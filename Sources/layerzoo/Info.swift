@@ -72,6 +72,7 @@ struct Info: ParsableCommand {
         let scaleText = m.scale.map { " (scale \($0.name))" } ?? ""
         print("\(source.displayPath)\(scaleText): \(rows.count) layers, \(formatCount(m.parameterCount)) parameters, "
               + String(format: "%.2f", gflops) + " GFLOPs at \(model.imgsz.height)×\(model.imgsz.width)")
+        if let names = ModelInput.classNames(config) { print("classes (\(names.count)): " + names.joined(separator: ", ")) }
     }
 
     private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {

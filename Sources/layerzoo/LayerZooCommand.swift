@@ -12,7 +12,7 @@ struct LayerZooCommand: ParsableCommand {
             'yolov8n.yaml' means yolov8.yaml at scale n, found beside the given path or among \
             the configs built into LayerZoo: \(BundledConfigs.files.keys.sorted().joined(separator: ", ")).
             """,
-        subcommands: [Validate.self, Info.self, Run.self, Bench.self, Reparam.self, Layers.self])
+        subcommands: [Validate.self, Info.self, Run.self, Bench.self, Reparam.self, Convert.self, Layers.self])
 }
 
 /// The registry the tool uses: the built-in plugins, plus any plugin libraries given with

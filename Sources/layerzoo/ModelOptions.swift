@@ -41,12 +41,21 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Batch size of the traced input.")
     var batch: Int = 1
 
+    @Option(name: .customLong("config"), help: ArgumentHelp("A model file to build instead of the YAML a checkpoint holds.", valueName: "yaml"))
+    var configOverride: String?
+
+    @Option(help: "Number of classes, written over the model file's nc.")
+    var nc: Int?
+
     func validate() throws {
         guard (1...ImageSize.limit).contains(imgsz.height), (1...ImageSize.limit).contains(imgsz.width) else {
             throw ValidationError("--imgsz must be from 1 to \(ImageSize.limit) pixels per side, got \(imgsz.height),\(imgsz.width)")
         }
         guard (1...1024).contains(batch) else {
             throw ValidationError("--batch must be from 1 to 1024, got \(batch)")
+        }
+        if let nc, !(1...100_000).contains(nc) {
+            throw ValidationError("--nc must be from 1 to 100000, got \(nc)")
         }
         if let scale, scale.isEmpty || scale.count > 16 {
             throw ValidationError("--scale must be a scale name such as n, s, m, l or x")
@@ -61,7 +70,8 @@ struct ModelOptions: ParsableArguments {
 /// Locates and checks one file, turning "file not found" into a report like any other.
 func checkReport(path: String, options: ModelOptions, registry: LayerRegistry) -> (ConfigSource?, CheckReport?, [Diagnostic]) {
     do throws(Diagnostic) {
-        let source = try ConfigSource.locate(path)
+        let source = try ModelInput.configSource(path, options: options)
+        ModelInput.remember(source, registry: registry, options: options.checkOptions)
         let report = ModelChecker(registry: registry).check(source, options: options.checkOptions)
         return (source, report, report.diagnostics)
     } catch {
@@ -69,14 +79,13 @@ func checkReport(path: String, options: ModelOptions, registry: LayerRegistry) -
     }
 }
 
-/// Gives a built model its weights: the file's (DiverseBranchBlocks take the training or the
-/// deployed form, whichever the file has), or seeded ones. Failures are printed; exit 1.
+/// Gives a built model its weights: the file's, a safetensors file or a PyTorch checkpoint
+/// (DiverseBranchBlocks take the training or the deployed form, whichever the file has), or
+/// seeded ones. Failures are printed; exit 1.
 func loadWeights(into model: Model, from path: String?, seed: UInt64) throws {
     do throws(WeightLoadError) {
         if let path {
-            let file: SafeTensorsFile
-            do throws(BackendError) { file = try SafeTensorsFile(path: path) } catch { throw .file(error) }
-            try DBBLayers.loadWeights(file, into: model)
+            try ModelInput.load(path, into: model)
         } else {
             try model.initializeSeededWeights(seed: seed)
         }

@@ -41,7 +41,7 @@ struct Reparam: ParsableCommand {
             printError("\(config): error: the model has no DiverseBranchBlock to reparameterise")
             throw ExitCode(1)
         }
-        try loadWeights(into: m, from: weights, seed: 0)
+        try loadWeights(into: m, from: ModelInput.weights(weights, model: config), seed: 0)
         do throws(LayerError) {
             try DBBLayers.writeDeployedWeights(of: m, to: output)
         } catch {

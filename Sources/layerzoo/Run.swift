@@ -84,6 +84,7 @@ struct Run: ParsableCommand {
             printError("\(input ?? ""): error: the model takes \(channels) input channels, the input has \(t.shape[1]) (shape \(Shape.text(t.shape)))")
             throw ExitCode(1)
         }
+        let weights = ModelInput.weights(self.weights, model: config)
         try loadWeights(into: m, from: weights, seed: seed)
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
         let x = try inputTensor ?? SeededWeights.input(shape: [options.batch, channels, options.imgsz.height, options.imgsz.width],
