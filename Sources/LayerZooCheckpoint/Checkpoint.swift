@@ -77,7 +77,7 @@ public final class PyTorchCheckpoint {
         modelClass = model?.className
         let trainArgs = graph.dict(top?["train_args"]) ?? graph.object(attributes?["args"])?.attributes(in: graph)
             ?? graph.dict(attributes?["args"])
-        scale = graph.dict(yaml)?["scale"]?.string
+        scale = graph.dict(yaml)?["scale"]?.string.flatMap { $0.isEmpty ? nil : $0 }
         names = Self.names(attributes?["names"], graph)
         nc = attributes?["nc"]?.int ?? graph.dict(yaml)?["nc"]?.int
         task = attributes?["task"]?.string ?? trainArgs?["task"]?.string

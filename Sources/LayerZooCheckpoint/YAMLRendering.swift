@@ -20,6 +20,8 @@ struct YAMLRendering {
     private func block(_ d: PickleDict, indent: String, depth: Int, into lines: inout [String]) throws(Failure) {
         guard depth <= maxDepth else { throw Failure(message: "nested deeper than \(maxDepth) levels (or cyclic)") }
         for (k, v) in d.items {
+            // Ultralytics stores `scale: ""` when the file name has no scale letter: no scale.
+            if depth == 1, k == .string("scale"), v == .string("") { continue }
             let key = try scalar(k, depth: depth)
             if let inner = graph.dict(v), inner.count > 0 {
                 lines.append(indent + key + ":")

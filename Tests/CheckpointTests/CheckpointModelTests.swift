@@ -28,6 +28,21 @@ final class CheckpointModelTests: XCTestCase {
         print("trainer_ema_half: boxes \(error.boxes), scores \(error.scores)")
     }
 
+    /// A best.pt from Ultralytics' own trainer (stripped: `model` in F16, `ema: None`).
+    func testUltralyticsTrainedCheckpoint() throws {
+        let ckpt = try PyTorchCheckpoint(path: try Fixtures.path("ultralytics_best.pt"))
+        XCTAssertEqual(ckpt.modelKey, "model")
+        XCTAssertEqual(ckpt.names, ["cat", "dog", "bird"])
+        XCTAssertEqual(ckpt.imgsz, [64, 64])
+        XCTAssertNil(ckpt.scale) // Ultralytics stored "" (no scale letter in yolov8t.yaml)
+        XCTAssertFalse(ckpt.yamlText?.contains("scale: ") ?? true)
+        XCTAssertEqual(ckpt.tensors.tensorInfo("model.22.dfl.conv.weight")?.shape, [1, 4, 1, 1])
+        let error = try Fixtures.compare(ckpt, io: "ultralytics_best")
+        XCTAssertLessThan(error.boxes, 1e-4)
+        XCTAssertLessThan(error.scores, 1e-4)
+        print("ultralytics_best: boxes \(error.boxes), scores \(error.scores)")
+    }
+
     func testFloatModelCheckpoint() throws {
         let ckpt = try PyTorchCheckpoint(path: try Fixtures.path("model_float.pt"))
         XCTAssertEqual(ckpt.modelKey, "model")
