@@ -178,14 +178,18 @@ struct StateDictWalker {
             return out
         }
         var path: Set<Int> = []
-        try walk(source, prefix: "", depth: 0, path: &path, into: &out)
+        var budget = 100_000
+        try walk(source, prefix: "", depth: 0, path: &path, budget: &budget, into: &out)
         if out.isEmpty { throw fail("the pickled model has no parameters or buffers") }
         return out
     }
 
     /// torch.nn.Module.state_dict(): parameters, then persistent buffers, then children.
-    private func walk(_ value: PickleValue, prefix: String, depth: Int, path: inout Set<Int>,
+    private func walk(_ value: PickleValue, prefix: String, depth: Int, path: inout Set<Int>, budget: inout Int,
                       into out: inout [(String, PickleTensor)]) throws(CheckpointError) {
+        // Shared submodules are visited once per path, as state_dict() does: bounded, not exponential.
+        budget -= 1
+        guard budget >= 0 else { throw fail("the module tree has more than 100000 modules (shared many times over?)") }
         guard case .object(let id) = value else {
             throw fail("module '\(prefix.dropLast())' is \(graph.describe(value)), expected a module object")
         }
@@ -222,7 +226,7 @@ struct StateDictWalker {
         for (k, child) in children.items {
             guard let key = k.string else { throw fail("\(name): a _modules key is \(k.kindName), expected a string") }
             if child.isNone { continue }
-            try walk(child, prefix: prefix + key + ".", depth: depth + 1, path: &path, into: &out)
+            try walk(child, prefix: prefix + key + ".", depth: depth + 1, path: &path, budget: &budget, into: &out)
         }
     }
 }

@@ -101,11 +101,14 @@ public final class CheckpointTensors: TensorSource, @unchecked Sendable {
     }
 
     /// The raw little-endian element bytes of `name` in row-major order, in its storage type.
-    func contiguousBytes(_ name: String) -> (type: StorageType, bytes: [UInt8])? {
-        guard let i = index[name] else { return nil }
+    func contiguousBytes(_ name: String) throws(BackendError) -> (type: StorageType, bytes: [UInt8]) {
+        guard let i = index[name] else { throw .file(path: path, tensor: name, message: "not found in the checkpoint") }
         let view = views[i]
         let type = types[view.storage]
         let size = type.byteSize
+        guard view.elementCount <= ZooCPUSettings.maxTensorBytes / 8 else {
+            throw .file(path: path, tensor: name, message: "\(view.elementCount) elements exceed the tensor limit")
+        }
         var out = [UInt8](repeating: 0, count: view.elementCount * size)
         out.withUnsafeMutableBytes { dst in
             storages[view.storage].withUnsafeBytes { raw in

@@ -40,8 +40,8 @@ extension CheckpointTensors {
                     }
                 }
                 out.append(ExportTensor(name: info.name, dtype: half ? .f16 : .f32, shape: info.shape, bytes: bytes))
-            } else if type == .float || type == .half || type == .bfloat16 || type == .long || type == .int,
-                      let (_, bytes) = contiguousBytes(info.name) {
+            } else if type == .float || type == .half || type == .bfloat16 || type == .long || type == .int {
+                let (_, bytes) = try contiguousBytes(info.name)
                 out.append(ExportTensor(name: info.name, dtype: info.dtype, shape: info.shape, bytes: bytes))
             } else {
                 let values = try integers(info.name)

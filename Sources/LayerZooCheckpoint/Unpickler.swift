@@ -168,6 +168,7 @@ private struct Machine {
     }
 
     mutating func tuple(_ items: [PickleValue]) throws(CheckpointError) -> PickleValue {
+        try count(items.count)
         let d = try nested(items)
         graph.tuples.append(items)
         tupleDepth.append(d)
@@ -175,6 +176,7 @@ private struct Machine {
     }
 
     mutating func list(_ items: [PickleValue]) throws(CheckpointError) -> PickleValue {
+        try count(items.count)
         let d = try nested(items)
         graph.lists.append(items)
         listDepth.append(d)
@@ -182,6 +184,7 @@ private struct Machine {
     }
 
     mutating func set(_ items: [PickleValue]) throws(CheckpointError) -> PickleValue {
+        try count(items.count)
         let d = try nested(items)
         graph.sets.append(items)
         setDepth.append(d)
@@ -197,6 +200,7 @@ private struct Machine {
     }
 
     mutating func object(_ className: String, _ arguments: [PickleValue]) throws(CheckpointError) -> PickleValue {
+        try count(arguments.count)
         let d = try nested(arguments)
         graph.objects.append(PickleObject(className: className, arguments: arguments))
         objectDepth.append(d)
@@ -223,7 +227,16 @@ private struct Machine {
 
     mutating func setItems(_ pairs: [PickleValue], into target: PickleValue) throws(CheckpointError) {
         guard pairs.count % 2 == 0 else { throw fail("SETITEMS with an odd number of values (a key without a value)") }
-        try count(pairs.count)
+        // Hashing a key costs its length: charged, so that a large key set again and again stays bounded.
+        var cost = pairs.count
+        for k in stride(from: 0, to: pairs.count, by: 2) {
+            switch pairs[k] {
+            case .string(let s): cost += s.utf8.count / 64
+            case .bytes(let b): cost += b.count / 64
+            default: break
+            }
+        }
+        try count(cost)
         let d = try nested(pairs)
         switch target {
         case .dict(let i):
@@ -515,6 +528,7 @@ private struct Machine {
     mutating func build(_ target: PickleValue, _ state: PickleValue) throws(CheckpointError) {
         guard case .object(let i) = target else { return } // dict/tensor state (e.g. a state_dict's _metadata): not needed
         let d = try checked(1 + depth(state))
+        if case .dict(let new) = state { try count(graph.dicts[new].count) }
         if let existing = graph.objects[i].state, case .dict(let old) = existing, case .dict(let new) = state {
             for (k, v) in graph.dicts[new].items { graph.dicts[old].set(k, v) }
         } else {

@@ -3,10 +3,16 @@ import Foundation
 /// Writes an unpickled YAML dict (Ultralytics' `model.yaml`) back as YAML text that
 /// LayerZoo's config parser reads as PyYAML read the original: layer rows in flow style, one
 /// per line, strings quoted wherever a plain scalar would resolve to something else.
-struct YAMLRendering {
+final class YAMLRendering {
     let graph: PickleGraph
     /// Deepest nesting written (the config parser takes 64).
-    var maxDepth = 32
+    let maxDepth = 32
+    /// Most values written: shared lists are written once per use, which must stay bounded.
+    private var budget = 200_000
+
+    init(graph: PickleGraph) {
+        self.graph = graph
+    }
 
     struct Failure: Error { var message: String }
 
@@ -51,6 +57,8 @@ struct YAMLRendering {
     }
 
     private func scalar(_ v: PickleValue, depth: Int) throws(Failure) -> String {
+        budget -= 1
+        guard budget >= 0 else { throw Failure(message: "it expands to more than 200000 values") }
         switch v {
         case .none: return "null"
         case .bool(let b): return b ? "true" : "false"

@@ -68,6 +68,13 @@ final class HostileCheckpointTests: XCTestCase {
         XCTAssertEqual(graph.sequence(graph.root), [graph.root])
     }
 
+    /// Values shared many times over (each level refers to the next twice) are walked and
+    /// written within a budget, not 2^depth times.
+    func testSharingDoesNotExplode() throws {
+        XCTAssertTrue(try error("shared_modules.pt").contains("the module tree has more than 100000 modules"))
+        XCTAssertTrue(try error("shared_yaml.pt").contains("the model's yaml dict cannot be written as YAML: it expands to more than 200000 values"))
+    }
+
     func testTruncatedAndCorruptArchives() throws {
         let whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try Fixtures.path("trainer_ema_half.pt"))))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("layerzoo-ckpt-\(getpid())")

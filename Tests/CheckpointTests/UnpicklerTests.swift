@@ -99,6 +99,23 @@ final class UnpicklerTests: XCTestCase {
         }
     }
 
+    /// BUILD with the same large dict, many times: each merge is charged, so the total is bounded.
+    func testRepeatedWorkIsCharged() throws {
+        var limits = CheckpointLimits()
+        limits.maxValues = 1_000_000
+        var p: [UInt8] = [0x80, 0x02] + Array("cm\nC\n".utf8) + [0x29, 0x81, 0x7D, 0x71, 0x00, 0x28]
+        for k in 0..<10_000 { p += [0x4D, UInt8(k & 0xFF), UInt8(k >> 8), 0x4E] }
+        p += [0x75, 0x30] // SETITEMS, POP: the dict is in memo 0, the object on the stack
+        for _ in 0..<200 { p += [0x68, 0x00, 0x62] } // BINGET 0, BUILD
+        p += [0x2E]
+        XCTAssertThrowsError(try Unpickler(file: "t", entry: "e", limits: limits, storageBytes: { _ in nil }).unpickle(p)) { error in
+            XCTAssertTrue("\(error)".contains("more than 1000000 values"), "\(error)")
+        }
+        let once = Array(p.prefix(p.count - 601)) + [0x68, 0x00, 0x62, 0x2E]
+        let g = try Unpickler(file: "t", entry: "e", limits: limits, storageBytes: { _ in nil }).unpickle(once)
+        XCTAssertEqual(g.object(g.root)?.attributes(in: g)?.count, 10_000)
+    }
+
     func testValueLimit() throws {
         var limits = CheckpointLimits()
         limits.maxValues = 100
