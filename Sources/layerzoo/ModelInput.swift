@@ -62,6 +62,12 @@ enum ModelInput {
         (try? checkpoint(model))??.names
     }
 
+    /// Metadata for an output file of a checkpoint model: its class names (a JSON list).
+    static func outputMetadata(_ model: String) -> [String: String] {
+        guard let checkpoint = (try? checkpoint(model)) ?? nil else { return [:] }
+        return checkpoint.metadata.filter { $0.key == "names" }
+    }
+
     /// Loads a weights file of either kind (each DiverseBranchBlock in the form the file has);
     /// a mismatch caused by the class count or the scale is explained in one line first.
     static func load(_ path: String, into model: Model) throws(WeightLoadError) {

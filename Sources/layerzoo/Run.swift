@@ -8,9 +8,10 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model forward on the CPU.",
         discussion: """
-            Weights come from a safetensors file whose keys are the PyTorch state_dict keys of the \
-            equivalent Ultralytics model (model.<i>.<name>; F32, F16 or BF16; see \
-            scripts/export_weights.py). Without --weights the model gets LayerZoo's seeded random \
+            Weights come from a PyTorch checkpoint (best.pt, read without Python; as the model \
+            argument it brings its YAML too) or a safetensors file whose keys are the PyTorch \
+            state_dict keys of the equivalent Ultralytics model (model.<i>.<name>; F32, F16 or \
+            BF16; see layerzoo convert). Without --weights the model gets LayerZoo's seeded random \
             weights, which scripts/fixtures/seeded.py reproduces exactly in PyTorch.
 
             The input is a float32 NCHW .npy file; without --input a seeded random image batch of \
@@ -22,7 +23,7 @@ struct Run: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
 
-    @Option(help: "Weights file (.safetensors). Default: seeded random weights.")
+    @Option(help: "Weights file (.safetensors or a PyTorch checkpoint .pt). Default: the model's checkpoint, else seeded random weights.")
     var weights: String?
 
     @Option(help: "Seed for the random weights and the random input.")
@@ -116,7 +117,7 @@ struct Run: ParsableCommand {
             if output.hasSuffix(".npy") {
                 try NPY.write(y, to: output)
             } else {
-                try writeSafeTensors([("output", y)], to: output)
+                try writeSafeTensors([("output", y)], metadata: ModelInput.outputMetadata(config), to: output)
             }
         }
         let values = y.toArray()

@@ -58,6 +58,14 @@ final class CheckpointCommandTests: XCTestCase {
         XCTAssertTrue(bare.stderr.contains("state_dict.pt:1:1: error: a state_dict without the model's YAML; pass the model file with --config MODEL.yaml"), bare.stderr)
     }
 
+    func testClassNamesReachTheOutputFile() throws {
+        let output = temporary.appendingPathComponent("y.safetensors").path
+        let r = try runLayerZoo(["run", path("model_float.pt"), "--imgsz", "64,96", "--output", output])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try SafeTensorsFile(path: output).metadata["names"], "[\"person\",\"bicycle\"]")
+        XCTAssertEqual(try SafeTensorsFile(path: output).entry("output")?.shape, [1, 6, 126])
+    }
+
     func testInfoAndValidateReadTheCheckpointsYAML() throws {
         let info = try runLayerZoo(["info", path("trainer_ema_half.pt"), "--imgsz", "64"])
         XCTAssertEqual(info.status, 0, info.stderr)
