@@ -137,6 +137,13 @@ final class CheckpointModelTests: XCTestCase {
         }
     }
 
+    func testBigEndianStorages() throws {
+        let ckpt = try PyTorchCheckpoint(path: try Fixtures.path("big_endian.pt"))
+        XCTAssertEqual(try ckpt.tensors.tensor("w").toArray(), [1.5, -2.0, 3.25, 1e-3])
+        XCTAssertEqual(try ckpt.tensors.tensor("h").toArray(), [0.5, -1.0, 65504.0])
+        XCTAssertEqual(try ckpt.tensors.integers("l"), [-5, 1 << 40])
+    }
+
     func testLegacyAndTorchScriptFilesAreNamed() throws {
         XCTAssertThrowsError(try PyTorchCheckpoint(path: try Fixtures.path("legacy.pt"))) { error in
             XCTAssertTrue("\(error)".contains("legacy format (torch.save before 1.6"), "\(error)")
