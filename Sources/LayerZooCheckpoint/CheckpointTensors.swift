@@ -135,6 +135,16 @@ private func forEachElement(_ view: PickleTensor, _ body: (Int) -> Void) {
     guard view.elementCount > 0 else { return }
     let rank = view.shape.count
     guard rank > 0 else { body(view.offset); return }
+    // Row-major contiguous (what state_dicts almost always hold): one run of elements.
+    var expected = 1, contiguous = true
+    for d in (0..<rank).reversed() where view.shape[d] != 1 {
+        if view.strides[d] != expected { contiguous = false; break }
+        expected *= view.shape[d]
+    }
+    if contiguous {
+        for e in view.offset..<(view.offset + view.elementCount) { body(e) }
+        return
+    }
     let inner = view.shape[rank - 1], innerStride = view.strides[rank - 1]
     var counter = [Int](repeating: 0, count: rank)
     var base = view.offset

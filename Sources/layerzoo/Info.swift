@@ -46,7 +46,7 @@ struct Info: ParsableCommand {
         }
         let gflops = trace.gflops / Double(model.batch)
         let summary = InfoJSON(file: source.displayPath, scale: m.scale?.name, imgsz: [model.imgsz.height, model.imgsz.width],
-                               layers: rows, parameters: m.parameterCount, gflops: gflops)
+                               layers: rows, parameters: m.parameterCount, gflops: gflops, names: ModelInput.classNames(config))
         if format == .json {
             print(jsonString(summary))
             return
@@ -72,7 +72,7 @@ struct Info: ParsableCommand {
         let scaleText = m.scale.map { " (scale \($0.name))" } ?? ""
         print("\(source.displayPath)\(scaleText): \(rows.count) layers, \(formatCount(m.parameterCount)) parameters, "
               + String(format: "%.2f", gflops) + " GFLOPs at \(model.imgsz.height)×\(model.imgsz.width)")
-        if let names = ModelInput.classNames(config) { print("classes (\(names.count)): " + names.joined(separator: ", ")) }
+        if let names = summary.names { print("classes (\(names.count)): " + names.joined(separator: ", ")) }
     }
 
     private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
@@ -99,4 +99,6 @@ struct InfoJSON: Encodable {
     var layers: [LayerJSON]
     var parameters: Int
     var gflops: Double
+    /// The class names a checkpoint carries.
+    var names: [String]?
 }

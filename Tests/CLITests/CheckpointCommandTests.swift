@@ -71,6 +71,10 @@ final class CheckpointCommandTests: XCTestCase {
         XCTAssertEqual(info.status, 0, info.stderr)
         XCTAssertTrue(info.stdout.contains("trainer_ema_half.pt:yaml (scale t): 23 layers, 58,405 parameters"), info.stdout)
         XCTAssertTrue(info.stdout.contains("classes (3): cat, dog, bird"), info.stdout)
+        let json = try runLayerZoo(["info", path("model_float.pt"), "--imgsz", "64", "--format", "json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(object?["names"] as? [String], ["person", "bicycle"])
         let invalid = try runLayerZoo(["validate", path("trainer_ema_half.pt"), "--imgsz", "63"])
         XCTAssertEqual(invalid.status, 1)
         XCTAssertTrue(invalid.stderr.contains("trainer_ema_half.pt:yaml:6:5: error: image size 63×63 is not a multiple"), invalid.stderr)
