@@ -27,7 +27,7 @@ struct Info: ParsableCommand {
         }
     }
 
-    @Argument(help: "The model file.")
+    @Argument(help: "The model: a YAML file or a PyTorch checkpoint (best.pt).")
     var config: String
 
     func run() throws {

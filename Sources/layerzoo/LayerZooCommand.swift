@@ -10,7 +10,8 @@ struct LayerZooCommand: ParsableCommand {
         discussion: """
             CONFIG is a model file such as Configs/yolov8.yaml. Ultralytics' naming works too: \
             'yolov8n.yaml' means yolov8.yaml at scale n, found beside the given path or among \
-            the configs built into LayerZoo: \(BundledConfigs.files.keys.sorted().joined(separator: ", ")).
+            the configs built into LayerZoo: \(BundledConfigs.files.keys.sorted().joined(separator: ", ")). \
+            A PyTorch checkpoint (best.pt) works as CONFIG too: its YAML, class names and weights are used.
             """,
         subcommands: [Validate.self, Info.self, Run.self, Bench.self, Reparam.self, Convert.self, Layers.self])
 }

@@ -22,7 +22,7 @@ struct Reparam: ParsableCommand {
     @Option(help: "Where to write the deployed weights (.safetensors).")
     var output: String
 
-    @Argument(help: "The model file.")
+    @Argument(help: "The model: a YAML file or a PyTorch checkpoint (best.pt).")
     var config: String
 
     func validate() throws {

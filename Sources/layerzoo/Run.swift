@@ -41,7 +41,7 @@ struct Run: ParsableCommand {
     @Option(help: "Run DSConv2D layers from b-bit distribution-shift quantised kernels (2 to 8) and report the weight bytes saved and the output error against the float path.")
     var dsconvBits: Int?
 
-    @Argument(help: "The model file.")
+    @Argument(help: "The model: a YAML file or a PyTorch checkpoint (best.pt).")
     var config: String
 
     func validate() throws {

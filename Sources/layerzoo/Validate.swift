@@ -17,7 +17,7 @@ struct Validate: ParsableCommand {
     @Option(help: "Output format: text (diagnostics on stderr) or json (one object on stdout).")
     var format: OutputFormat = .text
 
-    @Argument(help: "Model files to check.")
+    @Argument(help: "Models to check: YAML files or PyTorch checkpoints (best.pt).")
     var configs: [String]
 
     func run() throws {
