@@ -64,6 +64,17 @@ let package = Package(
             dependencies: ["ZooCPU", .product(name: "Yams", package: "Yams")],
             path: "Sources/LayerZoo"
         ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "LayerZooCheckpoint",
+            dependencies: ["ZooCPU", "LayerZoo", "CZlib"],
+            path: "Sources/LayerZooCheckpoint"
+        ),
         .target(
             name: "LayerZooStandard",
             dependencies: ["LayerZoo", "ZooCPU"],
@@ -109,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "layerzoo",
             dependencies: [
-                "LayerZoo", "ZooCPU", "LayerZooBuiltins", "LayerZooVision",
+                "LayerZoo", "ZooCPU", "LayerZooBuiltins", "LayerZooVision", "LayerZooCheckpoint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/layerzoo"
@@ -189,6 +200,12 @@ let package = Package(
             name: "VisionTests",
             dependencies: ["LayerZooVision", "ZooCPU"],
             path: "Tests/VisionTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "CheckpointTests",
+            dependencies: ["LayerZooCheckpoint", "LayerZooTestSupport", "LayerZooBuiltins", "LayerZooDBB", "LayerZoo", "ZooCPU"],
+            path: "Tests/CheckpointTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

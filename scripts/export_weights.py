@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Export an Ultralytics/PyTorch checkpoint to the safetensors file `layerzoo run --weights` reads.
 
+`layerzoo convert best.pt best.safetensors` does this without Python for every torch.save
+checkpoint of PyTorch 1.6 or later (and `layerzoo run best.pt` needs no conversion at all);
+this script is kept for the legacy pre-1.6 format, which LayerZoo does not read.
+
     python scripts/export_weights.py yolov8n.pt yolov8n.safetensors [--half]
 
 The keys are the model's state_dict keys (model.<layer>.<name>, e.g. model.0.conv.weight,

@@ -42,7 +42,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Argument(help: "The model file.")
+    @Argument(help: "The model: a YAML file or a PyTorch checkpoint (best.pt).")
     var config: String
 
     func validate() throws {
@@ -58,7 +58,7 @@ struct Bench: ParsableCommand {
         if let threads { ZooCPUSettings.threadCount = threads }
         let registry = try loadRegistry(plugin, json: format == .json, file: config)
         let transforms = try transform.resolve(in: registry)
-        let weightsSource = try openWeights(weights)
+        let weightsSource = try openWeights(weights, model: config)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry, weights: weightsSource)
         for diagnostic in diagnostics where diagnostic.severity == .error || diagnostic.location == nil {
             printError(diagnostic.description)

@@ -41,7 +41,7 @@ struct Fuse: ParsableCommand {
 
     func run() throws {
         let registry = try BuiltInLayers.registry(plugin)
-        let weightsSource = try openWeights(weights)
+        let weightsSource = try openWeights(weights, model: config)
         let (_, report, diagnostics) = checkReport(path: config, options: model, registry: registry, weights: weightsSource)
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
         guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }

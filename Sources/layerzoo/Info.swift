@@ -30,7 +30,7 @@ struct Info: ParsableCommand {
         if model.scale == "all" { throw ValidationError("--scale all is for validate; info shows one scale, e.g. --scale n") }
     }
 
-    @Argument(help: "The model file.")
+    @Argument(help: "The model: a YAML file or a PyTorch checkpoint (best.pt).")
     var config: String
 
     func run() throws {
@@ -71,7 +71,7 @@ struct Info: ParsableCommand {
         let gflops = trace.gflops / Double(model.batch)
         let summary = InfoJSON(file: source.displayPath, valid: true, scale: m.scale?.name, imgsz: [report.imageHeight, report.imageWidth],
                                fused: fused, layers: rows, parameters: m.parameterCount, gflops: gflops,
-                               diagnostics: diagnostics.map(DiagnosticJSON.init))
+                               diagnostics: diagnostics.map(DiagnosticJSON.init), names: ModelInput.classNames(config))
         if format == .json {
             print(jsonString(summary))
             return
@@ -90,6 +90,7 @@ struct Info: ParsableCommand {
         let scaleText = (m.scale.map { " (scale \($0.name))" } ?? "") + (fused ? " fused" : "")
         print("\(source.displayPath)\(scaleText): \(rows.count) layers, \(formatCount(m.parameterCount)) parameters, "
               + String(format: "%.2f", gflops) + " GFLOPs at \(report.imageHeight)×\(report.imageWidth)")
+        if let names = summary.names { print("classes (\(names.count)): " + names.joined(separator: ", ")) }
     }
 
     private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
@@ -120,6 +121,8 @@ struct InfoJSON: Encodable {
     var gflops: Double
     /// Warnings (a valid model has no errors).
     var diagnostics: [DiagnosticJSON]
+    /// The class names a checkpoint carries.
+    var names: [String]?
 }
 
 /// `info --format json` for a file that is not valid (or a plugin that would not load): stdout

@@ -10,10 +10,11 @@ struct LayerZooCommand: ParsableCommand {
         discussion: """
             CONFIG is a model file such as Configs/yolov8.yaml. Ultralytics' naming works too: \
             'yolov8n.yaml' means yolov8.yaml at scale n, found beside the given path or among \
-            the configs built into LayerZoo: \(BundledConfigs.files.keys.sorted().joined(separator: ", ")).
+            the configs built into LayerZoo: \(BundledConfigs.files.keys.sorted().joined(separator: ", ")). \
+            A PyTorch checkpoint (best.pt) works as CONFIG too: its YAML, class names and weights are used.
             """,
         version: LayerZooVersion.string,
-        subcommands: [Validate.self, Info.self, Run.self, Predict.self, Bench.self, Fuse.self, Graph.self, Layers.self])
+        subcommands: [Validate.self, Info.self, Run.self, Predict.self, Bench.self, Fuse.self, Convert.self, Graph.self, Layers.self])
 }
 
 /// The registry the tool uses: the built-in plugins, plus any plugin libraries given with

@@ -51,12 +51,21 @@ struct ModelOptions: ParsableArguments {
                                valueName: "name=variant"))
     var defines: [String] = []
 
+    @Option(name: .customLong("config"), help: ArgumentHelp("A model file to build instead of the YAML a checkpoint holds.", valueName: "yaml"))
+    var configOverride: String?
+
+    @Option(help: "Number of classes, written over the model file's nc.")
+    var nc: Int?
+
     func validate() throws {
         guard (1...ImageSize.limit).contains(imgsz.height), (1...ImageSize.limit).contains(imgsz.width) else {
             throw ValidationError("--imgsz must be from 1 to \(ImageSize.limit) pixels per side, got \(imgsz.height),\(imgsz.width)")
         }
         guard (1...1024).contains(batch) else {
             throw ValidationError("--batch must be from 1 to 1024, got \(batch)")
+        }
+        if let nc, !(1...100_000).contains(nc) {
+            throw ValidationError("--nc must be from 1 to 100000, got \(nc)")
         }
         if let scale, scale.isEmpty || scale.count > 16 {
             throw ValidationError("--scale must be a scale name such as n, s, m, l or x")
@@ -94,9 +103,10 @@ struct ModelOptions: ParsableArguments {
 func checkReport(path: String, options: ModelOptions, rule: CheckOptions.ImageSizeRule = .roundUp,
                  registry: LayerRegistry, weights: (any TensorSource)? = nil) -> (ConfigSource?, CheckReport?, [Diagnostic]) {
     do throws(Diagnostic) {
-        let source = try ConfigSource.locate(path)
+        let source = try ModelInput.configSource(path, options: options)
         var checkOptions = options.checkOptions
         checkOptions.imageSizeRule = rule
+        ModelInput.remember(source, registry: registry, options: checkOptions)
         let checker = ModelChecker(registry: registry)
         let report = weights.map { checker.check(source, options: checkOptions, fitting: $0) }
             ?? checker.check(source, options: checkOptions)
@@ -106,23 +116,25 @@ func checkReport(path: String, options: ModelOptions, rule: CheckOptions.ImageSi
     }
 }
 
-/// Opens `--weights` (nil: none given). Failures are printed; exit 1.
-func openWeights(_ path: String?) throws -> (any TensorSource)? {
-    guard let path else { return nil }
-    do throws(BackendError) {
-        return try SafeTensorsFile(path: path)
+/// Opens the weights: `--weights` (a safetensors file or a PyTorch checkpoint), else the model
+/// argument itself when it is a checkpoint; nil for neither. Failures are printed; exit 1.
+func openWeights(_ path: String?, model: String) throws -> (any TensorSource)? {
+    guard let path = ModelInput.weights(path, model: model) else { return nil }
+    do throws(Diagnostic) {
+        return try ModelInput.tensors(path)
     } catch {
-        printError("error: \(error)")
+        printError(error.location == nil ? "error: \(error.message)" : error.description)
         throw ExitCode(1)
     }
 }
 
 /// Gives a built model its weights: the source's (any form a layer adapts to, e.g. deployed
-/// DiverseBranchBlocks or fused Convs), or seeded ones. Failures are printed; exit 1.
+/// DiverseBranchBlocks or fused Convs; a mismatch caused by the class count or the scale is
+/// explained in one line first), or seeded ones. Failures are printed; exit 1.
 func loadWeights(into model: Model, from source: (any TensorSource)?, seed: UInt64) throws {
     do throws(WeightLoadError) {
         if let source {
-            try model.loadWeights(source)
+            try ModelInput.load(source, into: model)
         } else {
             try model.initializeSeededWeights(seed: seed)
         }

@@ -116,7 +116,7 @@ final class PredictSession {
         let json = command.format == .json
         log = json ? { printError($0) } : { print($0) }
         let registry = try BuiltInLayers.registry(command.plugin)
-        let weights = try openWeights(command.weights)
+        let weights = try openWeights(command.weights, model: command.config)
         var options = command.model
         // An --imgsz the strides do not divide is rounded up with a warning (Ultralytics' check_imgsz).
         let (_, report, diagnostics) = checkReport(path: command.config, options: options, registry: registry, weights: weights)
@@ -136,7 +136,7 @@ final class PredictSession {
         }
         postprocessor = post
         try loadWeights(into: m, from: weights, seed: 0)
-        if command.weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
+        if weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
         network = m
         names = modelClassNames(m.config)
         preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)

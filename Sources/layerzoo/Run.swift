@@ -7,9 +7,10 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model forward on the CPU.",
         discussion: """
-            Weights come from a safetensors file whose keys are the PyTorch state_dict keys of the \
-            equivalent Ultralytics model (model.<i>.<name>; F32, F16 or BF16; see \
-            scripts/export_weights.py). Without --weights the model gets LayerZoo's seeded random \
+            Weights come from a PyTorch checkpoint (best.pt, read without Python; as the model \
+            argument it brings its YAML too) or a safetensors file whose keys are the PyTorch \
+            state_dict keys of the equivalent Ultralytics model (model.<i>.<name>; F32, F16 or \
+            BF16; see layerzoo convert). Without --weights the model gets LayerZoo's seeded random \
             weights, which scripts/fixtures/seeded.py reproduces exactly in PyTorch.
 
             The input is a float32 NCHW .npy file; without --input a seeded random image batch of \
@@ -21,7 +22,7 @@ struct Run: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
 
-    @Option(help: "Weights file (.safetensors). Default: seeded random weights.")
+    @Option(help: "Weights file (.safetensors or a PyTorch checkpoint .pt). Default: the model's checkpoint, else seeded random weights.")
     var weights: String?
 
     @Option(help: "Seed for the random weights and the random input.")
@@ -38,7 +39,7 @@ struct Run: ParsableCommand {
 
     @OptionGroup var transform: TransformOptions
 
-    @Argument(help: "The model file.")
+    @Argument(help: "The model: a YAML file or a PyTorch checkpoint (best.pt).")
     var config: String
 
     func validate() throws {
@@ -73,7 +74,7 @@ struct Run: ParsableCommand {
         }
         let registry = try BuiltInLayers.registry(plugin)
         let transforms = try transform.resolve(in: registry)
-        let weightsSource = try openWeights(weights)
+        let weightsSource = try openWeights(weights, model: config)
         let (_, report, diagnostics) = checkReport(path: config, options: options, rule: inputTensor == nil ? .roundUp : .ignore,
                                                    registry: registry, weights: weightsSource)
         if let t = inputTensor, let report, report.model != nil {
@@ -88,7 +89,7 @@ struct Run: ParsableCommand {
             throw ExitCode(1)
         }
         try loadWeights(into: m, from: weightsSource, seed: seed)
-        if weights == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
+        if weightsSource == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
         let x = try inputTensor ?? SeededWeights.input(shape: [options.batch, channels, options.imgsz.height, options.imgsz.width],
                                                        seed: seed)
         try apply(transforms, to: m, comparingOn: x)
@@ -105,7 +106,7 @@ struct Run: ParsableCommand {
             if output.hasSuffix(".npy") {
                 try NPY.write(y, to: output)
             } else {
-                try writeSafeTensors([("output", y)], to: output)
+                try writeSafeTensors([("output", y)], metadata: ModelInput.outputMetadata(config), to: output)
             }
         }
         let values = y.toArray()

@@ -29,7 +29,7 @@ struct Validate: ParsableCommand {
     @Option(help: "Output format: text, json, sarif or github.")
     var format: ValidateFormat = .text
 
-    @Argument(help: "Model files to check, or directories (their .yaml and .yml files).")
+    @Argument(help: "Models to check: YAML files, directories (their .yaml and .yml files) or PyTorch checkpoints (best.pt).")
     var configs: [String]
 
     func run() throws {

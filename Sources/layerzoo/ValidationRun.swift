@@ -101,7 +101,7 @@ enum Validation {
             }
             let source: ConfigSource
             do throws(Diagnostic) {
-                source = try ConfigSource.locate(path)
+                source = try ModelInput.configSource(path, options: options)
             } catch {
                 run.files.append(FileResult(file: path, scale: nil, imageHeight: options.imgsz.height,
                                             imageWidth: options.imgsz.width, diagnostics: [error]))

@@ -14,6 +14,14 @@ public struct WeightMismatch: Error, Sendable, CustomStringConvertible {
 
     public var isEmpty: Bool { missing.isEmpty && unexpected.isEmpty && misshaped.isEmpty && nonFloat.isEmpty }
 
+    public init(file: String, missing: [String] = [], unexpected: [String] = [],
+                misshaped: [(key: String, expected: [Int], found: [Int])] = []) {
+        self.file = file
+        self.missing = missing
+        self.unexpected = unexpected
+        self.misshaped = misshaped
+    }
+
     public var description: String {
         var lines = ["\(file): weights do not fit the model"]
         for (key, expected, found) in misshaped {
