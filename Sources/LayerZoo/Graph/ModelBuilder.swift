@@ -150,6 +150,8 @@ public struct ModelBuilder: Sendable {
                 }
                 written.append(.int(nc))
             case "reg_max": written.append(.int(context.regMax))
+            // parse_model reads the name from its locals: the file's kpt_shape, else 1.0.
+            case "kpt_shape": written.append(config.root["kpt_shape"]?.value ?? .float(1.0))
             default: written.append(PythonLiteral.parse(s) ?? arg)
             }
         }
