@@ -7,6 +7,8 @@ import ZooCPU
 ///
 /// parse_model keeps c2 as written (it is the class count, never scaled by width), so the
 /// definition uses the channel-keeping rule, which injects c1 and leaves the rest alone.
+/// A classification model is a ClassificationModel in Ultralytics, which never runs
+/// `initialize_weights`: its batch norms keep eps 1e-5.
 public final class Classify: UnaryLayer {
     public let conv: Conv
     public let linear: Linear
@@ -39,6 +41,7 @@ public final class Classify: UnaryLayer {
         role: .channelKeeping,
         summary: "classification head: [N, c2] softmax probabilities",
         origin: StandardLayers.origin,
+        prepare: { _, context throws(LayerError) in context.flags.insert(ModelContext.keepsPyTorchBatchNormEps) },
         make: { args, context throws(LayerError) in
             try Classify(args.int("c1"), args.int("c2"), k: args.intOrPair("k"), s: args.intOrPair("s"),
                          p: args.optionalIntOrPair("p"), g: args.int("g"), act: context.defaultActivation)

@@ -1,0 +1,88 @@
+import Foundation
+import LayerZoo
+import LayerZooStandard
+import LayerZooTestSupport
+import XCTest
+import ZooCPU
+
+/// Each task's n model on the CPU backend against Ultralytics' export-mode outputs, with the
+/// seeded weights (scripts/fixtures/gen_task_fixtures.py; the stock files' text comes from
+/// task_counts.json).
+final class TaskForwardTests: XCTestCase {
+    static let cases = [
+        "yolov8n-seg_b1_64", "yolov8n-seg_b2_64x96", "yolo11n-seg_b2_96x64",
+        "yolov8n-pose_b1_64", "yolov8n-pose_b2_64x96", "yolo11n-pose_b2_64x96",
+        "yolov8n-obb_b1_64", "yolov8n-obb_b2_64x96", "yolo11n-obb_b2_96x64",
+        "yolov8n-cls_b1_64", "yolov8n-cls_b2_64x96", "yolo11n-cls_b2_64x96",
+        "yolov8n-seg-p6_b1_128x64", "yolov8n-pose-p6_b2_64x128", "yolo26n_b2_64x96",
+    ]
+
+    func stockText(_ file: String) throws -> String {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/task_counts", withExtension: "json"))
+        let reference = try JSONDecoder().decode(TaskCountsTests.Reference.self, from: Data(contentsOf: url))
+        return try XCTUnwrap(reference.files.first { $0.file == file }?.text, "\(file) not in task_counts.json")
+    }
+
+    func testTaskModelsMatchPyTorchExportOutputs() throws {
+        var registry = LayerRegistry()
+        try StandardLayers.register(into: &registry)
+        for name in Self.cases {
+            let fixture = try safeTensorsFixture("models/\(name)", in: .module, generator: "gen_task_fixtures.py")
+            let config = try XCTUnwrap(fixture.metadata["config"])
+            let report = checkYAML(try stockText(config), registry: registry, file: config, scale: fixture.metadata["scale"])
+            XCTAssertTrue(report.isValid, "\(name): \(report.diagnostics)")
+            let model = try XCTUnwrap(report.model, name)
+            XCTAssertEqual(model.parameterCount, Int(fixture.metadata["parameters"] ?? ""), "\(name): parameters")
+            try model.initializeSeededWeights(seed: 0)
+            let expected = try fixture.entries.map(\.name).filter { $0.hasPrefix("output") }.sorted().map {
+                try fixture.tensor($0)
+            }
+            XCTAssertEqual(model.outputCount, expected.count, name)
+            let outputs = try model.forwardOutputs(try fixture.tensor("input"))
+            XCTAssertEqual(outputs.map(\.shape), expected.map(\.shape), name)
+            guard outputs.count == expected.count else { continue }
+            let nc = model.context.nc ?? 0
+            for (k, (actual, reference)) in zip(outputs, expected).enumerated() {
+                for (part, error) in errorsByPart(actual, reference, head: model.nodes.last?.row.module ?? "", nc: nc, output: k) {
+                    print("\(name) output\(k) \(part): max relative error \(error)")
+                    XCTAssertLessThan(error, 1e-4, "\(name) output\(k) \(part)")
+                }
+            }
+        }
+    }
+
+    /// The largest difference relative to the largest expected magnitude, per part of the
+    /// output: boxes, class scores and the head's extra rows each against their own magnitude,
+    /// so pixel coordinates cannot hide errors in values below 1.
+    func errorsByPart(_ actual: Tensor, _ expected: Tensor, head: String, nc: Int, output: Int) -> [(String, Float)] {
+        let shape = expected.shape
+        guard output == 0, shape.count == 3, shape[1] >= 4 + nc else {
+            return [("all", relativeError(actual, expected))]
+        }
+        let channels = shape[1]
+        var parts: [(String, (Int) -> Bool)] = [("boxes", { $0 < 4 }), ("scores", { $0 >= 4 && $0 < 4 + nc })]
+        switch head {
+        case _ where channels == 4 + nc: break
+        case "Pose":
+            parts.append(("keypoint xy", { $0 >= 4 + nc && ($0 - 4 - nc) % 3 != 2 }))
+            parts.append(("keypoint visibility", { $0 >= 4 + nc && ($0 - 4 - nc) % 3 == 2 }))
+        case "OBB": parts.append(("angle", { $0 >= 4 + nc }))
+        default: parts.append(("mask coefficients", { $0 >= 4 + nc }))
+        }
+        let a = actual.toArray(), e = expected.toArray()
+        guard a.count == e.count else { return [("all", .infinity)] }
+        return parts.map { label, member in
+            var diff: Float = 0, magnitude: Float = 0
+            for b in 0..<shape[0] {
+                for c in 0..<channels where member(c) {
+                    for i in 0..<shape[2] {
+                        let k = (b * channels + c) * shape[2] + i
+                        diff = max(diff, abs(a[k] - e[k]))
+                        magnitude = max(magnitude, abs(e[k]))
+                    }
+                }
+            }
+            return (label, diff / max(magnitude, 1e-12))
+        }
+    }
+}
