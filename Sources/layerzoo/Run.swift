@@ -16,7 +16,9 @@ struct Run: ParsableCommand {
             The input is a float32 NCHW .npy file; without --input a seeded random image batch of \
             --batch × 3 × --imgsz is used. The output is the last layer's ([N, 4 + nc, anchors] for \
             Detect: xywh boxes in pixels, then class scores), written to --output as .npy or \
-            .safetensors (tensor name "output").
+            .safetensors (tensor name "output"). Heads with several outputs (Segment: detections \
+            with mask coefficients, then the prototypes) write them as "output0", "output1", ... \
+            (the names of Ultralytics' ONNX export) and need a .safetensors --output.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -79,6 +81,10 @@ struct Run: ParsableCommand {
         let (_, report, diagnostics) = checkReport(path: config, options: options, registry: registry)
         for diagnostic in diagnostics { printError(diagnostic.description) }
         guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }
+        if m.outputCount > 1, let output, output.hasSuffix(".npy") {
+            printError("error: \(m.nodes.last?.row.module ?? "the last layer") gives \(m.outputCount) outputs and a .npy file holds one; write them to a .safetensors file (tensors output0…output\(m.outputCount - 1))")
+            throw ExitCode.validationFailure
+        }
         let channels = m.config.inputChannels
         if let t = inputTensor, t.shape[1] != channels {
             printError("\(input ?? ""): error: the model takes \(channels) input channels, the input has \(t.shape[1]) (shape \(Shape.text(t.shape)))")
@@ -103,27 +109,32 @@ struct Run: ParsableCommand {
             }
         }
         let start = DispatchTime.now()
-        let y: Tensor
+        let ys: [Tensor]
         do throws(Diagnostic) {
-            y = try m.forward(x)
+            ys = m.outputCount > 1 ? try m.forwardOutputs(x) : [try m.forward(x)]
         } catch {
             printError(error.description)
             throw ExitCode(1)
         }
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
+        // One output keeps the name "output"; several are named as Ultralytics' ONNX export names them.
+        let names = ys.count == 1 ? ["output"] : ys.indices.map { "output\($0)" }
         if let output {
-            if output.hasSuffix(".npy") {
+            if output.hasSuffix(".npy"), let y = ys.first {
                 try NPY.write(y, to: output)
             } else {
-                try writeSafeTensors([("output", y)], to: output)
+                try writeSafeTensors(Array(zip(names, ys)), to: output)
             }
         }
-        let values = y.toArray()
-        let finite = values.filter(\.isFinite)
-        let mean = finite.isEmpty ? 0 : finite.reduce(0, +) / Float(finite.count)
-        print("input \(Shape.text(x.shape)) → output \(Shape.text(y.shape)) in " + String(format: "%.1f ms", milliseconds))
-        print(String(format: "output min %.4g, max %.4g, mean %.4g", finite.min() ?? 0, finite.max() ?? 0, mean)
-              + (finite.count < values.count ? ", \(values.count - finite.count) non-finite values" : ""))
+        print("input \(Shape.text(x.shape)) → \(zip(names, ys).map { "\($0) \(Shape.text($1.shape))" }.joined(separator: ", ")) in "
+              + String(format: "%.1f ms", milliseconds))
+        for (name, y) in zip(names, ys) {
+            let values = y.toArray()
+            let finite = values.filter(\.isFinite)
+            let mean = finite.isEmpty ? 0 : finite.reduce(0, +) / Float(finite.count)
+            print(String(format: "\(name) min %.4g, max %.4g, mean %.4g", finite.min() ?? 0, finite.max() ?? 0, mean)
+                  + (finite.count < values.count ? ", \(values.count - finite.count) non-finite values" : ""))
+        }
         if let output { print("wrote \(output)") }
     }
 }
