@@ -15,6 +15,7 @@ final class TaskForwardTests: XCTestCase {
         "yolov8n-obb_b1_64", "yolov8n-obb_b2_64x96", "yolo11n-obb_b2_96x64",
         "yolov8n-cls_b1_64", "yolov8n-cls_b2_64x96", "yolo11n-cls_b2_64x96",
         "yolov8n-seg-p6_b1_128x64", "yolov8n-pose-p6_b2_64x128", "yolo26n_b2_64x96",
+        "yolo26n-seg_b2_64x96", "yolo26n-pose_b2_64x96", "yolo26n-obb_b2_96x64", "yolo26n-depth_b2_64x96",
     ]
 
     func stockText(_ file: String) throws -> String {
@@ -51,6 +52,39 @@ final class TaskForwardTests: XCTestCase {
         }
     }
 
+    /// The class map equals PyTorch's wherever PyTorch's best class leads the runner-up by more
+    /// than 1e-4 of the logits' magnitude (closer calls may go either way in float arithmetic).
+    func testSemanticSegmentClassMapMatchesPyTorch() throws {
+        var registry = LayerRegistry()
+        try StandardLayers.register(into: &registry)
+        let fixture = try safeTensorsFixture("models/yolo26n-sem_b2_32x64", in: .module, generator: "gen_task_fixtures.py")
+        let config = try XCTUnwrap(fixture.metadata["config"])
+        let report = checkYAML(try stockText(config), registry: registry, file: config, scale: "n", imgsz: (32, 64))
+        let model = try XCTUnwrap(report.model, "\(report.diagnostics)")
+        XCTAssertEqual(model.parameterCount, Int(fixture.metadata["parameters"] ?? ""))
+        try model.initializeSeededWeights(seed: 0)
+        let map = try model.forward(try fixture.tensor("input"))
+        let expected = try fixture.tensor("output0"), logits = try fixture.tensor("logits")
+        XCTAssertEqual(map.shape, expected.shape)
+        let (n, classes, plane) = (logits.shape[0], logits.shape[1], logits.shape[2] * logits.shape[3])
+        let l = logits.toArray(), a = map.toArray(), e = expected.toArray()
+        let magnitude = l.map(abs).max() ?? 1
+        var decided = 0, ties = 0
+        for image in 0..<n {
+            for i in 0..<plane {
+                let scores = (0..<classes).map { l[(image * classes + $0) * plane + i] }.sorted(by: >)
+                guard scores[0] - scores[1] > 1e-4 * magnitude else {
+                    ties += 1
+                    continue
+                }
+                decided += 1
+                XCTAssertEqual(a[image * plane + i], e[image * plane + i], "image \(image) pixel \(i)")
+            }
+        }
+        XCTAssertGreaterThan(decided, 9 * (n * plane) / 10, "too few clear pixels to judge")
+        print("yolo26n-sem: \(decided) pixels agree, \(ties) near-ties skipped; classes used: \(Set(a).sorted())")
+    }
+
     /// The largest difference relative to the largest expected magnitude, per part of the
     /// output: boxes, class scores and the head's extra rows each against their own magnitude,
     /// so pixel coordinates cannot hide errors in values below 1.
@@ -63,10 +97,10 @@ final class TaskForwardTests: XCTestCase {
         var parts: [(String, (Int) -> Bool)] = [("boxes", { $0 < 4 }), ("scores", { $0 >= 4 && $0 < 4 + nc })]
         switch head {
         case _ where channels == 4 + nc: break
-        case "Pose":
+        case "Pose", "Pose26":
             parts.append(("keypoint xy", { $0 >= 4 + nc && ($0 - 4 - nc) % 3 != 2 }))
             parts.append(("keypoint visibility", { $0 >= 4 + nc && ($0 - 4 - nc) % 3 == 2 }))
-        case "OBB": parts.append(("angle", { $0 >= 4 + nc }))
+        case "OBB", "OBB26": parts.append(("angle", { $0 >= 4 + nc }))
         default: parts.append(("mask coefficients", { $0 >= 4 + nc }))
         }
         let a = actual.toArray(), e = expected.toArray()

@@ -79,4 +79,8 @@ public final class OBB: Layer, StrideConsumer {
     static let definition = definition(
         name: "OBB", rawAngle: false,
         summary: "oriented-box head: [N, 4 + nc + 1, anchors] rotated xywh pixels, class scores, angle last")
+
+    static let definition26 = definition(
+        name: "OBB26", rawAngle: true,
+        summary: "YOLO26 oriented-box head: outputs as OBB's, with the raw angle (no sigmoid)")
 }

@@ -11,18 +11,19 @@ public final class Segment: MultiOutputLayer, StrideConsumer {
     public let detect: Detect
     public let nm: Int
     public let npr: Int
-    public let proto: Proto
+    public let proto: any MaskPrototypes
     public let cv4: [Sequential]
     public let one2oneCv4: [Sequential]?
 
     /// `Segment(nc=80, nm=32, npr=256, reg_max=16, end2end=False, ch=())`.
+    /// `fusedPrototypes` selects YOLO26's Segment26, whose Proto26 fuses every input level.
     public init(nc: Int = 80, nm: Int = 32, npr: Int = 256, regMax: Int = 16, end2end: Bool = false, ch: [Int],
-                legacy: Bool, act: Activation = .silu) throws(LayerError) {
+                legacy: Bool, fusedPrototypes: Bool = false, act: Activation = .silu) throws(LayerError) {
         detect = try Detect(nc: nc, regMax: regMax, end2end: end2end, ch: ch, legacy: legacy, act: act)
         self.nm = nm
         self.npr = npr
         guard let c0 = ch.first else { throw LayerError("Segment needs at least one input layer") }
-        proto = try Proto(c0, npr, nm, act: act)
+        proto = fusedPrototypes ? try Proto26(ch, npr, nm, nc: nc, act: act) : try Proto(c0, npr, nm, act: act)
         cv4 = try Self.coefficientBranches(ch: ch, nm: nm, act: act)
         one2oneCv4 = end2end ? try Self.coefficientBranches(ch: ch, nm: nm, act: act) : nil
     }
@@ -51,30 +52,40 @@ public final class Segment: MultiOutputLayer, StrideConsumer {
         let detections = try detect.forward(inputs, on: backend)
         let coefficients = try detect.concatenatedLevels(cv4, channels: nm, inputs, on: backend)
         try detect.countOneToOne([(one2oneCv4, nm)], inputs, on: backend)
-        guard let first = inputs.first else { throw LayerError("Segment needs at least one input") }
-        return [try backend.concat([detections, coefficients], axis: 1), try proto(first, on: backend)]
+        return [try backend.concat([detections, coefficients], axis: 1), try proto.prototypes(inputs, on: backend)]
     }
 
-    static let definition = LayerDefinition(
-        name: "Segment",
-        arguments: [
-            ArgumentSpec("nc", .int(1...100_000), default: .int(80)),
-            ArgumentSpec("nm", .int(1...4096), default: .int(32)),
-            ArgumentSpec("npr", .int(1...65_536), default: .int(256)),
-            ArgumentSpec("reg_max", .int(1...256), default: .int(16)),
-            ArgumentSpec("end2end", .bool, default: .bool(false)),
-            ArgumentSpec("ch", .intList(1...65_536)),
-        ],
-        role: .head,
-        summary: "instance segmentation head: [N, 4 + nc + nm, anchors] detections with mask coefficients, [N, nm, H/4, W/4] prototypes",
-        origin: StandardLayers.origin,
-        appendedArguments: 3,
-        prepare: prepareSegmentArguments,
-        make: { args, context throws(LayerError) in
-            try Segment(nc: args.int("nc"), nm: args.int("nm"), npr: args.int("npr"), regMax: args.int("reg_max"),
-                        end2end: args.bool("end2end"), ch: args.intList("ch"),
-                        legacy: !context.flags.contains(ModelContext.nonLegacyHead), act: context.defaultActivation)
-        })
+    static func definition(name: String, fusedPrototypes: Bool, summary: String) -> LayerDefinition {
+        LayerDefinition(
+            name: name,
+            arguments: [
+                ArgumentSpec("nc", .int(1...100_000), default: .int(80)),
+                ArgumentSpec("nm", .int(1...4096), default: .int(32)),
+                ArgumentSpec("npr", .int(1...65_536), default: .int(256)),
+                ArgumentSpec("reg_max", .int(1...256), default: .int(16)),
+                ArgumentSpec("end2end", .bool, default: .bool(false)),
+                ArgumentSpec("ch", .intList(1...65_536)),
+            ],
+            role: .head,
+            summary: summary,
+            origin: StandardLayers.origin,
+            appendedArguments: 3,
+            prepare: prepareSegmentArguments,
+            make: { args, context throws(LayerError) in
+                try Segment(nc: args.int("nc"), nm: args.int("nm"), npr: args.int("npr"), regMax: args.int("reg_max"),
+                            end2end: args.bool("end2end"), ch: args.intList("ch"),
+                            legacy: !context.flags.contains(ModelContext.nonLegacyHead), fusedPrototypes: fusedPrototypes,
+                            act: context.defaultActivation)
+            })
+    }
+
+    static let definition = definition(
+        name: "Segment", fusedPrototypes: false,
+        summary: "instance segmentation head: [N, 4 + nc + nm, anchors] detections with mask coefficients, [N, nm, H/4, W/4] prototypes")
+
+    static let definition26 = definition(
+        name: "Segment26", fusedPrototypes: true,
+        summary: "YOLO26 instance segmentation head (prototypes from every level): outputs as Segment's")
 }
 
 /// parse_model's Segment rule: `args.extend([reg_max, end2end, ch])`, then the third
