@@ -16,6 +16,7 @@ final class TaskForwardTests: XCTestCase {
         "yolov8n-cls_b1_64", "yolov8n-cls_b2_64x96", "yolo11n-cls_b2_64x96",
         "yolov8n-seg-p6_b1_128x64", "yolov8n-pose-p6_b2_64x128", "yolo26n_b2_64x96",
         "yolo26n-seg_b2_64x96", "yolo26n-pose_b2_64x96", "yolo26n-obb_b2_96x64", "yolo26n-depth_b2_64x96",
+        "yolo26n_e2e_b2_64x96", "yolo26n-seg_e2e_b1_64", "yolo26n-pose_e2e_b2_64x96", "yolo26n-obb_e2e_b1_96x64",
     ]
 
     func stockText(_ file: String) throws -> String {
@@ -35,6 +36,8 @@ final class TaskForwardTests: XCTestCase {
             let model = try XCTUnwrap(report.model, name)
             XCTAssertEqual(model.parameterCount, Int(fixture.metadata["parameters"] ?? ""), "\(name): parameters")
             try model.initializeSeededWeights(seed: 0)
+            let endToEnd = fixture.metadata["end2end"] == "1"
+            if endToEnd { XCTAssertTrue(model.setEndToEnd(true), "\(name): no one-to-one branches") }
             let expected = try fixture.entries.map(\.name).filter { $0.hasPrefix("output") }.sorted().map {
                 try fixture.tensor($0)
             }
@@ -44,6 +47,13 @@ final class TaskForwardTests: XCTestCase {
             guard outputs.count == expected.count else { continue }
             let nc = model.context.nc ?? 0
             for (k, (actual, reference)) in zip(outputs, expected).enumerated() {
+                if endToEnd && k == 0 {
+                    for (part, error) in topKErrors(actual, reference) {
+                        print("\(name) output0 \(part): max relative error \(error)")
+                        XCTAssertLessThan(error, 1e-4, "\(name) output0 \(part)")
+                    }
+                    continue
+                }
                 for (part, error) in errorsByPart(actual, reference, head: model.nodes.last?.row.module ?? "", nc: nc, output: k) {
                     print("\(name) output\(k) \(part): max relative error \(error)")
                     XCTAssertLessThan(error, 1e-4, "\(name) output\(k) \(part)")
@@ -83,6 +93,39 @@ final class TaskForwardTests: XCTestCase {
         }
         XCTAssertGreaterThan(decided, 9 * (n * plane) / 10, "too few clear pixels to judge")
         print("yolo26n-sem: \(decided) pixels agree, \(ties) near-ties skipped; classes used: \(Set(a).sorted())")
+    }
+
+    /// For end-to-end rows [N, k, 6 + extra]: boxes, scores and extra values each against their
+    /// own magnitude; class indices must be equal (an error of 1 otherwise). Rows whose scores
+    /// tie (within 1e-6 of the top score) may come in either order, as torch.topk leaves it
+    /// open: each row is compared with the closest expected row of its tie group.
+    func topKErrors(_ actual: Tensor, _ expected: Tensor) -> [(String, Float)] {
+        let shape = expected.shape
+        let a = actual.toArray(), e = expected.toArray()
+        guard shape.count == 3, shape[2] >= 6, a.count == e.count else { return [("all", .infinity)] }
+        let (k, columns) = (shape[1], shape[2])
+        let top = (0..<(shape[0] * k)).map { abs(e[$0 * columns + 4]) }.max() ?? 1
+        var partner: [Int] = []
+        for image in 0..<shape[0] {
+            for r in 0..<k {
+                let row = image * k + r
+                let group = (0..<k).map { image * k + $0 }.filter { abs(e[$0 * columns + 4] - e[row * columns + 4]) <= 1e-6 * top }
+                func distance(_ j: Int) -> Float { (0..<columns).map { abs(a[row * columns + $0] - e[j * columns + $0]) }.max() ?? 0 }
+                partner.append(group.min { distance($0) < distance($1) } ?? row)
+            }
+        }
+        var parts: [(String, Range<Int>)] = [("boxes", 0..<4), ("scores", 4..<5), ("classes", 5..<6)]
+        if columns > 6 { parts.append(("extra", 6..<columns)) }
+        return parts.map { label, range in
+            var diff: Float = 0, magnitude: Float = 0
+            for (row, j) in partner.enumerated() {
+                for c in range {
+                    diff = max(diff, abs(a[row * columns + c] - e[j * columns + c]))
+                    magnitude = max(magnitude, abs(e[j * columns + c]))
+                }
+            }
+            return (label, label == "classes" ? (diff == 0 ? 0 : 1) : diff / max(magnitude, 1e-12))
+        }
     }
 
     /// The largest difference relative to the largest expected magnitude, per part of the

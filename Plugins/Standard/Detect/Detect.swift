@@ -34,8 +34,8 @@ public final class DFL: Module {
 /// YOLOv3/v5/v8 models get the legacy one — `parse_model`'s `legacy` rule. An end-to-end
 /// head (`end2end: True`, YOLO26) also holds the one-to-one branches `one2one_cv2/cv3`
 /// (counted and loaded); like `yolo export` by default (`nms=None`), it runs the one-to-many
-/// branch. Segment, Pose and OBB are built around a Detect and read its parts.
-public final class Detect: Layer, StrideConsumer {
+/// branch unless `endToEnd` is set. Segment, Pose and OBB are built around a Detect and use its parts.
+public final class Detect: Layer, StrideConsumer, EndToEndHead {
     public let nc: Int
     public let regMax: Int
     public let legacy: Bool
@@ -45,6 +45,11 @@ public final class Detect: Layer, StrideConsumer {
     public let one2oneCv2: [Sequential]?
     public let one2oneCv3: [Sequential]?
     public private(set) var stride: [Double]
+    /// Run the one-to-one branches (only an end-to-end head has them); off by default, as in
+    /// Ultralytics, whose default export (`nms=None`) runs the one-to-many branches.
+    public var endToEnd = false
+    /// Ultralytics' `max_det` for the one-to-one top-k.
+    public var maxDetections = 300
 
     /// `Detect(nc=80, reg_max=16, end2end=False, ch=())`.
     public init(nc: Int = 80, regMax: Int = 16, end2end: Bool = false, ch: [Int], legacy: Bool,
@@ -137,31 +142,52 @@ public final class Detect: Layer, StrideConsumer {
         return try backend.concat(parts, axis: -1)
     }
 
+    /// True when the head runs its one-to-one branches: an end-to-end head whose `endToEnd`
+    /// was switched on (Ultralytics' `model.end2end = True`, what `yolo export nms=False` does).
+    public var runsOneToOne: Bool { endToEnd && hasOneToOne }
+
+    public var hasOneToOne: Bool { one2oneCv2 != nil }
+
+    /// One branch over every level: the one-to-one copy when the head runs it, else the
+    /// one-to-many one. PyTorch computes both in every inference forward and thop counts both,
+    /// so the counting backend runs the other one too.
+    public func branch<B: Backend>(_ oneToMany: [any UnaryModule], _ oneToOne: [any UnaryModule]?, channels: Int,
+                                   _ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
+        var (used, unused) = (oneToMany, oneToOne)
+        if runsOneToOne, let oneToOne { (used, unused) = (oneToOne, oneToMany) }
+        let y = try concatenatedLevels(used, channels: channels, inputs, on: backend)
+        if backend is ShapeBackend, let unused { _ = try concatenatedLevels(unused, channels: channels, inputs, on: backend) }
+        return y
+    }
+
     /// The box distances after DFL ([N, 4, A], in cells) and the class logits ([N, nc, A]).
     public func predictions<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> (distances: B.Value, scores: B.Value) {
-        let box = try concatenatedLevels(cv2, channels: 4 * regMax, inputs, on: backend)
-        let scores = try concatenatedLevels(cv3, channels: nc, inputs, on: backend)
+        let box = try branch(cv2, one2oneCv2, channels: 4 * regMax, inputs, on: backend)
+        let scores = try branch(cv3, one2oneCv3, channels: nc, inputs, on: backend)
         let distances: B.Value
         if let dfl { distances = try dfl(box, on: backend) } else { distances = box }
         return (distances, scores)
     }
 
-    /// Runs one-to-one branches, whose output export discards, on the counting backend only:
-    /// PyTorch computes them in every inference forward, so thop counts their FLOPs.
-    public func countOneToOne<B: Backend>(_ branches: [(branch: [Sequential]?, channels: Int)], _ inputs: [B.Value],
-                                          on backend: B) throws(LayerError) {
-        guard backend is ShapeBackend else { return }
-        for case let (branch?, channels) in branches {
-            _ = try concatenatedLevels(branch, channels: channels, inputs, on: backend)
-        }
+    /// Boxes in pixels: xywh, or xyxy when the head runs one-to-one (`dist2bbox(xywh=not end2end)`).
+    public func decodedBoxes<B: Backend>(_ distances: B.Value, levels: [AnchorLevel], on backend: B) throws(LayerError) -> B.Value {
+        runsOneToOne ? try backend.custom([distances], CornerBoxDecoding(levels: levels))
+            : try backend.decodeBoxes(distances, levels: levels)
+    }
+
+    /// `cat([boxes, sigmoid(scores), *extra], 1)`, [N, 4 + nc + extra, A]; when the head runs
+    /// one-to-one, Ultralytics' `postprocess` of it: the top `max_det` (300) detections,
+    /// [N, k, 6 + extra] rows of x1, y1, x2, y2, score, class, extra.
+    public func finish<B: Backend>(boxes: B.Value, scores: B.Value, extra: [B.Value] = [],
+                                   on backend: B) throws(LayerError) -> B.Value {
+        let y = try backend.concat([boxes, try backend.activation(scores, .sigmoid)] + extra, axis: 1)
+        return runsOneToOne ? try backend.custom([y], TopKDetections(classes: nc, maxDetections: maxDetections)) : y
     }
 
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
         let levels = try levels(inputs, on: backend)
         let p = try predictions(inputs, on: backend)
-        try countOneToOne([(one2oneCv2, 4 * regMax), (one2oneCv3, nc)], inputs, on: backend)
-        let decoded = try backend.decodeBoxes(p.distances, levels: levels)
-        return try backend.concat([decoded, try backend.activation(p.scores, .sigmoid)], axis: 1)
+        return try finish(boxes: try decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores, on: backend)
     }
 
     /// The `args.extend([reg_max, end2end, ch])` of parse_model's detection heads.

@@ -102,3 +102,38 @@ struct OBBAngle: CustomOperation {
         return out
     }
 }
+
+/// Ultralytics' `dist2bbox(distances, anchors, xywh=False) * strides`: [N, 4, A] distances →
+/// [N, 4, A] corners x1, y1, x2, y2 in pixels (end-to-end heads).
+struct CornerBoxDecoding: CustomOperation {
+    let levels: [AnchorLevel]
+
+    func outputShape(_ inputs: [[Int]]) throws(LayerError) -> [Int] {
+        let anchors = levels.reduce(0) { $0 + $1.height * $1.width }
+        guard inputs.count == 1, let d = inputs.first, d.count == 3, d[1] == 4, d[2] == anchors else {
+            throw LayerError("box decoding expects [N, 4, \(anchors)], got \(inputs.map(Shape.text))")
+        }
+        return d
+    }
+
+    func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {
+        let d = try outputShape(inputs.map(\.shape))
+        let out = try LayerError.backend { () throws(BackendError) in try Tensor.uninitialized(shape: d) }
+        let src = SendableConstPointer(inputs[0].pointer), dst = SendablePointer(out.pointer)
+        let anchors = d[2], levels = self.levels
+        parallelFor(d[0]) { images in
+            for n in images {
+                let l = src.p + n * 4 * anchors, t = l + anchors, r = t + anchors, b = r + anchors
+                let x1 = dst.p + n * 4 * anchors, y1 = x1 + anchors, x2 = y1 + anchors, y2 = x2 + anchors
+                forEachAnchor(levels) { a, x, y, stride in
+                    let ax = Float(x) + 0.5, ay = Float(y) + 0.5
+                    x1[a] = (ax - l[a]) * stride
+                    y1[a] = (ay - t[a]) * stride
+                    x2[a] = (ax + r[a]) * stride
+                    y2[a] = (ay + b[a]) * stride
+                }
+            }
+        }
+        return out
+    }
+}

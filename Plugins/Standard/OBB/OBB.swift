@@ -5,7 +5,7 @@ import ZooCPU
 /// centre y, width, height in pixels), class scores, and the angle last, in [-π/4, 3π/4).
 ///
 /// Built around a `Detect` (keys `cv2`, `cv3`, `dfl`) plus the angle branch `cv4`.
-public final class OBB: Layer, StrideConsumer {
+public final class OBB: Layer, StrideConsumer, EndToEndHead {
     public let detect: Detect
     public let ne: Int
     public let cv4: [Sequential]
@@ -46,13 +46,18 @@ public final class OBB: Layer, StrideConsumer {
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
         let levels = try detect.levels(inputs, on: backend)
         let p = try detect.predictions(inputs, on: backend)
-        let logits = try detect.concatenatedLevels(cv4, channels: ne, inputs, on: backend)
-        try detect.countOneToOne([(detect.one2oneCv2, 4 * detect.regMax), (detect.one2oneCv3, detect.nc), (one2oneCv4, ne)],
-                                 inputs, on: backend)
+        let logits = try detect.branch(cv4, one2oneCv4, channels: ne, inputs, on: backend)
         let angle = rawAngle ? logits : try backend.custom([logits], OBBAngle())
         let boxes = try backend.custom([p.distances, angle], RotatedBoxDecoding(levels: levels))
-        return try backend.concat([boxes, try backend.activation(p.scores, .sigmoid), angle], axis: 1)
+        return try detect.finish(boxes: boxes, scores: p.scores, extra: [angle], on: backend)
     }
+
+    public var endToEnd: Bool {
+        get { detect.endToEnd }
+        set { detect.endToEnd = newValue }
+    }
+
+    public var hasOneToOne: Bool { detect.hasOneToOne }
 
     static func definition(name: String, rawAngle: Bool, summary: String) -> LayerDefinition {
         LayerDefinition(

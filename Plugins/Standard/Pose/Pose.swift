@@ -5,7 +5,7 @@ import ZooCPU
 /// followed by the keypoints decoded to pixels (x, y and, for ndim 3, a sigmoid visibility).
 ///
 /// Built around a `Detect` (keys `cv2`, `cv3`, `dfl`) plus the keypoint branch `cv4`.
-public final class Pose: Layer, StrideConsumer {
+public final class Pose: Layer, StrideConsumer, EndToEndHead {
     public let detect: Detect
     public let kptShape: (keypoints: Int, dims: Int)
     public let cv4: [Sequential]
@@ -43,13 +43,21 @@ public final class Pose: Layer, StrideConsumer {
     public func setInputStrides(_ strides: [Double]) { detect.setInputStrides(strides) }
 
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
-        let detections = try detect.forward(inputs, on: backend)
-        let raw = try detect.concatenatedLevels(cv4, channels: nk, inputs, on: backend)
-        try detect.countOneToOne([(one2oneCv4, nk)], inputs, on: backend)
-        let decoding = KeypointDecoding(levels: try detect.levels(inputs, on: backend), keypoints: kptShape.keypoints,
-                                        valuesPerKeypoint: kptShape.dims, gain: 2, offset: 0)
-        return try backend.concat([detections, try backend.custom([raw], decoding)], axis: 1)
+        let levels = try detect.levels(inputs, on: backend)
+        let p = try detect.predictions(inputs, on: backend)
+        let raw = try detect.branch(cv4, one2oneCv4, channels: nk, inputs, on: backend)
+        let decoding = KeypointDecoding(levels: levels, keypoints: kptShape.keypoints, valuesPerKeypoint: kptShape.dims,
+                                        gain: 2, offset: 0)
+        return try detect.finish(boxes: try detect.decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores,
+                                 extra: [try backend.custom([raw], decoding)], on: backend)
     }
+
+    public var endToEnd: Bool {
+        get { detect.endToEnd }
+        set { detect.endToEnd = newValue }
+    }
+
+    public var hasOneToOne: Bool { detect.hasOneToOne }
 
     static let definition = LayerDefinition(
         name: "Pose",

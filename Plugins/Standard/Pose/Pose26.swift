@@ -7,7 +7,7 @@ import ZooCPU
 /// Per level a shared trunk `cv4` (two 3×3 Convs) feeds the keypoint conv `cv4_kpts` and the
 /// training-only sigma conv `cv4_sigma`; `flow_model` (RealNVP, for the training loss) and the
 /// sigma convs are built, loaded and counted but never run.
-public final class Pose26: Layer, StrideConsumer {
+public final class Pose26: Layer, StrideConsumer, EndToEndHead {
     public let detect: Detect
     public let kptShape: (keypoints: Int, dims: Int)
     public let flowModel: RealNVP
@@ -58,15 +58,22 @@ public final class Pose26: Layer, StrideConsumer {
     }
 
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
-        let detections = try detect.forward(inputs, on: backend)
-        let raw = try detect.concatenatedLevels(keypointBranches(cv4, cv4Kpts), channels: nk, inputs, on: backend)
-        if let one2one, backend is ShapeBackend {  // counted as PyTorch computes it; unused in export
-            _ = try detect.concatenatedLevels(keypointBranches(one2one.cv4, one2one.kpts), channels: nk, inputs, on: backend)
-        }
-        let decoding = KeypointDecoding(levels: try detect.levels(inputs, on: backend), keypoints: kptShape.keypoints,
-                                        valuesPerKeypoint: kptShape.dims, gain: 1, offset: 0.5)
-        return try backend.concat([detections, try backend.custom([raw], decoding)], axis: 1)
+        let levels = try detect.levels(inputs, on: backend)
+        let p = try detect.predictions(inputs, on: backend)
+        let raw = try detect.branch(keypointBranches(cv4, cv4Kpts), one2one.map { keypointBranches($0.cv4, $0.kpts) },
+                                    channels: nk, inputs, on: backend)
+        let decoding = KeypointDecoding(levels: levels, keypoints: kptShape.keypoints, valuesPerKeypoint: kptShape.dims,
+                                        gain: 1, offset: 0.5)
+        return try detect.finish(boxes: try detect.decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores,
+                                 extra: [try backend.custom([raw], decoding)], on: backend)
     }
+
+    public var endToEnd: Bool {
+        get { detect.endToEnd }
+        set { detect.endToEnd = newValue }
+    }
+
+    public var hasOneToOne: Bool { detect.hasOneToOne }
 
     static let definition = LayerDefinition(
         name: "Pose26",

@@ -7,7 +7,7 @@ import ZooCPU
 ///
 /// Built around a `Detect` whose tensors it shares under the same keys (`cv2`, `cv3`, `dfl`),
 /// plus `proto` and the coefficient branch `cv4`.
-public final class Segment: MultiOutputLayer, StrideConsumer {
+public final class Segment: MultiOutputLayer, StrideConsumer, EndToEndHead {
     public let detect: Detect
     public let nm: Int
     public let npr: Int
@@ -49,11 +49,20 @@ public final class Segment: MultiOutputLayer, StrideConsumer {
     public var outputCount: Int { 2 }
 
     public func forwardOutputs<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> [B.Value] {
-        let detections = try detect.forward(inputs, on: backend)
-        let coefficients = try detect.concatenatedLevels(cv4, channels: nm, inputs, on: backend)
-        try detect.countOneToOne([(one2oneCv4, nm)], inputs, on: backend)
-        return [try backend.concat([detections, coefficients], axis: 1), try proto.prototypes(inputs, on: backend)]
+        let levels = try detect.levels(inputs, on: backend)
+        let p = try detect.predictions(inputs, on: backend)
+        let coefficients = try detect.branch(cv4, one2oneCv4, channels: nm, inputs, on: backend)
+        let boxes = try detect.decodedBoxes(p.distances, levels: levels, on: backend)
+        return [try detect.finish(boxes: boxes, scores: p.scores, extra: [coefficients], on: backend),
+                try proto.prototypes(inputs, on: backend)]
     }
+
+    public var endToEnd: Bool {
+        get { detect.endToEnd }
+        set { detect.endToEnd = newValue }
+    }
+
+    public var hasOneToOne: Bool { detect.hasOneToOne }
 
     static func definition(name: String, fusedPrototypes: Bool, summary: String) -> LayerDefinition {
         LayerDefinition(
