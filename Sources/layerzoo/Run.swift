@@ -42,6 +42,9 @@ struct Run: ParsableCommand {
     @Option(help: "Run DSConv2D layers from b-bit distribution-shift quantised kernels (2 to 8) and report the weight bytes saved and the output error against the float path.")
     var dsconvBits: Int?
 
+    @Flag(help: "Run an end-to-end head's one-to-one branches (end2end: True, e.g. YOLO26) and write its top 300 detections [N, k, 6 + extra] (x1, y1, x2, y2, score, class, ...), as 'yolo export nms=False' does. Default: the one-to-many output, as 'yolo export' gives by default.")
+    var end2end = false
+
     @Argument(help: "The model file.")
     var config: String
 
@@ -89,6 +92,10 @@ struct Run: ParsableCommand {
         if let t = inputTensor, t.shape[1] != channels {
             printError("\(input ?? ""): error: the model takes \(channels) input channels, the input has \(t.shape[1]) (shape \(Shape.text(t.shape)))")
             throw ExitCode(1)
+        }
+        if end2end, !m.setEndToEnd(true) {
+            printError("error: --end2end: \(m.nodes.last?.row.module ?? "the last layer") has no one-to-one branches; only end-to-end heads (end2end: True in the model file) have them")
+            throw ExitCode.validationFailure
         }
         try loadWeights(into: m, from: weights, seed: seed)
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
