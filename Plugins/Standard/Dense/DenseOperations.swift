@@ -10,8 +10,8 @@ struct BilinearUpsample: CustomOperation {
     let alignCorners: Bool
 
     func outputShape(_ inputs: [[Int]]) throws(LayerError) -> [Int] {
-        guard inputs.count == 1, let d = inputs.first, d.count == 4, scale >= 1 else {
-            throw LayerError("bilinear upsampling expects one [N, C, H, W] input, got \(inputs.map(Shape.text))")
+        guard inputs.count == 1, let d = inputs.first, d.count == 4, d.allSatisfy({ $0 >= 1 }), scale >= 1 else {
+            throw LayerError("bilinear upsampling expects one non-empty [N, C, H, W] input, got \(inputs.map(Shape.text))")
         }
         let out = [d[0], d[1], d[2] * scale, d[3] * scale]
         _ = try checkedCount([d[0], d[1], d[2], scale, d[3], scale], "bilinear upsampling")
@@ -60,7 +60,7 @@ struct BilinearUpsample: CustomOperation {
 /// SemanticSegment.
 struct ClassMap: CustomOperation {
     func outputShape(_ inputs: [[Int]]) throws(LayerError) -> [Int] {
-        guard inputs.count == 1, let d = inputs.first, d.count == 4, d[1] >= 1 else {
+        guard inputs.count == 1, let d = inputs.first, d.count == 4, d.allSatisfy({ $0 >= 1 }) else {
             throw LayerError("a class map needs one [N, C, H, W] input, got \(inputs.map(Shape.text))")
         }
         return [d[0], d[2], d[3]]

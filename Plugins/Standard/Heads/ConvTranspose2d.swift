@@ -42,8 +42,8 @@ struct ConvTransposeOperation: CustomOperation {
     let module: ConvTranspose2d
 
     func outputShape(_ inputs: [[Int]]) throws(LayerError) -> [Int] {
-        guard inputs.count == 1, let d = inputs.first, d.count == 4 else {
-            throw LayerError("a transposed convolution expects one [N, C, H, W] input, got \(inputs.map(Shape.text))")
+        guard inputs.count == 1, let d = inputs.first, d.count == 4, d.allSatisfy({ $0 >= 1 }) else {
+            throw LayerError("a transposed convolution expects one non-empty [N, C, H, W] input, got \(inputs.map(Shape.text))")
         }
         guard d[1] == module.inChannels else {
             throw LayerError("a transposed convolution expects \(module.inChannels) input channels, got \(d[1])")
@@ -55,7 +55,7 @@ struct ConvTransposeOperation: CustomOperation {
 
     func macs(_ inputs: [[Int]]) -> Int {
         guard let d = inputs.first else { return 0 }
-        return d.reduce(1, *) * module.outChannels * module.kernel * module.kernel
+        return saturatingProduct(d + [module.outChannels, module.kernel, module.kernel])
     }
 
     func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {

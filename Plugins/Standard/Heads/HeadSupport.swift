@@ -29,6 +29,17 @@ func checkedCount(_ dims: [Int], _ what: String) throws(LayerError) -> Int {
     return n
 }
 
+/// Product of `values` for FLOP counts, Int.max when it overflows.
+func saturatingProduct(_ values: [Int]) -> Int {
+    var n = 1
+    for v in values {
+        let (p, overflow) = n.multipliedReportingOverflow(by: max(v, 0))
+        if overflow { return .max }
+        n = p
+    }
+    return n
+}
+
 /// Ultralytics' `make_divisible(min(c, max_channels) * width, 8)` for a head argument.
 func scaledChannels(_ c: Int, _ context: ModelContext) throws(LayerError) -> Int {
     let divisible = ((min(Double(c), context.maxChannels) * context.width) / 8).rounded(.up) * 8

@@ -40,7 +40,7 @@ struct LinearOperation: CustomOperation {
 
     func macs(_ inputs: [[Int]]) -> Int {
         guard let d = inputs.first, let n = d.first else { return 0 }
-        return n * module.outFeatures * module.inFeatures
+        return saturatingProduct([n, module.outFeatures, module.inFeatures])
     }
 
     func run(_ inputs: [Tensor]) throws(LayerError) -> Tensor {

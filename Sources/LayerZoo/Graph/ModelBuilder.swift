@@ -150,8 +150,14 @@ public struct ModelBuilder: Sendable {
                 }
                 written.append(.int(nc))
             case "reg_max": written.append(.int(context.regMax))
-            // parse_model reads the name from its locals: the file's kpt_shape, else 1.0.
-            case "kpt_shape": written.append(config.root["kpt_shape"]?.value ?? .float(1.0))
+            // parse_model reads the name from its locals: the file's kpt_shape (else 1.0, on
+            // which every head that takes it fails).
+            case "kpt_shape":
+                guard let shape = config.root["kpt_shape"]?.value else {
+                    return fail("argument 'kpt_shape' is used but the file sets no 'kpt_shape' (e.g. kpt_shape: [17, 3])",
+                                at: row.argLocations[j])
+                }
+                written.append(shape)
             default: written.append(PythonLiteral.parse(s) ?? arg)
             }
         }
