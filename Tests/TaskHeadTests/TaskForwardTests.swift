@@ -62,6 +62,29 @@ final class TaskForwardTests: XCTestCase {
         }
     }
 
+    /// Every state_dict key of the PyTorch model, with its shape, and no other: a checkpoint
+    /// exported from Ultralytics loads (buffers the forward pass never reads included).
+    func testStateDictKeysAndShapesMatchPyTorch() throws {
+        var registry = LayerRegistry()
+        try StandardLayers.register(into: &registry)
+        for name in Self.cases + ["yolo26n-sem_b2_32x64"] {
+            let fixture = try safeTensorsFixture("models/\(name)", in: .module, generator: "gen_task_fixtures.py")
+            let config = try XCTUnwrap(fixture.metadata["config"])
+            let report = checkYAML(try stockText(config), registry: registry, file: config, scale: fixture.metadata["scale"])
+            let model = try XCTUnwrap(report.model, "\(name): \(report.diagnostics)")
+            let json = try XCTUnwrap(fixture.metadata["keys"]?.data(using: .utf8), "\(name): no keys; rerun the generator")
+            let expected = try XCTUnwrap(try JSONSerialization.jsonObject(with: json) as? [[Any]])
+            let pytorch = expected.compactMap { entry -> String? in
+                guard let key = entry.first as? String, let shape = entry.last as? [Int] else { return nil }
+                return "\(key) \(shape)"
+            }
+            XCTAssertEqual(pytorch.count, expected.count, name)
+            let ours = model.namedTensors().map { "\($0.key) \($0.parameter.shape)" }
+            XCTAssertEqual(Set(ours).subtracting(pytorch).sorted(), [], "\(name): keys PyTorch lacks")
+            XCTAssertEqual(Set(pytorch).subtracting(ours).sorted(), [], "\(name): keys LayerZoo lacks")
+        }
+    }
+
     /// The class map equals PyTorch's wherever PyTorch's best class leads the runner-up by more
     /// than 1e-4 of the logits' magnitude (closer calls may go either way in float arithmetic).
     func testSemanticSegmentClassMapMatchesPyTorch() throws {
