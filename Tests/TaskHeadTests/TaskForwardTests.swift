@@ -25,6 +25,13 @@ final class TaskForwardTests: XCTestCase {
         return try XCTUnwrap(reference.files.first { $0.file == file }?.text, "\(file) not in task_counts.json")
     }
 
+    /// The seeded input batch the fixture was computed on (SeededWeights' "input" stream).
+    func seededInput(_ fixture: SafeTensorsFile) throws -> Tensor {
+        let json = try XCTUnwrap(fixture.metadata["input"]?.data(using: .utf8), "fixture without its input shape")
+        let shape = try XCTUnwrap(try JSONSerialization.jsonObject(with: json) as? [Int])
+        return try SeededWeights.input(shape: shape, seed: 0)
+    }
+
     func testTaskModelsMatchPyTorchExportOutputs() throws {
         var registry = LayerRegistry()
         try StandardLayers.register(into: &registry)
@@ -42,7 +49,7 @@ final class TaskForwardTests: XCTestCase {
                 try fixture.tensor($0)
             }
             XCTAssertEqual(model.outputCount, expected.count, name)
-            let outputs = try model.forwardOutputs(try fixture.tensor("input"))
+            let outputs = try model.forwardOutputs(try seededInput(fixture))
             XCTAssertEqual(outputs.map(\.shape), expected.map(\.shape), name)
             guard outputs.count == expected.count else { continue }
             let nc = model.context.nc ?? 0
@@ -96,7 +103,7 @@ final class TaskForwardTests: XCTestCase {
         let model = try XCTUnwrap(report.model, "\(report.diagnostics)")
         XCTAssertEqual(model.parameterCount, Int(fixture.metadata["parameters"] ?? ""))
         try model.initializeSeededWeights(seed: 0)
-        let map = try model.forward(try fixture.tensor("input"))
+        let map = try model.forward(try seededInput(fixture))
         let expected = try fixture.tensor("output0"), logits = try fixture.tensor("logits")
         XCTAssertEqual(map.shape, expected.shape)
         let (n, classes, plane) = (logits.shape[0], logits.shape[1], logits.shape[2] * logits.shape[3])
