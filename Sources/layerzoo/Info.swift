@@ -45,8 +45,9 @@ struct Info: ParsableCommand {
                       output: trace.outputs[node.index]?.dims ?? [])
         }
         let gflops = trace.gflops / Double(model.batch)
+        let outputs = m.outputShapes(trace)
         let summary = InfoJSON(file: source.displayPath, scale: m.scale?.name, imgsz: [model.imgsz.height, model.imgsz.width],
-                               layers: rows, parameters: m.parameterCount, gflops: gflops)
+                               layers: rows, parameters: m.parameterCount, gflops: gflops, outputs: outputs)
         if format == .json {
             print(jsonString(summary))
             return
@@ -59,7 +60,8 @@ struct Info: ParsableCommand {
             let args = r.arguments.count > argumentWidth ? String(r.arguments.prefix(argumentWidth - 1)) + "…" : r.arguments
             print(pad(String(r.index), 4, right: true) + pad(r.from, 16, right: true) + pad(String(r.n), 4, right: true)
                   + pad(formatCount(r.params), 11, right: true) + "  " + pad(r.module, moduleWidth) + "  "
-                  + pad(args, argumentWidth) + "  " + Shape.text(r.output))
+                  + pad(args, argumentWidth) + "  "
+                  + (r.index == rows.last?.index && outputs.count > 1 ? outputs.map(Shape.text).joined(separator: ", ") : Shape.text(r.output)))
         }
         if let bits = dsconvBits {
             do throws(Diagnostic) {
@@ -98,4 +100,6 @@ struct InfoJSON: Encodable {
     var layers: [LayerJSON]
     var parameters: Int
     var gflops: Double
+    /// Every output of the model (several for heads such as Segment: output0, output1, ...).
+    var outputs: [[Int]]
 }

@@ -46,6 +46,16 @@ final class TaskHeadRunTests: XCTestCase {
         }
     }
 
+    func testInfoListsEveryOutput() throws {
+        let text = try runLayerZoo(["info", try segmentConfig()])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("[1, 116, 8400], [1, 32, 160, 160]"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("3,409,968 parameters, 12.14 GFLOPs"), text.stdout)
+        let json = try runLayerZoo(["info", try segmentConfig(), "--imgsz", "64,96", "--format", "json"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["outputs"] as? [[Int]], [[1, 116, 126], [1, 32, 16, 24]])
+    }
+
     func testSegmentRefusesNpyOutput() throws {
         let output = scratch.appendingPathComponent("y.npy").path
         let r = try runLayerZoo(["run", try segmentConfig(), "--imgsz", "64", "--output", output])

@@ -41,3 +41,21 @@ extension Model {
         return [result]
     }
 }
+
+extension Model {
+    /// The shapes of every output of the last layer at the input size of `trace` (one for a
+    /// single-output layer); empty when the trace did not reach it.
+    public func outputShapes(_ trace: ShapeTrace) -> [[Int]] {
+        guard let last = nodes.last, let primary = trace.outputs[last.index] else { return [] }
+        guard let head = last.layer as? any MultiOutputLayer else { return [primary.dims] }
+        var inputs: [ShapeValue] = []
+        for j in last.inputs {
+            if j == -1 { inputs.append(ShapeValue(trace.input)) } else if let y = trace.outputs[j] { inputs.append(y) } else { return [] }
+        }
+        do throws(LayerError) {
+            return try head.forwardOutputs(inputs, on: ShapeBackend()).map(\.dims)
+        } catch {
+            return [primary.dims]
+        }
+    }
+}
