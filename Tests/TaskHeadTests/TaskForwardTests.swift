@@ -16,9 +16,11 @@ final class TaskForwardTests: XCTestCase {
         "yolov8n-cls_b1_64", "yolov8n-cls_b2_64x96", "yolo11n-cls_b2_64x96",
         "yolov8n-seg-p6_b1_128x64", "yolov8n-pose-p6_b2_64x128", "yolo26n_b2_64x96",
         "yolo26n-seg_b2_64x96", "yolo26n-pose_b2_64x96", "yolo26n-obb_b2_96x64", "yolo26n-depth_b2_64x96",
+        "yolov8n-v10detect_b2_64x96",
         "yolo26n_e2e_b2_64x96", "yolo26n-seg_e2e_b1_64", "yolo26n-pose_e2e_b2_64x96", "yolo26n-obb_e2e_b1_96x64",
     ]
 
+    /// The text of a stock file (or of one of our custom/ files) as task_counts.json stores it.
     func stockText(_ file: String) throws -> String {
         let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/task_counts", withExtension: "json"))
         let reference = try JSONDecoder().decode(TaskCountsTests.Reference.self, from: Data(contentsOf: url))
