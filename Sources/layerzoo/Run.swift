@@ -42,8 +42,11 @@ struct Run: ParsableCommand {
     @Option(help: "Run DSConv2D layers from b-bit distribution-shift quantised kernels (2 to 8) and report the weight bytes saved and the output error against the float path.")
     var dsconvBits: Int?
 
-    @Flag(help: "Run an end-to-end head's one-to-one branches (end2end: True, e.g. YOLO26) and write its top 300 detections [N, k, 6 + extra] (x1, y1, x2, y2, score, class, ...), as 'yolo export nms=False' does. Default: the one-to-many output, as 'yolo export' gives by default.")
+    @Flag(help: "Run an end-to-end head's one-to-one branches (end2end: True, e.g. YOLO26) and write its top --max-det detections [N, k, 6 + extra] (x1, y1, x2, y2, score, class, ...), as 'yolo export nms=False' does. Default: the one-to-many output, as 'yolo export' gives by default.")
     var end2end = false
+
+    @Option(help: "With --end2end: how many detections to keep per image (Ultralytics' max_det).")
+    var maxDet = 300
 
     @Argument(help: "The model file.")
     var config: String
@@ -57,6 +60,9 @@ struct Run: ParsableCommand {
         }
         if let dsconvBits, !(2...8).contains(dsconvBits) {
             throw ValidationError("--dsconv-bits must be from 2 to 8, got \(dsconvBits)")
+        }
+        if !(1...100_000).contains(maxDet) {
+            throw ValidationError("--max-det must be from 1 to 100000, got \(maxDet)")
         }
     }
 
@@ -93,7 +99,7 @@ struct Run: ParsableCommand {
             printError("\(input ?? ""): error: the model takes \(channels) input channels, the input has \(t.shape[1]) (shape \(Shape.text(t.shape)))")
             throw ExitCode(1)
         }
-        if end2end, !m.setEndToEnd(true) {
+        if end2end, !m.setEndToEnd(true, maxDetections: maxDet) {
             printError("error: --end2end: \(m.nodes.last?.row.module ?? "the last layer") has no one-to-one branches; only end-to-end heads (end2end: True in the model file) have them")
             throw ExitCode.validationFailure
         }

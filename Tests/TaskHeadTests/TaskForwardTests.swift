@@ -18,6 +18,7 @@ final class TaskForwardTests: XCTestCase {
         "yolo26n-seg_b2_64x96", "yolo26n-pose_b2_64x96", "yolo26n-obb_b2_96x64", "yolo26n-depth_b2_64x96",
         "yolov8n-v10detect_b2_64x96",
         "yolo26n_e2e_b2_64x96", "yolo26n-seg_e2e_b1_64", "yolo26n-pose_e2e_b2_64x96", "yolo26n-obb_e2e_b1_96x64",
+        "yolo26n-pose_e2e_maxdet20_b2_64x96",
     ]
 
     /// The text of a stock file (or of one of our custom/ files) as task_counts.json stores it.
@@ -46,7 +47,10 @@ final class TaskForwardTests: XCTestCase {
             XCTAssertEqual(model.parameterCount, Int(fixture.metadata["parameters"] ?? ""), "\(name): parameters")
             try model.initializeSeededWeights(seed: 0)
             let endToEnd = fixture.metadata["end2end"] == "1"
-            if endToEnd { XCTAssertTrue(model.setEndToEnd(true), "\(name): no one-to-one branches") }
+            if endToEnd {
+                let maxDet = Int(fixture.metadata["max_det"] ?? "") ?? 300
+                XCTAssertTrue(model.setEndToEnd(true, maxDetections: maxDet), "\(name): no one-to-one branches")
+            }
             let expected = try fixture.entries.map(\.name).filter { $0.hasPrefix("output") }.sorted().map {
                 try fixture.tensor($0)
             }

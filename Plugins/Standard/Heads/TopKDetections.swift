@@ -14,7 +14,7 @@ struct TopKDetections: CustomOperation {
         guard inputs.count == 1, let d = inputs.first, d.count == 3, d[1] >= 4 + classes, classes >= 1 else {
             throw LayerError("end-to-end post-processing expects [N, 4 + \(classes) + extra, A], got \(inputs.map(Shape.text))")
         }
-        return [d[0], min(maxDetections, d[2]), d[1] - classes + 2]
+        return [d[0], min(max(maxDetections, 0), d[2]), d[1] - classes + 2]
     }
 
     /// `a` ranks before `b`: larger first, NaN largest, then the lower index.

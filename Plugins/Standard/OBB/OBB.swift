@@ -59,6 +59,11 @@ public final class OBB: Layer, StrideConsumer, EndToEndHead {
 
     public var hasOneToOne: Bool { detect.hasOneToOne }
 
+    public var maxDetections: Int {
+        get { detect.maxDetections }
+        set { detect.maxDetections = newValue }
+    }
+
     static func definition(name: String, rawAngle: Bool, summary: String) -> LayerDefinition {
         LayerDefinition(
             name: name,

@@ -59,6 +59,11 @@ public final class Pose: Layer, StrideConsumer, EndToEndHead {
 
     public var hasOneToOne: Bool { detect.hasOneToOne }
 
+    public var maxDetections: Int {
+        get { detect.maxDetections }
+        set { detect.maxDetections = newValue }
+    }
+
     static let definition = LayerDefinition(
         name: "Pose",
         arguments: poseArguments,

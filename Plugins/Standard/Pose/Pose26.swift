@@ -75,6 +75,11 @@ public final class Pose26: Layer, StrideConsumer, EndToEndHead {
 
     public var hasOneToOne: Bool { detect.hasOneToOne }
 
+    public var maxDetections: Int {
+        get { detect.maxDetections }
+        set { detect.maxDetections = newValue }
+    }
+
     static let definition = LayerDefinition(
         name: "Pose26",
         arguments: poseArguments,

@@ -64,6 +64,11 @@ public final class Segment: MultiOutputLayer, StrideConsumer, EndToEndHead {
 
     public var hasOneToOne: Bool { detect.hasOneToOne }
 
+    public var maxDetections: Int {
+        get { detect.maxDetections }
+        set { detect.maxDetections = newValue }
+    }
+
     static func definition(name: String, fusedPrototypes: Bool, summary: String) -> LayerDefinition {
         LayerDefinition(
             name: name,
