@@ -2,8 +2,9 @@ import LayerZoo
 
 /// The standard Ultralytics layers: enough for the YOLOv3, YOLOv5u, YOLOv8 (incl. P2, P6)
 /// and YOLO11 detection configs, and with the task heads (`TaskHeads`) their segmentation,
-/// pose, oriented-box and classification configs and YOLO26's. C3k, PSABlock and Attention are building blocks only:
-/// Ultralytics' parse_model does not accept them as YAML modules, so neither does LayerZoo.
+/// pose, oriented-box and classification configs and YOLO26's. C3k, PSABlock and Attention
+/// are building blocks only: Ultralytics' parse_model does not accept them as YAML modules,
+/// so neither does LayerZoo.
 public enum StandardLayers {
     /// Shown as the provider in listings and duplicate-name errors.
     public static let origin = "LayerZooStandard"

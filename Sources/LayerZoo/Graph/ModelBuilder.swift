@@ -73,8 +73,10 @@ public struct ModelBuilder: Sendable {
         let errorsAfter = diagnostics.filter { $0.severity == .error }.count
         guard errorsAfter == errorsBefore, nodes.count == config.layers.count else { return nil }
         // Ultralytics' initialize_weights: every nn.BatchNorm2d of a DetectionModel gets eps 1e-3.
-        for node in nodes where !context.flags.contains(ModelContext.keepsPyTorchBatchNormEps) {
-            for case let bn as BatchNorm2d in node.layer.allModules() { bn.eps = Self.ultralyticsBatchNormEps }
+        if !context.flags.contains(ModelContext.keepsPyTorchBatchNormEps) {
+            for node in nodes {
+                for case let bn as BatchNorm2d in node.layer.allModules() { bn.eps = Self.ultralyticsBatchNormEps }
+            }
         }
         return Model(config: config, scale: chosenScale, context: context, nodes: nodes, warnings: warnings)
     }
