@@ -5,7 +5,7 @@ import ZooCPU
 /// centre y, width, height in pixels), class scores, and the angle last, in [-π/4, 3π/4).
 ///
 /// Built around a `Detect` (keys `cv2`, `cv3`, `dfl`) plus the angle branch `cv4`.
-public final class OBB: Layer, StrideConsumer, EndToEndHead {
+public final class OBB: Layer, DetectBasedHead {
     public let detect: Detect
     public let ne: Int
     public let cv4: [Sequential]
@@ -41,8 +41,6 @@ public final class OBB: Layer, StrideConsumer, EndToEndHead {
         return out
     }
 
-    public func setInputStrides(_ strides: [Double]) { detect.setInputStrides(strides) }
-
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
         let levels = try detect.levels(inputs, on: backend)
         let p = try detect.predictions(inputs, on: backend)
@@ -50,18 +48,6 @@ public final class OBB: Layer, StrideConsumer, EndToEndHead {
         let angle = rawAngle ? logits : try backend.custom([logits], OBBAngle())
         let boxes = try backend.custom([p.distances, angle], RotatedBoxDecoding(levels: levels))
         return try detect.finish(boxes: boxes, scores: p.scores, extra: [angle], on: backend)
-    }
-
-    public var endToEnd: Bool {
-        get { detect.endToEnd }
-        set { detect.endToEnd = newValue }
-    }
-
-    public var hasOneToOne: Bool { detect.hasOneToOne }
-
-    public var maxDetections: Int {
-        get { detect.maxDetections }
-        set { detect.maxDetections = newValue }
     }
 
     static func definition(name: String, rawAngle: Bool, summary: String) -> LayerDefinition {

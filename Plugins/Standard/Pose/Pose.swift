@@ -5,7 +5,7 @@ import ZooCPU
 /// followed by the keypoints decoded to pixels (x, y and, for ndim 3, a sigmoid visibility).
 ///
 /// Built around a `Detect` (keys `cv2`, `cv3`, `dfl`) plus the keypoint branch `cv4`.
-public final class Pose: Layer, StrideConsumer, EndToEndHead {
+public final class Pose: Layer, DetectBasedHead {
     public let detect: Detect
     public let kptShape: (keypoints: Int, dims: Int)
     public let cv4: [Sequential]
@@ -40,8 +40,6 @@ public final class Pose: Layer, StrideConsumer, EndToEndHead {
         return out
     }
 
-    public func setInputStrides(_ strides: [Double]) { detect.setInputStrides(strides) }
-
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
         let levels = try detect.levels(inputs, on: backend)
         let p = try detect.predictions(inputs, on: backend)
@@ -50,18 +48,6 @@ public final class Pose: Layer, StrideConsumer, EndToEndHead {
                                         gain: 2, offset: 0)
         return try detect.finish(boxes: try detect.decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores,
                                  extra: [try backend.custom([raw], decoding)], on: backend)
-    }
-
-    public var endToEnd: Bool {
-        get { detect.endToEnd }
-        set { detect.endToEnd = newValue }
-    }
-
-    public var hasOneToOne: Bool { detect.hasOneToOne }
-
-    public var maxDetections: Int {
-        get { detect.maxDetections }
-        set { detect.maxDetections = newValue }
     }
 
     static let definition = LayerDefinition(

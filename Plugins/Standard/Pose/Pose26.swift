@@ -7,7 +7,7 @@ import ZooCPU
 /// Per level a shared trunk `cv4` (two 3×3 Convs) feeds the keypoint conv `cv4_kpts` and the
 /// training-only sigma conv `cv4_sigma`; `flow_model` (RealNVP, for the training loss) and the
 /// sigma convs are built, loaded and counted but never run.
-public final class Pose26: Layer, StrideConsumer, EndToEndHead {
+public final class Pose26: Layer, DetectBasedHead {
     public let detect: Detect
     public let kptShape: (keypoints: Int, dims: Int)
     public let flowModel: RealNVP
@@ -50,8 +50,6 @@ public final class Pose26: Layer, StrideConsumer, EndToEndHead {
         return out
     }
 
-    public func setInputStrides(_ strides: [Double]) { detect.setInputStrides(strides) }
-
     /// The keypoint convs over the trunk, per level.
     func keypointBranches(_ trunk: [Sequential], _ kpts: [Conv2d]) -> [any UnaryModule] {
         zip(trunk, kpts).map { Sequential([$0.0, $0.1]) }
@@ -66,18 +64,6 @@ public final class Pose26: Layer, StrideConsumer, EndToEndHead {
                                         gain: 1, offset: 0.5)
         return try detect.finish(boxes: try detect.decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores,
                                  extra: [try backend.custom([raw], decoding)], on: backend)
-    }
-
-    public var endToEnd: Bool {
-        get { detect.endToEnd }
-        set { detect.endToEnd = newValue }
-    }
-
-    public var hasOneToOne: Bool { detect.hasOneToOne }
-
-    public var maxDetections: Int {
-        get { detect.maxDetections }
-        set { detect.maxDetections = newValue }
     }
 
     static let definition = LayerDefinition(

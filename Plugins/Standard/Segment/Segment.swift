@@ -7,7 +7,7 @@ import ZooCPU
 ///
 /// Built around a `Detect` whose tensors it shares under the same keys (`cv2`, `cv3`, `dfl`),
 /// plus `proto` and the coefficient branch `cv4`.
-public final class Segment: MultiOutputLayer, StrideConsumer, EndToEndHead {
+public final class Segment: MultiOutputLayer, DetectBasedHead {
     public let detect: Detect
     public let nm: Int
     public let npr: Int
@@ -44,8 +44,6 @@ public final class Segment: MultiOutputLayer, StrideConsumer, EndToEndHead {
         return out
     }
 
-    public func setInputStrides(_ strides: [Double]) { detect.setInputStrides(strides) }
-
     public var outputCount: Int { 2 }
 
     public func forwardOutputs<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> [B.Value] {
@@ -55,18 +53,6 @@ public final class Segment: MultiOutputLayer, StrideConsumer, EndToEndHead {
         let boxes = try detect.decodedBoxes(p.distances, levels: levels, on: backend)
         return [try detect.finish(boxes: boxes, scores: p.scores, extra: [coefficients], on: backend),
                 try proto.prototypes(inputs, on: backend)]
-    }
-
-    public var endToEnd: Bool {
-        get { detect.endToEnd }
-        set { detect.endToEnd = newValue }
-    }
-
-    public var hasOneToOne: Bool { detect.hasOneToOne }
-
-    public var maxDetections: Int {
-        get { detect.maxDetections }
-        set { detect.maxDetections = newValue }
     }
 
     static func definition(name: String, fusedPrototypes: Bool, summary: String) -> LayerDefinition {
