@@ -209,6 +209,12 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .testTarget(
+            name: "TaskHeadTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/TaskHeadTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
             name: "CLITests",
             dependencies: ["layerzoo", "ZooCPU"],
             path: "Tests/CLITests"

@@ -69,8 +69,9 @@ struct Info: ParsableCommand {
                       output: trace.outputs[node.index]?.dims ?? [])
         }
         let gflops = trace.gflops / Double(model.batch)
+        let outputs = m.outputShapes(trace)
         let summary = InfoJSON(file: source.displayPath, valid: true, scale: m.scale?.name, imgsz: [report.imageHeight, report.imageWidth],
-                               fused: fused, layers: rows, parameters: m.parameterCount, gflops: gflops,
+                               fused: fused, layers: rows, parameters: m.parameterCount, gflops: gflops, outputs: outputs,
                                diagnostics: diagnostics.map(DiagnosticJSON.init), names: ModelInput.classNames(config))
         if format == .json {
             print(jsonString(summary))
@@ -84,7 +85,8 @@ struct Info: ParsableCommand {
             let args = r.arguments.count > argumentWidth ? String(r.arguments.prefix(argumentWidth - 1)) + "…" : r.arguments
             print(pad(String(r.index), 4, right: true) + pad(r.from, 16, right: true) + pad(String(r.n), 4, right: true)
                   + pad(formatCount(r.params), 11, right: true) + "  " + pad(r.module, moduleWidth) + "  "
-                  + pad(args, argumentWidth) + "  " + Shape.text(r.output))
+                  + pad(args, argumentWidth) + "  "
+                  + (r.index == rows.last?.index && outputs.count > 1 ? outputs.map(Shape.text).joined(separator: ", ") : Shape.text(r.output)))
         }
         for estimate in estimates { print(estimate) }
         let scaleText = (m.scale.map { " (scale \($0.name))" } ?? "") + (fused ? " fused" : "")
@@ -119,6 +121,8 @@ struct InfoJSON: Encodable {
     var layers: [LayerJSON]
     var parameters: Int
     var gflops: Double
+    /// Every output of the model (several for heads such as Segment: output0, output1, ...).
+    var outputs: [[Int]]
     /// Warnings (a valid model has no errors).
     var diagnostics: [DiagnosticJSON]
     /// The class names a checkpoint carries.

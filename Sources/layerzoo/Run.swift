@@ -16,7 +16,9 @@ struct Run: ParsableCommand {
             The input is a float32 NCHW .npy file; without --input a seeded random image batch of \
             --batch × 3 × --imgsz is used. The output is the last layer's ([N, 4 + nc, anchors] for \
             Detect: xywh boxes in pixels, then class scores), written to --output as .npy or \
-            .safetensors (tensor name "output").
+            .safetensors (tensor name "output"). Heads with several outputs (Segment: detections \
+            with mask coefficients, then the prototypes) write them as "output0", "output1", ... \
+            (the names of Ultralytics' ONNX export) and need a .safetensors --output.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -39,6 +41,12 @@ struct Run: ParsableCommand {
 
     @OptionGroup var transform: TransformOptions
 
+    @Flag(help: "Run an end-to-end head's one-to-one branches (end2end: True, e.g. YOLO26) and write its top --max-det detections [N, k, 6 + extra] (x1, y1, x2, y2, score, class, ...), as 'yolo export nms=False' does. Default: the one-to-many output, as 'yolo export' gives by default.")
+    var end2end = false
+
+    @Option(help: "With --end2end: how many detections to keep per image (Ultralytics' max_det).")
+    var maxDet = 300
+
     @Argument(help: "The model: a YAML file or a PyTorch checkpoint (best.pt).")
     var config: String
 
@@ -49,6 +57,9 @@ struct Run: ParsableCommand {
         }
         if let threads, !(1...256).contains(threads) {
             throw ValidationError("--threads must be from 1 to 256, got \(threads)")
+        }
+        if !(1...100_000).contains(maxDet) {
+            throw ValidationError("--max-det must be from 1 to 100000, got \(maxDet)")
         }
     }
 
@@ -83,10 +94,18 @@ struct Run: ParsableCommand {
         for diagnostic in diagnostics { printError(diagnostic.description) }
         guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }
         options.imgsz = ImageSize(height: report.imageHeight, width: report.imageWidth)
+        if m.outputCount > 1, let output, output.hasSuffix(".npy") {
+            printError("error: \(m.nodes.last?.row.module ?? "the last layer") gives \(m.outputCount) outputs and a .npy file holds one; write them to a .safetensors file (tensors output0…output\(m.outputCount - 1))")
+            throw ExitCode.validationFailure
+        }
         let channels = m.config.inputChannels
         if let t = inputTensor, t.shape[1] != channels {
             printError("\(input ?? ""): error: the model takes \(channels) input channels, the input has \(t.shape[1]) (shape \(Shape.text(t.shape)))")
             throw ExitCode(1)
+        }
+        if end2end, !m.setEndToEnd(true, maxDetections: maxDet) {
+            printError("error: --end2end: \(m.nodes.last?.row.module ?? "the last layer") has no one-to-one branches; only end-to-end heads (end2end: True in the model file) have them")
+            throw ExitCode.validationFailure
         }
         try loadWeights(into: m, from: weightsSource, seed: seed)
         if weightsSource == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
@@ -94,27 +113,32 @@ struct Run: ParsableCommand {
                                                        seed: seed)
         try apply(transforms, to: m, comparingOn: x)
         let start = DispatchTime.now()
-        let y: Tensor
+        let ys: [Tensor]
         do throws(Diagnostic) {
-            y = try m.forward(x)
+            ys = m.outputCount > 1 ? try m.forwardOutputs(x) : [try m.forward(x)]
         } catch {
             printError(error.description)
             throw ExitCode(1)
         }
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
+        // One output keeps the name "output"; several are named as Ultralytics' ONNX export names them.
+        let names = ys.count == 1 ? ["output"] : ys.indices.map { "output\($0)" }
         if let output {
-            if output.hasSuffix(".npy") {
+            if output.hasSuffix(".npy"), let y = ys.first {
                 try NPY.write(y, to: output)
             } else {
-                try writeSafeTensors([("output", y)], metadata: ModelInput.outputMetadata(config), to: output)
+                try writeSafeTensors(Array(zip(names, ys)), metadata: ModelInput.outputMetadata(config), to: output)
             }
         }
-        let values = y.toArray()
-        let finite = values.filter(\.isFinite)
-        let mean = finite.isEmpty ? 0 : finite.reduce(0, +) / Float(finite.count)
-        print("input \(Shape.text(x.shape)) → output \(Shape.text(y.shape)) in " + String(format: "%.1f ms", milliseconds))
-        print(String(format: "output min %.4g, max %.4g, mean %.4g", finite.min() ?? 0, finite.max() ?? 0, mean)
-              + (finite.count < values.count ? ", \(values.count - finite.count) non-finite values" : ""))
+        print("input \(Shape.text(x.shape)) → \(zip(names, ys).map { "\($0) \(Shape.text($1.shape))" }.joined(separator: ", ")) in "
+              + String(format: "%.1f ms", milliseconds))
+        for (name, y) in zip(names, ys) {
+            let values = y.toArray()
+            let finite = values.filter(\.isFinite)
+            let mean = finite.isEmpty ? 0 : finite.reduce(0, +) / Float(finite.count)
+            print(String(format: "\(name) min %.4g, max %.4g, mean %.4g", finite.min() ?? 0, finite.max() ?? 0, mean)
+                  + (finite.count < values.count ? ", \(values.count - finite.count) non-finite values" : ""))
+        }
         if let output { print("wrote \(output)") }
     }
 

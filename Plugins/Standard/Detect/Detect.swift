@@ -31,22 +31,51 @@ public final class DFL: Module {
 /// output [N, 4 + nc, A].
 ///
 /// Models that contain C3k2 (YOLO11) get the newer class branch with depthwise convs;
-/// YOLOv3/v5/v8 models get the legacy one — `parse_model`'s `legacy` rule.
-public final class Detect: Layer, StrideConsumer {
+/// YOLOv3/v5/v8 models get the legacy one — `parse_model`'s `legacy` rule. An end-to-end
+/// head (`end2end: True`, YOLO26) also holds the one-to-one branches `one2one_cv2/cv3`
+/// (counted and loaded); like `yolo export` by default (`nms=None`), it runs the one-to-many
+/// branch unless `endToEnd` is set. Segment, Pose and OBB are built around a Detect and use its parts.
+public final class Detect: Layer, StrideConsumer, EndToEndHead {
     public let nc: Int
     public let regMax: Int
     public let legacy: Bool
     public let cv2: [Sequential]
     public let cv3: [Sequential]
     public let dfl: DFL?
+    public let one2oneCv2: [Sequential]?
+    public let one2oneCv3: [Sequential]?
     public private(set) var stride: [Double]
+    /// Run the one-to-one branches (only an end-to-end head has them); off by default, as in
+    /// Ultralytics, whose default export (`nms=None`) runs the one-to-many branches.
+    public var endToEnd = false
+    /// Ultralytics' `max_det` for the one-to-one top-k.
+    public var maxDetections = 300
 
     /// `Detect(nc=80, reg_max=16, end2end=False, ch=())`.
-    public init(nc: Int = 80, regMax: Int = 16, ch: [Int], legacy: Bool, act: Activation = .silu) throws(LayerError) {
-        guard let c0 = ch.first else { throw LayerError("Detect needs at least one input layer") }
+    public init(nc: Int = 80, regMax: Int = 16, end2end: Bool = false, ch: [Int], legacy: Bool,
+                act: Activation = .silu) throws(LayerError) {
+        guard !ch.isEmpty else { throw LayerError("Detect needs at least one input layer") }
         self.nc = nc
         self.regMax = regMax
         self.legacy = legacy
+        func branches() throws(LayerError) -> (boxes: [Sequential], classes: [Sequential]) {
+            try Self.branches(nc: nc, regMax: regMax, ch: ch, legacy: legacy, act: act)
+        }
+        (cv2, cv3) = try branches()
+        if end2end {
+            let copy = try branches()
+            (one2oneCv2, one2oneCv3) = (copy.boxes, copy.classes)
+        } else {
+            (one2oneCv2, one2oneCv3) = (nil, nil)
+        }
+        dfl = regMax > 1 ? try DFL(regMax) : nil
+        stride = Array(repeating: 0, count: ch.count)
+    }
+
+    /// The box and class branches of every level, as `Detect.__init__` builds them.
+    static func branches(nc: Int, regMax: Int, ch: [Int], legacy: Bool,
+                         act: Activation) throws(LayerError) -> (boxes: [Sequential], classes: [Sequential]) {
+        guard let c0 = ch.first else { throw LayerError("Detect needs at least one input layer") }
         let c2 = max(16, c0 / 4, regMax * 4)
         let c3 = max(c0, min(nc, 100))
         var boxes: [Sequential] = []
@@ -69,41 +98,103 @@ public final class Detect: Layer, StrideConsumer {
                 ]))
             }
         }
-        cv2 = boxes
-        cv3 = classes
-        dfl = regMax > 1 ? try DFL(regMax) : nil
-        stride = Array(repeating: 0, count: ch.count)
+        return (boxes, classes)
     }
 
     public var children: [(name: String, module: any Module)] {
         var out: [(name: String, module: any Module)] = [("cv2", Sequential(cv2)), ("cv3", Sequential(cv3))]
         if let dfl { out.append(("dfl", dfl)) }
+        if let one2oneCv2, let one2oneCv3 {
+            out.append(("one2one_cv2", Sequential(one2oneCv2)))
+            out.append(("one2one_cv3", Sequential(one2oneCv3)))
+        }
         return out
     }
 
     public func setInputStrides(_ strides: [Double]) { stride = strides }
 
-    public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
+    /// The feature map sizes and strides of `inputs`, in anchor order.
+    public func levels<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> [AnchorLevel] {
         guard inputs.count == cv2.count else {
-            throw LayerError("Detect was built for \(cv2.count) inputs but receives \(inputs.count)")
+            throw LayerError("\(type(of: self)) was built for \(cv2.count) inputs but receives \(inputs.count)")
         }
-        var boxes: [B.Value] = []
-        var scores: [B.Value] = []
         var levels: [AnchorLevel] = []
         for (i, x) in inputs.enumerated() {
             let d = backend.dims(x)
-            guard d.count == 4 else { throw LayerError("Detect input \(i) must be [N, C, H, W], got \(Shape.text(d))") }
-            let cells = d[2] * d[3]
-            boxes.append(try backend.reshape(try cv2[i](x, on: backend), [d[0], 4 * regMax, cells]))
-            scores.append(try backend.reshape(try cv3[i](x, on: backend), [d[0], nc, cells]))
+            guard d.count == 4 else { throw LayerError("head input \(i) must be [N, C, H, W], got \(Shape.text(d))") }
             levels.append(AnchorLevel(height: d[2], width: d[3], stride: i < stride.count ? stride[i] : 0))
         }
-        let box = try backend.concat(boxes, axis: -1)
+        return levels
+    }
+
+    /// `cat([branch[i](x[i]).view(N, channels, -1)], -1)`: one branch over every level.
+    public func concatenatedLevels<B: Backend>(_ branch: [any UnaryModule], channels: Int, _ inputs: [B.Value],
+                                               on backend: B) throws(LayerError) -> B.Value {
+        guard inputs.count == branch.count else {
+            throw LayerError("\(type(of: self)) was built for \(branch.count) inputs but receives \(inputs.count)")
+        }
+        var parts: [B.Value] = []
+        for (i, x) in inputs.enumerated() {
+            let d = backend.dims(x)
+            guard d.count == 4 else { throw LayerError("head input \(i) must be [N, C, H, W], got \(Shape.text(d))") }
+            parts.append(try backend.reshape(try branch[i](x, on: backend), [d[0], channels, d[2] * d[3]]))
+        }
+        return try backend.concat(parts, axis: -1)
+    }
+
+    /// True when the head runs its one-to-one branches: an end-to-end head whose `endToEnd`
+    /// was switched on (Ultralytics' `model.end2end = True`, what `yolo export nms=False` does).
+    public var runsOneToOne: Bool { endToEnd && hasOneToOne }
+
+    public var hasOneToOne: Bool { one2oneCv2 != nil }
+
+    /// One branch over every level: the one-to-one copy when the head runs it, else the
+    /// one-to-many one. PyTorch computes both in every inference forward and thop counts both,
+    /// so the counting backend runs the other one too.
+    public func branch<B: Backend>(_ oneToMany: [any UnaryModule], _ oneToOne: [any UnaryModule]?, channels: Int,
+                                   _ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
+        var (used, unused) = (oneToMany, oneToOne)
+        if runsOneToOne, let oneToOne { (used, unused) = (oneToOne, oneToMany) }
+        let y = try concatenatedLevels(used, channels: channels, inputs, on: backend)
+        if backend is ShapeBackend, let unused { _ = try concatenatedLevels(unused, channels: channels, inputs, on: backend) }
+        return y
+    }
+
+    /// The box distances after DFL ([N, 4, A], in cells) and the class logits ([N, nc, A]).
+    public func predictions<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> (distances: B.Value, scores: B.Value) {
+        let box = try branch(cv2, one2oneCv2, channels: 4 * regMax, inputs, on: backend)
+        let scores = try branch(cv3, one2oneCv3, channels: nc, inputs, on: backend)
         let distances: B.Value
         if let dfl { distances = try dfl(box, on: backend) } else { distances = box }
-        let decoded = try backend.decodeBoxes(distances, levels: levels)
-        let probabilities = try backend.activation(try backend.concat(scores, axis: -1), .sigmoid)
-        return try backend.concat([decoded, probabilities], axis: 1)
+        return (distances, scores)
+    }
+
+    /// Boxes in pixels: xywh, or xyxy when the head runs one-to-one (`dist2bbox(xywh=not end2end)`).
+    public func decodedBoxes<B: Backend>(_ distances: B.Value, levels: [AnchorLevel], on backend: B) throws(LayerError) -> B.Value {
+        runsOneToOne ? try backend.custom([distances], CornerBoxDecoding(levels: levels))
+            : try backend.decodeBoxes(distances, levels: levels)
+    }
+
+    /// `cat([boxes, sigmoid(scores), *extra], 1)`, [N, 4 + nc + extra, A]; when the head runs
+    /// one-to-one, Ultralytics' `postprocess` of it: the top `max_det` (300) detections,
+    /// [N, k, 6 + extra] rows of x1, y1, x2, y2, score, class, extra.
+    public func finish<B: Backend>(boxes: B.Value, scores: B.Value, extra: [B.Value] = [],
+                                   on backend: B) throws(LayerError) -> B.Value {
+        let y = try backend.concat([boxes, try backend.activation(scores, .sigmoid)] + extra, axis: 1)
+        return runsOneToOne ? try backend.custom([y], TopKDetections(classes: nc, maxDetections: maxDetections)) : y
+    }
+
+    public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
+        let levels = try levels(inputs, on: backend)
+        let p = try predictions(inputs, on: backend)
+        return try finish(boxes: try decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores, on: backend)
+    }
+
+    /// The `args.extend([reg_max, end2end, ch])` of parse_model's detection heads.
+    static let appendRegMaxAndEnd2End: @Sendable (inout [ArgValue], inout ModelContext) throws(LayerError) -> Void = {
+        args, context throws(LayerError) in
+        args.append(.int(context.regMax))
+        args.append(.bool(context.end2end))
     }
 
     static let definition = LayerDefinition(
@@ -118,17 +209,11 @@ public final class Detect: Layer, StrideConsumer {
         summary: "YOLOv8-style anchor-free detection head: [N, 4 + nc, anchors] (xywh pixels, class scores)",
         origin: StandardLayers.origin,
         appendedArguments: 3,
-        prepare: { args, context throws(LayerError) in
-            args.append(.int(context.regMax))
-            args.append(.bool(context.end2end))
-        },
+        prepare: appendRegMaxAndEnd2End,
         make: { args, context throws(LayerError) in
-            if try args.bool("end2end") {
-                throw LayerError("end2end (one-to-one) Detect heads are not supported yet; remove 'end2end: True' to use the one-to-many head")
-            }
             let ch = try args.intList("ch")
             guard !ch.isEmpty else { throw LayerError("Detect needs at least one input layer", argument: "ch") }
-            return try Detect(nc: args.int("nc"), regMax: args.int("reg_max"), ch: ch,
+            return try Detect(nc: args.int("nc"), regMax: args.int("reg_max"), end2end: args.bool("end2end"), ch: ch,
                               legacy: !context.flags.contains(ModelContext.nonLegacyHead),
                               act: context.defaultActivation)
         })

@@ -100,8 +100,10 @@ public struct ModelBuilder: Sendable {
         let errorsAfter = diagnostics.filter { $0.severity == .error }.count
         guard errorsAfter == errorsBefore, nodes.count == config.layers.count else { return nil }
         // Ultralytics' initialize_weights: every nn.BatchNorm2d of a DetectionModel gets eps 1e-3.
-        for node in nodes {
-            for case let bn as BatchNorm2d in node.layer.allModules() { bn.eps = Self.ultralyticsBatchNormEps }
+        if !context.flags.contains(ModelContext.keepsPyTorchBatchNormEps) {
+            for node in nodes {
+                for case let bn as BatchNorm2d in node.layer.allModules() { bn.eps = Self.ultralyticsBatchNormEps }
+            }
         }
         return Model(config: config, scale: chosenScale, context: context, nodes: nodes, warnings: warnings)
     }
@@ -186,6 +188,14 @@ public struct ModelBuilder: Sendable {
                 }
                 written.append(.int(nc))
             case "reg_max": written.append(.int(context.regMax))
+            // parse_model reads the name from its locals: the file's kpt_shape (else 1.0, on
+            // which every head that takes it fails).
+            case "kpt_shape":
+                guard let shape = config.root["kpt_shape"]?.value else {
+                    return fail("argument 'kpt_shape' is used but the file sets no 'kpt_shape' (e.g. kpt_shape: [17, 3])",
+                                at: row.argLocations[j])
+                }
+                written.append(shape)
             default: written.append(PythonLiteral.parse(s) ?? arg)
             }
         }

@@ -36,4 +36,7 @@ public struct ModelContext: Sendable {
 extension ModelContext {
     /// Set by layers that make `parse_model` build Detect in its current (non-legacy) form.
     public static let nonLegacyHead = "ultralytics.nonLegacyHead"
+    /// Set by heads whose Ultralytics model class (ClassificationModel) does not run
+    /// `initialize_weights`: the model keeps PyTorch's batch-norm eps of 1e-5.
+    public static let keepsPyTorchBatchNormEps = "ultralytics.keepsPyTorchBatchNormEps"
 }
