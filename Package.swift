@@ -198,7 +198,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VisionTests",
-            dependencies: ["LayerZooVision", "ZooCPU"],
+            dependencies: ["LayerZooTestSupport", "LayerZooVision", "ZooCPU"],
             path: "Tests/VisionTests",
             resources: [.copy("Resources")]
         ),

@@ -1,3 +1,4 @@
+import ZooCPU
 import LayerZoo
 
 extension PyTorchCheckpoint {

@@ -1,46 +1,25 @@
 import Foundation
 @testable import LayerZooCheckpoint
+import LayerZooTestSupport
 import XCTest
 
 /// Seeded mutation fuzzers for the zip reader and the unpickler: every mutant must come back
 /// as a value or a CheckpointError naming the file. `LAYERZOO_FUZZ_ITERATIONS` /
 /// `LAYERZOO_FUZZ_SECONDS` lengthen the run (scripts/fuzz.sh).
 final class CheckpointFuzzTests: XCTestCase {
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
-    }
+    typealias Random = FuzzRandom
 
-    static var iterations: Int {
-        ProcessInfo.processInfo.environment["LAYERZOO_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 500
-    }
-
-    static var deadline: DispatchTime? {
-        ProcessInfo.processInfo.environment["LAYERZOO_FUZZ_SECONDS"].flatMap(Double.init).map { DispatchTime.now() + $0 }
-    }
-
-    /// `share` scales the default count to what a test's mutants cost (a debug build unpickles
-    /// the 90 KB pickle in about 80 ms).
-    static func more(_ done: Int, until deadline: DispatchTime?, share: Double = 1) -> Bool {
-        if let deadline { return DispatchTime.now() < deadline }
-        return Double(done) < Double(iterations) * share
-    }
+    /// Mutants per test in `swift test`; FuzzBudget lengthens the run from the environment.
+    static let defaultIterations = 500
 
     func testUnpicklerSurvivesMutants() throws {
         let archive = try TorchArchive(path: try Fixtures.path("trainer_ema_half.pt"))
         let original = try archive.pickle()
         var rng = Random(state: 0x91c1e)
         var done = 0, rejected = 0
-        let deadline = Self.deadline
         let opcodes: [UInt8] = [0x28, 0x29, 0x5D, 0x7D, 0x61, 0x65, 0x73, 0x75, 0x62, 0x52, 0x81, 0x51, 0x71, 0x68, 0x72, 0x6A, 0x2E, 0x30, 0x32, 0x74, 0x85]
-        while Self.more(done, until: deadline, share: 0.1) {
+        let budget = FuzzBudget(defaultIterations: Self.defaultIterations)
+        while budget.more(done, share: 0.1) {
             done += 1
             var bytes = original
             switch rng.below(4) {
@@ -78,8 +57,8 @@ final class CheckpointFuzzTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         var rng = Random(state: 0x21b)
         var done = 0, rejected = 0
-        let deadline = Self.deadline
-        while Self.more(done, until: deadline) {
+        let budget = FuzzBudget(defaultIterations: Self.defaultIterations)
+        while budget.more(done) {
             done += 1
             var bytes = original
             switch rng.below(3) {

@@ -10,34 +10,10 @@ import XCTest
 /// the test process. `LAYERZOO_FUZZ_ITERATIONS` raises the count for long runs
 /// (scripts/fuzz.sh); the default keeps `swift test` quick.
 final class MutationFuzzTests: XCTestCase {
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
-    }
+    typealias Random = FuzzRandom
 
-    static var iterations: Int {
-        ProcessInfo.processInfo.environment["LAYERZOO_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 1000
-    }
-
-    /// `LAYERZOO_FUZZ_SECONDS`: keep going until this much time has passed (long runs).
-    static var deadline: DispatchTime? {
-        ProcessInfo.processInfo.environment["LAYERZOO_FUZZ_SECONDS"].flatMap(Double.init).map {
-            DispatchTime.now() + $0
-        }
-    }
-
-    /// True while the fuzzer should run another mutant (`share` of the default count).
-    static func more(_ done: Int, until deadline: DispatchTime?, share: Double = 1) -> Bool {
-        if let deadline { return DispatchTime.now() < deadline }
-        return Double(done) < Double(iterations) * share
-    }
+    /// Mutants per test in `swift test`; FuzzBudget lengthens the run from the environment.
+    static let defaultIterations = 1000
 
     static let tokens = ["-1", "0", "99999999999999999999", "-7", "1e9", "[", "]", "{", "}", ",", ":", "&a", "*a",
                          "None", "True", "nc", "'x'", "nn.Upsample", "Concat", "Detect", "C2f", "[[-1, 6]]",
@@ -79,8 +55,8 @@ final class MutationFuzzTests: XCTestCase {
         var rng = Random(state: 0x1a7e_200)
         var invalid = 0
         var i = 0
-        let deadline = Self.deadline
-        while Self.more(i, until: deadline, share: 0.3) {  // tracing a model costs more than reading a header
+        let budget = FuzzBudget(defaultIterations: Self.defaultIterations)
+        while budget.more(i, share: 0.3) {  // tracing a model costs more than reading a header
             defer { i += 1 }
             let text = mutate(seeds[i % seeds.count], &rng)
             let report = ModelChecker(registry: registry).check(
@@ -106,8 +82,8 @@ final class MutationFuzzTests: XCTestCase {
         var rng = Random(state: 0x5afe)
         var rejected = 0
         var done = 0
-        let deadline = Self.deadline
-        while Self.more(done, until: deadline) {
+        let budget = FuzzBudget(defaultIterations: Self.defaultIterations)
+        while budget.more(done) {
             done += 1
             var bytes = original
             switch rng.below(4) {

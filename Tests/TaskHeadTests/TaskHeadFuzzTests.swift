@@ -15,17 +15,7 @@ final class TaskHeadFuzzTests: XCTestCase {
     static let keys = ["nc: 1", "nc: 0", "kpt_shape: [4, 2]", "kpt_shape: [17]", "kpt_shape: 5", "reg_max: 1",
                        "reg_max: 2", "reg_max: 0", "end2end: True", "end2end: 3"]
 
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
-    }
+    typealias Random = FuzzRandom
 
     /// Replaces one argument of the last row (the head) and maybe adds a top-level key.
     func mutate(_ text: String, _ rng: inout Random) -> String {

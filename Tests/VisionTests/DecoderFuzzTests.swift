@@ -1,4 +1,5 @@
 import Foundation
+import LayerZooTestSupport
 import XCTest
 @testable import LayerZooVision
 
@@ -7,25 +8,10 @@ import XCTest
 /// or an `ImageError` — a trap or a longjmp through Swift would kill the test process.
 /// `LAYERZOO_FUZZ_ITERATIONS` / `LAYERZOO_FUZZ_SECONDS` lengthen the run (scripts/fuzz.sh).
 final class DecoderFuzzTests: XCTestCase {
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
-    }
+    typealias Random = FuzzRandom
 
-    static var iterations: Int {
-        ProcessInfo.processInfo.environment["LAYERZOO_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 300
-    }
-
-    static var deadline: DispatchTime? {
-        ProcessInfo.processInfo.environment["LAYERZOO_FUZZ_SECONDS"].flatMap(Double.init).map { DispatchTime.now() + $0 }
-    }
+    /// Mutants per test in `swift test`; FuzzBudget lengthens the run from the environment.
+    static let defaultIterations = 300
 
     func mutate(_ seed: [UInt8], _ rng: inout Random) -> [UInt8] {
         var bytes = seed
@@ -70,8 +56,8 @@ final class DecoderFuzzTests: XCTestCase {
         var rng = Random(state: 0x5eed ^ UInt64(seed.count) ^ (fixChecksums ? 0xF1 : 0))
         var reasons: [String: Int] = [:]
         var decoded = 0, refused = 0
-        let deadline = Self.deadline
-        while deadline.map({ DispatchTime.now() < $0 }) ?? (Double(decoded + refused) < Double(Self.iterations) * share) {
+        let budget = FuzzBudget(defaultIterations: Self.defaultIterations)
+        while budget.more(decoded + refused, share: share) {
             do throws(ImageError) {
                 var bytes = mutate(seed, &rng)
                 if fixChecksums { Self.fixPNGChecksums(&bytes) }

@@ -1,3 +1,4 @@
+import ZooCPU
 import Foundation
 
 /// A JSON value that keeps its keys in order (Ultralytics' `summary()` order matters).
@@ -25,21 +26,7 @@ public indirect enum OrderedJSON: Sendable, Equatable {
         }
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { jsonQuoted(s) }
 }
 
 /// Python's `round(x, decimals)` for the values `summary()` rounds (to the nearest, halves to even).

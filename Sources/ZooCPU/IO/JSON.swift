@@ -238,8 +238,9 @@ struct JSONParser {
     }
 }
 
-/// JSON string literal for `s` (quotes included).
-func jsonQuoted(_ s: String) -> String {
+/// JSON string literal for `s` (quotes included): `"`, `\\` and control characters escaped,
+/// everything else as it is (UTF-8), as Python's `json.dumps(..., ensure_ascii=False)` writes it.
+public func jsonQuoted(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {
