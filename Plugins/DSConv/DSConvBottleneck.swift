@@ -14,8 +14,11 @@ public final class DSConvBottleneck: UnaryModule {
     /// (3 inside C2f, 1 inside C3, as Ultralytics' bottlenecks there), `cv2` is always 3×3.
     public init(_ c1: Int, _ c2: Int, shortcut: Bool = true, g: Int = 1, k1: Int = 3, e: Double = 0.5,
                 act: Activation = .silu) throws(LayerError) {
-        let c_ = Int((Double(c2) * e).rounded(.towardZero))
-        guard c_ >= 1 else { throw LayerError("hidden channels int(\(c2) × \(e)) must be at least 1", argument: "e") }
+        let scaled = (Double(c2) * e).rounded(.towardZero)
+        guard scaled >= 1, scaled <= 1_048_576 else {
+            throw LayerError("hidden channels int(\(c2) × \(e)) must be from 1 to 1048576", argument: "e")
+        }
+        let c_ = Int(scaled)
         cv1 = try Conv(c1, c_, k: IntOrPair(k1), s: IntOrPair(1), act: act)
         cv2 = try DSConv2D(c_, c2, k: IntOrPair(3), s: IntOrPair(1), g: g, act: act)
         add = shortcut && c1 == c2

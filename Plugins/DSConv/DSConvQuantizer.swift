@@ -242,7 +242,8 @@ final class BlockFitter {
                 // Plain comparisons rather than generic min/max: this is the hot loop, and
                 // it must stay quick in unoptimised (debug/test) builds too.
                 var r = (values[i] * inverse).rounded()
-                if r < qmin { r = qmin } else if r > qmax { r = qmax }
+                // Written so that NaN (a NaN or infinite weight) lands on qmin, never in Int8(_:).
+                if !(r >= qmin) { r = qmin } else if r > qmax { r = qmax }
                 let q = Int8(r)
                 if q != trial[i] { changed = true; trial[i] = q }
                 wq += Double(values[i]) * Double(r)

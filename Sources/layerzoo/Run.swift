@@ -112,10 +112,15 @@ struct Run: ParsableCommand {
         }
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
         if let output {
-            if output.hasSuffix(".npy") {
-                try NPY.write(y, to: output)
-            } else {
-                try writeSafeTensors([("output", y)], to: output)
+            do throws(BackendError) {
+                if output.hasSuffix(".npy") {
+                    try NPY.write(y, to: output)
+                } else {
+                    try writeSafeTensors([("output", y)], to: output)
+                }
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
             }
         }
         let values = y.toArray()
@@ -124,6 +129,6 @@ struct Run: ParsableCommand {
         print("input \(Shape.text(x.shape)) → output \(Shape.text(y.shape)) in " + String(format: "%.1f ms", milliseconds))
         print(String(format: "output min %.4g, max %.4g, mean %.4g", finite.min() ?? 0, finite.max() ?? 0, mean)
               + (finite.count < values.count ? ", \(values.count - finite.count) non-finite values" : ""))
-        if let output { print("wrote \(output)") }
+        if let output { print("wrote \(FilePaths.display(output))") }
     }
 }

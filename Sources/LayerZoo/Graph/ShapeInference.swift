@@ -8,14 +8,20 @@ public struct ShapeTrace: Sendable {
     public var macs: [Int]
 
     /// Ultralytics' GFLOPs: 2 × multiply-accumulates / 1e9.
-    public var gflops: Double { Double(macs.reduce(0, +)) * 2 / 1e9 }
+    public var gflops: Double { macs.reduce(0.0) { $0 + Double($1) } * 2 / 1e9 }
+
+    /// Total multiply-accumulates, saturating at Int.max.
+    public var totalMACs: Int { macs.reduce(0, SaturatingCount.add) }
 }
 
 extension Model {
     /// Runs every layer on shapes alone. Failures become diagnostics at the failing layer
     /// (or at the argument it names); layers that depend on a failed one are skipped.
-    public func trace(input: [Int], maxElements: Int = 1 << 31, diagnostics: inout [Diagnostic]) -> ShapeTrace {
+    public func trace(input: [Int], maxElements: Int = 1 << 31, limits: ModelLimits = .standard,
+                      diagnostics: inout [Diagnostic]) -> ShapeTrace {
         let backend = ShapeBackend(maxElements: maxElements)
+        var total = 0
+        var reportedMACs = false
         var outputs: [ShapeValue?] = []
         var macs: [Int] = []
         let image = ShapeValue(input)
@@ -38,6 +44,13 @@ extension Model {
                 diagnostics.append(diagnostic(for: error, at: node, inputs: xs))
             }
             macs.append(backend.macs)
+            total = SaturatingCount.add(total, backend.macs)
+            if total > limits.maxMACs, !reportedMACs {
+                reportedMACs = true
+                diagnostics.append(.error("layer \(node.index) (\(node.row.module)): the forward pass at \(Shape.text(input)) reaches more than \(limits.maxMACs) multiply-accumulates (the limit) at this layer",
+                                          at: node.row.location,
+                                          notes: [.init("use a smaller --imgsz or --batch")]))
+            }
         }
         return ShapeTrace(input: input, outputs: outputs, macs: macs)
     }
@@ -86,7 +99,8 @@ extension Model {
             if let consumer = node.layer as? any StrideConsumer {
                 let strides = inputHeights.map { h in h.map { Double(size) / Double(max($0, 1)) } ?? 0 }
                 consumer.setInputStrides(strides)
-                maxStride = max(maxStride, Int(strides.max() ?? 0))
+                let largest = strides.max() ?? 0
+                maxStride = max(maxStride, largest.isFinite && largest <= 1_048_576 ? Int(largest) : 0)
             }
             if let inH = inputHeights.first ?? nil, let out = trace.outputs[node.index], out.dims.count == 4,
                out.dims[2] > 0, inH > out.dims[2], inH % out.dims[2] == 0 {
