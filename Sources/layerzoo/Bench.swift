@@ -52,7 +52,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { ZooCPUSettings.threadCount = threads }
+        applyThreadOption(threads)
         let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }

@@ -41,12 +41,25 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Batch size of the traced input.")
     var batch: Int = 1
 
-    func validate() throws {
-        guard (1...ImageSize.limit).contains(imgsz.height), (1...ImageSize.limit).contains(imgsz.width) else {
-            throw ValidationError("--imgsz must be from 1 to \(ImageSize.limit) pixels per side, got \(imgsz.height),\(imgsz.width)")
+    /// Most images in a batch.
+    static let batchLimit = 1024
+
+    /// The one rule for every way a size enters (--imgsz and --batch, or an input file's
+    /// N, H and W): nil when it is allowed, else what is wrong.
+    static func sizeProblem(height: Int, width: Int, batch: Int, from source: (size: String, batch: String)) -> String? {
+        guard (1...ImageSize.limit).contains(height), (1...ImageSize.limit).contains(width) else {
+            return "\(source.size) must be from 1 to \(ImageSize.limit) pixels per side, got \(height),\(width)"
         }
-        guard (1...1024).contains(batch) else {
-            throw ValidationError("--batch must be from 1 to 1024, got \(batch)")
+        guard (1...batchLimit).contains(batch) else {
+            return "\(source.batch) must be from 1 to \(batchLimit), got \(batch)"
+        }
+        return nil
+    }
+
+    func validate() throws {
+        if let problem = Self.sizeProblem(height: imgsz.height, width: imgsz.width, batch: batch,
+                                          from: ("--imgsz", "--batch")) {
+            throw ValidationError(problem)
         }
         if let scale, scale.isEmpty || scale.count > 16 {
             throw ValidationError("--scale must be a scale name such as n, s, m, l or x")

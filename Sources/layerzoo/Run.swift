@@ -56,7 +56,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { ZooCPUSettings.threadCount = threads }
+        applyThreadOption(threads)
         var inputTensor: Tensor?
         if let input {
             do throws(BackendError) {
@@ -70,6 +70,11 @@ struct Run: ParsableCommand {
         if let t = inputTensor {
             guard t.shape.count == 4, t.shape.allSatisfy({ $0 >= 1 }) else {
                 printError("\(input ?? ""): error: expected a 4-D [N, C, H, W] input, found shape \(Shape.text(t.shape))")
+                throw ExitCode(1)
+            }
+            if let problem = ModelOptions.sizeProblem(height: t.shape[2], width: t.shape[3], batch: t.shape[0],
+                                                      from: ("the input's height and width", "the input's batch (N)")) {
+                printError("\(FilePaths.display(input ?? "")): error: \(problem) (shape \(Shape.text(t.shape)))")
                 throw ExitCode(1)
             }
             options.batch = t.shape[0]

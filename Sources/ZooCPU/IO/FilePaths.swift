@@ -19,7 +19,15 @@ public enum FilePaths {
             let raw = Array(UnsafeBufferPointer(start: UnsafeRawPointer(arg).assumingMemoryBound(to: UInt8.self),
                                                 count: strlen(arg)))
             let decoded = String(decoding: raw, as: UTF8.self)
+            guard decoded.unicodeScalars.contains("\u{FFFD}") else { continue }
             if decoded == path { return raw }
+            // A path built from the argument ("./" + it, a folder + it).
+            let scalars = Array(path.unicodeScalars), tail = Array(decoded.unicodeScalars)
+            if scalars.count > tail.count, Array(scalars.suffix(tail.count)) == tail {
+                var head = String.UnicodeScalarView()
+                head.append(contentsOf: scalars.dropLast(tail.count))
+                return Array(String(head).utf8) + raw
+            }
             if decoded.hasSuffix("=" + path), let eq = raw.firstIndex(of: UInt8(ascii: "=")) {
                 let value = Array(raw[(eq + 1)...])
                 if String(decoding: value, as: UTF8.self) == path { return value }
