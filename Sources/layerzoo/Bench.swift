@@ -18,6 +18,7 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
+    @OptionGroup var nonFinite: NonFiniteOptions
 
     @Option(help: "Threads for the backend (default: all cores).")
     var threads: Int?
@@ -58,6 +59,7 @@ struct Bench: ParsableCommand {
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
         guard let source, let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
         try loadWeights(into: m, from: weights, seed: 0)
+        try nonFinite.checkWeights(of: m, source: weights)
         let input = try SeededWeights.input(
             shape: [model.batch, m.config.inputChannels, model.imgsz.height, model.imgsz.width], seed: 0)
         let backend = CPUBackend()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LayerZoo
 import LayerZooDBB
+import ZooCPU
 
 struct Reparam: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,7 @@ struct Reparam: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
+    @OptionGroup var nonFinite: NonFiniteOptions
 
     @Option(help: "Training-form weights (.safetensors). Default: seeded random weights.")
     var weights: String?
@@ -42,10 +44,11 @@ struct Reparam: ParsableCommand {
             throw ExitCode(1)
         }
         try loadWeights(into: m, from: weights, seed: 0)
+        try nonFinite.checkWeights(of: m, source: weights)
         do throws(LayerError) {
-            try DBBLayers.writeDeployedWeights(of: m, to: output)
+            try DBBLayers.writeDeployedWeights(of: m, to: output, allowNonFinite: nonFinite.allowed)
         } catch {
-            printError("\(output): error: \(error.message)")
+            printError("\(FilePaths.display(output)): error: \(error.message)")
             throw ExitCode(1)
         }
         print("wrote \(output): \(blocks.count) DiverseBranchBlock\(blocks.count == 1 ? "" : "s") in deployed form")

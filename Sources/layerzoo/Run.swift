@@ -21,6 +21,7 @@ struct Run: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
+    @OptionGroup var nonFinite: NonFiniteOptions
 
     @Option(help: "Weights file (.safetensors). Default: seeded random weights.")
     var weights: String?
@@ -90,9 +91,11 @@ struct Run: ParsableCommand {
             throw ExitCode(1)
         }
         try loadWeights(into: m, from: weights, seed: seed)
+        try nonFinite.checkWeights(of: m, source: weights)
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
         let x = try inputTensor ?? SeededWeights.input(shape: [options.batch, channels, options.imgsz.height, options.imgsz.width],
                                                        seed: seed)
+        try nonFinite.checkInput(x, path: input)
         if let bits = dsconvBits {
             do throws(Diagnostic) {
                 let comparison = try DSConvLayers.quantizeAndCompare(m, input: x, bits: bits)

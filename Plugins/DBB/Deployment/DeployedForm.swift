@@ -80,9 +80,16 @@ extension DBBLayers {
 
     /// Writes the deployed state_dict (`deployedTensors(of:)`) as an F32 safetensors file that
     /// a PyTorch model whose DBBs ran `switch_to_deploy()` loads with `load_state_dict`.
-    public static func writeDeployedWeights(of model: Model, to path: String,
-                                            metadata: [String: String] = [:]) throws(LayerError) {
+    /// Refuses, unless `allowNonFinite`, tensors holding NaN or infinities.
+    public static func writeDeployedWeights(of model: Model, to path: String, metadata: [String: String] = [:],
+                                            allowNonFinite: Bool = false) throws(LayerError) {
         let tensors = try deployedTensors(of: model)
+        if !allowNonFinite {
+            for (name, t) in tensors {
+                guard let (i, v) = NonFinite.first(in: t) else { continue }
+                throw LayerError("the deployed tensor \(name) holds \(v) at \(Shape.text(NonFinite.coordinates(i, in: t.shape))); refusing to write it (--allow-nonfinite writes it anyway)")
+            }
+        }
         try backendCall { () throws(BackendError) in
             try writeSafeTensors(tensors, metadata: metadata.merging(["format": "pt"]) { mine, _ in mine }, to: path)
         }

@@ -1,0 +1,33 @@
+import ZooCPU
+
+extension Model {
+    /// Why the loaded weights would give NaN or infinite outputs, or nil: a tensor holding
+    /// NaN or an infinity, or a batch norm whose running variance + eps is not positive (its
+    /// folded scale, weight / sqrt(var + eps), is NaN or infinite). Names the tensor and the
+    /// first offending element.
+    public func nonFiniteWeightProblem() -> String? {
+        for (key, parameter) in namedTensors() {
+            guard let t = parameter.value, let (i, v) = NonFinite.first(in: t) else { continue }
+            return "\(key) holds \(v) at \(Shape.text(NonFinite.coordinates(i, in: t.shape)))"
+        }
+        for node in nodes {
+            for (key, module) in node.layer.namedModules(prefix: "model.\(node.index)") {
+                guard let bn = module as? BatchNorm2d, let v = bn.runningVar.value else { continue }
+                let values = v.toArray()
+                if let c = values.firstIndex(where: { !($0 + bn.eps > 0) }) {
+                    return "\(key).running_var is \(values[c]) at channel \(c): with eps \(bn.eps) the folded batch norm divides by the square root of a non-positive number"
+                }
+            }
+        }
+        return nil
+    }
+}
+
+extension Module {
+    /// Every module of the subtree with its dotted name (`prefix` for this one).
+    func namedModules(prefix: String) -> [(key: String, module: any Module)] {
+        var out: [(key: String, module: any Module)] = [(prefix, self)]
+        for (name, child) in children { out += child.namedModules(prefix: prefix + "." + name) }
+        return out
+    }
+}
