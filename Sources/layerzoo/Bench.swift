@@ -19,6 +19,7 @@ struct Bench: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
     @OptionGroup var nonFinite: NonFiniteOptions
+    @OptionGroup var memory: MemoryOptions
 
     @Option(help: "Threads for the backend (default: all cores).")
     var threads: Int?
@@ -58,6 +59,7 @@ struct Bench: ParsableCommand {
         let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
         guard let source, let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
+        try memory.check(m, trace: trace, config: source.displayPath)
         try loadWeights(into: m, from: weights, seed: 0)
         try nonFinite.checkWeights(of: m, source: weights)
         let input = try SeededWeights.input(

@@ -46,7 +46,8 @@ struct Info: ParsableCommand {
         }
         let gflops = trace.gflops / Double(model.batch)
         let summary = InfoJSON(file: source.displayPath, scale: m.scale?.name, imgsz: [model.imgsz.height, model.imgsz.width],
-                               layers: rows, parameters: m.parameterCount, gflops: gflops)
+                               layers: rows, parameters: m.parameterCount, gflops: gflops,
+                               memoryBytes: m.memoryPlan(trace).totalBytes)
         if format == .json {
             print(jsonString(summary))
             return
@@ -72,6 +73,7 @@ struct Info: ParsableCommand {
         let scaleText = m.scale.map { " (scale \($0.name))" } ?? ""
         print("\(source.displayPath)\(scaleText): \(rows.count) layers, \(formatCount(m.parameterCount)) parameters, "
               + String(format: "%.2f", gflops) + " GFLOPs at \(model.imgsz.height)×\(model.imgsz.width)")
+        print(memoryLine(m, trace: trace))
     }
 
     private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
@@ -98,4 +100,6 @@ struct InfoJSON: Encodable {
     var layers: [LayerJSON]
     var parameters: Int
     var gflops: Double
+    /// The planned memory of a forward pass at imgsz and batch (weights + peak activations).
+    var memoryBytes: Int
 }

@@ -22,6 +22,7 @@ struct Run: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
     @OptionGroup var nonFinite: NonFiniteOptions
+    @OptionGroup var memory: MemoryOptions
 
     @Option(help: "Weights file (.safetensors). Default: seeded random weights.")
     var weights: String?
@@ -84,7 +85,8 @@ struct Run: ParsableCommand {
         let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
         let (_, report, diagnostics) = checkReport(path: config, options: options, registry: registry)
         for diagnostic in diagnostics { printError(diagnostic.description) }
-        guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }
+        guard let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
+        try memory.check(m, trace: trace, config: report.source.displayPath)
         let channels = m.config.inputChannels
         if let t = inputTensor, t.shape[1] != channels {
             printError("\(input ?? ""): error: the model takes \(channels) input channels, the input has \(t.shape[1]) (shape \(Shape.text(t.shape)))")

@@ -34,6 +34,7 @@ struct Validate: ParsableCommand {
                 let name = source?.displayPath ?? path
                 if ok, let m = report?.model {
                     print("\(name): valid (\(m.nodes.count) layers, \(formatCount(m.parameterCount)) parameters)")
+                    if let trace = report?.trace { print("  " + memoryLine(m, trace: trace)) }
                 } else {
                     let errors = report?.errors.count ?? diagnostics.count
                     print("\(name): invalid (\(errors) error\(errors == 1 ? "" : "s"))")

@@ -6,6 +6,8 @@ public struct ShapeTrace: Sendable {
     public var outputs: [ShapeValue?]
     /// Multiply-accumulates of each layer (thop rules).
     public var macs: [Int]
+    /// Elements each layer makes while it runs (see `ShapeBackend.madeElements`).
+    public var scratch: [Int] = []
 
     /// Ultralytics' GFLOPs: 2 × multiply-accumulates / 1e9.
     public var gflops: Double { macs.reduce(0.0) { $0 + Double($1) } * 2 / 1e9 }
@@ -24,6 +26,7 @@ extension Model {
         var reportedMACs = false
         var outputs: [ShapeValue?] = []
         var macs: [Int] = []
+        var scratch: [Int] = []
         let image = ShapeValue(input)
         for node in nodes {
             var xs: [ShapeValue] = []
@@ -34,6 +37,7 @@ extension Model {
             guard ready else {
                 outputs.append(nil)
                 macs.append(0)
+                scratch.append(0)
                 continue
             }
             backend.resetCount()
@@ -44,6 +48,7 @@ extension Model {
                 diagnostics.append(diagnostic(for: error, at: node, inputs: xs))
             }
             macs.append(backend.macs)
+            scratch.append(backend.madeElements)
             total = SaturatingCount.add(total, backend.macs)
             if total > limits.maxMACs, !reportedMACs {
                 reportedMACs = true
@@ -52,7 +57,7 @@ extension Model {
                                           notes: [.init("use a smaller --imgsz or --batch")]))
             }
         }
-        return ShapeTrace(input: input, outputs: outputs, macs: macs)
+        return ShapeTrace(input: input, outputs: outputs, macs: macs, scratch: scratch)
     }
 
     func diagnostic(for error: LayerError, at node: ModelNode, inputs: [ShapeValue]) -> Diagnostic {
