@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LayerZoo
 import LayerZooDSConv
+import ZooCPU
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,7 +42,8 @@ struct Info: ParsableCommand {
         }
         let rows = m.nodes.map { node in
             LayerJSON(index: node.index, from: node.fromText, n: node.repeats, params: node.layer.parameterCount,
-                      module: node.row.module, arguments: "[" + node.arguments.map(\.description).joined(separator: ", ") + "]",
+                      module: TextEscaping.escape(node.row.module),
+                      arguments: TextEscaping.escape("[" + node.arguments.map(\.description).joined(separator: ", ") + "]"),
                       output: trace.outputs[node.index]?.dims ?? [])
         }
         let gflops = trace.gflops / Double(model.batch)

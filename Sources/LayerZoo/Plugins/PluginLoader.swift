@@ -74,7 +74,7 @@ public enum PluginLoader {
 public struct PluginError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var message: String
-    public var description: String { "\(path): error: \(message)" }
+    public var description: String { "\(TextEscaping.escape(path)): error: \(TextEscaping.escape(message))" }
 }
 
 /// The plugin ABI: bumped whenever the `Layer`/`Backend` protocols or the registration

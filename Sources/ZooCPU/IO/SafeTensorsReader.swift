@@ -21,7 +21,10 @@ public struct SafeTensorsEntry: Sendable, Hashable {
 /// tensor is asked for. Every failure is a `BackendError.file` naming the file and the tensor.
 public final class SafeTensorsFile: @unchecked Sendable {
     /// Largest accepted JSON header.
-    public static let maxHeaderBytes = 100 << 20
+    /// Parsing takes up to about 17 bytes of memory per header byte (a JSON tree of short
+    /// numbers), so the limit bounds that: 8 MiB is some 50,000 tensors' worth of entries,
+    /// far beyond any real model (YOLOv8x: 500 tensors, 60 KB).
+    public static let maxHeaderBytes = 8 << 20
 
     public let path: String
     /// Entries in file order.
