@@ -78,17 +78,21 @@ enum ELFCheck {
         }
         let name = Array(entryPoint.utf8)
         for i in 0..<shnum {
-            guard let header = ShapeMath.add(shoff, i * shentsize) else { break }
+            // Every offset is checked against the file before anything is added to it.
+            guard let header = ShapeMath.add(shoff, i * shentsize), header <= bytes.count else {
+                return "truncated section headers"
+            }
             guard let kind = reader.int(header + 4, 4) else { return "truncated section headers" }
             guard kind == 11 else { continue }  // SHT_DYNSYM
             guard let offset = reader.int(header + 24, 8), let size = reader.int(header + 32, 8),
                   let link = reader.int(header + 40, 4), let entsize = reader.int(header + 56, 8), entsize >= 24,
-                  link < shnum, let strHeader = ShapeMath.add(shoff, link * shentsize),
-                  let strOffset = reader.int(strHeader + 24, 8), let strSize = reader.int(strHeader + 32, 8) else {
+                  link < shnum, let strHeader = ShapeMath.add(shoff, link * shentsize), strHeader <= bytes.count,
+                  let strOffset = reader.int(strHeader + 24, 8), let strSize = reader.int(strHeader + 32, 8),
+                  offset <= bytes.count, strOffset <= bytes.count, strSize <= bytes.count else {
                 return "malformed dynamic symbol table"
             }
             for k in 0..<(size / entsize) {
-                guard let symbol = ShapeMath.add(offset, k * entsize), let nameOffset = reader.int(symbol, 4),
+                guard let symbol = ShapeMath.add(offset, k * entsize), symbol <= bytes.count, let nameOffset = reader.int(symbol, 4),
                       let info = reader.int(symbol + 4, 1), let section = reader.int(symbol + 6, 2) else {
                     return "malformed dynamic symbol table"
                 }

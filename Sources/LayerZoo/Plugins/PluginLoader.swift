@@ -33,9 +33,9 @@ public enum PluginLoader {
     public static func load(_ path: String, into registry: inout LayerRegistry) throws(PluginError) {
         let resolved = resolve(path)
         let shown = FilePaths.display(path)
-        if let problem = FileKind.of(resolved).notRegularDescription {
-            throw PluginError(path: shown, message: problem == "no such file" ? "no such plugin library" : problem)
-        }
+        let kind = FileKind.of(resolved)
+        if case .missing(let e) = kind, e == ENOENT { throw PluginError(path: shown, message: "no such plugin library") }
+        if let problem = kind.notRegularDescription { throw PluginError(path: shown, message: problem) }
         try ELFCheck.check(resolved, entryPoint: entryPoint)
         #if canImport(Glibc) || canImport(Darwin)
         guard let handle = FilePaths.withSystemPath(resolved, { dlopen($0, RTLD_NOW | RTLD_GLOBAL) }) else {

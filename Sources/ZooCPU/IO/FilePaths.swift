@@ -139,13 +139,13 @@ public enum FileKind: Sendable, Equatable {
     public var notRegularDescription: String? {
         switch self {
         case .regular: return nil
-        case .directory: return "is a directory, not a file"
+        case .directory: return "is a directory, not a regular file"
         case .fifo: return "is a FIFO (named pipe), not a regular file"
         case .characterDevice: return "is a character device, not a regular file"
         case .blockDevice: return "is a block device, not a regular file"
         case .socket: return "is a socket, not a regular file"
         case .other: return "is not a regular file"
-        case .missing(let e): return e == ENOENT ? "no such file" : "cannot access: " + String(cString: strerror(e))
+        case .missing(let e): return "cannot open: " + (e == ENOENT ? "no such file" : String(cString: strerror(e)))
         }
     }
 }
