@@ -59,6 +59,41 @@ struct Run: ParsableCommand {
 
     func run() throws {
         applyThreadOption(threads)
+        // The input's shape first: its size meets the limits and the memory plan before its
+        // data is read.
+        var inputShape: [Int]?
+        if let input {
+            do throws(BackendError) {
+                inputShape = try NPY.shape(path: input)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        var options = model
+        if let shape = inputShape {
+            guard shape.count == 4, shape.allSatisfy({ $0 >= 1 }) else {
+                printError("\(FilePaths.display(input ?? "")): error: expected a 4-D [N, C, H, W] input, found shape \(Shape.text(shape))")
+                throw ExitCode(1)
+            }
+            if let problem = ModelOptions.sizeProblem(height: shape[2], width: shape[3], batch: shape[0],
+                                                      from: ("the input's height and width", "the input's batch (N)")) {
+                printError("\(FilePaths.display(input ?? "")): error: \(problem) (shape \(Shape.text(shape)))")
+                throw ExitCode(1)
+            }
+            options.batch = shape[0]
+            options.imgsz = ImageSize(height: shape[2], width: shape[3])
+        }
+        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
+        let (_, report, diagnostics) = checkReport(path: config, options: options, registry: registry)
+        for diagnostic in diagnostics { printError(diagnostic.description) }
+        guard let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
+        try memory.check(m, trace: trace, config: report.source.displayPath)
+        let channels = m.config.inputChannels
+        if let shape = inputShape, shape[1] != channels {
+            printError("\(FilePaths.display(input ?? "")): error: the model takes \(channels) input channels, the input has \(shape[1]) (shape \(Shape.text(shape)))")
+            throw ExitCode(1)
+        }
         var inputTensor: Tensor?
         if let input {
             do throws(BackendError) {
@@ -67,30 +102,6 @@ struct Run: ParsableCommand {
                 printError("error: \(error)")
                 throw ExitCode(1)
             }
-        }
-        var options = model
-        if let t = inputTensor {
-            guard t.shape.count == 4, t.shape.allSatisfy({ $0 >= 1 }) else {
-                printError("\(input ?? ""): error: expected a 4-D [N, C, H, W] input, found shape \(Shape.text(t.shape))")
-                throw ExitCode(1)
-            }
-            if let problem = ModelOptions.sizeProblem(height: t.shape[2], width: t.shape[3], batch: t.shape[0],
-                                                      from: ("the input's height and width", "the input's batch (N)")) {
-                printError("\(FilePaths.display(input ?? "")): error: \(problem) (shape \(Shape.text(t.shape)))")
-                throw ExitCode(1)
-            }
-            options.batch = t.shape[0]
-            options.imgsz = ImageSize(height: t.shape[2], width: t.shape[3])
-        }
-        let registry = try BuiltInLayers.registry(plugins: plugin.plugins)
-        let (_, report, diagnostics) = checkReport(path: config, options: options, registry: registry)
-        for diagnostic in diagnostics { printError(diagnostic.description) }
-        guard let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
-        try memory.check(m, trace: trace, config: report.source.displayPath)
-        let channels = m.config.inputChannels
-        if let t = inputTensor, t.shape[1] != channels {
-            printError("\(input ?? ""): error: the model takes \(channels) input channels, the input has \(t.shape[1]) (shape \(Shape.text(t.shape)))")
-            throw ExitCode(1)
         }
         try loadWeights(into: m, from: weights, seed: seed)
         try nonFinite.checkWeights(of: m, source: weights)
