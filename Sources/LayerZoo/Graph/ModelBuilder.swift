@@ -302,7 +302,6 @@ public struct ModelBuilder: Sendable {
     }
 }
 
-
 /// Running totals of a build, checked against `ModelLimits`.
 struct BuildTotals {
     var blocks = 0
