@@ -144,7 +144,8 @@ final class HostileInputTests: XCTestCase {
             Case(name: "directory as input", arguments: { d in ["run", "yolov8n.yaml", "--input", d.path] },
                  status: 1, fragments: ["is a directory"], seconds: 10),
             Case(name: "128 threads", arguments: { _ in ["run", "yolov8n.yaml", "--imgsz", "64", "--threads", "128"] },
-                 status: 0, fragments: ["note: --threads 128 is more than the", "output [1, 84, 84]"], seconds: 60),
+                 status: 0, fragments: (ProcessInfo.processInfo.activeProcessorCount < 128 ? ["note: --threads 128 is more than the"] : [])
+                    + ["output [1, 84, 84]"], seconds: 60),
             Case(name: "300 threads", arguments: { _ in ["run", "yolov8n.yaml", "--threads", "300"] },
                  status: 64, fragments: ["--threads must be from 1 to 256"], seconds: 10),
             // Memory budget.
