@@ -130,6 +130,14 @@ final class HostileInputTests: XCTestCase {
                 bytes += [UInt8](repeating: 0x20, count: 9 << 20)
                 return ["run", "yolov8n.yaml", "--imgsz", "64", "--weights", try self.file(d, "header.safetensors", bytes: bytes)]
             }, status: 1, fragments: ["over the 8388608-byte limit"], seconds: 10),
+            Case(name: "header of a million tiny values", arguments: { d in
+                let json = "{\"a\":{\"dtype\":\"F32\",\"shape\":[" + String(repeating: "1,", count: 1_200_000) + "1],\"data_offsets\":[0,4]}}"
+                var bytes = Self.safetensors([])
+                let length = UInt64(json.utf8.count)
+                for k in 0..<8 { bytes[k] = UInt8((length >> (8 * UInt64(k))) & 0xff) }
+                bytes = Array(bytes.prefix(8)) + Array(json.utf8) + [0, 0, 0, 0]
+                return ["run", "yolov8n.yaml", "--imgsz", "64", "--weights", try self.file(d, "values.safetensors", bytes: bytes)]
+            }, status: 1, fragments: ["more values than this reader accepts"], seconds: 20),
             // Hangs.
             Case(name: "FIFO config", arguments: { d in ["validate", try self.fifo(d, "cfg.yaml")] },
                  status: 1, fragments: ["is a FIFO"], seconds: 10),

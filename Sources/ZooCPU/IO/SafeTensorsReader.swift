@@ -25,6 +25,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// numbers), so the limit bounds that: 8 MiB is some 50,000 tensors' worth of entries,
     /// far beyond any real model (YOLOv8x: 500 tensors, 60 KB).
     public static let maxHeaderBytes = 8 << 20
+    /// Most JSON values in a header (about 10 per tensor): bounds the parse at some 50 MB
+    /// however small the values are.
+    public static let maxHeaderValues = 1_000_000
 
     public let path: String
     /// Entries in file order.
@@ -63,7 +66,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         }
         let json: JSONValue
         do {
-            json = try JSONParser.parse(header)
+            json = try JSONParser.parse(header, maxValues: Self.maxHeaderValues)
         } catch {
             throw bad("header is not valid JSON at byte \(error.offset): \(error.message)")
         }
