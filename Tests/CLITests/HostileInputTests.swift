@@ -111,8 +111,16 @@ final class HostileInputTests: XCTestCase {
                 ["validate", try self.file(d, "c3k2.yaml", Self.yamlRows(["[-1, 1, Conv, [16, 3, 2]]"] + Array(repeating: "[-1, 1000, C3k2, [64, True]]", count: 190))), "--imgsz", "64"]
             }, status: 1, fragments: ["c3k2.yaml:13:", "more than 10000 blocks"], seconds: 20),
             Case(name: "parameter total", arguments: { d in
+                // Each tensor under the backend's limit, together over the parameter limit.
+                let rows = ["[-1, 1, Conv, [8192, 1, 1]]"] + (0..<5).flatMap { _ in ["[-1, 1, Conv, [65536, 1, 1]]", "[-1, 1, Conv, [8192, 1, 1]]"] }
+                return ["validate", try self.file(d, "many.yaml", Self.yamlRows(rows)), "--imgsz", "32"]
+            }, status: 1, fragments: ["many.yaml:11:", "layer 8 (Conv): the model reaches more than 4294967296 parameters"]),
+            Case(name: "dynamic convolution parameters", arguments: { d in
                 ["validate", try self.file(d, "dyn.yaml", Self.yamlRows(["[-1, 1, Conv, [8192, 1, 1]]"] + Array(repeating: "[-1, 1, Dynamic_conv2d, [65536, 31, 1, 15, 1, 1, True, 256]]", count: 3))), "--imgsz", "64"]
-            }, status: 1, fragments: ["dyn.yaml:4:", "more than 4294967296 parameters"]),
+            }, status: 1, fragments: ["dyn.yaml:4:", "more than 1073741824 elements"]),
+            Case(name: "one weight over the tensor limit", arguments: { d in
+                ["validate", try self.file(d, "bigw.yaml", Self.yamlRows(["[-1, 1, Conv, [8192, 1, 1]]", "[-1, 1, Conv, [65536, 3, 1]]"])), "--imgsz", "64"]
+            }, status: 1, fragments: ["bigw.yaml:4:", "tensor 'conv.weight' of shape [65536, 8192, 3, 3] has more than 1073741824 elements"]),
             Case(name: "layer count", arguments: { d in
                 ["validate", try self.file(d, "long.yaml", Self.yamlRows(Array(repeating: "[-1, 1, nn.Upsample, [None, 1, nearest]]", count: 10_001))), "--imgsz", "64"]
             }, status: 1, fragments: ["10002 layers; more than 10000 are refused"]),

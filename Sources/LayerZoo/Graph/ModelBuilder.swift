@@ -1,4 +1,5 @@
 import Foundation
+import ZooCPU
 
 /// Turns a `ModelConfig` into a `Model` exactly as Ultralytics' `parse_model` does, and
 /// reports every problem it finds at the line and column where it was written.
@@ -289,6 +290,11 @@ public struct ModelBuilder: Sendable {
         if totals.modules > limits.maxModules {
             totals.exceeded = true
             return fail("the model has more than \(limits.maxModules) modules in all at this layer; refusing it", at: row.moduleLocation)
+        }
+        let largest = ZooCPUSettings.maxTensorBytes / MemoryLayout<Float>.stride
+        if let (name, p) = layer.namedTensors().first(where: { $0.parameter.count > largest }) {
+            return fail("tensor '\(name)' of shape \(Shape.text(p.shape)) has more than \(largest) elements, the backend's limit for one tensor",
+                        at: row.moduleLocation)
         }
         let parameters = layer.parameterCount
         totals.parameters = SaturatingCount.add(totals.parameters, parameters)
