@@ -349,20 +349,22 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
-    /// SIGTERM while the output is being written leaves no temporary file.
-    func testInterruptedRunLeavesNoTemporary() throws {
-        let out = scratch.appendingPathComponent("out.npy").path
-        let p = Process()
-        p.executableURL = try layerZooBinary()
-        p.arguments = ["run", "yolov8n.yaml", "--imgsz", "64", "--batch", "64", "--output", out]
-        p.currentDirectoryURL = repositoryRoot
-        p.standardOutput = Pipe()
-        p.standardError = Pipe()
-        try p.run()
-        // Interrupt at several moments; whichever phase it hits, nothing may be left behind.
-        usleep(1_500_000)
-        p.terminate()
-        p.waitUntilExit()
-        noTemporaries(scratch)
+    /// SIGTERM and SIGINT at several moments of a run that writes a large output (loading,
+    /// running, writing): whatever phase they hit, no temporary file is left behind.
+    func testInterruptedRunsLeaveNoTemporary() throws {
+        for (k, delay) in [200_000, 600_000, 1_000_000, 1_400_000, 1_800_000].enumerated() {
+            let out = scratch.appendingPathComponent("out\(k).npy").path
+            let p = Process()
+            p.executableURL = try layerZooBinary()
+            p.arguments = ["run", "yolov8n.yaml", "--imgsz", "64", "--batch", "128", "--output", out]
+            p.currentDirectoryURL = repositoryRoot
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(useconds_t(delay))
+            if k % 2 == 0 { p.terminate() } else { p.interrupt() }
+            p.waitUntilExit()
+            noTemporaries(scratch)
+        }
     }
 }

@@ -7,8 +7,8 @@ import Darwin
 
 /// Every output file is written here: into a temporary file created exclusively (`mkstemp`:
 /// `O_CREAT | O_EXCL`, so a planted symlink or file is never followed or reused) in the
-/// target's folder under a short name, flushed, given the mode the existing file had, and
-/// renamed over the target. The target is refused when it is one of the files this process
+/// target's folder under a short name, flushed, given the mode (and, where permitted, the
+/// owner) the existing file had, and renamed over the target. The target is refused when it is one of the files this process
 /// read (same device and inode, whatever the spelling of the path), when it exists read-only
 /// (the user protected it: Ultralytics would overwrite it, we do not), and when it is not a
 /// regular file. Write errors (ENOSPC, EFBIG — SIGXFSZ is ignored so that an over-size write
@@ -22,6 +22,7 @@ public enum AtomicFile {
         let target = FilePaths.systemBytes(path)
         guard !target.isEmpty, target.last != UInt8(ascii: "/") else { throw fail("not a file name") }
         var mode: mode_t
+        var owner: (uid_t, gid_t)?
         var lst = stat()
         let exists = withCString(target) { lstat($0, &lst) } == 0
         if exists {
@@ -36,6 +37,7 @@ public enum AtomicFile {
                 throw fail("is read-only; refusing to replace it (make it writable or choose another output)")
             }
             mode = lst.st_mode & 0o7777
+            owner = (lst.st_uid, lst.st_gid)
         } else {
             let mask = umask(0o022)
             umask(mask)
@@ -66,6 +68,8 @@ public enum AtomicFile {
                 left -= n
             }
         }
+        // The owner too, where the process may (root replacing a user's file); else it is ours.
+        if failure == nil, let (uid, gid) = owner { _ = fchown(fd, uid, gid) }
         if failure == nil, fchmod(fd, mode) != 0 { failure = "cannot set the file mode: \(systemError())" }
         if failure == nil, fsync(fd) != 0 { failure = "cannot flush the file: \(systemError())" }
         if close(fd) != 0, failure == nil { failure = "close failed: \(systemError())" }
