@@ -121,6 +121,10 @@ final class HostileInputTests: XCTestCase {
             Case(name: "one weight over the tensor limit", arguments: { d in
                 ["validate", try self.file(d, "bigw.yaml", Self.yamlRows(["[-1, 1, Conv, [8192, 1, 1]]", "[-1, 1, Conv, [65536, 3, 1]]"])), "--imgsz", "64"]
             }, status: 1, fragments: ["bigw.yaml:4:", "tensor 'conv.weight' of shape [65536, 8192, 3, 3] has more than 1073741824 elements"]),
+            Case(name: "a head of 80,000 inputs", arguments: { d in
+                let from = "[" + Array(repeating: "-1", count: 80_000).joined(separator: ",") + "]"
+                return ["validate", try self.file(d, "wide.yaml", Self.yamlRows(["[-1, 1, Conv, [16, 3, 2]]"], head: "  - [\(from), 1, Detect, [nc]]")), "--imgsz", "64"]
+            }, status: 1, fragments: ["wide.yaml:5:6:", "'from' lists 80000 layers; one layer reads at most 64"], seconds: 5),
             Case(name: "layer count", arguments: { d in
                 ["validate", try self.file(d, "long.yaml", Self.yamlRows(Array(repeating: "[-1, 1, nn.Upsample, [None, 1, nearest]]", count: 10_001))), "--imgsz", "64"]
             }, status: 1, fragments: ["10002 layers; more than 10000 are refused"]),

@@ -115,6 +115,9 @@ public struct ModelBuilder: Sendable {
         }
 
         // from: absolute indices, each an earlier layer (or the image for layer 0).
+        guard row.from.count <= limits.maxInputs else {
+            return fail("'from' lists \(row.from.count) layers; one layer reads at most \(limits.maxInputs)", at: row.fromLocation)
+        }
         var inputs: [Int] = []
         for f in row.from {
             if i == 0 {

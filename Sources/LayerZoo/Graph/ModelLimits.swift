@@ -8,6 +8,9 @@ public struct ModelLimits: Sendable, Hashable {
     /// Most blocks built over the whole model: each row counts its repeats after the depth
     /// gain (a row without repeats counts 1). Checked before a row is built.
     public var maxBlocks = 10_000
+    /// Most layers one row reads (`from`): a head builds branches per input (Ultralytics'
+    /// have at most 4).
+    public var maxInputs = 64
     /// Most modules (PyTorch's `modules()`) over the whole model, counted as rows are built.
     public var maxModules = 1_000_000
     /// Most channels of any layer's output, a Concat's sum included.
