@@ -88,9 +88,9 @@ final class HostileInputTests: XCTestCase {
     static let tinyConv = "backbone:\n  - [-1, 1, Conv, [8, 1, 1]]\nhead: []\n"
 
     /// Weights for `tinyConv` with the given running variance.
-    static func tinyWeights(variance: Float) -> [UInt8] {
+    static func tinyWeights(variance: Float, weight: Float = 1) -> [UInt8] {
         safetensors([("model.0.conv.weight", [8, 3, 1, 1], Array(repeating: 0.1, count: 24)),
-                     ("model.0.bn.weight", [8], Array(repeating: 1, count: 8)),
+                     ("model.0.bn.weight", [8], [1, 1, weight, 1, 1, 1, 1, 1]),
                      ("model.0.bn.bias", [8], Array(repeating: 0, count: 8)),
                      ("model.0.bn.running_mean", [8], Array(repeating: 0, count: 8)),
                      ("model.0.bn.running_var", [8], [1, 1, variance, 1, 1, 1, 1, 1])])
@@ -185,6 +185,9 @@ final class HostileInputTests: XCTestCase {
             Case(name: "negative BN variance", arguments: { d in
                 ["run", try self.file(d, "tiny.yaml", Self.tinyConv), "--imgsz", "32", "--weights", try self.file(d, "neg.safetensors", bytes: Self.tinyWeights(variance: -1))]
             }, status: 1, fragments: ["model.0.bn.running_var is -1.0 at channel 2"]),
+            Case(name: "finite statistics, infinite folded scale", arguments: { d in
+                ["run", try self.file(d, "tiny.yaml", Self.tinyConv), "--imgsz", "32", "--weights", try self.file(d, "huge.safetensors", bytes: Self.tinyWeights(variance: 0, weight: 3e38))]
+            }, status: 1, fragments: ["model.0.bn: weight 3e+38 / sqrt(running_var 0.0 + eps 0.001) at channel 2 is not finite"]),
             Case(name: "NaN weight", arguments: { d in
                 ["run", try self.file(d, "tiny.yaml", Self.tinyConv), "--imgsz", "32", "--weights", try self.file(d, "nanw.safetensors", bytes: Self.tinyWeights(variance: .nan))]
             }, status: 1, fragments: ["model.0.bn.running_var holds nan at [2]"]),
