@@ -241,11 +241,17 @@ final class BlockFitter {
             var changed = false
             var wq = 0.0, qq = 0.0
             let inverse = 1 / alpha
+            // A subnormal scale (all-subnormal weights) has no finite inverse: codes 0, scale 0.
+            guard inverse.isFinite else {
+                trial.update(repeating: 0, count: count)
+                return (0, norm)
+            }
             for i in 0..<count {
                 // Plain comparisons rather than generic min/max: this is the hot loop, and
                 // it must stay quick in unoptimised (debug/test) builds too.
                 var r = (values[i] * inverse).rounded()
-                if r < qmin { r = qmin } else if r > qmax { r = qmax }
+                // Written so that NaN (a NaN or infinite weight) lands on qmin, never in Int8(_:).
+                if !(r >= qmin) { r = qmin } else if r > qmax { r = qmax }
                 let q = Int8(r)
                 if q != trial[i] { changed = true; trial[i] = q }
                 wq += Double(values[i]) * Double(r)

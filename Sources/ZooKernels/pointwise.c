@@ -35,6 +35,8 @@ ZK_AVX2 static void zk_activation_avx2(const float *src, float *dst, size_t coun
 /// Eight neighbouring lines at once, one per lane.
 ZK_AVX2 static void zk_softmax8_avx2(const float *src, float *dst, int n, int inner) {
     __m256 m = _mm256_set1_ps(-INFINITY);
+    // A NaN in a line may be lost by the max, but not by the sum of exp(x - m) (zk_exp256
+    // keeps NaN): the whole line comes out NaN, as in PyTorch.
     for (int i = 0; i < n; i++) m = _mm256_max_ps(m, _mm256_loadu_ps(src + (size_t)i * inner));
     __m256 sum = _mm256_setzero_ps();
     for (int i = 0; i < n; i++) {

@@ -23,13 +23,16 @@ static inline int zk_use_avx2(int portable) {
 #endif
 }
 
+// NaN semantics are PyTorch's: every activation of NaN is NaN. Comparisons are written so
+// that NaN takes the branch that returns it, and vector min/max put the constant first
+// (MINPS/MAXPS return their second operand when either is NaN).
 static inline float zk_activate(float x, int act, float param) {
     switch (act) {
-    case ZK_ACT_RELU: return x > 0.0f ? x : 0.0f;
+    case ZK_ACT_RELU: return x < 0.0f ? 0.0f : x;
     case ZK_ACT_SILU: return x / (1.0f + expf(-x));
     case ZK_ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
     case ZK_ACT_LEAKY_RELU: return x < 0.0f ? x * param : x;
-    case ZK_ACT_RELU6: return fminf(fmaxf(x, 0.0f), 6.0f);
+    case ZK_ACT_RELU6: return x < 0.0f ? 0.0f : x > 6.0f ? 6.0f : x;
     case ZK_ACT_HARDSWISH: return x * fminf(fmaxf(x + 3.0f, 0.0f), 6.0f) * (1.0f / 6.0f);
     default: return x;
     }
@@ -37,13 +40,13 @@ static inline float zk_activate(float x, int act, float param) {
 
 #ifdef ZK_X86
 /// x[i] = exp(x[i]) for i < n, Cephes' polynomial (relative error ~2 ulp), inputs clamped to
-/// ±88.38. Written step by step across the n vectors, so that with n = 4 their dependency
+/// ±88.38 (NaN stays NaN). Written step by step across the n vectors, so that with n = 4 their dependency
 /// chains overlap (one exp is a ~40-cycle latency chain).
 ZK_AVX2 static inline void zk_exp256n(__m256 *x, int n) {
     __m256 fx[4], y[4];
     for (int i = 0; i < n; i++) {
-        x[i] = _mm256_min_ps(x[i], _mm256_set1_ps(88.3762626647949f));
-        x[i] = _mm256_max_ps(x[i], _mm256_set1_ps(-88.3762626647949f));
+        x[i] = _mm256_min_ps(_mm256_set1_ps(88.3762626647949f), x[i]);
+        x[i] = _mm256_max_ps(_mm256_set1_ps(-88.3762626647949f), x[i]);
         fx[i] = _mm256_round_ps(_mm256_mul_ps(x[i], _mm256_set1_ps(1.44269504088896341f)),
                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     }
@@ -77,16 +80,16 @@ ZK_AVX2 static inline __m256 zk_reciprocal256(__m256 x) {
 ZK_AVX2 static inline __m256 zk_activate256(__m256 v, int act, float param) {
     const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
     switch (act) {
-    case ZK_ACT_RELU: return _mm256_max_ps(v, zero);
+    case ZK_ACT_RELU: return _mm256_max_ps(zero, v);
     case ZK_ACT_SILU:
         return _mm256_mul_ps(v, zk_reciprocal256(_mm256_add_ps(one, zk_exp256(_mm256_sub_ps(zero, v)))));
     case ZK_ACT_SIGMOID:
         return zk_reciprocal256(_mm256_add_ps(one, zk_exp256(_mm256_sub_ps(zero, v))));
     case ZK_ACT_LEAKY_RELU:
         return _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(param)), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
-    case ZK_ACT_RELU6: return _mm256_min_ps(_mm256_max_ps(v, zero), _mm256_set1_ps(6.0f));
+    case ZK_ACT_RELU6: return _mm256_min_ps(_mm256_set1_ps(6.0f), _mm256_max_ps(zero, v));
     case ZK_ACT_HARDSWISH: {
-        __m256 r = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v, _mm256_set1_ps(3.0f)), zero), _mm256_set1_ps(6.0f));
+        __m256 r = _mm256_min_ps(_mm256_set1_ps(6.0f), _mm256_max_ps(zero, _mm256_add_ps(v, _mm256_set1_ps(3.0f))));
         return _mm256_mul_ps(_mm256_mul_ps(v, r), _mm256_set1_ps(1.0f / 6.0f));
     }
     default: return v;

@@ -18,6 +18,8 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
+    @OptionGroup var nonFinite: NonFiniteOptions
+    @OptionGroup var memory: MemoryOptions
 
     @Option(help: "Threads for the backend (default: all cores).")
     var threads: Int?
@@ -55,7 +57,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { ZooCPUSettings.threadCount = threads }
+        applyThreadOption(threads)
         let registry = try loadRegistry(plugin, json: format == .json, file: config)
         let transforms = try transform.resolve(in: registry)
         let weightsSource = try openWeights(weights, model: config)
@@ -69,7 +71,9 @@ struct Bench: ParsableCommand {
             }
             throw ExitCode(1)
         }
+        try memory.check(m, trace: trace, config: source.displayPath)
         try loadWeights(into: m, from: weightsSource, seed: 0)
+        try nonFinite.checkWeights(of: m, source: weightsSource?.path)
         do throws(Diagnostic) {
             for (t, value) in transforms { printError(try t.apply(m, value)) }
         } catch {

@@ -20,6 +20,7 @@ struct Fuse: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
+    @OptionGroup var nonFinite: NonFiniteOptions
 
     @Option(help: "Weights to fuse (.safetensors). Default: seeded random weights.")
     var weights: String?
@@ -46,6 +47,7 @@ struct Fuse: ParsableCommand {
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
         guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }
         try loadWeights(into: m, from: weightsSource, seed: 0)
+        try nonFinite.checkWeights(of: m, source: weightsSource?.path)
         let kinds: Set<FusionKind> = reparamOnly ? [.reparameterization] : Set(FusionKind.allCases)
         let fused: FusionReport
         let tensors: [(name: String, tensor: Tensor)]
@@ -60,6 +62,13 @@ struct Fuse: ParsableCommand {
             printError("\(config): error: the model has no layer with a deployed form"
                        + (reparamOnly ? " to reparameterise (without --reparam-only, Convs fold their batch norms)" : ""))
             throw ExitCode(1)
+        }
+        if !nonFinite.allowed {
+            for (name, t) in tensors {
+                guard let (i, v) = NonFinite.first(in: t) else { continue }
+                printError("\(output): error: the deployed tensor \(name) holds \(v) at \(Shape.text(NonFinite.coordinates(i, in: t.shape))); refusing to write it (--allow-nonfinite writes it anyway)")
+                throw ExitCode(1)
+            }
         }
         do throws(BackendError) {
             try writeSafeTensors(tensors, metadata: ["format": "pt"], to: output)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LayerZoo
+import ZooCPU
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,14 +66,16 @@ struct Info: ParsableCommand {
         }
         let rows = m.nodes.map { node in
             LayerJSON(index: node.index, from: node.fromText, n: node.repeats, params: node.layer.parameterCount,
-                      module: node.row.module, arguments: "[" + node.arguments.map(\.description).joined(separator: ", ") + "]",
+                      module: TextEscaping.escape(node.row.module),
+                      arguments: TextEscaping.escape("[" + node.arguments.map(\.description).joined(separator: ", ") + "]"),
                       output: trace.outputs[node.index]?.dims ?? [])
         }
         let gflops = trace.gflops / Double(model.batch)
         let outputs = m.outputShapes(trace)
         let summary = InfoJSON(file: source.displayPath, valid: true, scale: m.scale?.name, imgsz: [report.imageHeight, report.imageWidth],
                                fused: fused, layers: rows, parameters: m.parameterCount, gflops: gflops, outputs: outputs,
-                               diagnostics: diagnostics.map(DiagnosticJSON.init), names: ModelInput.classNames(config))
+                               diagnostics: diagnostics.map(DiagnosticJSON.init), names: ModelInput.classNames(config),
+                               memoryBytes: m.memoryPlan(trace).totalBytes)
         if format == .json {
             print(jsonString(summary))
             return
@@ -93,6 +96,7 @@ struct Info: ParsableCommand {
         print("\(source.displayPath)\(scaleText): \(rows.count) layers, \(formatCount(m.parameterCount)) parameters, "
               + String(format: "%.2f", gflops) + " GFLOPs at \(report.imageHeight)×\(report.imageWidth)")
         if let names = summary.names { print("classes (\(names.count)): " + names.joined(separator: ", ")) }
+        print(memoryLine(m, trace: trace))
     }
 
     private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
@@ -127,6 +131,8 @@ struct InfoJSON: Encodable {
     var diagnostics: [DiagnosticJSON]
     /// The class names a checkpoint carries.
     var names: [String]?
+    /// The planned memory of a forward pass at imgsz and batch (weights + peak activations).
+    var memoryBytes: Int
 }
 
 /// `info --format json` for a file that is not valid (or a plugin that would not load): stdout

@@ -57,12 +57,25 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Number of classes, written over the model file's nc.")
     var nc: Int?
 
-    func validate() throws {
-        guard (1...ImageSize.limit).contains(imgsz.height), (1...ImageSize.limit).contains(imgsz.width) else {
-            throw ValidationError("--imgsz must be from 1 to \(ImageSize.limit) pixels per side, got \(imgsz.height),\(imgsz.width)")
+    /// Most images in a batch.
+    static let batchLimit = 1024
+
+    /// The one rule for every way a size enters (--imgsz and --batch, or an input file's
+    /// N, H and W): nil when it is allowed, else what is wrong.
+    static func sizeProblem(height: Int, width: Int, batch: Int, from source: (size: String, batch: String)) -> String? {
+        guard (1...ImageSize.limit).contains(height), (1...ImageSize.limit).contains(width) else {
+            return "\(source.size) must be from 1 to \(ImageSize.limit) pixels per side, got \(height),\(width)"
         }
-        guard (1...1024).contains(batch) else {
-            throw ValidationError("--batch must be from 1 to 1024, got \(batch)")
+        guard (1...batchLimit).contains(batch) else {
+            return "\(source.batch) must be from 1 to \(batchLimit), got \(batch)"
+        }
+        return nil
+    }
+
+    func validate() throws {
+        if let problem = Self.sizeProblem(height: imgsz.height, width: imgsz.width, batch: batch,
+                                          from: ("--imgsz", "--batch")) {
+            throw ValidationError(problem)
         }
         if let nc, !(1...100_000).contains(nc) {
             throw ValidationError("--nc must be from 1 to 100000, got \(nc)")

@@ -23,6 +23,8 @@ struct Run: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
+    @OptionGroup var nonFinite: NonFiniteOptions
+    @OptionGroup var memory: MemoryOptions
 
     @Option(help: "Weights file (.safetensors or a PyTorch checkpoint .pt). Default: the model's checkpoint, else seeded random weights.")
     var weights: String?
@@ -64,7 +66,60 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { ZooCPUSettings.threadCount = threads }
+        applyThreadOption(threads)
+        // The input's shape first: its size meets the limits and the memory plan before its
+        // data is read.
+        var inputShape: [Int]?
+        if let input {
+            do throws(BackendError) {
+                inputShape = try NPY.shape(path: input)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        var options = model
+        if let shape = inputShape {
+            guard shape.count == 4, shape.allSatisfy({ $0 >= 1 }) else {
+                printError("\(FilePaths.display(input ?? "")): error: expected a 4-D [N, C, H, W] input, found shape \(Shape.text(shape))")
+                throw ExitCode(1)
+            }
+            if let problem = ModelOptions.sizeProblem(height: shape[2], width: shape[3], batch: shape[0],
+                                                      from: ("the input's height and width", "the input's batch (N)")) {
+                printError("\(FilePaths.display(input ?? "")): error: \(problem) (shape \(Shape.text(shape)))")
+                throw ExitCode(1)
+            }
+            options.batch = shape[0]
+            options.imgsz = ImageSize(height: shape[2], width: shape[3])
+        }
+        let registry = try BuiltInLayers.registry(plugin)
+        let transforms = try transform.resolve(in: registry)
+        let weightsSource = try openWeights(weights, model: config)
+        let (_, report, diagnostics) = checkReport(path: config, options: options, rule: inputShape == nil ? .roundUp : .ignore,
+                                                   registry: registry, weights: weightsSource)
+        if let shape = inputShape, let report, report.model != nil {
+            try Self.checkInputSize(shape, stride: report.maxStride, path: FilePaths.display(input ?? ""))
+        }
+        for diagnostic in diagnostics { printError(diagnostic.description) }
+        guard let report, report.isValid, let m = report.model, let trace = report.trace else { throw ExitCode(1) }
+        options.imgsz = ImageSize(height: report.imageHeight, width: report.imageWidth)
+        try memory.check(m, trace: trace, config: report.source.displayPath)
+        if m.outputCount > 1, let output, output.hasSuffix(".npy") {
+            printError("error: \(m.nodes.last?.row.module ?? "the last layer") gives \(m.outputCount) outputs and a .npy file holds one; write them to a .safetensors file (tensors output0…output\(m.outputCount - 1))")
+            throw ExitCode.validationFailure
+        }
+        let channels = m.config.inputChannels
+        if let shape = inputShape, shape[1] != channels {
+            printError("\(FilePaths.display(input ?? "")): error: the model takes \(channels) input channels, the input has \(shape[1]) (shape \(Shape.text(shape)))")
+            throw ExitCode(1)
+        }
+        if end2end, !m.setEndToEnd(true, maxDetections: maxDet) {
+            printError("error: --end2end: \(m.nodes.last?.row.module ?? "the last layer") has no one-to-one branches; only end-to-end heads (end2end: True in the model file) have them")
+            throw ExitCode.validationFailure
+        }
+        try loadWeights(into: m, from: weightsSource, seed: seed)
+        try nonFinite.checkWeights(of: m, source: weightsSource?.path)
+        if weightsSource == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
         var inputTensor: Tensor?
         if let input {
             do throws(BackendError) {
@@ -74,43 +129,9 @@ struct Run: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        var options = model
-        if let t = inputTensor {
-            guard t.shape.count == 4, t.shape.allSatisfy({ $0 >= 1 }) else {
-                printError("\(input ?? ""): error: expected a 4-D [N, C, H, W] input, found shape \(Shape.text(t.shape))")
-                throw ExitCode(1)
-            }
-            options.batch = t.shape[0]
-            options.imgsz = ImageSize(height: t.shape[2], width: t.shape[3])
-        }
-        let registry = try BuiltInLayers.registry(plugin)
-        let transforms = try transform.resolve(in: registry)
-        let weightsSource = try openWeights(weights, model: config)
-        let (_, report, diagnostics) = checkReport(path: config, options: options, rule: inputTensor == nil ? .roundUp : .ignore,
-                                                   registry: registry, weights: weightsSource)
-        if let t = inputTensor, let report, report.model != nil {
-            try Self.checkInputSize(t.shape, stride: report.maxStride, path: input ?? "")
-        }
-        for diagnostic in diagnostics { printError(diagnostic.description) }
-        guard let report, report.isValid, let m = report.model else { throw ExitCode(1) }
-        options.imgsz = ImageSize(height: report.imageHeight, width: report.imageWidth)
-        if m.outputCount > 1, let output, output.hasSuffix(".npy") {
-            printError("error: \(m.nodes.last?.row.module ?? "the last layer") gives \(m.outputCount) outputs and a .npy file holds one; write them to a .safetensors file (tensors output0…output\(m.outputCount - 1))")
-            throw ExitCode.validationFailure
-        }
-        let channels = m.config.inputChannels
-        if let t = inputTensor, t.shape[1] != channels {
-            printError("\(input ?? ""): error: the model takes \(channels) input channels, the input has \(t.shape[1]) (shape \(Shape.text(t.shape)))")
-            throw ExitCode(1)
-        }
-        if end2end, !m.setEndToEnd(true, maxDetections: maxDet) {
-            printError("error: --end2end: \(m.nodes.last?.row.module ?? "the last layer") has no one-to-one branches; only end-to-end heads (end2end: True in the model file) have them")
-            throw ExitCode.validationFailure
-        }
-        try loadWeights(into: m, from: weightsSource, seed: seed)
-        if weightsSource == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
         let x = try inputTensor ?? SeededWeights.input(shape: [options.batch, channels, options.imgsz.height, options.imgsz.width],
                                                        seed: seed)
+        try nonFinite.checkInput(x, path: input)
         try apply(transforms, to: m, comparingOn: x)
         let start = DispatchTime.now()
         let ys: [Tensor]
@@ -124,10 +145,15 @@ struct Run: ParsableCommand {
         // One output keeps the name "output"; several are named as Ultralytics' ONNX export names them.
         let names = ys.count == 1 ? ["output"] : ys.indices.map { "output\($0)" }
         if let output {
-            if output.hasSuffix(".npy"), let y = ys.first {
-                try NPY.write(y, to: output)
-            } else {
-                try writeSafeTensors(Array(zip(names, ys)), metadata: ModelInput.outputMetadata(config), to: output)
+            do throws(BackendError) {
+                if output.hasSuffix(".npy"), let y = ys.first {
+                    try NPY.write(y, to: output)
+                } else {
+                    try writeSafeTensors(Array(zip(names, ys)), metadata: ModelInput.outputMetadata(config), to: output)
+                }
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
             }
         }
         print("input \(Shape.text(x.shape)) → \(zip(names, ys).map { "\($0) \(Shape.text($1.shape))" }.joined(separator: ", ")) in "
@@ -139,7 +165,7 @@ struct Run: ParsableCommand {
             print(String(format: "\(name) min %.4g, max %.4g, mean %.4g", finite.min() ?? 0, finite.max() ?? 0, mean)
                   + (finite.count < values.count ? ", \(values.count - finite.count) non-finite values" : ""))
         }
-        if let output { print("wrote \(output)") }
+        if let output { print("wrote \(FilePaths.display(output))") }
     }
 
     /// Applies the transforms, printing each report; for those that change the outputs, also

@@ -51,7 +51,10 @@ struct Validate: ParsableCommand {
                 diagnostic.message += finding.scaleSuffix
                 printError(diagnostic.description)
             }
-            for file in validation.files { print(Self.verdict(file)) }
+            for file in validation.files {
+                print(Self.verdict(file))
+                if file.valid, let memory = file.memory { print("  " + memory.line) }
+            }
         case .json:
             print(jsonString(ValidationJSON(validation)))
         case .sarif:

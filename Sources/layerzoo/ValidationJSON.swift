@@ -31,6 +31,8 @@ struct FileJSON: Encodable {
     var layers: Int?
     var parameters: Int?
     var gflops: Double?
+    /// The planned memory of a forward pass at imgsz, in bytes.
+    var memoryBytes: Int?
     var diagnostics: [DiagnosticJSON]
 
     init(_ result: FileResult) {
@@ -41,11 +43,12 @@ struct FileJSON: Encodable {
         layers = result.layers
         parameters = result.parameters
         gflops = result.gflops
+        memoryBytes = result.memory?.bytes
         diagnostics = result.diagnostics.map(DiagnosticJSON.init)
     }
 
     enum CodingKeys: String, CodingKey {
-        case file, valid, scale, imgsz, layers, parameters, gflops, diagnostics
+        case file, valid, scale, imgsz, layers, parameters, gflops, memoryBytes, diagnostics
     }
 
     /// Every key is always present (null when unknown), so readers need no existence checks.
@@ -58,6 +61,7 @@ struct FileJSON: Encodable {
         try c.encode(layers, forKey: .layers)
         try c.encode(parameters, forKey: .parameters)
         try c.encode(gflops, forKey: .gflops)
+        try c.encode(memoryBytes, forKey: .memoryBytes)
         try c.encode(diagnostics, forKey: .diagnostics)
     }
 }

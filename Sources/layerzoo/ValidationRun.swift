@@ -13,6 +13,9 @@ struct FileResult {
     var parameters: Int?
     var gflops: Double?
     var diagnostics: [Diagnostic]
+    /// The planned memory of a forward pass (`memory: ~180 MB for a forward pass at ...`), for
+    /// a model that traced, and its total in bytes.
+    var memory: (line: String, bytes: Int)? = nil
 
     var valid: Bool { !diagnostics.containsError }
     var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
@@ -129,7 +132,10 @@ enum Validation {
                                             imageHeight: report.imageHeight, imageWidth: report.imageWidth,
                                             layers: report.model?.nodes.count, parameters: report.model?.parameterCount,
                                             gflops: report.trace.map { $0.gflops / Double(options.batch) },
-                                            diagnostics: report.diagnostics))
+                                            diagnostics: report.diagnostics,
+                                            memory: report.model.flatMap { m in
+                                                report.trace.map { (memoryLine(m, trace: $0), m.memoryPlan($0).totalBytes) }
+                                            }))
             }
         }
         if defaulted > 0 {

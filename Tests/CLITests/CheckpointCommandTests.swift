@@ -36,7 +36,11 @@ final class CheckpointCommandTests: XCTestCase {
     /// Runs `model` (with `extra` options) on the fixture input of `io`; returns its errors.
     func run(_ model: String, io: String, _ extra: [String] = []) throws -> (Float, Float) {
         let fixture = try SafeTensorsFile(path: path(io + "_io.safetensors"))
-        let input = temporary.appendingPathComponent("x.npy").path, output = temporary.appendingPathComponent("y.npy").path
+        // Fresh names per call: this process reads the outputs, and the writers refuse to replace
+        // a file the process has read.
+        let name = UUID().uuidString
+        let input = temporary.appendingPathComponent("x-\(name).npy").path
+        let output = temporary.appendingPathComponent("y-\(name).npy").path
         try NPY.write(try fixture.tensor("input"), to: input)
         let r = try runLayerZoo(["run", model, "--input", input, "--output", output] + extra)
         XCTAssertEqual(r.status, 0, r.stderr)

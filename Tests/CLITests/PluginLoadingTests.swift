@@ -128,6 +128,6 @@ final class PluginLoadingTests: XCTestCase {
         try "not a library".write(to: text, atomically: true, encoding: .utf8)
         r = try runLayerZoo(["validate", "yolov8n.yaml", "--plugin", text.path])
         XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.stderr.contains("text.so: error: cannot load the library"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("text.so: error: not a shared library: not an ELF file (it is text)"), r.stderr)
     }
 }

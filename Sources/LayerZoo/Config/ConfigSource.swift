@@ -1,4 +1,5 @@
 import Foundation
+import ZooCPU
 
 /// A model file located and read: where it came from, its text, and the scale its name implies.
 public struct ConfigSource: Sendable {
@@ -20,7 +21,7 @@ public struct ConfigSource: Sendable {
     /// Finds a model file as Ultralytics does: the path itself, else the "unified" name
     /// without the scale letter (`yolov8n.yaml` → `yolov8.yaml`) beside it, else a bundled
     /// config of either name. Old P6 names (`yolov8n6.yaml`) map to `-p6`.
-    public static func locate(_ path: String, maxBytes: Int = 8 << 20) throws(Diagnostic) -> ConfigSource {
+    public static func locate(_ path: String, maxBytes: Int = YAMLLoader.Limits().maxBytes) throws(Diagnostic) -> ConfigSource {
         let url = URL(fileURLWithPath: path)
         let directory = path.contains("/") ? url.deletingLastPathComponent().path + "/" : ""
         let name = renamingOldP6(url.lastPathComponent)
@@ -31,21 +32,25 @@ public struct ConfigSource: Sendable {
         for candidate in names.map({ directory + $0 }) where !paths.contains(candidate) { paths.append(candidate) }
 
         for candidate in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory) else { continue }
-            let location = SourceLocation(file: candidate, line: 1, column: 1)
-            if isDirectory.boolValue { throw .error("is a directory, not a model file", at: location) }
-            let size = (try? FileManager.default.attributesOfItem(atPath: candidate)[.size] as? Int) ?? 0
-            if size > maxBytes {
-                throw .error("file is \(size) bytes; configurations larger than \(maxBytes) bytes are refused", at: location)
+            let kind = FileKind.of(candidate)
+            if case .missing(let e) = kind, e == ENOENT || e == ENOTDIR { continue }
+            let location = SourceLocation(file: FilePaths.display(candidate), line: 1, column: 1)
+            if let problem = kind.notRegularDescription {
+                throw .error(kind == .directory ? "is a directory, not a model file" : problem, at: location)
             }
-            guard let data = FileManager.default.contents(atPath: candidate) else {
-                throw .error("cannot read the file", at: location)
+            let data: [UInt8]
+            do throws(BackendError) {
+                data = try RegularFile.readAll(candidate, maxBytes: maxBytes)
+            } catch {
+                if case .regular(let size, _, _) = kind, size > maxBytes {
+                    throw .error("file is \(size) bytes; configurations larger than \(maxBytes) bytes are refused", at: location)
+                }
+                throw .error("cannot read the file: \(error)", at: location)
             }
-            guard let text = String(data: data, encoding: .utf8) else {
+            guard let text = String(validating: data, as: UTF8.self) else {
                 throw .error("the file is not UTF-8 text", at: location)
             }
-            return ConfigSource(displayPath: candidate, text: text, scaleFromName: scale)
+            return ConfigSource(displayPath: FilePaths.display(candidate), text: text, scaleFromName: scale)
         }
         if directory.isEmpty {
             for name in names {

@@ -5,8 +5,13 @@ import Yams
 public struct YAMLLoader: Sendable {
     /// Bounds on what one document may expand to.
     public struct Limits: Sendable {
-        /// Largest accepted file, in bytes.
-        public var maxBytes: Int = 8 << 20
+        /// Largest accepted file, in bytes. Real configurations are under 20 KB; the parser
+        /// needs about 100 bytes of memory per byte of a dense document, so this bounds it.
+        public var maxBytes: Int = 1 << 20
+        /// Most nodes the text may hold by a pre-scan before parsing (one per flow separator,
+        /// opening bracket, key colon, block entry or line), so that the parser never builds
+        /// a huge document only for the node limit to refuse it.
+        public var maxScannedNodes: Int = 250_000
         /// Most nodes visited while converting, counting every alias expansion (billion laughs).
         public var maxNodes: Int = 2_000_000
         /// Deepest nesting of lists and mappings.
@@ -24,6 +29,11 @@ public struct YAMLLoader: Sendable {
     public func load(_ text: String, file: String) throws(Diagnostic) -> ConfigNode {
         if text.utf8.count > limits.maxBytes {
             throw .error("file is \(text.utf8.count) bytes; configurations larger than \(limits.maxBytes) bytes are refused",
+                         at: SourceLocation(file: file, line: 1, column: 1))
+        }
+        let scanned = Self.estimatedNodes(text, stopAfter: limits.maxScannedNodes)
+        if scanned > limits.maxScannedNodes {
+            throw .error("the document holds more than \(limits.maxScannedNodes) YAML nodes; refusing it before parsing",
                          at: SourceLocation(file: file, line: 1, column: 1))
         }
         let root: Node?
@@ -86,6 +96,23 @@ public struct YAMLLoader: Sendable {
         guard mark.column <= line.count, line[line.index(line.startIndex, offsetBy: mark.column - 1)] == "\t" else { return nil }
         return .error("YAML syntax error: tab character; YAML indents with spaces", at: SourceLocation(file: file, line: mark.line, column: mark.column),
                       notes: [.init("replace the tab with spaces (two per level, as Ultralytics' files do)")], code: "yaml-syntax")
+    }
+
+    /// An over-estimate of the nodes in `text`, counting the bytes that can start or separate
+    /// one; stops counting once past `stopAfter`.
+    static func estimatedNodes(_ text: String, stopAfter: Int) -> Int {
+        var n = 1
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: ","), UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ":"), UInt8(ascii: "-"),
+                 UInt8(ascii: "\n"), UInt8(ascii: "&"), UInt8(ascii: "*"), UInt8(ascii: "?"):
+                n += 1
+                if n > stopAfter { return n }
+            default:
+                continue
+            }
+        }
+        return n
     }
 
     static func diagnostic(for error: YamlError, file: String) -> Diagnostic {

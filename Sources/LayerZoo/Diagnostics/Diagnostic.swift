@@ -1,3 +1,5 @@
+import ZooCPU
+
 /// One finding about a model configuration: an error, a warning or a note, with where it is.
 ///
 /// Diagnostics are values, not prints: the core collects them and the command-line tool
@@ -54,9 +56,12 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
         return lines.joined(separator: "\n")
     }
 
+    /// Control characters are escaped: messages quote module names, keys and values from
+    /// files, which must not reach a terminal as escape sequences.
     private static func line(_ kind: String, _ message: String, _ location: SourceLocation?) -> String {
-        if let location { return "\(location): \(kind): \(message)" }
-        return "\(kind): \(message)"
+        let text = TextEscaping.escape(message)
+        if let location { return "\(TextEscaping.escape(location.description)): \(kind): \(text)" }
+        return "\(kind): \(text)"
     }
 }
 

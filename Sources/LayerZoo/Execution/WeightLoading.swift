@@ -25,7 +25,7 @@ public struct WeightMismatch: Error, Sendable, CustomStringConvertible {
     public var description: String {
         var lines = ["\(file): weights do not fit the model"]
         for (key, expected, found) in misshaped {
-            lines.append("  \(key): expected shape \(Shape.text(expected)), found \(Shape.text(found))")
+            lines.append("  \(TextEscaping.escape(key)): expected shape \(Shape.text(expected)), found \(Shape.text(found))")
         }
         for (key, dtype) in nonFloat {
             lines.append("  \(key): expected dtype F32, F16 or BF16, found \(dtype.rawValue)")
@@ -36,7 +36,7 @@ public struct WeightMismatch: Error, Sendable, CustomStringConvertible {
 
     private static func listed(_ what: String, _ keys: [String]) -> [String] {
         guard !keys.isEmpty else { return [] }
-        let shown = keys.prefix(20).map { "  \(what): \($0)" }
+        let shown = keys.prefix(20).map { "  \(what): \(TextEscaping.escape($0))" }
         return shown + (keys.count > 20 ? ["  … and \(keys.count - 20) more \(what)"] : [])
     }
 }

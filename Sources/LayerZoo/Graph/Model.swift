@@ -30,7 +30,8 @@ public struct Model {
     public let warnings: [Diagnostic]
 
     /// Trainable and frozen parameters, as PyTorch's `parameters()` counts them.
-    public var parameterCount: Int { nodes.reduce(0) { $0 + $1.layer.parameterCount } }
+    /// Saturates at Int.max (the builder refuses models over `ModelLimits.maxParameters`).
+    public var parameterCount: Int { nodes.reduce(0) { SaturatingCount.add($0, $1.layer.parameterCount) } }
 
     /// Every tensor with its state_dict key (`model.<i>.<name>`).
     public func namedTensors() -> [(key: String, parameter: Parameter)] {

@@ -1,4 +1,5 @@
 import Foundation
+import ZooCPU
 
 /// Turns a `ModelConfig` into a `Model` exactly as Ultralytics' `parse_model` does, and
 /// reports every problem it finds at the line and column where it was written.
@@ -7,6 +8,8 @@ public struct ModelBuilder: Sendable {
     /// For names with several definitions: the variant to use (`["C2f_DBB": "conv-dbb"]`);
     /// names not listed use their default, with a note saying so.
     public var variants: [String: String] = [:]
+    /// Bounds on the model's totals (layers, blocks, modules, channels, parameters).
+    public var limits = ModelLimits.standard
 
     /// The eps Ultralytics' `initialize_weights` gives every `nn.BatchNorm2d` of a model.
     public static let ultralyticsBatchNormEps: Float = 1e-3
@@ -65,6 +68,11 @@ public struct ModelBuilder: Sendable {
             }
         }
 
+        if config.layers.count > limits.maxLayers {
+            diagnostics.append(.error("the model has \(config.layers.count) layers; more than \(limits.maxLayers) are refused",
+                                      at: config.layers[limits.maxLayers].location))
+            return nil
+        }
         var channels: [Int?] = []
         var nodes: [ModelNode] = []
         var previousC2: Int? = config.inputChannels
@@ -89,9 +97,11 @@ public struct ModelBuilder: Sendable {
                                                .init("choose one with --define \(row.module)=VARIANT; with --weights, the variant whose tensors fit is picked")],
                                        code: "ambiguous-module"))
         }
+        var totals = BuildTotals()
         for row in config.layers {
             let node = buildNode(row, config: config, channels: channels, previousC2: previousC2,
-                                 context: &context, diagnostics: &diagnostics)
+                                 context: &context, totals: &totals, diagnostics: &diagnostics)
+            if totals.exceeded { return nil }
             if let node { nodes.append(node) }
             channels.append(node?.outChannels)
             previousC2 = node?.outChannels
@@ -109,7 +119,8 @@ public struct ModelBuilder: Sendable {
     }
 
     private func buildNode(_ row: LayerRow, config: ModelConfig, channels: [Int?], previousC2: Int?,
-                           context: inout ModelContext, diagnostics: inout [Diagnostic]) -> ModelNode? {
+                           context: inout ModelContext, totals: inout BuildTotals,
+                           diagnostics: inout [Diagnostic]) -> ModelNode? {
         guard !row.isMalformed else { return nil }
         let i = row.index
         let chosen = variants[row.module].flatMap { registry.definition(named: row.module, variant: $0) }
@@ -142,6 +153,9 @@ public struct ModelBuilder: Sendable {
         }
 
         // from: absolute indices, each an earlier layer (or the image for layer 0).
+        guard row.from.count <= limits.maxInputs else {
+            return fail("'from' lists \(row.from.count) layers; one layer reads at most \(limits.maxInputs)", at: row.fromLocation)
+        }
         var inputs: [Int] = []
         for f in row.from {
             if i == 0 {
@@ -253,7 +267,17 @@ public struct ModelBuilder: Sendable {
             args = [.int(c2)] + args
             locations = [row.fromLocation] + locations
         case .concat:
-            c2 = inputChannels.reduce(0, +)
+            var sum = 0
+            for c in inputChannels {
+                let (s, overflow) = sum.addingReportingOverflow(c)
+                guard !overflow, s <= limits.maxChannels else {
+                    return fail("the inputs' channels add up to more than \(limits.maxChannels), the limit for one layer",
+                                at: row.fromLocation,
+                                notes: [.init("input channels: " + inputChannels.map(String.init).joined(separator: " + "))])
+                }
+                sum = s
+            }
+            c2 = sum
         case .head:
             c2 = previousC2 ?? inputChannels[0]
         case .passthrough:
@@ -291,6 +315,14 @@ public struct ModelBuilder: Sendable {
         }
 
         let arguments = LayerArguments(specs: specs, values: values, writtenCount: args.count)
+        // Checked before anything is built: a row's blocks are its repeats after the depth gain.
+        let (blocks, blocksOverflow) = totals.blocks.addingReportingOverflow(max(n, 1))
+        guard !blocksOverflow, blocks <= limits.maxBlocks else {
+            totals.exceeded = true
+            return fail("the model builds more than \(limits.maxBlocks) blocks in all (\(totals.blocks) before this row, \(n) here); refusing to build it",
+                        at: row.repeatsLocation)
+        }
+        totals.blocks = blocks
         let layer: any Layer
         do throws(LayerError) {
             var copies: [any Layer] = []
@@ -305,7 +337,33 @@ public struct ModelBuilder: Sendable {
                 : "internal error in \(definition.origin): \(definition.name) \(error.message); the model file is not at fault"
             return fail(message, at: location, notes: error.notes.map { .init($0) })
         }
+        totals.modules = SaturatingCount.add(totals.modules, layer.allModules().count)
+        if totals.modules > limits.maxModules {
+            totals.exceeded = true
+            return fail("the model has more than \(limits.maxModules) modules in all at this layer; refusing it", at: row.moduleLocation)
+        }
+        let largest = ZooCPUSettings.maxTensorBytes / MemoryLayout<Float>.stride
+        if let (name, p) = layer.namedTensors().first(where: { $0.parameter.count > largest }) {
+            return fail("tensor '\(name)' of shape \(Shape.text(p.shape)) has more than \(largest) elements, the backend's limit for one tensor",
+                        at: row.moduleLocation)
+        }
+        let parameters = layer.parameterCount
+        totals.parameters = SaturatingCount.add(totals.parameters, parameters)
+        if totals.parameters > limits.maxParameters {
+            totals.exceeded = true
+            return fail("the model reaches more than \(limits.maxParameters) parameters at this layer (\(parameters == Int.max ? "more than Int.max" : String(parameters)) here); refusing it",
+                        at: row.moduleLocation)
+        }
         return ModelNode(index: i, row: row, inputs: inputs, repeats: n, definition: definition,
                          arguments: args, outChannels: c2, layer: layer)
     }
+}
+
+/// Running totals of a build, checked against `ModelLimits`.
+struct BuildTotals {
+    var blocks = 0
+    var modules = 0
+    var parameters = 0
+    /// Set when a total passed its limit: the build stops there.
+    var exceeded = false
 }

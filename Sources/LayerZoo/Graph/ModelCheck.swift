@@ -1,3 +1,5 @@
+import ZooCPU
+
 /// What to check a model at.
 public struct CheckOptions: Sendable {
     /// Scale letter; nil uses the one the file name implies, else the file's first scale.
@@ -24,8 +26,10 @@ public struct CheckOptions: Sendable {
         case ignore
     }
 
+    /// `maxElements` defaults to the CPU backend's largest tensor, so that a model `validate`
+    /// accepts never fails `run` on one tensor's size.
     public init(scale: String? = nil, imageHeight: Int = 640, imageWidth: Int = 640, batch: Int = 1,
-                maxElements: Int = 1 << 31) {
+                maxElements: Int = ZooCPUSettings.maxTensorBytes / MemoryLayout<Float>.stride) {
         self.scale = scale
         self.imageHeight = imageHeight
         self.imageWidth = imageWidth

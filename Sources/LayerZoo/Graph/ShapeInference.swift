@@ -6,22 +6,32 @@ public struct ShapeTrace: Sendable {
     public var outputs: [ShapeValue?]
     /// Multiply-accumulates of each layer (thop rules).
     public var macs: [Int]
+    /// Elements each layer makes while it runs (see `ShapeBackend.madeElements`).
+    public var scratch: [Int] = []
 
     /// Ultralytics' GFLOPs: 2 × multiply-accumulates / 1e9.
-    public var gflops: Double { Double(macs.reduce(0, +)) * 2 / 1e9 }
+    public var gflops: Double { macs.reduce(0.0) { $0 + Double($1) } * 2 / 1e9 }
+
+    /// Total multiply-accumulates, saturating at Int.max.
+    public var totalMACs: Int { macs.reduce(0, SaturatingCount.add) }
 }
 
 extension Model {
     /// Runs every layer on shapes alone. Failures become diagnostics at the failing layer
     /// (or at the argument it names); layers that depend on a failed one are skipped.
-    public func trace(input: [Int], maxElements: Int = 1 << 31, diagnostics: inout [Diagnostic]) -> ShapeTrace {
-        trace(input: input, on: ShapeBackend(maxElements: maxElements), diagnostics: &diagnostics)
+    public func trace(input: [Int], maxElements: Int = 1 << 31, limits: ModelLimits = .standard,
+                      diagnostics: inout [Diagnostic]) -> ShapeTrace {
+        trace(input: input, on: ShapeBackend(maxElements: maxElements), limits: limits, diagnostics: &diagnostics)
     }
 
-    /// `trace(input:maxElements:diagnostics:)` on a given backend (one with an observer).
-    func trace(input: [Int], on backend: ShapeBackend, diagnostics: inout [Diagnostic]) -> ShapeTrace {
+    /// `trace(input:maxElements:limits:diagnostics:)` on a given backend (one with an observer).
+    func trace(input: [Int], on backend: ShapeBackend, limits: ModelLimits = .standard,
+               diagnostics: inout [Diagnostic]) -> ShapeTrace {
+        var total = 0
+        var reportedMACs = false
         var outputs: [ShapeValue?] = []
         var macs: [Int] = []
+        var scratch: [Int] = []
         let image = ShapeValue(input)
         for node in nodes {
             var xs: [ShapeValue] = []
@@ -32,6 +42,7 @@ extension Model {
             guard ready else {
                 outputs.append(nil)
                 macs.append(0)
+                scratch.append(0)
                 continue
             }
             backend.resetCount()
@@ -42,8 +53,16 @@ extension Model {
                 diagnostics.append(diagnostic(for: error, at: node, inputs: xs))
             }
             macs.append(backend.macs)
+            scratch.append(backend.madeElements)
+            total = SaturatingCount.add(total, backend.macs)
+            if total > limits.maxMACs, !reportedMACs {
+                reportedMACs = true
+                diagnostics.append(.error("layer \(node.index) (\(node.row.module)): the forward pass at \(Shape.text(input)) reaches more than \(limits.maxMACs) multiply-accumulates (the limit) at this layer",
+                                          at: node.row.location,
+                                          notes: [.init("use a smaller --imgsz or --batch")]))
+            }
         }
-        return ShapeTrace(input: input, outputs: outputs, macs: macs)
+        return ShapeTrace(input: input, outputs: outputs, macs: macs, scratch: scratch)
     }
 
     func diagnostic(for error: LayerError, at node: ModelNode, inputs: [ShapeValue]) -> Diagnostic {
@@ -90,7 +109,8 @@ extension Model {
             if let consumer = node.layer as? any StrideConsumer {
                 let strides = inputHeights.map { h in h.map { Double(size) / Double(max($0, 1)) } ?? 0 }
                 consumer.setInputStrides(strides)
-                maxStride = max(maxStride, Int(strides.max() ?? 0))
+                let largest = strides.max() ?? 0
+                maxStride = max(maxStride, largest.isFinite && largest <= 1_048_576 ? Int(largest) : 0)
             }
             if let inH = inputHeights.first ?? nil, let out = trace.outputs[node.index], out.dims.count == 4,
                out.dims[2] > 0, inH > out.dims[2], inH % out.dims[2] == 0 {

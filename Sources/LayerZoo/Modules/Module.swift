@@ -53,7 +53,9 @@ extension Module {
     /// What PyTorch's `sum(p.numel() for p in m.parameters())` gives: trainable and frozen
     /// parameters, no buffers.
     public var parameterCount: Int {
-        namedTensors().reduce(0) { $0 + ($1.parameter.countsAsParameter ? $1.parameter.count : 0) }
+        // Saturating: a tensor's count saturates at Int.max rather than trap (the builder
+        // refuses such models with a message; this must not trap before it can).
+        namedTensors().reduce(0) { SaturatingCount.add($0, $1.parameter.countsAsParameter ? $1.parameter.count : 0) }
     }
 }
 

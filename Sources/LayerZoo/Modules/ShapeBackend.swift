@@ -28,7 +28,20 @@ public final class ShapeBackend: Backend {
         self.maxElements = maxElements
     }
 
-    public func resetCount() { macs = 0 }
+    /// Elements of every value made since `resetCount` (a layer's temporaries, its output
+    /// included, plus one input-sized buffer per convolution): an upper bound on the scratch
+    /// memory the layer needs on a real backend, for the memory plan.
+    public private(set) var madeElements: Int = 0
+
+    public func resetCount() {
+        macs = 0
+        madeElements = 0
+    }
+
+    private func made(_ n: Int) {
+        let (sum, overflow) = madeElements.addingReportingOverflow(n)
+        madeElements = overflow ? Int.max : sum
+    }
 
     public func dims(_ x: ShapeValue) -> [Int] { x.dims }
 
@@ -56,7 +69,7 @@ public final class ShapeBackend: Backend {
     }
 
     private func make(_ dims: [Int]) throws(LayerError) -> ShapeValue {
-        _ = try elements(dims)
+        made(try elements(dims))
         return ShapeValue(dims)
     }
 
@@ -93,6 +106,7 @@ public final class ShapeBackend: Backend {
 
     private func countedConv(_ x: ShapeValue, _ conv: Conv2d) throws(LayerError) -> ShapeValue {
         let out = try convShape(x, conv)
+        made(try elements(x.dims))
         count(product(product(try elements(out.dims), conv.inChannels / conv.groups), conv.kernel.h * conv.kernel.w))
         return out
     }

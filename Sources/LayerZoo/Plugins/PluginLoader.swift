@@ -1,4 +1,5 @@
 import Foundation
+import ZooCPU
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -24,42 +25,51 @@ public enum PluginLoader {
     typealias Entry = @convention(c) (UnsafeMutableRawPointer, Int32, UnsafeMutablePointer<Int32>) -> Int32
 
     /// Loads the library at `path` and lets it register its layers into `registry`.
+    ///
+    /// `path` names a file: a bare `NAME.so` is `./NAME.so`, never a library of that name
+    /// from the system's search path. The file is checked before `dlopen` sees it: a regular
+    /// file (by `stat`, so a FIFO cannot block), an ELF shared library for this machine, whose
+    /// dynamic symbols define the entry point as a function.
     public static func load(_ path: String, into registry: inout LayerRegistry) throws(PluginError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw PluginError(path: path, message: "no such plugin library")
-        }
+        let resolved = resolve(path)
+        let shown = FilePaths.display(path)
+        let kind = FileKind.of(resolved)
+        if case .missing(let e) = kind, e == ENOENT { throw PluginError(path: shown, message: "no such plugin library") }
+        if let problem = kind.notRegularDescription { throw PluginError(path: shown, message: problem) }
+        try ELFCheck.check(resolved, entryPoint: entryPoint)
         #if canImport(Glibc) || canImport(Darwin)
-        // dlopen searches the system library path for a name without a slash: `NAME.so` means
-        // the file in the current folder, never a same-named system library.
-        let file = path.contains("/") ? path : "./" + path
-        guard let handle = dlopen(file, RTLD_NOW | RTLD_GLOBAL) else {
+        guard let handle = FilePaths.withSystemPath(resolved, { dlopen($0, RTLD_NOW | RTLD_GLOBAL) }) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
             let hint = reason.contains("undefined symbol")
                 ? "; a plugin binds to the program's own LayerZoo: build the program with --toolset toolset.json (which exports its symbols) and the plugin against the same LayerZoo build"
                 : ""
-            throw PluginError(path: path, message: "cannot load the library: \(reason)\(hint)")
+            throw PluginError(path: shown, message: "cannot load the library: \(TextEscaping.escape(reason))\(hint)")
         }
         guard let symbol = dlsym(handle, entryPoint) else {
-            throw PluginError(path: path, message: "not a LayerZoo plugin: it exports no '\(entryPoint)' entry point")
+            throw PluginError(path: shown, message: "not a LayerZoo plugin: it exports no '\(entryPoint)' entry point")
         }
         let entry = unsafeBitCast(symbol, to: Entry.self)
         let registrar = PluginRegistrar(registry: registry, library: path)
         var pluginVersion: Int32 = -1
         let status = entry(Unmanaged.passUnretained(registrar).toOpaque(), LayerZooPluginABI.version, &pluginVersion)
         if pluginVersion != LayerZooPluginABI.version {
-            throw PluginError(path: path, message: "built for LayerZoo plugin ABI \(pluginVersion), but this program uses ABI \(LayerZooPluginABI.version); rebuild the plugin against this LayerZoo")
+            throw PluginError(path: shown, message: "built for LayerZoo plugin ABI \(pluginVersion), but this program uses ABI \(LayerZooPluginABI.version); rebuild the plugin against this LayerZoo")
         }
         if let error = registrar.error {
-            throw PluginError(path: path, message: error)
+            throw PluginError(path: shown, message: error)
         }
         guard status == 0 else {
-            throw PluginError(path: path, message: "the plugin's registration failed (status \(status))")
+            throw PluginError(path: shown, message: "the plugin's registration failed (status \(status))")
         }
         registry = registrar.registry
         #else
         throw PluginError(path: path, message: "loading plugins is not supported on this platform")
         #endif
+    }
+
+    /// A path `dlopen` takes as a file, never as a name to search for: one without '/' gets "./".
+    static func resolve(_ path: String) -> String {
+        path.contains("/") ? path : "./" + path
     }
 }
 
@@ -67,7 +77,7 @@ public enum PluginLoader {
 public struct PluginError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var message: String
-    public var description: String { "\(path): error: \(message)" }
+    public var description: String { "\(TextEscaping.escape(path)): error: \(TextEscaping.escape(message))" }
 }
 
 /// The plugin ABI: bumped whenever the `Layer`/`Backend` protocols or the registration

@@ -20,9 +20,9 @@ public enum BackendError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .tooLarge(what, message):
             return "\(what): \(message)"
         case let .file(path, tensor?, message):
-            return "\(path): tensor '\(tensor)': \(message)"
+            return "\(TextEscaping.escape(path)): tensor '\(TextEscaping.escape(tensor))': \(TextEscaping.escape(message))"
         case let .file(path, nil, message):
-            return "\(path): \(message)"
+            return "\(TextEscaping.escape(path)): \(TextEscaping.escape(message))"
         }
     }
 }

@@ -46,7 +46,7 @@ enum BufferCache {
             cachedBytes = 0
             return all
         }
-        for p in buffers { p.deallocate() }
+        for p in buffers { Glibc.free(p) }  // TensorStorage allocates with posix_memalign
     }
 
     /// Bytes currently held for reuse.

@@ -29,7 +29,9 @@ public final class TensorStorage: @unchecked Sendable {
                 message: "\(count) elements need \(overflow ? "more than Int.max" : "\(bytes)") bytes, over the limit of \(limit) bytes")
         }
         let size = max(bytes, Self.alignment)
-        let raw = BufferCache.take(bytes: size) ?? Self.allocate(bytes: size)
+        guard let raw = BufferCache.take(bytes: size) ?? Self.allocate(bytes: size) else {
+            throw .tooLarge(what: "Tensor", message: "cannot allocate \(bytes) bytes: out of memory")
+        }
         let p = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         if zeroed { p.initialize(repeating: 0, count: count) }
         pointer = p
@@ -41,13 +43,14 @@ public final class TensorStorage: @unchecked Sendable {
     /// those reads miss the TLB.
     static let hugePageBytes = 2 << 20
 
-    private static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
-        guard bytes >= 2 * hugePageBytes else {
-            return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: alignment)
-        }
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: hugePageBytes)
+    /// `posix_memalign`, so that a failed allocation is an error (Swift's `allocate` traps);
+    /// released with `free`.
+    private static func allocate(bytes: Int) -> UnsafeMutableRawPointer? {
+        let huge = bytes >= 2 * hugePageBytes
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, huge ? hugePageBytes : alignment, bytes) == 0, let raw else { return nil }
         #if os(Linux)
-        _ = madvise(raw, bytes, MADV_HUGEPAGE)
+        if huge { _ = madvise(raw, bytes, MADV_HUGEPAGE) }
         #endif
         return raw
     }
@@ -55,7 +58,7 @@ public final class TensorStorage: @unchecked Sendable {
     deinit {
         let raw = UnsafeMutableRawPointer(pointer)
         if !BufferCache.give(raw, bytes: max(capacity * MemoryLayout<Float>.stride, Self.alignment)) {
-            raw.deallocate()
+            Glibc.free(raw)
         }
     }
 }

@@ -121,6 +121,7 @@ enum FastMath {
         // tanh(log1p(e)) = n / (n + 2) with n = e * (e + 2); PyTorch's softplus returns x above 20.
         let e = exp(min(x, 20))
         let n = e * (e + 2)
-        return x > 20 ? x : x * n / (n + 2)
+        // Below -87 the exact value is under 1e-36: x * 0 gives it, and NaN for -inf as PyTorch.
+        return x > 20 ? x : x < -87 ? x * 0 : x * n / (n + 2)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Accelerate)
 import Accelerate
 #elseif canImport(COpenBLAS)
@@ -16,9 +17,12 @@ enum BLAS {
         #endif
     }
 
+    /// At most the machine's cores: OpenBLAS reserves a buffer per thread and retries when
+    /// it cannot, which with many threads never ends.
     static func setThreadCount(_ n: Int) {
         #if !canImport(Accelerate) && canImport(COpenBLAS)
-        openblas_set_num_threads(Int32(clamping: n))
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        openblas_set_num_threads(Int32(clamping: min(max(n, 1), cores)))
         #endif
     }
 

@@ -49,10 +49,14 @@ struct JSONParser {
     private let bytes: UnsafeRawBufferPointer
     private var i = 0
     private let maxDepth = 64
+    /// Values left before the document is refused: a tree of tiny values takes some 24 bytes
+    /// of memory per byte of text, so readers bound the count, not only the length.
+    private var valuesLeft: Int
 
-    /// Parses one value filling `bytes` (surrounding whitespace allowed).
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> JSONValue {
-        var p = JSONParser(bytes: bytes)
+    /// Parses one value filling `bytes` (surrounding whitespace allowed), of at most
+    /// `maxValues` values in all.
+    static func parse(_ bytes: UnsafeRawBufferPointer, maxValues: Int = .max) throws(Failure) -> JSONValue {
+        var p = JSONParser(bytes: bytes, maxValues: maxValues)
         p.skipSpace()
         let v = try p.value(depth: 0)
         p.skipSpace()
@@ -60,8 +64,9 @@ struct JSONParser {
         return v
     }
 
-    private init(bytes: UnsafeRawBufferPointer) {
+    private init(bytes: UnsafeRawBufferPointer, maxValues: Int) {
         self.bytes = bytes
+        self.valuesLeft = maxValues
     }
 
     private func fail(_ message: String) -> Failure {
@@ -81,6 +86,8 @@ struct JSONParser {
 
     private mutating func value(depth: Int) throws(Failure) -> JSONValue {
         guard depth < maxDepth else { throw fail("nested deeper than \(maxDepth) levels") }
+        valuesLeft -= 1
+        guard valuesLeft >= 0 else { throw fail("more values than this reader accepts") }
         guard i < bytes.count else { throw fail("unexpected end of JSON") }
         switch bytes[i] {
         case UInt8(ascii: "{"): return try object(depth: depth)

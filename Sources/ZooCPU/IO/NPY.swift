@@ -2,11 +2,14 @@
 public enum NPY {
     private static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
 
-    /// Reads `path` (format versions 1.0, 2.0 and 3.0). Rejects any dtype other than `'<f4'`,
-    /// Fortran order, a header that is not a Python dict literal, missing or extra data, a
-    /// size over `ZooCPUSettings.maxTensorBytes` and, when given, a shape other than `expectedShape`.
-    public static func read(path: String, expectedShape: [Int]? = nil) throws(BackendError) -> Tensor {
-        let file = try MappedFile(path: path)
+    /// The shape `path` holds, after every check `read` makes except reading the data: what
+    /// a caller needs to apply its limits before anything is allocated.
+    public static func shape(path: String) throws(BackendError) -> [Int] {
+        try parse(MappedFile(path: path), path: path, expectedShape: nil).shape
+    }
+
+    private static func parse(_ file: MappedFile, path: String, expectedShape: [Int]?) throws(BackendError)
+        -> (shape: [Int], count: Int, byteCount: Int, dataStart: Int) {
         let bytes = file.bytes
         func bad(_ m: String) -> BackendError { .file(path: path, tensor: nil, message: m) }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
@@ -59,7 +62,17 @@ public enum NPY {
                       ? "truncated data: shape \(describeShape(header.shape)) needs \(byteCount) bytes, found \(available)"
                       : "\(available - byteCount) unexpected bytes after the \(byteCount) bytes of data for shape \(describeShape(header.shape))")
         }
-        let t = try Tensor.uninitialized(shape: header.shape)
+        return (header.shape, count, byteCount, dataStart)
+    }
+
+    /// Reads `path` (format versions 1.0, 2.0 and 3.0). Rejects any dtype other than `'<f4'`,
+    /// Fortran order, a header that is not a Python dict literal, missing or extra data, a
+    /// size over `ZooCPUSettings.maxTensorBytes` and, when given, a shape other than `expectedShape`.
+    public static func read(path: String, expectedShape: [Int]? = nil) throws(BackendError) -> Tensor {
+        let file = try MappedFile(path: path)
+        let bytes = file.bytes
+        let (shape, count, byteCount, dataStart) = try parse(file, path: path, expectedShape: expectedShape)
+        let t = try Tensor.uninitialized(shape: shape)
         if let base = bytes.baseAddress, byteCount > 0 {
             #if _endian(little)
             UnsafeMutableRawPointer(t.pointer).copyMemory(from: base + dataStart, byteCount: byteCount)

@@ -21,7 +21,13 @@ public struct SafeTensorsEntry: Sendable, Hashable {
 /// tensor is asked for. Every failure is a `BackendError.file` naming the file and the tensor.
 public final class SafeTensorsFile: @unchecked Sendable {
     /// Largest accepted JSON header.
-    public static let maxHeaderBytes = 100 << 20
+    /// Parsing takes up to about 17 bytes of memory per header byte (a JSON tree of short
+    /// numbers), so the limit bounds that: 8 MiB is some 50,000 tensors' worth of entries,
+    /// far beyond any real model (YOLOv8x: 500 tensors, 60 KB).
+    public static let maxHeaderBytes = 8 << 20
+    /// Most JSON values in a header (about 10 per tensor): bounds the parse at some 50 MB
+    /// however small the values are.
+    public static let maxHeaderValues = 1_000_000
 
     public let path: String
     /// Entries in file order.
@@ -60,7 +66,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         }
         let json: JSONValue
         do {
-            json = try JSONParser.parse(header)
+            json = try JSONParser.parse(header, maxValues: Self.maxHeaderValues)
         } catch {
             throw bad("header is not valid JSON at byte \(error.offset): \(error.message)")
         }
