@@ -81,9 +81,14 @@ let package = Package(
             path: "Plugins/DynamicConv"
         ),
         .target(
+            name: "LayerZooCondConv",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
+            path: "Plugins/CondConv"
+        ),
+        .target(
             name: "LayerZooBuiltins",
             dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooSAConv", "LayerZooScConv", "LayerZooDBB",
-                           "LayerZooDSConv", "LayerZooDynamicConv"],
+                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv"],
             path: "Sources/LayerZooBuiltins"
         ),
         .executableTarget(
@@ -148,6 +153,12 @@ let package = Package(
             name: "DynamicConvTests",
             dependencies: ["LayerZooTestSupport", "LayerZooDynamicConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/DynamicConvTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "CondConvTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooCondConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/CondConvTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

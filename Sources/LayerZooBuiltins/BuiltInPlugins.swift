@@ -1,4 +1,5 @@
 import LayerZoo
+import LayerZooCondConv
 import LayerZooDBB
 import LayerZooDSConv
 import LayerZooDynamicConv
@@ -16,9 +17,10 @@ public enum BuiltInPlugins {
         return registry
     }
 
-    /// The built-in plugins, in registration order.
+    /// The built-in plugins, in registration order. Where plugins define variants of one name, the
+    /// first registered is the default: CondConv's (what community files mean) before DynamicConv's.
     public static let plugins: [any LayerPlugin.Type] = [
         StandardLayers.self, SAConvLayers.self, ScConvLayers.self, DBBLayers.self, DSConvLayers.self,
-        DynamicConvLayers.self,
+        CondConvLayers.self, DynamicConvLayers.self,
     ]
 }

@@ -17,6 +17,7 @@ import ultralytics.nn.tasks as tasks
 
 SEED_MODULES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "seed_modules"
 _installed = {}
+_non_legacy = set()
 
 
 def _patch(src, old, new):
@@ -39,6 +40,10 @@ def install(modules):
         src = _patch(src, "        elif m is AIFI:",
                      "        elif m in {" + ", ".join(keep) + "}:\n            c1 = c2 = ch[f]\n            args = [c1, *args]\n"
                      "        elif m is AIFI:")
+    if _non_legacy:
+        names = " or ".join(f"m is {n}" for n in sorted(_non_legacy))
+        src = _patch(src, "            if m is C3k2:  # for M/L/X sizes\n",
+                     f"            if {names}:\n                legacy = False\n            if m is C3k2:  # for M/L/X sizes\n")
     for name, (cls, _) in _installed.items():
         setattr(tasks, name, cls)
     exec(compile(src, tasks.__file__, "exec"), tasks.__dict__)
@@ -54,3 +59,12 @@ def load_seed_modules():
         found.update(getattr(module, "YAML_MODULES", {}))
     install(found)
     return found
+
+
+
+def install_variants(modules, non_legacy=()):
+    """install(), overriding any module of the same name already installed (a name with several
+    meanings: the caller picks which), and giving the names in `non_legacy` C3k2's Detect rule
+    (legacy = False), as YOLO11 forks' parse_model has it for its C3k2 family."""
+    _non_legacy.update(non_legacy)
+    install(modules)
