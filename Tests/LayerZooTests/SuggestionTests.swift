@@ -24,7 +24,7 @@ final class SuggestionTests: XCTestCase {
         let registry = try BuiltInPlugins.registry()
         let checker = ModelChecker(registry: registry)
         for (module, origin) in [("DWConv", "Ultralytics' DWConv"), ("AConv", "Ultralytics' AConv"), ("GSConv", "a community module"),
-                                 ("C3k2_DynamicConv", "a community module"), ("DSConv", "a community module (Dynamic Snake Convolution from DSCNet)")] {
+                                 ("C3k2_WTConv", "a community module"), ("DSConv", "a community module (Dynamic Snake Convolution from DSCNet)")] {
             let text = "nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 1, \(module), [32, 3, 2]]\nhead:\n  - [[-1], 1, Detect, [nc]]\n"
             let report = checker.check(ConfigSource(displayPath: "m.yaml", text: text, scaleFromName: nil))
             let error = try XCTUnwrap(report.errors.first, module)

@@ -16,6 +16,9 @@ import pathlib
 import ultralytics.nn.tasks as tasks
 
 SEED_MODULES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "seed_modules"
+COMMUNITY_MODULES = SEED_MODULES.parent / "community_modules"
+# parse_model as installed, read once: install() may run again and always patches this text.
+_ORIGINAL = inspect.getsource(tasks.parse_model)
 _installed = {}
 _non_legacy = set()
 
@@ -29,7 +32,7 @@ def _patch(src, old, new):
 def install(modules):
     """modules: {yaml_name: (class, role)}; patches parse_model to know them."""
     _installed.update(modules)
-    src = inspect.getsource(tasks.parse_model)
+    src = _ORIGINAL
     conv = [n for n, (_, r) in _installed.items() if r in ("conv", "repeat")]
     repeat = [n for n, (_, r) in _installed.items() if r == "repeat"]
     keep = [n for n, (_, r) in _installed.items() if r == "keep"]
@@ -68,3 +71,17 @@ def install_variants(modules, non_legacy=()):
     (legacy = False), as YOLO11 forks' parse_model has it for its C3k2 family."""
     _non_legacy.update(non_legacy)
     install(modules)
+
+
+def load_community_modules():
+    """Import every scripts/fixtures/community_modules/*.py and install its YAML_MODULES (each a
+    name's default variant, overriding a seed module of the same name) and NON_LEGACY names."""
+    found, non_legacy = {}, set()
+    for path in sorted(COMMUNITY_MODULES.glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"community_modules.{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found.update(getattr(module, "YAML_MODULES", {}))
+        non_legacy.update(getattr(module, "NON_LEGACY", set()))
+    install_variants(found, non_legacy=non_legacy)
+    return found
