@@ -86,9 +86,14 @@ let package = Package(
             path: "Plugins/CondConv"
         ),
         .target(
+            name: "LayerZooSCNet",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard", "LayerZooScConv"],
+            path: "Plugins/SCNet"
+        ),
+        .target(
             name: "LayerZooBuiltins",
             dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooSAConv", "LayerZooScConv", "LayerZooDBB",
-                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv"],
+                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv", "LayerZooSCNet"],
             path: "Sources/LayerZooBuiltins"
         ),
         .executableTarget(
@@ -159,6 +164,12 @@ let package = Package(
             name: "CondConvTests",
             dependencies: ["LayerZooTestSupport", "LayerZooCondConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/CondConvTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "SCNetTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooSCNet", "LayerZooScConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/SCNetTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

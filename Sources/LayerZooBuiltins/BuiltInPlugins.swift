@@ -5,6 +5,7 @@ import LayerZooDSConv
 import LayerZooDynamicConv
 import LayerZooSAConv
 import LayerZooScConv
+import LayerZooSCNet
 import LayerZooStandard
 
 /// The plugins that ship with LayerZoo, for programs that want all of them (the
@@ -21,6 +22,6 @@ public enum BuiltInPlugins {
     /// first registered is the default: CondConv's (what community files mean) before DynamicConv's.
     public static let plugins: [any LayerPlugin.Type] = [
         StandardLayers.self, SAConvLayers.self, ScConvLayers.self, DBBLayers.self, DSConvLayers.self,
-        CondConvLayers.self, DynamicConvLayers.self,
+        CondConvLayers.self, DynamicConvLayers.self, SCNetLayers.self,
     ]
 }
