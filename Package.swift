@@ -91,9 +91,14 @@ let package = Package(
             path: "Plugins/SCNet"
         ),
         .target(
+            name: "LayerZooC3k2Variants",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard", "LayerZooSAConv", "LayerZooScConv"],
+            path: "Plugins/C3k2Variants"
+        ),
+        .target(
             name: "LayerZooBuiltins",
             dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooSAConv", "LayerZooScConv", "LayerZooDBB",
-                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv", "LayerZooSCNet"],
+                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv", "LayerZooSCNet", "LayerZooC3k2Variants"],
             path: "Sources/LayerZooBuiltins"
         ),
         .executableTarget(
@@ -170,6 +175,12 @@ let package = Package(
             name: "SCNetTests",
             dependencies: ["LayerZooTestSupport", "LayerZooSCNet", "LayerZooScConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/SCNetTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "C3k2VariantTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooC3k2Variants", "LayerZooDBB", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/C3k2VariantTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

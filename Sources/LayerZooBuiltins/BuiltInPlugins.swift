@@ -1,4 +1,5 @@
 import LayerZoo
+import LayerZooC3k2Variants
 import LayerZooCondConv
 import LayerZooDBB
 import LayerZooDSConv
@@ -22,6 +23,6 @@ public enum BuiltInPlugins {
     /// first registered is the default: CondConv's (what community files mean) before DynamicConv's.
     public static let plugins: [any LayerPlugin.Type] = [
         StandardLayers.self, SAConvLayers.self, ScConvLayers.self, DBBLayers.self, DSConvLayers.self,
-        CondConvLayers.self, DynamicConvLayers.self, SCNetLayers.self,
+        CondConvLayers.self, DynamicConvLayers.self, SCNetLayers.self, C3k2VariantLayers.self,
     ]
 }
