@@ -96,9 +96,14 @@ let package = Package(
             path: "Plugins/C3k2Variants"
         ),
         .target(
+            name: "LayerZooSnakeConv",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
+            path: "Plugins/SnakeConv"
+        ),
+        .target(
             name: "LayerZooBuiltins",
             dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooSAConv", "LayerZooScConv", "LayerZooDBB",
-                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv", "LayerZooSCNet", "LayerZooC3k2Variants"],
+                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv", "LayerZooSCNet", "LayerZooC3k2Variants", "LayerZooSnakeConv"],
             path: "Sources/LayerZooBuiltins"
         ),
         .executableTarget(
@@ -181,6 +186,12 @@ let package = Package(
             name: "C3k2VariantTests",
             dependencies: ["LayerZooTestSupport", "LayerZooC3k2Variants", "LayerZooDBB", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/C3k2VariantTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "SnakeConvTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooSnakeConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/SnakeConvTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

@@ -6,6 +6,7 @@ import LayerZooDSConv
 import LayerZooDynamicConv
 import LayerZooSAConv
 import LayerZooScConv
+import LayerZooSnakeConv
 import LayerZooSCNet
 import LayerZooStandard
 
@@ -23,6 +24,6 @@ public enum BuiltInPlugins {
     /// first registered is the default: CondConv's (what community files mean) before DynamicConv's.
     public static let plugins: [any LayerPlugin.Type] = [
         StandardLayers.self, SAConvLayers.self, ScConvLayers.self, DBBLayers.self, DSConvLayers.self,
-        CondConvLayers.self, DynamicConvLayers.self, SCNetLayers.self, C3k2VariantLayers.self,
+        CondConvLayers.self, DynamicConvLayers.self, SCNetLayers.self, C3k2VariantLayers.self, SnakeConvLayers.self,
     ]
 }
