@@ -25,6 +25,8 @@ public final class SnakeConv: UnaryLayer {
     public let dsc_conv_x: Conv2d
     public let dsc_conv_y: Conv2d
     public let gn: GroupNorm
+    /// The points' fixed positions along the snake.
+    let grid: [Float]
 
     public init(_ c1: Int, _ c2: Int, kernelSize: Int, extendScope: Double, morph: Int, ifOffset: Bool) throws(LayerError) {
         guard (1...15).contains(kernelSize) else {
@@ -49,6 +51,7 @@ public final class SnakeConv: UnaryLayer {
         dsc_conv_x = try Conv2d(c1, c2, kernel: IntOrPair(kernelSize, 1), stride: IntOrPair(kernelSize, 1))
         dsc_conv_y = try Conv2d(c1, c2, kernel: IntOrPair(1, kernelSize), stride: IntOrPair(1, kernelSize))
         gn = GroupNorm(groups: c2 / 4, channels: c2)
+        grid = SnakeSampling.linspace(kernelSize)
     }
 
     public var children: [(name: String, module: any Module)] {
@@ -58,7 +61,7 @@ public final class SnakeConv: UnaryLayer {
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         let offset = try backend.activation(try backend.batchNorm2d(try backend.conv2d(x, offset_conv), bn), .tanh)
         let deformed = try backend.custom([x, offset], SnakeSampling(points: kernelSize, extendScope: extendScope,
-                                                                      morph: morph, ifOffset: ifOffset))
+                                                                      morph: morph, ifOffset: ifOffset, grid: grid))
         let y = try backend.conv2d(deformed, morph == 0 ? dsc_conv_x : dsc_conv_y)
         return try backend.custom([y], GroupNormReLU(gn))
     }

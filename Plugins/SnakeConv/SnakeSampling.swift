@@ -32,8 +32,11 @@ struct SnakeSampling: CustomOperation {
         return shape[0] * shape[2] * shape[3]
     }
 
+    /// `linspace(-K//2, K//2, K)`, computed once by the layer (`SnakeConv.grid`).
+    let grid: [Float]
+
     /// `linspace(-K//2, K//2, K)` in float, as torch computes it.
-    var grid: [Float] {
+    static func linspace(_ points: Int) -> [Float] {
         let lo = Float(-(points / 2)), hi = Float(points / 2)
         guard points > 1 else { return [lo] }
         let step = (hi - lo) / Float(points - 1)
@@ -50,7 +53,8 @@ struct SnakeSampling: CustomOperation {
         let (px, po, py) = (SendableConstPointer(x.pointer), SendableConstPointer(offset.pointer), SendablePointer(out.pointer))
         let plane = h * w
         context.parallelFor(n * h, grain: 1) { rows in
-            var chain = [Float](repeating: 0, count: k)
+            // K ≤ 15 floats on the stack: no allocation per call.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: k) { chain in
             for row in rows {
                 let s = row / h, i = row % h
                 for j in 0..<w {
@@ -88,6 +92,7 @@ struct SnakeSampling: CustomOperation {
                         }
                     }
                 }
+            }
             }
         }
         return out
