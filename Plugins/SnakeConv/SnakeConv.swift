@@ -11,7 +11,8 @@ import ZooCPU
 /// outermost points taking their own offset, as the published loop does), scaled by extend_scope and
 /// sampled bilinearly; then `dsc_conv_x` (K×1, stride K×1) or `dsc_conv_y` (1×K, stride 1×K), both
 /// with bias, → GroupNorm(out/4, out) → ReLU. The output keeps the input's size. Keys `offset_conv.*`,
-/// `bn.*`, `dsc_conv_x.*`, `dsc_conv_y.*` (both exist; one runs), `gn.weight`, `gn.bias`.
+/// `bn.*`, `dsc_conv_x.*`, `dsc_conv_y.*` (both exist; one runs), `gn.weight`, `gn.bias`. (The
+/// yolo-Ui_framework lineage's DSConv inside DySnakeConv is the same with the Conv activation.)
 ///
 /// Reproduced as published: the bilinear gather indexes the flattened batch without each sample's
 /// base, so every sample of a batch samples the FIRST sample's features (at its own offsets).
@@ -28,7 +29,11 @@ public final class SnakeConv: UnaryLayer {
     /// The points' fixed positions along the snake.
     let grid: [Float]
 
-    public init(_ c1: Int, _ c2: Int, kernelSize: Int, extendScope: Double, morph: Int, ifOffset: Bool) throws(LayerError) {
+    /// After the GroupNorm: ReLU in PRS-YOLOv8's DSConv, the Conv activation in DySnakeConv's.
+    public let act: Activation
+
+    public init(_ c1: Int, _ c2: Int, kernelSize: Int, extendScope: Double, morph: Int, ifOffset: Bool,
+                act: Activation = .relu) throws(LayerError) {
         guard (1...15).contains(kernelSize) else {
             throw LayerError("kernel_size must be 1...15 (the number of snake points), got \(kernelSize)", argument: "kernel_size")
         }
@@ -46,6 +51,7 @@ public final class SnakeConv: UnaryLayer {
         self.extendScope = Float(extendScope)
         self.morph = morph
         self.ifOffset = ifOffset
+        self.act = act
         offset_conv = try Conv2d(c1, 2 * kernelSize, kernel: IntOrPair(3), padding: IntOrPair(1))
         bn = BatchNorm2d(2 * kernelSize)
         dsc_conv_x = try Conv2d(c1, c2, kernel: IntOrPair(kernelSize, 1), stride: IntOrPair(kernelSize, 1))
@@ -63,7 +69,7 @@ public final class SnakeConv: UnaryLayer {
         let deformed = try backend.custom([x, offset], SnakeSampling(points: kernelSize, extendScope: extendScope,
                                                                       morph: morph, ifOffset: ifOffset, grid: grid))
         let y = try backend.conv2d(deformed, morph == 0 ? dsc_conv_x : dsc_conv_y)
-        return try backend.custom([y], GroupNormReLU(gn))
+        return try backend.activation(try backend.custom([y], GroupNormOperation(gn)), act)
     }
 }
 

@@ -27,14 +27,15 @@ public final class SnakeBottleneck: UnaryModule {
     }
 }
 
-/// Dynamic snake convolution as YSFBest/PRS-YOLOv8 names it:
+/// Dynamic snake convolution as YSFBest/PRS-YOLOv8 names it (and yolo-Ui_framework's DySnakeConv,
+/// C2f_DySnakeConv, C3_DySnakeConv, in DySnakeConv.swift):
 /// - `DSConv` `[c2, kernel_size, extend_scope, morph, if_offset]`, conv-like (keeps the map size);
 /// - `DSConv_C2f` `[c2, shortcut=False, g=1, e=0.5]`, csp-with-repeats: a C2f whose blocks are
 ///   `DSConv_Bottleneck(c, c, shortcut, g, k=((3, 3), (3, 3)), e=1.0)`.
 public enum SnakeConvLayers: LayerPlugin {
     public static let origin = "LayerZooSnakeConv"
 
-    public static var definitions: [LayerDefinition] { [snakeConv, c2f] }
+    public static var definitions: [LayerDefinition] { [snakeConv, c2f, c2fDySnake, c3DySnake] }
 
     static let snakeConv = LayerDefinition(
         name: "DSConv",

@@ -99,9 +99,9 @@ struct SnakeSampling: CustomOperation {
     }
 }
 
-/// `relu(group_norm(x))` over `[N, C, H, W]` (per sample and group: mean and biased variance,
-/// eps 1e-5, then the per-channel affine). thop counts the GroupNorm as 4 × its elements.
-struct GroupNormReLU: CustomOperation {
+/// `group_norm(x)` over `[N, C, H, W]` (per sample and group: mean and biased variance, eps 1e-5,
+/// then the per-channel affine). thop counts the GroupNorm as 4 × its elements.
+struct GroupNormOperation: CustomOperation {
     let norm: GroupNorm
 
     init(_ norm: GroupNorm) { self.norm = norm }
@@ -137,7 +137,7 @@ struct GroupNormReLU: CustomOperation {
                     let ch = (unit % groups) * per + local
                     let scale = inv * pg.p[ch], shift = pb.p[ch] - Float(mean) * scale
                     let base = start + local * plane
-                    for i in 0..<plane { py.p[base + i] = max(px.p[base + i] * scale + shift, 0) }
+                    for i in 0..<plane { py.p[base + i] = px.p[base + i] * scale + shift }
                 }
             }
         }

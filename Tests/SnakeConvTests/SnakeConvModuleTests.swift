@@ -6,11 +6,12 @@ import XCTest
 import ZooCPU
 
 /// DSConv (dynamic snake convolution: both morphs, K = 3, 4, 5, 7, with and without offsets) and
-/// DSConv_C2f against the PyTorch twin of scripts/fixtures/community_modules/snakeconv.py (checked
+/// DSConv_C2f, and yolo-Ui_framework's C2f_DySnakeConv, C3_DySnakeConv against the PyTorch twin of scripts/fixtures/community_modules/snakeconv.py (checked
 /// against the published code), random weights and BN statistics, non-square maps.
 final class SnakeConvModuleTests: XCTestCase {
     static let cases = [
         "dsconv_k3_y_b2", "dsconv_k3_x_s2_b1", "dsconv_k5_x_b2", "dsconv_k7_y_b1", "dsconv_k4_y_nooffset_b1", "dsconv_c2f_b2",
+        "c2f_dysnakeconv_b1", "c3_dysnakeconv_b2",
     ]
 
     func testKeysShapesAndParameterCountsMatchPyTorch() throws {
