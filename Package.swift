@@ -112,9 +112,29 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(
+            name: "LayerZooCondConv",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
+            path: "Plugins/CondConv"
+        ),
+        .target(
+            name: "LayerZooSCNet",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard", "LayerZooScConv"],
+            path: "Plugins/SCNet"
+        ),
+        .target(
+            name: "LayerZooC3k2Variants",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard", "LayerZooSAConv", "LayerZooScConv"],
+            path: "Plugins/C3k2Variants"
+        ),
+        .target(
+            name: "LayerZooSnakeConv",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
+            path: "Plugins/SnakeConv"
+        ),
+        .target(
             name: "LayerZooBuiltins",
             dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooSAConv", "LayerZooScConv", "LayerZooDBB",
-                           "LayerZooDSConv", "LayerZooDynamicConv"],
+                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv", "LayerZooSCNet", "LayerZooC3k2Variants", "LayerZooSnakeConv"],
             path: "Sources/LayerZooBuiltins"
         ),
         .executableTarget(
@@ -182,6 +202,30 @@ let package = Package(
             name: "DynamicConvTests",
             dependencies: ["LayerZooTestSupport", "LayerZooDynamicConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/DynamicConvTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "CondConvTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooCondConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/CondConvTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "SCNetTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooSCNet", "LayerZooScConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/SCNetTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "C3k2VariantTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooC3k2Variants", "LayerZooDBB", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/C3k2VariantTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "SnakeConvTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooSnakeConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/SnakeConvTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

@@ -20,7 +20,10 @@ public enum DBBLayers: LayerPlugin {
     public static let origin = "LayerZooDBB"
 
     public static var definitions: [LayerDefinition] {
-        [DiverseBranchBlock.definition, DBBCSP.c2f, DBBCSP.c3, DBBCSP.c3k2]
+        // C2f_DBB has two meanings: DBB + DBB (the default) and Conv + DBB (ConvDBBVariant).
+        var dbbDBB = DBBCSP.c2f
+        dbbDBB.variant = "dbb-dbb"
+        return [DiverseBranchBlock.definition, dbbDBB, ConvDBBVariant.c2f, DBBCSP.c3, DBBCSP.c3k2]
     }
 
 }

@@ -10,7 +10,12 @@ public enum DynamicConvLayers: LayerPlugin {
     public static let origin = "LayerZooDynamicConv"
 
     public static var definitions: [LayerDefinition] {
-        [DynamicConv2d.definition, c2fDynamicConv, c3DynamicConv]
+        // The CSP names mean CondConv in community files (LayerZooCondConv, the default variant).
+        [DynamicConv2d.definition] + [c2fDynamicConv, c3DynamicConv].map { definition in
+            var d = definition
+            d.variant = "dynamic-conv2d"
+            return d
+        }
     }
 
     /// C2f whose bottlenecks are `DynamicConvBottleneck(c, c, shortcut, g, k=(3, 3), e=1.0)`.

@@ -1,9 +1,13 @@
 import LayerZoo
+import LayerZooC3k2Variants
+import LayerZooCondConv
 import LayerZooDBB
 import LayerZooDSConv
 import LayerZooDynamicConv
 import LayerZooSAConv
 import LayerZooScConv
+import LayerZooSnakeConv
+import LayerZooSCNet
 import LayerZooStandard
 
 /// The plugins that ship with LayerZoo, for programs that want all of them (the
@@ -38,9 +42,10 @@ public enum BuiltInPlugins {
         return registry
     }
 
-    /// The built-in plugins, in registration order.
+    /// The built-in plugins, in registration order. Where plugins define variants of one name, the
+    /// first registered is the default: CondConv's (what community files mean) before DynamicConv's.
     public static let plugins: [any LayerPlugin.Type] = [
         StandardLayers.self, SAConvLayers.self, ScConvLayers.self, DBBLayers.self, DSConvLayers.self,
-        DynamicConvLayers.self,
+        CondConvLayers.self, DynamicConvLayers.self, SCNetLayers.self, C3k2VariantLayers.self, SnakeConvLayers.self,
     ]
 }

@@ -85,7 +85,8 @@ final class CLITests: XCTestCase {
 
     /// The community corpus through the real tool: validate all at once, info on each. The
     /// files LayerZoo accepts are those with Ultralytics counts in corpus_counts.json (from
-    /// scripts/reference/community_counts.py); every other file names its unknown modules.
+    /// scripts/reference/community_counts.py); every other file names its unknown modules, but
+    /// for njmdin12's, whose modules are all known and whose SCConv row cannot be built as written.
     func testCorpusThroughTheCLI() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path)
             .filter { $0.hasSuffix(".yaml") }.sorted()
@@ -108,7 +109,8 @@ final class CLITests: XCTestCase {
             } else {
                 XCTAssertEqual(info.status, 1, name)
                 XCTAssertTrue(info.stderr.contains("\(path):"), "\(name): \(info.stderr)")
-                XCTAssertTrue(info.stderr.contains("unknown module"), "\(name): \(info.stderr)")
+                let reason = name == "yolo11-scconv-njmdin12__yolo11.yaml" ? "needs as many output channels as input channels" : "unknown module"
+                XCTAssertTrue(info.stderr.contains(reason), "\(name): \(info.stderr)")
             }
         }
     }

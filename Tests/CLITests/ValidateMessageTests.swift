@@ -85,7 +85,7 @@ final class ValidateMessageTests: XCTestCase {
             ("DWConv", "unknown module 'DWConv': Ultralytics' DWConv (ultralytics.nn.modules), not supported yet"),
             ("AConv", "unknown module 'AConv': Ultralytics' AConv (ultralytics.nn.modules), not supported yet"),
             ("GSConv", "unknown module 'GSConv': a community module (Slim-neck), not supported yet"),
-            ("C3k2_DynamicConv", "unknown module 'C3k2_DynamicConv': a community module (a C3k2 variant of Dynamic_conv2d), not supported yet"),
+            ("C3k2_WTConv", "unknown module 'C3k2_WTConv': a community module (WTConv (wavelet convolutions)), not supported yet"),
             ("nn.Conv2d", "unknown module 'nn.Conv2d': the PyTorch module nn.Conv2d, not supported yet"),
         ]
         for c in cases {

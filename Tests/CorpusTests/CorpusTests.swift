@@ -53,6 +53,14 @@ final class CorpusTests: XCTestCase {
         "yolov8_improve__yolov8-VanillaNet2_ScConv.yaml": ["ScConv"],
     ]
 
+    /// Files that use only modules LayerZoo has but cannot be built as written, with what the
+    /// first error says (the file's own repository cannot build them either).
+    static let invalidAsWritten: [String: String] = [
+        // SCConv here is SCNet's (the yolo-Ui_framework lineage), which keeps its width: [128, 3, 2]
+        // asks for 16 → 32 channels (njmdin12's own SCConv is not registered in its parse_model).
+        "yolo11-scconv-njmdin12__yolo11.yaml": "needs as many output channels as input channels",
+    ]
+
     static func files() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: corpus.path).filter { $0.hasSuffix(".yaml") }.sorted()
     }
@@ -98,6 +106,11 @@ final class CorpusTests: XCTestCase {
                 XCTAssertTrue(atColumn.hasPrefix(module), "\(name):\(location.line):\(location.column) is not '\(module)'")
             }
             XCTAssertEqual(reported, expected, name)
+            if let message = Self.invalidAsWritten[name], expected.isEmpty {
+                XCTAssertFalse(report.isValid, name)
+                XCTAssertTrue(report.errors.first?.message.contains(message) ?? false, "\(name): \(report.errors)")
+                continue
+            }
             XCTAssertEqual(report.isValid, expected.isEmpty, "\(name): \(report.errors)")
             if report.isValid {
                 let counts = try XCTUnwrap(reference[name], "\(name) is valid: add its Ultralytics counts (community_counts.py)")

@@ -2,8 +2,9 @@
 """Ultralytics' parameter counts and GFLOPs for the community corpus files LayerZoo accepts.
 
 Builds each ../shared/corpus/community/*.yaml with Ultralytics, the seed modules'
-reference PyTorch implementations (scripts/fixtures/seed_modules/) patched into parse_model
-(patched_ultralytics.py), at the scale Ultralytics picks (the name's letter, else the first),
+reference PyTorch implementations (scripts/fixtures/seed_modules/) and the community modules'
+twins (scripts/fixtures/community_modules/, their default variants overriding a seed module of
+the same name) patched into parse_model (patched_ultralytics.py), at the scale Ultralytics picks (the name's letter, else the first),
 640×640. Files that still fail to build (modules nobody here implements) are skipped.
 Writes Tests/CorpusTests/Resources/corpus_counts.json.
 """
@@ -24,6 +25,8 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "community"
 
 def main():
     known = patched_ultralytics.load_seed_modules()
+    # Names the community means differently from the seeds: their default variants win.
+    known.update(patched_ultralytics.load_community_modules())
     print("seed modules:", ", ".join(sorted(known)) or "none")
     out = {}
     for path in sorted(CORPUS.glob("*.yaml")):

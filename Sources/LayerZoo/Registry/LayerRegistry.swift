@@ -106,17 +106,19 @@ public struct LayerRegistry: Sendable {
     public func suggestions(for name: String, limit: Int = 3) -> [String] {
         let lower = name.lowercased()
         let allowed = Self.allowedEdits(for: name)
-        var scored: [(name: String, score: Int)] = []
+        var scored: [(name: String, score: Int, exact: Int)] = []
         for candidate in byName.keys {
             let candidateLower = candidate.lowercased()
+            // Ties (SCConv and ScConv) go to the spelling closer with case counted.
+            let exact = EditDistance.distance(name, candidate, limit: 4)
             if candidateLower == lower {
-                scored.append((candidate, 0))
+                scored.append((candidate, 0, exact))
                 continue
             }
             let distance = EditDistance.distance(lower, candidateLower, limit: 2)
-            if distance <= allowed { scored.append((candidate, distance)) }
+            if distance <= allowed { scored.append((candidate, distance, exact)) }
         }
-        return scored.sorted { ($0.score, $0.name) < ($1.score, $1.name) }.prefix(limit).map(\.name)
+        return scored.sorted { ($0.score, $0.exact, $0.name) < ($1.score, $1.exact, $1.name) }.prefix(limit).map(\.name)
     }
 
     /// Edits a typo may contain: none up to 3 characters (only case differs), one up to 11

@@ -1,0 +1,76 @@
+import LayerZoo
+import LayerZooStandard
+import ZooCPU
+
+/// MH-limarco/yolo-Ui_framework's `DySnakeConv(inc, ouc, k=3)`: a Conv and the two snake convolutions
+/// (along x and along y, extend_scope 1, with offsets), concatenated: 3·ouc channels out. Keys
+/// `conv_0.*`, `conv_x.*`, `conv_y.*`; the snakes end in the Conv activation. Built inside the
+/// C2f_/C3_DySnakeConv bottlenecks; not a YAML layer of its own yet: its parse_model multiplies c2
+/// by 3, which no channel role expresses.
+public final class DySnakeConv: UnaryLayer {
+    public let conv_0: Conv
+    public let conv_x: SnakeConv
+    public let conv_y: SnakeConv
+
+    public init(_ c1: Int, _ c2: Int, k: Int = 3, act: Activation = .silu) throws(LayerError) {
+        conv_0 = try Conv(c1, c2, k: IntOrPair(k), act: act)
+        conv_x = try SnakeConv(c1, c2, kernelSize: k, extendScope: 1, morph: 0, ifOffset: true, act: act)
+        conv_y = try SnakeConv(c1, c2, kernelSize: k, extendScope: 1, morph: 1, ifOffset: true, act: act)
+    }
+
+    public var children: [(name: String, module: any Module)] { [("conv_0", conv_0), ("conv_x", conv_x), ("conv_y", conv_y)] }
+
+    public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
+        try backend.concat([try conv_0(x, on: backend), try conv_x(x, on: backend), try conv_y(x, on: backend)], axis: 1)
+    }
+}
+
+/// yolo-Ui_framework's `Bottleneck_DySnakeConv(c1, c2, shortcut=True, g=1, k=(3, 3), e=0.5)`:
+/// `cv1 = Conv(c1, c_, k[0], 1)`, `cv2 = DySnakeConv(c_, c2, k[1])`, `cv3 = Conv(3·c2, c2, 1)`; residual
+/// when shortcut and c1 == c2. Keys `cv1.*`, `cv2.*`, `cv3.*`.
+public final class DySnakeBottleneck: UnaryModule {
+    public let cv1: Conv
+    public let cv2: DySnakeConv
+    public let cv3: Conv
+    public let add: Bool
+
+    public init(_ c1: Int, _ c2: Int, shortcut: Bool, k: (Int, Int), e: Double = 1.0, act: Activation) throws(LayerError) {
+        let c_ = try ChannelMath.hidden(c2, e)
+        cv1 = try Conv(c1, c_, k: IntOrPair(k.0), s: IntOrPair(1), act: act)
+        cv2 = try DySnakeConv(c_, c2, k: k.1, act: act)
+        cv3 = try Conv(3 * c2, c2, k: IntOrPair(1), act: act)
+        add = shortcut && c1 == c2
+    }
+
+    public var children: [(name: String, module: any Module)] { [("cv1", cv1), ("cv2", cv2), ("cv3", cv3)] }
+
+    public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
+        let y = try cv3(try cv2(try cv1(x, on: backend), on: backend), on: backend)
+        return add ? try backend.add(x, y) : y
+    }
+}
+
+extension SnakeConvLayers {
+    /// `C2f_DySnakeConv(c1, c2, n=1, shortcut=False, g=1, e=0.5)`: blocks `Bottleneck_DySnakeConv(c, c,
+    /// shortcut, g, k=(3, 3), e=1.0)`.
+    static let c2fDySnake = C2f.definition(
+        name: "C2f_DySnakeConv", summary: "C2f whose bottlenecks are Conv 3×3 → DySnakeConv → Conv 1×1 (yolo-Ui_framework)",
+        origin: origin,
+        block: { (c1, c2, shortcut, _, context) throws in
+            try DySnakeBottleneck(c1, c2, shortcut: shortcut, k: (3, 3), act: context.defaultActivation)
+        })
+
+    /// `C3_DySnakeConv(c1, c2, n=1, shortcut=False, g=1, e=0.5)`: blocks `Bottleneck_DySnakeConv(c_, c_,
+    /// shortcut, g, k=(1, 3), e=1.0)`; shortcut defaults to False, unlike C3's.
+    static let c3DySnake = LayerDefinition(
+        name: "C3_DySnakeConv", arguments: cspArguments(shortcut: false), role: .cspWithRepeats,
+        summary: "C3 whose bottlenecks are Conv 1×1 → DySnakeConv → Conv 1×1 (yolo-Ui_framework)",
+        origin: origin,
+        make: { args, context throws(LayerError) in
+            let act = context.defaultActivation
+            return try C3(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"), g: args.int("g"),
+                          e: args.float("e"), act: act) { a, b, shortcut, _ throws in
+                try DySnakeBottleneck(a, b, shortcut: shortcut, k: (1, 3), act: act)
+            }
+        })
+}

@@ -1,0 +1,57 @@
+import Foundation
+import LayerZoo
+import LayerZooTestSupport
+import XCTest
+import ZooCPU
+
+/// YSFBest/PRS-YOLOv8's corpus file (DSConv and DSConv_C2f) and a YOLOv8 with yolo-Ui_framework's
+/// DySnakeConv layers against Ultralytics with the PyTorch twin
+/// patched in: output with seeded weights, parameter counts and GFLOPs.
+final class SnakeConvModelTests: XCTestCase {
+    static let prs = repositoryRoot.deletingLastPathComponent()
+        .appendingPathComponent("shared/corpus/community/PRS-YOLOv8__yolov8-DSConv.yaml")
+
+    func report(_ config: String = "PRS-YOLOv8__yolov8-DSConv.yaml", scale: String, imgsz: Int = 640) throws -> CheckReport {
+        let text = config.hasPrefix("PRS") || config.contains("/PRS")
+            ? try String(contentsOf: Self.prs, encoding: .utf8) : try resourceText("yolov8-dysnakeconv", "yaml")
+        let report = try check(text, file: config, scale: scale, imgsz: (imgsz, imgsz))
+        XCTAssertTrue(report.isValid, "\(report.diagnostics)")
+        return report
+    }
+
+    func testSeededModelsMatchUltralytics() throws {
+        for name in ["prs_yolov8n_b1_64", "dysnakeconv_n_b1_64"] {
+        let file = try fixture("model_\(name)")
+        let m = try XCTUnwrap(try report(try XCTUnwrap(file.metadata["config"]), scale: "n").model)
+        try m.initializeSeededWeights(seed: 0)
+        let input = try file.tensor("input"), expected = try file.tensor("output")
+        let output = try m.forward(input)
+        XCTAssertEqual(output.shape, expected.shape)
+        let error = detectionErrors(output, expected)
+        print("\(name): max relative error boxes \(error.boxes), scores \(error.scores)")
+        XCTAssertLessThan(error.boxes, 1e-4, name)
+        XCTAssertLessThan(error.scores, 1e-4, name)
+        }
+    }
+
+    struct Counts: Decodable {
+        var config: String
+        var scale: String
+        var imgsz: Int
+        var parameters: Int
+        var layer_parameters: [Int]
+        var gflops: Double
+    }
+
+    func testCountsMatchUltralytics() throws {
+        let cases = try JSONDecoder().decode([Counts].self, from: Data(try resourceText("counts", "json").utf8))
+        XCTAssertEqual(cases.count, 3)
+        for c in cases {
+            let r = try report(c.config, scale: c.scale, imgsz: c.imgsz)
+            let m = try XCTUnwrap(r.model)
+            XCTAssertEqual(m.parameterCount, c.parameters, c.scale)
+            XCTAssertEqual(m.nodes.map(\.layer.parameterCount), c.layer_parameters, c.scale)
+            XCTAssertEqual(try XCTUnwrap(r.trace?.gflops), c.gflops, accuracy: 1e-6, c.scale)
+        }
+    }
+}

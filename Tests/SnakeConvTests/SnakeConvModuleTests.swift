@@ -1,0 +1,75 @@
+import Foundation
+import LayerZoo
+import LayerZooTestSupport
+import LayerZooSnakeConv
+import XCTest
+import ZooCPU
+
+/// DSConv (dynamic snake convolution: both morphs, K = 3, 4, 5, 7, with and without offsets) and
+/// DSConv_C2f, and yolo-Ui_framework's C2f_DySnakeConv, C3_DySnakeConv against the PyTorch twin of scripts/fixtures/community_modules/snakeconv.py (checked
+/// against the published code), random weights and BN statistics, non-square maps.
+final class SnakeConvModuleTests: XCTestCase {
+    static let cases = [
+        "dsconv_k3_y_b2", "dsconv_k3_x_s2_b1", "dsconv_k5_x_b2", "dsconv_k7_y_b1", "dsconv_k4_y_nooffset_b1", "dsconv_c2f_b2",
+        "c2f_dysnakeconv_b1", "c3_dysnakeconv_b2",
+    ]
+
+    func testKeysShapesAndParameterCountsMatchPyTorch() throws {
+        for name in Self.cases {
+            let file = try fixture("module_\(name)")
+            let module = try makeModule(file)
+            let keys = try JSONDecoder().decode([String].self, from: Data(try XCTUnwrap(file.metadata["keys"]).utf8))
+            let ours = module.namedTensors()
+            XCTAssertEqual(ours.map(\.key), keys, "\(name): state_dict keys or their order differ")
+            for (key, parameter) in ours {
+                XCTAssertEqual(parameter.shape, file.entry("module.\(key)")?.shape, "\(name): \(key)")
+            }
+            XCTAssertEqual(module.parameterCount, Int(try XCTUnwrap(file.metadata["parameters"])), name)
+        }
+    }
+
+    func testOutputsMatchPyTorch() throws {
+        var worst: Float = 0
+        for name in Self.cases {
+            let file = try fixture("module_\(name)")
+            let module = try makeModule(file)
+            try loadModuleWeights(module, from: file)
+            let input = try file.tensor("input"), expected = try file.tensor("output")
+            let output = try module.forward([input], on: CPUBackend())
+            XCTAssertEqual(output.shape, expected.shape, name)
+            let error = relativeError(output, expected)
+            worst = max(worst, error)
+            XCTAssertLessThan(error, 1e-4, name)
+        }
+        print("SnakeConv modules: max relative error \(worst)")
+    }
+
+    /// thop's count of one sample (convolutions, BN, GroupNorm, the published matmul) at batch 1.
+    func testMacsMatchThop() throws {
+        for name in Self.cases {
+            let file = try fixture("module_\(name)")
+            let module = try makeModule(file)
+            let input = try file.tensor("input")
+            let backend = ShapeBackend()
+            _ = try module.forward([ShapeValue([1] + Array(input.shape.dropFirst()))], on: backend)
+            XCTAssertEqual(backend.macs, Int(try XCTUnwrap(file.metadata["thop_macs"])), name)
+        }
+    }
+
+    /// As published, every sample samples the first sample's features: sample 1 run alone differs
+    /// from its row of the batch, while sample 0 matches.
+    func testBatchSamplesTheFirstSample() throws {
+        let file = try fixture("module_dsconv_k3_y_b2")
+        let module = try makeModule(file)
+        try loadModuleWeights(module, from: file)
+        let input = try file.tensor("input"), expected = try file.tensor("output")
+        let inPer = input.count / 2, outPer = expected.count / 2
+        for s in 0..<2 {
+            let x = try Tensor(shape: [1] + input.shape.dropFirst(), data: Array(input.toArray()[(s * inPer)..<((s + 1) * inPer)]))
+            let e = try Tensor(shape: [1] + expected.shape.dropFirst(), data: Array(expected.toArray()[(s * outPer)..<((s + 1) * outPer)]))
+            let error = relativeError(try module.forward([x], on: CPUBackend()), e)
+            if s == 0 { XCTAssertLessThan(error, 1e-4) } else { XCTAssertGreaterThan(error, 1e-2) }
+        }
+    }
+}
+
