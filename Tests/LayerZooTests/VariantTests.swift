@@ -79,6 +79,26 @@ final class VariantTests: XCTestCase {
         XCTAssertNoThrow(try m.loadWeights(weights))
     }
 
+    /// The file can say which variant it means (`layerzoo_variants:`); `--define` overrides it.
+    func testTheFileNamesItsVariant() throws {
+        let registry = try registry()
+        let text = "layerzoo_variants:\n  Twin: spatial\n" + yaml
+        func checked(_ variants: [String: String], _ text: String) -> CheckReport {
+            var options = CheckOptions(imageHeight: 64, imageWidth: 64)
+            options.variants = variants
+            return ModelChecker(registry: registry).check(ConfigSource(displayPath: "m.yaml", text: text, scaleFromName: nil),
+                                                          options: options)
+        }
+        let fromFile = checked([:], text)
+        XCTAssertTrue(fromFile.isValid, "\(fromFile.diagnostics)")
+        XCTAssertEqual(fromFile.model?.nodes[1].definition.variant, "spatial")
+        XCTAssertFalse(fromFile.diagnostics.contains { $0.message.contains("unknown top-level key") })
+        XCTAssertEqual(checked(["Twin": "pointwise"], text).model?.nodes[1].definition.variant, "pointwise")
+        let bad = checked([:], "layerzoo_variants: [Twin]\n" + yaml)
+        XCTAssertEqual(bad.errors.first?.location?.line, 1)
+        XCTAssertTrue(bad.errors.first?.message.contains("'layerzoo_variants' must be a mapping") ?? false, "\(bad.errors)")
+    }
+
     func testRegistrationRules() throws {
         var registry = try registry()
         XCTAssertEqual(registry.variants(named: "Twin").map(\.variant), ["pointwise", "spatial"])

@@ -136,6 +136,10 @@ head:
 
 # Parameters
 nc: 80 # number of classes
+# Which definition of C2f_DBB this file means (LayerZoo's own key; Ultralytics ignores it):
+# both bottleneck convolutions are DiverseBranchBlocks.
+layerzoo_variants:
+  C2f_DBB: dbb-dbb
 scales: # model compound scaling constants, i.e. 'model=yolov8n-dbb.yaml' will call yolov8-dbb.yaml with scale 'n'
   # [depth, width, max_channels]
   n: [0.33, 0.25, 1024]
@@ -236,6 +240,10 @@ head:
 # Layer rows are [from, repeats, module, args].
 
 nc: 80 # classes
+# Which definition of the names community forks also use this file means (LayerZoo's own key;
+# Ultralytics ignores it): C2f_DynamicConv here is Dynamic_conv2d-based, not CondConv.
+layerzoo_variants:
+  C2f_DynamicConv: dynamic-conv2d
 scales: # name: [depth, width, max_channels]; yolov8n-dynamicconv.yaml selects n
   n: [0.33, 0.25, 1024]
   s: [0.33, 0.50, 1024]

@@ -51,14 +51,21 @@ public struct ModelConfig: Sendable {
     public var regMax: Int
     public var end2end: Bool
     public var layers: [LayerRow]
+    /// `layerzoo_variants:` — which definition of a module name with several the file means
+    /// (`{C2f_DynamicConv: dynamic-conv2d}`); LayerZoo's own key, which Ultralytics ignores.
+    /// `--define` on the command line overrides it.
+    public var variants: [String: String] = [:]
 }
 
 extension ModelConfig {
     /// Top-level keys Ultralytics reads for detection models, and what else may appear harmlessly.
     static let knownKeys: Set<String> = [
         "nc", "scales", "depth_multiple", "width_multiple", "activation", "backbone", "head",
-        "channels", "ch", "reg_max", "end2end", "kpt_shape", "scale", "yaml_file", "names",
+        "channels", "ch", "reg_max", "end2end", "kpt_shape", "scale", "yaml_file", "names", variantsKey,
     ]
+
+    /// LayerZoo's own top-level key naming the variants a file means.
+    public static let variantsKey = "layerzoo_variants"
 
     /// Most repeats a row may ask for; every repeat is a module built in memory.
     public static let maxRepeats = 1000
@@ -85,6 +92,22 @@ extension ModelConfig {
         var config = ModelConfig(file: file, root: root, nc: nil, scales: [], scalesLocation: nil,
                                  depthMultiple: 1, widthMultiple: 1, activation: nil, inputChannels: 3,
                                  regMax: 16, end2end: false, layers: [])
+
+        if let node = root[variantsKey] {
+            if let pairs = node.mapping {
+                for (key, value) in pairs {
+                    guard case .string(let name)? = key.scalar, case .string(let variant)? = value.scalar else {
+                        diagnostics.append(.error("'\(variantsKey)' maps module names to variant names (C2f_DBB: conv-dbb), found \(key.kindName): \(value.kindName)",
+                                                  at: key.location))
+                        continue
+                    }
+                    config.variants[name] = variant
+                }
+            } else {
+                diagnostics.append(.error("'\(variantsKey)' must be a mapping of module names to variant names (C2f_DBB: conv-dbb), found \(node.kindName)",
+                                          at: node.location))
+            }
+        }
 
         if let node = root["nc"] {
             if case .int(let nc)? = node.scalar, nc >= 1 {

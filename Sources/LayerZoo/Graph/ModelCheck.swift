@@ -84,7 +84,7 @@ public struct ModelChecker: Sendable {
             return report
         }
         var builder = ModelBuilder(registry: registry)
-        builder.variants = options.variants
+        builder.variants = config.variants.merging(options.variants) { _, commandLine in commandLine }
         guard let model = builder.build(config, scale: options.scale, scaleFromName: source.scaleFromName,
                                         warnOnDefaultScale: options.warnOnDefaultScale,
                                         diagnostics: &diagnostics) else {

@@ -10,7 +10,7 @@ extension ModelChecker {
         let first = check(source, options: options)
         guard let model = first.model else { return first }
         let ambiguous = Set(model.nodes.map(\.row.module)).filter {
-            registry.variants(named: $0).count > 1 && options.variants[$0] == nil
+            registry.variants(named: $0).count > 1 && options.variants[$0] == nil && model.config.variants[$0] == nil
         }.sorted()
         guard !ambiguous.isEmpty else { return first }
         var chosen = options
