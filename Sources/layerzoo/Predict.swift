@@ -138,7 +138,13 @@ final class PredictSession {
         try loadWeights(into: m, from: weights, seed: 0)
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
         network = m
-        names = modelClassNames(m.config)
+        // A checkpoint's class names first (the YAML it holds rarely has them), then the
+        // model file's, then class0, class1, ...
+        if let fromCheckpoint = ModelInput.classNames(command.config), !fromCheckpoint.isEmpty {
+            names = ClassNames(Dictionary(uniqueKeysWithValues: fromCheckpoint.enumerated().map { ($0.offset, $0.element) }))
+        } else {
+            names = modelClassNames(m.config)
+        }
         preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
     }
 

@@ -141,4 +141,15 @@ final class CheckpointCommandTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker))
     }
+
+    /// `predict best.pt` names the classes as the checkpoint does (the YAML it holds has no
+    /// names): seeded-looking weights still give boxes at this tiny confidence.
+    func testPredictUsesTheCheckpointsClassNames() throws {
+        let image = repositoryRoot.appendingPathComponent("Tests/VisionTests/Resources/images/shapes_640x427.jpg").path
+        let r = try runLayerZoo(["predict", path("trainer_ema_half.pt"), image, "--imgsz", "64", "--conf", "0.0001", "--no-save"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let line = try XCTUnwrap(r.stdout.split(separator: "\n").first { $0.hasPrefix("image 1/1") }, r.stdout)
+        XCTAssertNotNil(line.range(of: #" \d+ (cats?|dogs?|birds?)[,:]"#, options: .regularExpression), String(line))
+        XCTAssertFalse(line.contains("class0"), String(line))
+    }
 }
