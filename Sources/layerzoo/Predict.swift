@@ -18,7 +18,7 @@ struct Predict: ParsableCommand {
             speed per image; --format json prints one JSON object per line and image instead: \
             {"source", "shape": [h, w], "results": Results.summary()}. Annotated images are written as PNG \
             under --save-dir (default: a new runs/predict, runs/predict2, ... each run); existing files are \
-            never overwritten. Class names come from the model file's 'names', else class0, class1, ...
+            never overwritten. Class names come from a checkpoint's model, else the model file's 'names', else class0, class1, ...
             """)
 
     @OptionGroup var model: ModelOptions
@@ -138,7 +138,12 @@ final class PredictSession {
         try loadWeights(into: m, from: weights, seed: 0)
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
         network = m
-        names = modelClassNames(m.config)
+        // A checkpoint's names win, as Ultralytics' predict takes them from the checkpoint's model.
+        if let list = ModelInput.classNames(command.config) {
+            names = ClassNames(Dictionary(list.enumerated().map { ($0.offset, $0.element) }, uniquingKeysWith: { a, _ in a }))
+        } else {
+            names = modelClassNames(m.config)
+        }
         preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
     }
 
