@@ -18,7 +18,7 @@ struct Predict: ParsableCommand {
             speed per image; --format json prints one JSON object per line and image instead: \
             {"source", "shape": [h, w], "results": Results.summary()}. Annotated images are written as PNG \
             under --save-dir (default: a new runs/predict, runs/predict2, ... each run); existing files are \
-            never overwritten. Class names come from the model file's 'names', else class0, class1, ...
+            never overwritten. Class names come from a checkpoint's model, else the model file's 'names', else class0, class1, ...
             """)
 
     @OptionGroup var model: ModelOptions
