@@ -26,26 +26,17 @@ func resourceText(_ name: String, _ ext: String) throws -> String {
     try resourceText(name, ext, in: Bundle.module)
 }
 
-/// Builds the fixture's module through the registered definition of its name and variant, from
-/// the constructor arguments in the fixture's metadata (JSON null stands for None).
-func makeModule(_ file: SafeTensorsFile) throws -> any Layer {
-    let kind = try XCTUnwrap(file.metadata["module"]), variant = try XCTUnwrap(file.metadata["variant"])
-    let json = try XCTUnwrap(file.metadata["args"])
-    let args = try JSONDecoder().decode([Argument].self, from: Data(json.utf8)).map(\.value)
-    let definition = try XCTUnwrap(try condConvRegistry().definition(named: kind, variant: variant), "\(kind) \(variant)")
-    return try makeLayer(definition, args)
+/// The plugin's module fixtures and the checks every plugin's module tests share.
+func moduleFixtures() throws -> ModuleFixtures {
+    ModuleFixtures(registry: try condConvRegistry(), fixture: fixture)
 }
 
+/// Builds the fixture's module through the registered definition of its name and variant.
+func makeModule(_ file: SafeTensorsFile) throws -> any Layer {
+    try moduleFixtures().module(file)
+}
+
+/// Sets the module's tensors from the fixture's `module.<key>` entries and prepares it.
 func loadModuleWeights(_ module: any Module, from file: SafeTensorsFile) throws {
     try loadTensors(module, from: file, keyPrefix: "module.", prepare: true)
-}
-
-/// A fixture argument: FixtureArgument's kinds plus JSON null (None).
-struct Argument: Decodable {
-    var value: ArgValue
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        value = c.decodeNil() ? .none : try c.decode(FixtureArgument.self).value
-    }
 }

@@ -15,45 +15,17 @@ final class SnakeConvModuleTests: XCTestCase {
     ]
 
     func testKeysShapesAndParameterCountsMatchPyTorch() throws {
-        for name in Self.cases {
-            let file = try fixture("module_\(name)")
-            let module = try makeModule(file)
-            let keys = try JSONDecoder().decode([String].self, from: Data(try XCTUnwrap(file.metadata["keys"]).utf8))
-            let ours = module.namedTensors()
-            XCTAssertEqual(ours.map(\.key), keys, "\(name): state_dict keys or their order differ")
-            for (key, parameter) in ours {
-                XCTAssertEqual(parameter.shape, file.entry("module.\(key)")?.shape, "\(name): \(key)")
-            }
-            XCTAssertEqual(module.parameterCount, Int(try XCTUnwrap(file.metadata["parameters"])), name)
-        }
+        try moduleFixtures().assertKeysShapesAndCounts(Self.cases)
     }
 
     func testOutputsMatchPyTorch() throws {
-        var worst: Float = 0
-        for name in Self.cases {
-            let file = try fixture("module_\(name)")
-            let module = try makeModule(file)
-            try loadModuleWeights(module, from: file)
-            let input = try file.tensor("input"), expected = try file.tensor("output")
-            let output = try module.forward([input], on: CPUBackend())
-            XCTAssertEqual(output.shape, expected.shape, name)
-            let error = relativeError(output, expected)
-            worst = max(worst, error)
-            XCTAssertLessThan(error, 1e-4, name)
-        }
+        let worst = try moduleFixtures().assertOutputs(Self.cases, tolerance: 1e-4)
         print("SnakeConv modules: max relative error \(worst)")
     }
 
     /// thop's count of one sample (convolutions, BN, GroupNorm, the published matmul) at batch 1.
     func testMacsMatchThop() throws {
-        for name in Self.cases {
-            let file = try fixture("module_\(name)")
-            let module = try makeModule(file)
-            let input = try file.tensor("input")
-            let backend = ShapeBackend()
-            _ = try module.forward([ShapeValue([1] + Array(input.shape.dropFirst()))], on: backend)
-            XCTAssertEqual(backend.macs, Int(try XCTUnwrap(file.metadata["thop_macs"])), name)
-        }
+        try moduleFixtures().assertMacs(Self.cases)
     }
 
     /// As published, every sample samples the first sample's features: sample 1 run alone differs

@@ -33,13 +33,15 @@ public func configText(_ name: String) throws -> String {
     try String(contentsOf: repositoryRoot.appendingPathComponent("Configs/\(name)"), encoding: .utf8)
 }
 
-/// A constructor argument as a fixture's JSON metadata writes it (true/false, integers, floats).
+/// A constructor argument as a fixture's JSON metadata writes it (true/false, integers, floats,
+/// null for Python's None).
 public enum FixtureArgument: Decodable {
-    case bool(Bool), int(Int), float(Double)
+    case bool(Bool), int(Int), float(Double), none
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        if c.decodeNil() { self = .none }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
         else if let i = try? c.decode(Int.self) { self = .int(i) }
         else { self = .float(try c.decode(Double.self)) }
     }
@@ -49,6 +51,7 @@ public enum FixtureArgument: Decodable {
         case .bool(let b): return .bool(b)
         case .int(let i): return .int(i)
         case .float(let d): return .float(d)
+        case .none: return ArgValue.none
         }
     }
 
