@@ -40,14 +40,7 @@ final class DynamicConvModelTests: XCTestCase {
         }
     }
 
-    struct Counts: Decodable {
-        var config: String
-        var scale: String
-        var imgsz: Int
-        var parameters: Int
-        var layer_parameters: [Int]
-        var gflops: Double
-    }
+    typealias Counts = CountsCase
 
     func testCountsMatchUltralytics() throws {
         let json = try resourceText("counts", "json")

@@ -29,25 +29,11 @@ final class SCNetModelTests: XCTestCase {
                                                ("scconv2023_n_b1_64", "yolov8-c2f-scconv2023", "scconv-cvpr2023")] {
             let file = try fixture("model_\(fixtureName)")
             let m = try XCTUnwrap(try report(config, scale: "n", variant: variant).model)
-            try m.initializeSeededWeights(seed: 0)
-            let input = try file.tensor("input"), expected = try file.tensor("output")
-            let output = try m.forward(input)
-            XCTAssertEqual(output.shape, expected.shape, fixtureName)
-            let error = detectionErrors(output, expected)
-            print("\(fixtureName): max relative error boxes \(error.boxes), scores \(error.scores)")
-            XCTAssertLessThan(error.boxes, 1e-4, "\(fixtureName) boxes")
-            XCTAssertLessThan(error.scores, 1e-4, "\(fixtureName) scores")
+            try assertSeededOutputMatches(m, file, fixtureName)
         }
     }
 
-    struct Counts: Decodable {
-        var config: String
-        var scale: String
-        var imgsz: Int
-        var parameters: Int
-        var layer_parameters: [Int]
-        var gflops: Double
-    }
+    typealias Counts = CountsCase
 
     func testCountsMatchUltralytics() throws {
         for (json, variant, expected) in [("counts", nil as String?, 2), ("counts_scconv2023", "scconv-cvpr2023", 1)] {
@@ -57,9 +43,7 @@ final class SCNetModelTests: XCTestCase {
                 let name = String(c.config.split(separator: "/").last?.dropLast(5) ?? "")
                 let r = try report(name, scale: c.scale, imgsz: c.imgsz, variant: variant)
                 let m = try XCTUnwrap(r.model)
-                XCTAssertEqual(m.parameterCount, c.parameters, "\(name) \(c.scale)")
-                XCTAssertEqual(m.nodes.map(\.layer.parameterCount), c.layer_parameters, "\(name) \(c.scale)")
-                XCTAssertEqual(try XCTUnwrap(r.trace?.gflops), c.gflops, accuracy: 1e-6, "\(name) \(c.scale)")
+                try c.assertMatches(m, trace: r.trace, "\(name) \(c.scale)")
             }
         }
     }

@@ -1,3 +1,5 @@
+import LayerZoo
+import XCTest
 import ZooCPU
 
 /// Largest absolute difference between two tensors relative to the largest expected
@@ -37,4 +39,43 @@ public func detectionErrors(_ actual: Tensor, _ expected: Tensor) -> (boxes: Flo
         }
     }
     return (boxDiff / max(boxMax, 1e-12), scoreDiff / max(scoreMax, 1e-12))
+}
+
+/// Runs `model` with seeded weights (seed 0, as `scripts/fixtures/seeded.py` gives PyTorch) on
+/// the fixture's `input` and asserts its Detect output equals the fixture's `output`: boxes
+/// and scores each within 1e-4 of their own magnitude. Prints the errors.
+public func assertSeededOutputMatches(_ model: Model, _ fixture: SafeTensorsFile, _ name: String,
+                                      file: StaticString = #filePath, line: UInt = #line) throws {
+    try model.initializeSeededWeights(seed: 0)
+    let input = try fixture.tensor("input"), expected = try fixture.tensor("output")
+    let output = try model.forward(input)
+    XCTAssertEqual(output.shape, expected.shape, name, file: file, line: line)
+    let error = detectionErrors(output, expected)
+    print("\(name): max relative error boxes \(error.boxes), scores \(error.scores)")
+    XCTAssertLessThan(error.boxes, 1e-4, "\(name) boxes", file: file, line: line)
+    XCTAssertLessThan(error.scores, 1e-4, "\(name) scores", file: file, line: line)
+}
+
+/// One row of a counts file a counts generator writes (Ultralytics' numbers for a config).
+public struct CountsCase: Decodable, Sendable {
+    public var config: String
+    public var scale: String
+    public var imgsz: Int
+    public var parameters: Int
+    public var layer_parameters: [Int]
+    public var gflops: Double
+
+    /// The rows of a counts file's text.
+    public static func decode(_ json: String) throws -> [CountsCase] {
+        try JSONDecoder().decode([CountsCase].self, from: Data(json.utf8))
+    }
+
+    /// The model's parameters (in total and per layer) and the trace's GFLOPs (within 1e-6)
+    /// equal these.
+    public func assertMatches(_ model: Model, trace: ShapeTrace?, _ label: String,
+                              file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(model.parameterCount, parameters, label, file: file, line: line)
+        XCTAssertEqual(model.nodes.map(\.layer.parameterCount), layer_parameters, label, file: file, line: line)
+        XCTAssertEqual(try XCTUnwrap(trace?.gflops, label, file: file, line: line), gflops, accuracy: 1e-6, label, file: file, line: line)
+    }
 }
