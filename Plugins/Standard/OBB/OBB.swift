@@ -22,17 +22,8 @@ public final class OBB: Layer, DetectBasedHead {
         detect = try Detect(nc: nc, regMax: regMax, end2end: end2end, ch: ch, legacy: legacy, act: act)
         self.ne = ne
         self.rawAngle = rawAngle
-        func branches() throws(LayerError) -> [Sequential] {
-            let c4 = max((ch.first ?? 0) / 4, ne)
-            var out: [Sequential] = []
-            for x in ch {
-                out.append(Sequential([try Conv(x, c4, k: IntOrPair(3), act: act), try Conv(c4, c4, k: IntOrPair(3), act: act),
-                                       try Conv2d(c4, ne, kernel: IntOrPair(1))]))
-            }
-            return out
-        }
-        cv4 = try branches()
-        one2oneCv4 = end2end ? try branches() : nil
+        cv4 = try Detect.extraBranches(ch: ch, channels: ne, act: act)
+        one2oneCv4 = end2end ? try Detect.extraBranches(ch: ch, channels: ne, act: act) : nil
     }
 
     public var children: [(name: String, module: any Module)] {

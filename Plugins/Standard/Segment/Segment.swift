@@ -24,18 +24,8 @@ public final class Segment: MultiOutputLayer, DetectBasedHead {
         self.npr = npr
         guard let c0 = ch.first else { throw LayerError("Segment needs at least one input layer") }
         proto = fusedPrototypes ? try Proto26(ch, npr, nm, nc: nc, act: act) : try Proto(c0, npr, nm, act: act)
-        cv4 = try Self.coefficientBranches(ch: ch, nm: nm, act: act)
-        one2oneCv4 = end2end ? try Self.coefficientBranches(ch: ch, nm: nm, act: act) : nil
-    }
-
-    static func coefficientBranches(ch: [Int], nm: Int, act: Activation) throws(LayerError) -> [Sequential] {
-        let c4 = max((ch.first ?? 0) / 4, nm)
-        var out: [Sequential] = []
-        for x in ch {
-            out.append(Sequential([try Conv(x, c4, k: IntOrPair(3), act: act), try Conv(c4, c4, k: IntOrPair(3), act: act),
-                                   try Conv2d(c4, nm, kernel: IntOrPair(1))]))
-        }
-        return out
+        cv4 = try Detect.extraBranches(ch: ch, channels: nm, act: act)
+        one2oneCv4 = end2end ? try Detect.extraBranches(ch: ch, channels: nm, act: act) : nil
     }
 
     public var children: [(name: String, module: any Module)] {
