@@ -132,9 +132,14 @@ let package = Package(
             path: "Plugins/SnakeConv"
         ),
         .target(
+            name: "LayerZooYOLOv5",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
+            path: "Plugins/YOLOv5"
+        ),
+        .target(
             name: "LayerZooBuiltins",
             dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooSAConv", "LayerZooScConv", "LayerZooDBB",
-                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv", "LayerZooSCNet", "LayerZooC3k2Variants", "LayerZooSnakeConv"],
+                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv", "LayerZooSCNet", "LayerZooC3k2Variants", "LayerZooSnakeConv", "LayerZooYOLOv5"],
             path: "Sources/LayerZooBuiltins"
         ),
         .executableTarget(
@@ -226,6 +231,12 @@ let package = Package(
             name: "SnakeConvTests",
             dependencies: ["LayerZooTestSupport", "LayerZooSnakeConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/SnakeConvTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "YOLOv5Tests",
+            dependencies: ["LayerZooTestSupport", "LayerZooYOLOv5", "LayerZooStandard", "LayerZooBuiltins", "LayerZoo", "ZooCPU"],
+            path: "Tests/YOLOv5Tests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

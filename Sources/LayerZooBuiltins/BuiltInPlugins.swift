@@ -9,6 +9,7 @@ import LayerZooScConv
 import LayerZooSnakeConv
 import LayerZooSCNet
 import LayerZooStandard
+import LayerZooYOLOv5
 
 /// The plugins that ship with LayerZoo, for programs that want all of them (the
 /// `layerzoo` tool does). A program that wants fewer registers the ones it needs itself.
@@ -47,5 +48,6 @@ public enum BuiltInPlugins {
     public static let plugins: [any LayerPlugin.Type] = [
         StandardLayers.self, SAConvLayers.self, ScConvLayers.self, DBBLayers.self, DSConvLayers.self,
         CondConvLayers.self, DynamicConvLayers.self, SCNetLayers.self, C3k2VariantLayers.self, SnakeConvLayers.self,
+        YOLOv5Layers.self,
     ]
 }

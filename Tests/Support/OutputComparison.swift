@@ -17,17 +17,18 @@ public func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
 
 /// For Detect outputs [N, 4 + nc, A]: the largest difference over the boxes relative to the
 /// largest box value, and over the class scores relative to the largest score, so that box
-/// coordinates (hundreds of pixels) cannot hide errors in the scores (below 1).
-public func detectionErrors(_ actual: Tensor, _ expected: Tensor) -> (boxes: Float, scores: Float) {
+/// coordinates (hundreds of pixels) cannot hide errors in the scores (below 1). With
+/// `rowsOfColumns`, outputs are [N, A, 4 + ...] (YOLOv5's anchor-based Detect).
+public func detectionErrors(_ actual: Tensor, _ expected: Tensor, rowsOfColumns: Bool = false) -> (boxes: Float, scores: Float) {
     let a = actual.toArray(), e = expected.toArray()
     let shape = expected.shape
     guard a.count == e.count, shape.count == 3 else { return (.infinity, .infinity) }
-    let (n, c, anchors) = (shape[0], shape[1], shape[2])
+    let (n, c, anchors) = rowsOfColumns ? (shape[0], shape[2], shape[1]) : (shape[0], shape[1], shape[2])
     var boxDiff: Float = 0, boxMax: Float = 0, scoreDiff: Float = 0, scoreMax: Float = 0
     for b in 0..<n {
         for ch in 0..<c {
             for i in 0..<anchors {
-                let k = (b * c + ch) * anchors + i
+                let k = rowsOfColumns ? (b * anchors + i) * c + ch : (b * c + ch) * anchors + i
                 if ch < 4 {
                     boxDiff = max(boxDiff, abs(a[k] - e[k]))
                     boxMax = max(boxMax, abs(e[k]))
@@ -43,14 +44,15 @@ public func detectionErrors(_ actual: Tensor, _ expected: Tensor) -> (boxes: Flo
 
 /// Runs `model` with seeded weights (seed 0, as `scripts/fixtures/seeded.py` gives PyTorch) on
 /// the fixture's `input` and asserts its Detect output equals the fixture's `output`: boxes
-/// and scores each within 1e-4 of their own magnitude. Prints the errors.
-public func assertSeededOutputMatches(_ model: Model, _ fixture: SafeTensorsFile, _ name: String,
-                                      file: StaticString = #filePath, line: UInt = #line) throws {
+/// and scores each within 1e-4 of their own magnitude. Prints the errors. `output` names the
+/// fixture's tensor; `rowsOfColumns` as in `detectionErrors`.
+public func assertSeededOutputMatches(_ model: Model, _ fixture: SafeTensorsFile, _ name: String, output outputName: String = "output",
+                                      rowsOfColumns: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
     try model.initializeSeededWeights(seed: 0)
-    let input = try fixture.tensor("input"), expected = try fixture.tensor("output")
+    let input = try fixture.tensor("input"), expected = try fixture.tensor(outputName)
     let output = try model.forward(input)
     XCTAssertEqual(output.shape, expected.shape, name, file: file, line: line)
-    let error = detectionErrors(output, expected)
+    let error = detectionErrors(output, expected, rowsOfColumns: rowsOfColumns)
     print("\(name): max relative error boxes \(error.boxes), scores \(error.scores)")
     XCTAssertLessThan(error.boxes, 1e-4, "\(name) boxes", file: file, line: line)
     XCTAssertLessThan(error.scores, 1e-4, "\(name) scores", file: file, line: line)

@@ -55,6 +55,13 @@ public struct ModelConfig: Sendable {
     /// (`{C2f_DynamicConv: dynamic-conv2d}`); LayerZoo's own key, which Ultralytics ignores.
     /// `--define` on the command line overrides it.
     public var variants: [String: String] = [:]
+    /// Which parse_model the file is written for (`ModelDialect.of`), and where its `anchors` key is.
+    public var dialect: ModelDialect = .ultralytics
+    public var dialectLocation: SourceLocation?
+    /// YOLOv5 dialect: the `anchors` value (a list per level, or the number of anchors per level).
+    public var anchors: ArgValue?
+    /// YOLOv5 dialect: `channel_multiple`, the divisor of scaled widths (8 unless set).
+    public var channelMultiple: Int = 8
 }
 
 extension ModelConfig {
@@ -78,13 +85,15 @@ extension ModelConfig {
             return nil
         }
         var seen: [String: SourceLocation] = [:]
+        let (dialect, dialectLocation) = ModelDialect.of(root)
+        let known = dialect == .yolov5 ? knownKeys.union(ModelDialect.yolov5Keys) : knownKeys
         for (key, _) in pairs {
             guard case .string(let name)? = key.scalar else {
                 diagnostics.append(.error("top-level keys must be names, found \(key.kindName)", at: key.location))
                 continue
             }
             seen[name] = key.location
-            if !knownKeys.contains(name) {
+            if !known.contains(name) {
                 diagnostics.append(.warning("unknown top-level key '\(name)' is ignored", at: key.location))
             }
         }
@@ -92,6 +101,11 @@ extension ModelConfig {
         var config = ModelConfig(file: file, root: root, nc: nil, scales: [], scalesLocation: nil,
                                  depthMultiple: 1, widthMultiple: 1, activation: nil, inputChannels: 3,
                                  regMax: 16, end2end: false, layers: [])
+        config.dialect = dialect
+        config.dialectLocation = dialectLocation
+        if dialect == .yolov5 {
+            parseYOLOv5Keys(root, into: &config, diagnostics: &diagnostics)
+        }
 
         if let node = root[variantsKey] {
             if let pairs = node.mapping {
@@ -127,7 +141,10 @@ extension ModelConfig {
                 diagnostics.append(.error("'\(key)' must be a positive number, found \(node.kindName)", at: node.location))
             }
         }
-        if let node = root["scales"] {
+        if let node = root["scales"], dialect == .yolov5 {
+            diagnostics.append(.warning("'scales' is ignored in the YOLOv5 dialect, whose parse_model reads depth_multiple and width_multiple",
+                                        at: seen["scales"] ?? node.location))
+        } else if let node = root["scales"] {
             config.scalesLocation = seen["scales"] ?? node.location
             parseScales(node, into: &config, diagnostics: &diagnostics)
         }
@@ -185,6 +202,30 @@ extension ModelConfig {
                                  ?? .malformed(index: index, at: node.location))
         }
         return config
+    }
+
+    /// The YOLOv5 repository's `parse_model` reads `d["anchors"]`, `d["depth_multiple"]` and
+    /// `d["width_multiple"]` unconditionally (a KeyError without them) and `channel_multiple`
+    /// when set.
+    private static func parseYOLOv5Keys(_ root: ConfigNode, into config: inout ModelConfig, diagnostics: inout [Diagnostic]) {
+        config.anchors = root[ModelDialect.anchorsKey]?.value
+        if config.anchors == nil, let node = root[ModelDialect.anchorsKey] {
+            diagnostics.append(.error("'anchors' must be a list of [w, h, w, h, ...] per output level or the number of anchors per level, found \(node.kindName)",
+                                      at: node.location))
+        }
+        for key in ["depth_multiple", "width_multiple"] where root[key] == nil {
+            diagnostics.append(.error("a YOLOv5-dialect file (it has 'anchors' and passes them to a layer) needs '\(key)', which that repository's parse_model reads",
+                                      at: config.dialectLocation ?? root.location,
+                                      notes: [.init("add e.g. depth_multiple: 0.33 and width_multiple: 0.25 (yolov5n), or remove 'anchors' for an anchor-free Ultralytics file")]))
+        }
+        if let node = root["channel_multiple"], node.scalar != ArgValue.none {
+            if case .int(let c)? = node.scalar, (1...1024).contains(c) {
+                config.channelMultiple = c
+            } else {
+                diagnostics.append(.error("'channel_multiple' must be an integer from 1 to 1024 (the divisor of scaled widths), found \(node.kindName)",
+                                          at: node.location))
+            }
+        }
     }
 
     private static func parseScales(_ node: ConfigNode, into config: inout ModelConfig, diagnostics: inout [Diagnostic]) {

@@ -33,6 +33,14 @@ public struct ModelBuilder: Sendable {
         var chosenScale: ModelScale?
         context.depth = config.depthMultiple
         context.width = config.widthMultiple
+        context.dialect = config.dialect
+        context.channelDivisor = config.channelMultiple
+        if config.dialect != .ultralytics {
+            warnings.append(Diagnostic(.note, "read in the dialect of \(config.dialect.displayName): anchor-based Detect, depth_multiple \(Self.number(config.depthMultiple)) and width_multiple \(Self.number(config.widthMultiple)), no channel cap",
+                                       at: config.dialectLocation,
+                                       notes: [.init("a file with an 'anchors' key that a layer row passes as an argument is read this way (docs/yolov5-dialect.md)")],
+                                       code: "dialect"))
+        }
 
         if !config.scales.isEmpty {
             if let requested = requestedScale {
@@ -124,7 +132,7 @@ public struct ModelBuilder: Sendable {
         guard !row.isMalformed else { return nil }
         let i = row.index
         let chosen = variants[row.module].flatMap { registry.definition(named: row.module, variant: $0) }
-        guard let definition = chosen ?? registry.definition(named: row.module) else {
+        guard let definition = chosen ?? registry.definition(named: row.module, dialect: config.dialect) else {
             var notes: [Diagnostic.Note] = []
             let close = registry.suggestions(for: row.module)
             let caseOnly = close.first.map { $0.lowercased() == row.module.lowercased() } ?? false
@@ -201,6 +209,11 @@ public struct ModelBuilder: Sendable {
                     return fail("argument 'nc' is used but the file sets no 'nc'", at: row.argLocations[j])
                 }
                 written.append(.int(nc))
+            case ModelDialect.anchorsKey where config.dialect == .yolov5:
+                guard let anchors = config.anchors else {
+                    return fail("argument 'anchors' is used but the file's 'anchors' is not a list or a number", at: row.argLocations[j])
+                }
+                written.append(anchors)
             case "reg_max": written.append(.int(context.regMax))
             // parse_model reads the name from its locals: the file's kpt_shape (else 1.0, on
             // which every head that takes it fails).
@@ -250,8 +263,10 @@ public struct ModelBuilder: Sendable {
                 return fail("output channels must be a positive integer, found \(first.kindName)", at: locations[0])
             }
             let scaled = min(Double(raw), context.maxChannels) * context.width
-            let divisible = (scaled / 8).rounded(.up) * 8
-            guard divisible >= 8, divisible <= 65_536, let value = Int(exactly: divisible) else {
+            let divisor = Double(context.channelDivisor)
+            // YOLOv5's parse_model leaves an output convolution of na * (nc + 5) channels unscaled.
+            let divisible = raw == config.yolov5OutputWidth ? Double(raw) : (scaled / divisor).rounded(.up) * divisor
+            guard divisible >= 1, divisible <= 65_536, let value = Int(exactly: divisible) else {
                 return fail("output channels \(raw) × width \(context.width) gives \(divisible), outside 8 to 65536", at: locations[0])
             }
             c2 = value
@@ -357,6 +372,11 @@ public struct ModelBuilder: Sendable {
         return ModelNode(index: i, row: row, inputs: inputs, repeats: n, definition: definition,
                          arguments: args, outChannels: c2, layer: layer)
     }
+}
+
+extension ModelBuilder {
+    /// A multiple as a file writes it (0.33, 1.0).
+    static func number(_ x: Double) -> String { ArgValue.float(x).description }
 }
 
 /// Running totals of a build, checked against `ModelLimits`.

@@ -17,6 +17,11 @@ public struct ModelContext: Sendable {
     /// Flags layers leave for later layers, e.g. C3k2 marks the model as non-legacy so that
     /// Detect builds its newer classification branch (as `parse_model`'s `legacy` does).
     public var flags: Set<String>
+    /// Which parse_model the file is written for.
+    public var dialect: ModelDialect = .ultralytics
+    /// The divisor scaled widths are rounded up to (`make_divisible(c * width, 8)`; the YOLOv5
+    /// dialect's `channel_multiple`).
+    public var channelDivisor: Int = 8
 
     public init(nc: Int? = 80, scale: String = "", depth: Double = 1, width: Double = 1,
                 maxChannels: Double = .infinity, regMax: Int = 16, end2end: Bool = false,

@@ -15,6 +15,10 @@ public struct LayerDefinition: Sendable {
     /// (`C2f_DBB` as `dbb-dbb` or `conv-dbb`); nil for a name with one meaning. The registry
     /// keeps every variant of a name; one is the default.
     public var variant: String?
+    /// The model-file dialect this definition belongs to (`"yolov5"` for the original YOLOv5
+    /// repository's anchor-based `Detect`); nil for the Ultralytics meaning. A dialect's
+    /// definition is used only for files in that dialect, where it takes precedence.
+    public var dialect: String?
     /// Trailing arguments that the model supplies, never the YAML (Detect's `reg_max`,
     /// `end2end` and `ch`).
     public var appendedArguments: Int
@@ -25,7 +29,7 @@ public struct LayerDefinition: Sendable {
     public var make: @Sendable (LayerArguments, ModelContext) throws(LayerError) -> any Layer
 
     public init(name: String, arguments: [ArgumentSpec], role: ChannelRole, summary: String,
-                origin: String, variant: String? = nil, appendedArguments: Int = 0,
+                origin: String, variant: String? = nil, dialect: String? = nil, appendedArguments: Int = 0,
                 prepare: (@Sendable (inout [ArgValue], inout ModelContext) throws(LayerError) -> Void)? = nil,
                 make: @escaping @Sendable (LayerArguments, ModelContext) throws(LayerError) -> any Layer) {
         self.name = name
@@ -34,6 +38,7 @@ public struct LayerDefinition: Sendable {
         self.summary = summary
         self.origin = origin
         self.variant = variant
+        self.dialect = dialect
         self.appendedArguments = appendedArguments
         self.prepare = prepare
         self.make = make

@@ -12,6 +12,8 @@ public struct LayerRegistry: Sendable {
     /// Every variant of each name that has variants, in registration order.
     private var variantsByName: [String: [LayerDefinition]] = [:]
     private var transformsByName: [String: ModelTransform] = [:]
+    /// Definitions that belong to a model-file dialect, by dialect and name.
+    private var byDialect: [String: [String: LayerDefinition]] = [:]
 
     public init() {}
 
@@ -28,6 +30,13 @@ public struct LayerRegistry: Sendable {
     public mutating func register(_ definition: LayerDefinition, isDefault: Bool = false) throws(RegistryError) {
         guard !definition.name.isEmpty, !definition.name.contains(where: { $0.isWhitespace }) else {
             throw RegistryError(message: "layer name '\(definition.name)' from \(definition.origin) is not a valid YAML module name")
+        }
+        if let dialect = definition.dialect {
+            if let existing = byDialect[dialect]?[definition.name] {
+                throw RegistryError(message: "layer '\(definition.name)' of the \(dialect) dialect from \(definition.origin) is already registered by \(existing.origin)")
+            }
+            byDialect[dialect, default: [:]][definition.name] = definition
+            return
         }
         if let variant = definition.variant, variant.isEmpty || variant.contains(where: { $0.isWhitespace || $0 == "=" || $0 == "," }) {
             throw RegistryError(message: "variant name '\(variant)' of layer '\(definition.name)' from \(definition.origin) is not a valid name")
@@ -57,6 +66,17 @@ public struct LayerRegistry: Sendable {
 
     /// The definition of `name`: its default variant when it has several.
     public func definition(named name: String) -> LayerDefinition? { byName[name] }
+
+    /// The definition of `name` for a file in `dialect`: the dialect's own when it has one,
+    /// else the Ultralytics one (the default variant).
+    public func definition(named name: String, dialect: ModelDialect) -> LayerDefinition? {
+        byDialect[dialect.rawValue]?[name] ?? byName[name]
+    }
+
+    /// The names `dialect` defines in its own way (none for Ultralytics').
+    public func dialectDefinitions(_ dialect: ModelDialect) -> [LayerDefinition] {
+        (byDialect[dialect.rawValue] ?? [:]).values.sorted { $0.name < $1.name }
+    }
 
     /// Every variant of `name`, in registration order: one element for a name with one meaning,
     /// none for an unknown name.
