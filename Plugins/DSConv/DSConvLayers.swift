@@ -38,11 +38,16 @@ public enum DSConvLayers: LayerPlugin {
         })
 
     /// `[-1, n, C2f_DSConv, [c2, shortcut=False, g=1, e=0.5]]`: C2f whose bottlenecks end in a DSConv2D.
-    static let c2fDSConv = C2f.definition(
-        name: "C2f_DSConv", summary: "C2f whose bottlenecks use a 3×3 DSConv2D as their second convolution",
-        origin: origin, block: { c1, c2, shortcut, g, context in
-            try DSConvBottleneck(c1, c2, shortcut: shortcut, g: g, k1: 3, e: 1.0, act: context.defaultActivation)
-        })
+    /// Variant `dsconv2d`: Snu77's lineage means a snake-convolution C2f by the same name (LayerZooSnakeConv).
+    static let c2fDSConv = {
+        var d = C2f.definition(
+            name: "C2f_DSConv", summary: "C2f whose bottlenecks use a 3×3 DSConv2D as their second convolution",
+            origin: origin, block: { c1, c2, shortcut, g, context in
+                try DSConvBottleneck(c1, c2, shortcut: shortcut, g: g, k1: 3, e: 1.0, act: context.defaultActivation)
+            })
+        d.variant = "dsconv2d"
+        return d
+    }()
 
     /// `[-1, n, C3_DSConv, [c2, shortcut=True, g=1, e=0.5]]`: C3 whose bottlenecks end in a DSConv2D.
     static let c3DSConv = C3.definition(

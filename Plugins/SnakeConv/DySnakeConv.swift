@@ -4,9 +4,9 @@ import ZooCPU
 
 /// MH-limarco/yolo-Ui_framework's `DySnakeConv(inc, ouc, k=3)`: a Conv and the two snake convolutions
 /// (along x and along y, extend_scope 1, with offsets), concatenated: 3·ouc channels out. Keys
-/// `conv_0.*`, `conv_x.*`, `conv_y.*`; the snakes end in the Conv activation. Built inside the
-/// C2f_/C3_DySnakeConv bottlenecks; not a YAML layer of its own yet: its parse_model multiplies c2
-/// by 3, which no channel role expresses.
+/// `conv_0.*`, `conv_x.*`, `conv_y.*`; the snakes end in the Conv activation. A YAML row
+/// `[c2, k=3]` is conv-like with 3·c2 channels out (its parse_model sets `c2 = c2 * 3`); it is
+/// also the core of the C2f_/C3_DySnakeConv (and Snu77's C2f_DSConv) bottlenecks.
 public final class DySnakeConv: UnaryLayer {
     public let conv_0: Conv
     public let conv_x: SnakeConv
@@ -73,4 +73,35 @@ extension SnakeConvLayers {
                 try DySnakeBottleneck(a, b, shortcut: shortcut, k: (1, 3), act: act)
             }
         })
+}
+
+extension SnakeConvLayers {
+    /// `[-1, 1, DySnakeConv, [c2, k=3]]`: conv-like, output 3·c2 (yolo-Ui_framework's parse_model).
+    static var dySnakeConv: LayerDefinition {
+        var d = LayerDefinition(
+            name: "DySnakeConv",
+            arguments: [ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("k", .int(1...15), default: .int(3))],
+            role: .convLike,
+            summary: "Conv ‖ snake along x ‖ snake along y, concatenated: 3·c2 channels out (yolo-Ui_framework)",
+            origin: origin,
+            make: { args, context throws(LayerError) in
+                try DySnakeConv(args.int("c1"), args.int("c2"), k: args.int("k"), act: context.defaultActivation)
+            })
+        d.outputChannelMultiplier = 3
+        return d
+    }
+
+    /// `C2f_DSConv` as Snu77's YOLOv8 DSConv tutorial lineage defines it: a C2f whose blocks are
+    /// `Bottleneck_DySnakeConv(c, c, shortcut, g, k=(3, 3), e=1.0)` (LayerZooDSConv's DSConv2D form
+    /// stays the default).
+    static var c2fDSConvSnake: LayerDefinition {
+        var d = C2f.definition(
+            name: "C2f_DSConv", summary: "C2f whose bottlenecks are Conv 3×3 → DySnakeConv → Conv 1×1 (Snu77's DSConv tutorial lineage)",
+            origin: origin,
+            block: { (c1, c2, shortcut, _, context) throws in
+                try DySnakeBottleneck(c1, c2, shortcut: shortcut, k: (3, 3), act: context.defaultActivation)
+            })
+        d.variant = "dysnakeconv"
+        return d
+    }
 }

@@ -6,12 +6,13 @@ import XCTest
 import ZooCPU
 
 /// DSConv (dynamic snake convolution: both morphs, K = 3, 4, 5, 7, with and without offsets) and
-/// DSConv_C2f, and yolo-Ui_framework's C2f_DySnakeConv, C3_DySnakeConv against the PyTorch twin of scripts/fixtures/community_modules/snakeconv.py (checked
+/// DSConv_C2f, yolo-Ui_framework's DySnakeConv (3·c2 out), C2f_DySnakeConv, C3_DySnakeConv and Snu77's
+/// snake C2f_DSConv (variant dysnakeconv) against the PyTorch twin of scripts/fixtures/community_modules/snakeconv.py (checked
 /// against the published code), random weights and BN statistics, non-square maps.
 final class SnakeConvModuleTests: XCTestCase {
     static let cases = [
         "dsconv_k3_y_b2", "dsconv_k3_x_s2_b1", "dsconv_k5_x_b2", "dsconv_k7_y_b1", "dsconv_k4_y_nooffset_b1", "dsconv_c2f_b2",
-        "c2f_dysnakeconv_b1", "c3_dysnakeconv_b2",
+        "c2f_dysnakeconv_b1", "c3_dysnakeconv_b2", "dysnakeconv_k3_b2", "dysnakeconv_k5_b1", "c2f_dsconv_dysnake_b1",
     ]
 
     func testKeysShapesAndParameterCountsMatchPyTorch() throws {

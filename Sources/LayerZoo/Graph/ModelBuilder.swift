@@ -253,7 +253,7 @@ public struct ModelBuilder: Sendable {
         // Channel rules.
         var args = written
         var locations = row.argLocations
-        let c2: Int
+        var c2: Int
         switch role {
         case .convLike, .cspWithRepeats:
             guard let first = args.first else {
@@ -271,6 +271,14 @@ public struct ModelBuilder: Sendable {
             }
             c2 = value
             args = [.int(inputChannels[0]), .int(c2)] + args.dropFirst()
+            if definition.outputChannelMultiplier != 1 {
+                let (out, overflow) = value.multipliedReportingOverflow(by: definition.outputChannelMultiplier)
+                guard !overflow, out >= 1, out <= limits.maxChannels else {
+                    return fail("output channels \(value) × \(definition.outputChannelMultiplier) exceed \(limits.maxChannels), the limit for one layer",
+                                at: locations[0])
+                }
+                c2 = out
+            }
             locations = [row.fromLocation] + locations
             if role == .cspWithRepeats {
                 args.insert(.int(n), at: 2)

@@ -19,6 +19,9 @@ public struct LayerDefinition: Sendable {
     /// repository's anchor-based `Detect`); nil for the Ultralytics meaning. A dialect's
     /// definition is used only for files in that dialect, where it takes precedence.
     public var dialect: String?
+    /// Conv-like layers whose output is a multiple of their `c2` (yolo-Ui_framework's
+    /// DySnakeConv concatenates three `c2`-wide branches: its parse_model sets `c2 = c2 * 3`).
+    public var outputChannelMultiplier = 1
     /// Trailing arguments that the model supplies, never the YAML (Detect's `reg_max`,
     /// `end2end` and `ch`).
     public var appendedArguments: Int
