@@ -105,3 +105,32 @@ extension SnakeConvLayers {
         return d
     }
 }
+
+extension SnakeConvLayers {
+    /// The improved-YOLO11 lineage's `C3k2_DySnakeConv(c1, c2, n=1, c3k=False, e=0.5, g=1, shortcut=True)`
+    /// (nn/extra_modules/block.py, as yolo-Ui_framework-style forks copy it): a C3k2 whose blocks are
+    /// `C3k_DySnakeConv(c, c, 2, shortcut, g)` (a C3 of `Bottleneck_DySnakeConv(c_, c_, k=(3, 3), e=1.0)`)
+    /// when c3k, else `Bottleneck_DySnakeConv(c, c, shortcut, g)` with its defaults k=(3, 3), e=0.5. C3k2's
+    /// parse_model rules apply (non-legacy Detect; c3k forced on at m, l, x).
+    static let c3k2DySnake = LayerDefinition(
+        name: "C3k2_DySnakeConv",
+        arguments: [
+            ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
+            ArgumentSpec("c3k", .bool, default: .bool(false)), ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)),
+            ArgumentSpec("g", .channels, default: .int(1)), ArgumentSpec("shortcut", .bool, default: .bool(true)),
+        ],
+        role: .cspWithRepeats,
+        summary: "C3k2 whose blocks are DySnakeConv bottlenecks (Conv 3×3 → DySnakeConv → Conv 1×1) in both paths; c3k forced on at m, l, x",
+        origin: origin, prepare: C3k2.scaleRules,
+        make: { args, context throws(LayerError) in
+            let act = context.defaultActivation
+            let c3k = try args.bool("c3k")
+            return try C2f(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"), g: args.int("g"),
+                           e: args.float("e"), act: act) { c, _, shortcut, g throws(LayerError) -> any UnaryModule in
+                guard c3k else { return try DySnakeBottleneck(c, c, shortcut: shortcut, k: (3, 3), e: 0.5, act: act) }
+                return try C3(c, c, n: 2, shortcut: shortcut, g: g, e: 0.5, act: act) { a, b, s, _ throws in
+                    try DySnakeBottleneck(a, b, shortcut: s, k: (3, 3), e: 1.0, act: act)
+                }
+            }
+        })
+}

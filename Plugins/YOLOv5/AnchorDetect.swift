@@ -86,6 +86,8 @@ public final class AnchorDetect: Layer, StrideConsumer, AdjustsSeededWeights {
         }
         for level in 0..<nl {
             let s = Float(level < strides.count ? strides[level] : 0)
+            // A level the 256×256 trace could not reach has no stride; its anchors stay in pixels.
+            guard s > 0, s.isFinite else { continue }
             for j in 0..<perLevel { cells[level * perLevel + j] /= s }
         }
         anchorCells = cells

@@ -21,13 +21,11 @@ struct Layers: ParsableCommand {
             }
             print("    \(d.summary) (\(origin))")
         }
-        let yolov5 = registry.dialectDefinitions(.yolov5)
-        if !yolov5.isEmpty {
-            print("\nIn YOLOv5-dialect files (an 'anchors' key passed to a layer: docs/yolov5-dialect.md):")
-            for d in yolov5 {
-                print("\(d.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(d.role.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(d.yamlSignature)")
-                print("    \(d.summary) (\(d.origin))")
-            }
+        // Two lines per layer, as above: scripts read the listing in pairs.
+        for d in registry.dialectDefinitions(.yolov5) {
+            let name = d.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            print("\(name) \(d.role.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(d.yamlSignature)")
+            print("    in YOLOv5-dialect files (an 'anchors' key passed to a layer; docs/yolov5-dialect.md): \(d.summary) (\(d.origin))")
         }
         guard !registry.transforms.isEmpty else { return }
         print("\nModel transforms (--transform NAME[=VALUE] on run, bench, info):")

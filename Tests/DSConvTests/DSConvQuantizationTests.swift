@@ -175,7 +175,7 @@ final class DSConvQuantizationTests: XCTestCase {
     func testQuantizeNeedsWeightsAndValidBits() throws {
         let m = try buildModel(try configText("yolov8-dsconv.yaml"), file: "yolov8-dsconv.yaml", scale: "n")
         XCTAssertThrowsError(try DSConvLayers.quantize(m, bits: 8)) { error in
-            XCTAssertTrue("\(error)".contains("yolov8-dsconv.yaml:21:5: error: layer 1 (DSConv2D): model.1: a convolution weight has no value"), "\(error)")
+            XCTAssertTrue("\(error)".contains("yolov8-dsconv.yaml:25:5: error: layer 1 (DSConv2D): model.1: a convolution weight has no value"), "\(error)")
         }
         for bits in [0, 1, 9, 32] {
             XCTAssertThrowsError(try DSConvLayers.quantize(m, bits: bits)) { error in

@@ -13,6 +13,7 @@ final class SnakeConvModuleTests: XCTestCase {
     static let cases = [
         "dsconv_k3_y_b2", "dsconv_k3_x_s2_b1", "dsconv_k5_x_b2", "dsconv_k7_y_b1", "dsconv_k4_y_nooffset_b1", "dsconv_c2f_b2",
         "c2f_dysnakeconv_b1", "c3_dysnakeconv_b2", "dysnakeconv_k3_b2", "dysnakeconv_k5_b1", "c2f_dsconv_dysnake_b1",
+        "c3k2_dysnakeconv_b2", "c3k2_dysnakeconv_c3k_b1",
     ]
 
     func testKeysShapesAndParameterCountsMatchPyTorch() throws {

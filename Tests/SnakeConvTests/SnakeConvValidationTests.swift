@@ -31,6 +31,11 @@ final class SnakeConvValidationTests: XCTestCase {
                        line: 4, at: "[32, 3, 1, 1]", fragments: ["DSConv needs at least 5 arguments"]),
         DiagnosticCase("extend_scope not a number", base: base, replacing: row, with: "[-1, 1, DSConv, [32, 3, far, 1, True]]",
                        line: 4, at: "far", fragments: ["argument 'extend_scope'"]),
+        // DySnakeConv's 3·c2 output is checked against the one-layer channel limit before anything is built.
+        DiagnosticCase("DySnakeConv output too wide", base: base, replacing: row, with: "[-1, 1, DySnakeConv, [30000]]",
+                       line: 4, at: "30000", fragments: ["output channels 30000 × 3 exceed 65536"]),
+        DiagnosticCase("DySnakeConv kernel", base: base, replacing: row, with: "[-1, 1, DySnakeConv, [32, 0]]",
+                       line: 4, at: "0]", fragments: ["argument 'k'", "0 is out of range"]),
     ]
 
     func testBadArgumentsAreDiagnosedWhereWritten() throws {

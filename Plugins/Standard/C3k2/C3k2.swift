@@ -19,6 +19,16 @@ public enum C3k2 {
         }
     }
 
+    /// parse_model's C3k2 rules, which forks apply to their `C3k2_*` layers too: the model gets
+    /// the non-legacy Detect, and c3k (argument 3) is forced on at scales m, l and x.
+    public static let scaleRules: @Sendable (inout [ArgValue], inout ModelContext) throws(LayerError) -> Void = {
+        args, context throws(LayerError) in
+        context.flags.insert(ModelContext.nonLegacyHead)
+        if ["m", "l", "x"].contains(context.scale) {
+            if args.count > 3 { args[3] = .bool(true) } else { args.append(.bool(true)) }
+        }
+    }
+
     static let definition = LayerDefinition(
         name: "C3k2",
         arguments: [
@@ -30,12 +40,7 @@ public enum C3k2 {
         role: .cspWithRepeats,
         summary: "C2f with Bottleneck, C3k or attention blocks (YOLO11); c3k forced on at scales m, l, x",
         origin: StandardLayers.origin,
-        prepare: { args, context throws(LayerError) in
-            context.flags.insert(ModelContext.nonLegacyHead)
-            if ["m", "l", "x"].contains(context.scale) {
-                if args.count > 3 { args[3] = .bool(true) } else { args.append(.bool(true)) }
-            }
-        },
+        prepare: scaleRules,
         make: { args, context throws(LayerError) in
             try C3k2.make(args.int("c1"), args.int("c2"), n: args.int("n"), c3k: args.bool("c3k"), e: args.float("e"),
                           attn: args.bool("attn"), g: args.int("g"), shortcut: args.bool("shortcut"),

@@ -191,6 +191,10 @@ head:
 
 # Parameters
 nc: 80 # number of classes
+# Which definition of C2f_DSConv this file means (LayerZoo's own key; Ultralytics ignores it):
+# the DSConv2D one, not the snake-convolution C2f of Snu77's lineage.
+layerzoo_variants:
+  C2f_DSConv: dsconv2d
 scales: # model compound scaling constants, i.e. 'model=yolov8n-dsconv.yaml' will call yolov8-dsconv.yaml with scale 'n'
   # [depth, width, max_channels]
   n: [0.33, 0.25, 1024]
