@@ -58,6 +58,22 @@ final class YOLOv5DialectTests: XCTestCase {
         ], registry: try BuiltInPlugins.registry(), anyError: true)
     }
 
+    func testContractAndExpandChannelRules() throws {
+        let base = try resourceText("yolov5-contract-expand")
+        let m = try model("yolov5-contract-expand.yaml")
+        XCTAssertEqual(m.nodes.map(\.outChannels), [16, 64, 32, 32, 8, 16, 48, m.nodes[7].outChannels])
+        assertDiagnoses([
+            DiagnosticCase("Expand gain² does not divide", base: base, replacing: "[-1, 1, Expand, [2]]", with: "[-1, 1, Expand, [3]]",
+                           line: 15, at: "3]]", fragments: ["Expand needs input channels divisible by gain² = 9, got 32"]),
+            DiagnosticCase("Contract gain not a number", base: base, replacing: "[-1, 1, Contract, [2]]", with: "[-1, 1, Contract, [two]]",
+                           line: 12, at: "two", fragments: ["gain must be an integer from 1 to 16"]),
+        ], registry: try BuiltInPlugins.registry())
+        // Ultralytics' parse_model has no Contract: outside the dialect it is unknown.
+        let ultralytics = base.replacingOccurrences(of: "Detect, [nc, anchors]", with: "Detect, [nc]")
+        let report = try checkConfig("plain.yaml", text: ultralytics)
+        XCTAssertTrue(report.errors.contains { $0.message.contains("unknown module 'Contract'") }, "\(report.errors)")
+    }
+
     /// YOLOv5's parse_model leaves a conv-like row of na·(nc + 5) channels unscaled and rounds
     /// other widths to channel_multiple.
     func testOutputWidthIsUnscaledAndChannelMultipleRounds() throws {

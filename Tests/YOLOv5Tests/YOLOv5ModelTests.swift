@@ -10,7 +10,7 @@ import ZooCPU
 final class YOLOv5ModelTests: XCTestCase {
     func testSeededDetectionModelsMatchPyTorchExport() throws {
         for (name, config) in [("yolov5n_b1_64", "yolov5n.yaml"), ("yolov5s_b2_64x96", "yolov5s.yaml"),
-                               ("focus_spp_b2_64", "yolov5-focus-spp.yaml")] {
+                               ("focus_spp_b2_64", "yolov5-focus-spp.yaml"), ("contract_expand_b2_32x64", "yolov5-contract-expand.yaml")] {
             let file = try fixture("model_\(name)")
             XCTAssertEqual(file.metadata["config"], config)
             let m = try model(config)
@@ -40,7 +40,7 @@ final class YOLOv5ModelTests: XCTestCase {
     /// parameter), GFLOPs as thop at the stride-sized image scaled to 640 (or 320).
     func testCountsMatchTheRepositorysModelInfo() throws {
         let cases = try CountsCase.decode(try resourceText("counts", "json"))
-        XCTAssertEqual(cases.count, 6)
+        XCTAssertEqual(cases.count, 7)
         for c in cases {
             var yaml = try resourceText(String(c.config.dropLast(5)))
             if c.scale.contains("\"anchors\": 3") { yaml = replacingAnchors(yaml, with: "3") }

@@ -305,6 +305,16 @@ public struct ModelBuilder: Sendable {
             c2 = previousC2 ?? inputChannels[0]
         case .passthrough:
             c2 = inputChannels[0]
+            if let rule = definition.passthroughChannels {
+                do throws(LayerError) {
+                    c2 = try rule(c2, args)
+                } catch {
+                    return fail(error.message, at: locations.first ?? row.argsLocation)
+                }
+                guard c2 >= 1, c2 <= limits.maxChannels else {
+                    return fail("gives \(c2) output channels; a layer has 1 to \(limits.maxChannels)", at: locations.first ?? row.argsLocation)
+                }
+            }
         }
         if let prepare = definition.prepare {
             do throws(LayerError) {

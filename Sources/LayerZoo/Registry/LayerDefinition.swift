@@ -22,6 +22,9 @@ public struct LayerDefinition: Sendable {
     /// Conv-like layers whose output is a multiple of their `c2` (yolo-Ui_framework's
     /// DySnakeConv concatenates three `c2`-wide branches: its parse_model sets `c2 = c2 * 3`).
     public var outputChannelMultiplier = 1
+    /// Passthrough layers whose output channels follow from their input's and their written
+    /// arguments (YOLOv5's Contract: c1·gain², Expand: c1 / gain²); nil keeps c1.
+    public var passthroughChannels: (@Sendable (Int, [ArgValue]) throws(LayerError) -> Int)?
     /// Trailing arguments that the model supplies, never the YAML (Detect's `reg_max`,
     /// `end2end` and `ch`).
     public var appendedArguments: Int
