@@ -33,12 +33,7 @@ public enum C3k2VariantLayers: LayerPlugin {
     }
 
     /// C3k2's own rules: non-legacy Detect and c3k forced on at scales m, l, x.
-    static let c3k2Rules: @Sendable (inout [ArgValue], inout ModelContext) throws(LayerError) -> Void = { args, context in
-        context.flags.insert(ModelContext.nonLegacyHead)
-        if ["m", "l", "x"].contains(context.scale) {
-            if args.count > 3 { args[3] = .bool(true) } else { args.append(.bool(true)) }
-        }
-    }
+    static let c3k2Rules = C3k2.scaleRules
 
     /// A C3k2-shaped layer (`C2f` with `n` blocks) whose block is `c3kBlock(c)` when c3k, else `plainBlock(c)`.
     static func c3k2(_ args: LayerArguments, _ context: ModelContext,
