@@ -29,6 +29,9 @@ public struct InferRequest: @unchecked Sendable {
 public struct InferLimits: Sendable {
     /// Most elements of one input tensor.
     public var maxElements: Int
+    /// Most values in a JSON body: its parsed tree takes some 24 bytes a value, so this, not
+    /// only the body limit, bounds a request's memory (larger inputs use binary data).
+    public var maxJSONValues = 4 << 20
     /// Most dimensions of one input shape.
     public var maxRank = 8
     /// Most inputs and requested outputs.
@@ -51,7 +54,7 @@ extension InferRequest {
         let root: JSONValue
         do throws(JSONParser.Failure) {
             root = try JSONParser.parse(UnsafeRawBufferPointer(rebasing: body[0..<jsonCount]),
-                                        maxValues: limits.maxElements + 4096)
+                                        maxValues: limits.maxJSONValues)
         } catch {
             throw .badRequest("the request is not valid JSON: \(error.message) at byte \(error.offset)")
         }
@@ -135,13 +138,9 @@ extension InferRequest {
                 binarySize = n
             }
         }
-        let tensor: Tensor
-        do throws(BackendError) {
-            tensor = try Tensor(shape: shape)
-        } catch {
-            throw ServeError(.unavailable, "\(at): cannot allocate the input: \(error)")
-        }
-        let out = UnsafeMutableBufferPointer(start: tensor.pointer, count: count)
+        guard count > 0 else { throw .badRequest("\(at): shape \(Shape.text(shape)) has no elements") }
+        // What the body holds bounds the allocation: the bytes left for binary data, the
+        // values parsed for JSON data.
         if let binarySize {
             let (expected, overflow) = count.multipliedReportingOverflow(by: datatype.byteSize)
             guard !overflow, binarySize == expected else {
@@ -150,6 +149,17 @@ extension InferRequest {
             guard binary.count >= binarySize else {
                 throw .badRequest("\(at): binary_data_size is \(binarySize), but only \(binary.count) bytes of binary data are left")
             }
+        } else if count > limits.maxJSONValues {
+            throw .badRequest("\(at): shape \(Shape.text(shape)) has more than the \(limits.maxJSONValues) values a JSON body may hold; send it as binary data")
+        }
+        let tensor: Tensor
+        do throws(BackendError) {
+            tensor = try Tensor(shape: shape)
+        } catch {
+            throw ServeError(.unavailable, "\(at): cannot allocate the input: \(error)")
+        }
+        let out = UnsafeMutableBufferPointer(start: tensor.pointer, count: count)
+        if let binarySize {
             datatype.decode(UnsafeRawBufferPointer(rebasing: binary[0..<binarySize]), into: out)
             binary = UnsafeRawBufferPointer(rebasing: binary[binarySize...])
         } else {

@@ -114,6 +114,8 @@ final class InferRouteTests: XCTestCase {
             ("integer out of range", Data("{\"inputs\":[{\"name\":\"images\",\"shape\":[1],\"datatype\":\"UINT8\",\"data\":[300]}]}".utf8), "300 is not a UINT8 value"),
             ("string data", Data("{\"inputs\":[{\"name\":\"images\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[\"a\"]}]}".utf8), "must hold numbers"),
             ("unknown output", inferJSON(x, extra: ",\"outputs\":[{\"name\":\"boxes\"}]"), "no output 'boxes'"),
+            ("zero batch", Data("{\"inputs\":[{\"name\":\"images\",\"shape\":[0,3,32,32],\"datatype\":\"FP32\",\"data\":[]}]}".utf8), "has no elements"),
+            ("JSON too large", Data("{\"inputs\":[{\"name\":\"images\",\"shape\":[16,3,1024,1024],\"datatype\":\"FP32\",\"data\":[]}]}".utf8), "send it as binary data"),
             ("deep nesting", Data(("{\"inputs\":" + String(repeating: "[", count: 100_000)).utf8), "not valid JSON"),
         ]
         for (label, body, message) in cases {
@@ -124,6 +126,12 @@ final class InferRouteTests: XCTestCase {
         }
         let header = try await server.post("/v2/models/yolo/infer", inferJSON(x), headers: ["Inference-Header-Content-Length": "99999999"])
         XCTAssertEqual(header.status, 400)
+        // A binary size the body does not hold is refused before the 3 GB input is allocated.
+        let claim = Data("{\"inputs\":[{\"name\":\"images\",\"shape\":[64,3,2048,2048],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":3221225472}}]}".utf8)
+        let short = try await server.post("/v2/models/yolo/infer", claim + Data(count: 16),
+                                          headers: ["Inference-Header-Content-Length": String(claim.count)])
+        XCTAssertEqual(short.status, 400)
+        XCTAssertTrue(short.text.contains("only 16 bytes of binary data are left"), short.text)
         let unknown = try await server.post("/v2/models/other/infer", inferJSON(x))
         XCTAssertEqual(unknown.status, 404)
         let tooLarge = try await server.post("/v2/models/yolo/infer", Data(count: 5 << 20))
