@@ -8,8 +8,8 @@ import Darwin
 /// Every output file is written here: into a temporary file created exclusively (`mkstemp`:
 /// `O_CREAT | O_EXCL`, so a planted symlink or file is never followed or reused) in the
 /// target's folder under a short name, flushed, given the mode (and, where permitted, the
-/// owner) the existing file had, and renamed over the target. The target is refused when it is one of the files this command
-/// read (`InputFiles`) (same device and inode, whatever the spelling of the path), when it exists read-only
+/// owner) the existing file had, and renamed over the target. The target is refused when it is one of the files this
+/// command read (`InputFiles`: same device and inode, whatever the spelling of the path), when it exists read-only
 /// (the user protected it: Ultralytics would overwrite it, we do not), and when it is not a
 /// regular file. Write errors (ENOSPC, EFBIG — SIGXFSZ is ignored so that an over-size write
 /// fails instead of killing the process) remove the temporary file, and so do SIGINT, SIGTERM
