@@ -30,12 +30,17 @@ public final class InferenceServer: Sendable {
         Application(router: router(),
                     configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                          serverName: "layerzoo-serve"),
+                    services: [ShutdownNotice(server: self)],
                     onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
                     logger: logger)
     }
 
-    /// Marks the server not ready (readiness probes fail while in-flight requests finish).
+    /// Marks the server not ready (readiness probes fail while in-flight requests finish);
+    /// done when a graceful shutdown (SIGTERM) begins.
     public func beginShutdown() { state.set(ready: false) }
+
+    /// False from the start of a shutdown.
+    public var isReady: Bool { state.ready }
 
     /// Stops every model's workers; requests still queued get 503.
     public func stopWorkers() {

@@ -57,6 +57,14 @@ final class InferRouteTests: XCTestCase {
         XCTAssertEqual(stopping.status, 503)
     }
 
+    func testAGracefulShutdownEndsReadiness() async throws {
+        let server = try await startServer()
+        defer { server.stop() }
+        XCTAssertTrue(server.server.isReady)
+        try await server.beginGracefulShutdown()
+        XCTAssertFalse(server.server.isReady)
+    }
+
     /// JSON and binary infer give what `layerzoo run` writes for the same input and weights.
     func testInferEqualsLayerZooRun() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-run-\(UUID().uuidString)")

@@ -50,6 +50,13 @@ final class TestServer: @unchecked Sendable {
         self.port = bound
     }
 
+    /// Begins a graceful shutdown (what SIGTERM does in layerzoo-serve) and waits for the
+    /// server to notice it.
+    func beginGracefulShutdown() async throws {
+        await group.triggerGracefulShutdown()
+        for _ in 0..<100 where server.isReady { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
     /// Shuts the server down gracefully (as SIGTERM does in layerzoo-serve), then its workers.
     func stop() {
         let group = group
