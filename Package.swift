@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "LayerZooExampleSE", targets: ["LayerZooExampleSE"]),
         .library(name: "LayerZooVision", targets: ["LayerZooVision"]),
         .executable(name: "layerzoo", targets: ["layerzoo"]),
+        .executable(name: "layerzoo-serve", targets: ["layerzoo-serve"]),
     ],
     traits: [
         .trait(name: "OpenBLAS", description: "Use the system OpenBLAS (libopenblas-dev) for sgemm on Linux."),
@@ -28,6 +29,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Only the server (layerzoo-serve, LayerZooServe) uses these: layerzoo builds without SwiftNIO.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -142,10 +149,37 @@ let package = Package(
                            "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv", "LayerZooSCNet", "LayerZooC3k2Variants", "LayerZooSnakeConv", "LayerZooYOLOv5"],
             path: "Sources/LayerZooBuiltins"
         ),
+        .target(
+            name: "LayerZooModelFiles",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooCheckpoint", "LayerZooVision"],
+            path: "Sources/LayerZooModelFiles"
+        ),
+        .target(
+            name: "LayerZooServe",
+            dependencies: [
+                "LayerZoo", "ZooCPU", "LayerZooBuiltins", "LayerZooVision", "LayerZooCheckpoint", "LayerZooModelFiles",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/LayerZooServe"
+        ),
+        .executableTarget(
+            name: "layerzoo-serve",
+            dependencies: [
+                "LayerZooServe", "ZooCPU",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/layerzoo-serve"
+        ),
         .executableTarget(
             name: "layerzoo",
             dependencies: [
-                "LayerZoo", "ZooCPU", "LayerZooBuiltins", "LayerZooVision", "LayerZooCheckpoint",
+                "LayerZoo", "ZooCPU", "LayerZooBuiltins", "LayerZooVision", "LayerZooCheckpoint", "LayerZooModelFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/layerzoo"
@@ -270,8 +304,17 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .testTarget(
+            name: "ServeTests",
+            dependencies: [
+                "LayerZooServe", "LayerZooTestSupport", "ZooCPU", "layerzoo", "layerzoo-serve",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/ServeTests"
+        ),
+        .testTarget(
             name: "CLITests",
-            dependencies: ["layerzoo", "ZooCPU"],
+            dependencies: ["layerzoo", "ZooCPU", "LayerZooTestSupport"],
             path: "Tests/CLITests"
         ),
     ]

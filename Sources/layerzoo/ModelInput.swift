@@ -1,6 +1,7 @@
 import Foundation
 import LayerZoo
 import LayerZooCheckpoint
+import LayerZooModelFiles
 import ZooCPU
 
 /// MODEL, wherever a command takes one: a YAML file, or a PyTorch checkpoint (`best.pt`) that
@@ -16,8 +17,7 @@ enum ModelInput {
     /// The checkpoint at `path`, or nil when `path` is not one (a YAML file, a safetensors file).
     static func checkpoint(_ path: String) throws(CheckpointError) -> PyTorchCheckpoint? {
         if let cached = state.lock.withLock({ state.checkpoints[path] }) { return cached }
-        guard TorchArchive.looksLikeCheckpoint(path) else { return nil }
-        let checkpoint = try PyTorchCheckpoint(path: path)
+        guard let checkpoint = try ModelFiles.checkpoint(path) else { return nil }
         state.lock.withLock { state.checkpoints[path] = checkpoint }
         return checkpoint
     }
@@ -25,24 +25,13 @@ enum ModelInput {
     /// The config to build: `--config` if given, else the checkpoint's YAML (`best.pt:yaml`),
     /// else the file found by `ConfigSource.locate`; with `--nc` written over its `nc`.
     static func configSource(_ path: String, options: ModelOptions) throws(Diagnostic) -> ConfigSource {
-        var source: ConfigSource
-        if let override = options.configOverride {
-            source = try ConfigSource.locate(override)
-        } else {
-            let found: PyTorchCheckpoint?
-            do throws(CheckpointError) { found = try checkpoint(path) } catch { throw error.diagnostic }
-            if let found {
-                guard let fromCheckpoint = found.configSource else {
-                    throw .error("a state_dict without the model's YAML; pass the model file with --config MODEL.yaml",
-                                 at: SourceLocation(file: path, line: 1, column: 1))
-                }
-                source = fromCheckpoint
-            } else {
-                source = try ConfigSource.locate(path)
-            }
+        let found: PyTorchCheckpoint?
+        do throws(CheckpointError) {
+            found = options.configOverride == nil ? try checkpoint(path) : nil
+        } catch {
+            throw error.diagnostic
         }
-        if let nc = options.nc { source.text = overridingClassCount(source.text, nc: nc) }
-        return source
+        return try ModelFiles.configSource(path, checkpoint: found, configOverride: options.configOverride, nc: options.nc)
     }
 
     /// Remembers what a model was checked with, so that a weights mismatch can be explained.
@@ -70,16 +59,13 @@ enum ModelInput {
     /// The tensors of a weights file of either kind: a PyTorch checkpoint's state_dict, or a
     /// safetensors file. A checkpoint that cannot be read is a diagnostic at the file.
     static func tensors(_ path: String) throws(Diagnostic) -> any TensorSource {
+        let found: PyTorchCheckpoint?
         do throws(CheckpointError) {
-            if let found = try checkpoint(path) { return found.tensors }
+            found = try checkpoint(path)
         } catch {
             throw error.diagnostic
         }
-        do throws(BackendError) {
-            return try SafeTensorsFile(path: path)
-        } catch {
-            throw .error(error.description, at: nil)
-        }
+        return try ModelFiles.tensors(path, checkpoint: found)
     }
 
     /// Loads `source` into `model` (each layer takes the form the source holds); a mismatch

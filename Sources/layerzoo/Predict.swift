@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import LayerZoo
+import LayerZooModelFiles
 import LayerZooVision
 import ZooCPU
 
@@ -138,13 +139,7 @@ final class PredictSession {
         try loadWeights(into: m, from: weights, seed: 0)
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
         network = m
-        // A checkpoint's class names first (the YAML it holds rarely has them), then the
-        // model file's, then class0, class1, ...
-        if let fromCheckpoint = ModelInput.classNames(command.config), !fromCheckpoint.isEmpty {
-            names = ClassNames(Dictionary(uniqueKeysWithValues: fromCheckpoint.enumerated().map { ($0.offset, $0.element) }))
-        } else {
-            names = modelClassNames(m.config)
-        }
+        names = ClassNames(checkpoint: ModelInput.classNames(command.config), config: m.config)
         preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
     }
 
@@ -307,25 +302,4 @@ final class PredictSession {
 
 func milliseconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
     Double(b.uptimeNanoseconds &- a.uptimeNanoseconds) / 1e6
-}
-
-/// The model file's `names` (a list, or a mapping of index to name), else class0, class1, ...
-func modelClassNames(_ config: ModelConfig) -> ClassNames {
-    guard let node = config.root["names"] else { return ClassNames() }
-    var names: [Int: String] = [:]
-    if let items = node.sequence {
-        for (i, item) in items.enumerated() {
-            if case .string(let s)? = item.scalar { names[i] = s }
-        }
-    } else if let pairs = node.mapping {
-        for (key, value) in pairs {
-            guard case .int(let i)? = key.scalar else { continue }
-            switch value.scalar {
-            case .string(let s)?: names[i] = s
-            case .int(let v)?: names[i] = String(v)
-            default: continue
-            }
-        }
-    }
-    return ClassNames(names)
 }

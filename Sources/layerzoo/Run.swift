@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LayerZoo
+import LayerZooModelFiles
 import ZooCPU
 
 struct Run: ParsableCommand {

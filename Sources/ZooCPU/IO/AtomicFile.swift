@@ -8,8 +8,8 @@ import Darwin
 /// Every output file is written here: into a temporary file created exclusively (`mkstemp`:
 /// `O_CREAT | O_EXCL`, so a planted symlink or file is never followed or reused) in the
 /// target's folder under a short name, flushed, given the mode (and, where permitted, the
-/// owner) the existing file had, and renamed over the target. The target is refused when it is one of the files this process
-/// read (same device and inode, whatever the spelling of the path), when it exists read-only
+/// owner) the existing file had, and renamed over the target. The target is refused when it is one of the files this
+/// command read (`InputFiles`: same device and inode, whatever the spelling of the path), when it exists read-only
 /// (the user protected it: Ultralytics would overwrite it, we do not), and when it is not a
 /// regular file. Write errors (ENOSPC, EFBIG — SIGXFSZ is ignored so that an over-size write
 /// fails instead of killing the process) remove the temporary file, and so do SIGINT, SIGTERM
@@ -97,18 +97,40 @@ private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
     write(fd, p, n)
 }
 
-/// The files this process opened for reading (device and inode), so that no output replaces one.
+/// The files a command opened for reading (device and inode), so that no output replaces one.
+/// A process running one command (the `layerzoo` tool) keeps one record for its life; a
+/// long-lived process (the server) gives each unit of work its own with `withNewRecord`, so
+/// that what one request or model load read neither grows without bound nor blocks another's
+/// outputs.
 public enum InputFiles {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var identities = Set<[UInt64]>()
+    /// One command's set of files read.
+    public final class Record: @unchecked Sendable {
+        private let lock = NSLock()
+        private var identities = Set<[UInt64]>()
+
+        public init() {}
+
+        func insert(device: UInt64, inode: UInt64) { lock.withLock { _ = identities.insert([device, inode]) } }
+        func contains(device: UInt64, inode: UInt64) -> Bool { lock.withLock { identities.contains([device, inode]) } }
+        /// How many files were recorded.
+        public var count: Int { lock.withLock { identities.count } }
+    }
+
+    /// The record in force: the process's own unless `withNewRecord` set another.
+    @TaskLocal public static var current = Record()
+
+    /// Runs `body` with a fresh record, dropped when it returns.
+    public static func withNewRecord<R>(_ body: () throws -> R) rethrows -> R {
+        try $current.withValue(Record(), operation: body)
+    }
 
     /// Records a file read through `RegularFile`.
     public static func record(device: UInt64, inode: UInt64) {
-        lock.withLock { _ = identities.insert([device, inode]) }
+        current.insert(device: device, inode: inode)
     }
 
     public static func contains(device: UInt64, inode: UInt64) -> Bool {
-        lock.withLock { identities.contains([device, inode]) }
+        current.contains(device: device, inode: inode)
     }
 }
 

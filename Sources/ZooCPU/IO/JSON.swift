@@ -1,5 +1,5 @@
 /// A parsed JSON value. Numbers keep their source text so integers are converted exactly.
-enum JSONValue: Equatable, Sendable {
+public enum JSONValue: Equatable, Sendable {
     case object([(key: String, value: JSONValue)])
     case array([JSONValue])
     case string(String)
@@ -7,7 +7,7 @@ enum JSONValue: Equatable, Sendable {
     case bool(Bool)
     case null
 
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case let (.object(x), .object(y)):
             return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
@@ -21,12 +21,12 @@ enum JSONValue: Equatable, Sendable {
     }
 
     /// A non-negative integer without sign, fraction or exponent, or nil (also on overflow).
-    var nonNegativeInt: Int? {
+    public var nonNegativeInt: Int? {
         guard case let .number(text) = self, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         return Int(text)
     }
 
-    var kind: String {
+    public var kind: String {
         switch self {
         case .object: return "an object"
         case .array: return "an array"
@@ -40,10 +40,10 @@ enum JSONValue: Equatable, Sendable {
 
 /// A strict RFC 8259 parser over UTF-8 bytes: no trailing commas, no comments, duplicate
 /// object keys rejected, nesting limited so hostile input cannot exhaust the stack.
-struct JSONParser {
-    struct Failure: Error {
-        let offset: Int
-        let message: String
+public struct JSONParser {
+    public struct Failure: Error {
+        public let offset: Int
+        public let message: String
     }
 
     private let bytes: UnsafeRawBufferPointer
@@ -55,7 +55,7 @@ struct JSONParser {
 
     /// Parses one value filling `bytes` (surrounding whitespace allowed), of at most
     /// `maxValues` values in all.
-    static func parse(_ bytes: UnsafeRawBufferPointer, maxValues: Int = .max) throws(Failure) -> JSONValue {
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maxValues: Int = .max) throws(Failure) -> JSONValue {
         var p = JSONParser(bytes: bytes, maxValues: maxValues)
         p.skipSpace()
         let v = try p.value(depth: 0)
