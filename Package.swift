@@ -48,6 +48,11 @@ let package = Package(
             path: "Sources/LayerZooVision"
         ),
         .target(
+            name: "LayerZooDataset",
+            dependencies: ["LayerZoo", "LayerZooVision", "ZooCPU"],
+            path: "Sources/LayerZooDataset"
+        ),
+        .target(
             name: "ZooKernels",
             path: "Sources/ZooKernels"
         ),
@@ -140,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "layerzoo",
             dependencies: [
-                "LayerZoo", "ZooCPU", "LayerZooBuiltins", "LayerZooVision", "LayerZooCheckpoint",
+                "LayerZoo", "ZooCPU", "LayerZooBuiltins", "LayerZooVision", "LayerZooCheckpoint", "LayerZooDataset",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/layerzoo"
@@ -256,6 +261,12 @@ let package = Package(
             name: "TaskHeadTests",
             dependencies: ["LayerZooTestSupport", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/TaskHeadTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "DatasetTests",
+            dependencies: ["LayerZooDataset", "LayerZooVision", "LayerZoo"],
+            path: "Tests/DatasetTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

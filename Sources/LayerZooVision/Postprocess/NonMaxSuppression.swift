@@ -40,6 +40,8 @@ public struct NMSOptions: Sendable {
     public var maxWH: Float = 7680
     /// Number of class channels; nil: all channels after the box (detect).
     public var classCount: Int?
+    /// One candidate per class above the threshold, not only the best (`multi_label`, as val uses it).
+    public var multiLabel = false
 
     /// Ultralytics' defaults.
     public init() {}
@@ -75,7 +77,8 @@ public enum NonMaxSuppression {
                     if v > best { best = v; cls = c }
                 }
                 guard best > options.confidence else { continue }
-                if let allowed, !allowed.contains(cls) { continue }
+                let labels = options.multiLabel && nc > 1
+                    ? (0..<nc).filter { base[(4 + $0) * anchors + a] > options.confidence } : [cls]
                 let x = base[a], y = base[anchors + a]
                 let hw = base[2 * anchors + a] / 2, hh = base[3 * anchors + a] / 2
                 var extras: [Float] = []
@@ -83,8 +86,11 @@ public enum NonMaxSuppression {
                     extras.reserveCapacity(extra)
                     for e in 0..<extra { extras.append(base[(4 + nc + e) * anchors + a]) }
                 }
-                candidates.append(Detection(x1: x - hw, y1: y - hh, x2: x + hw, y2: y + hh, confidence: best,
-                                            classIndex: cls, extras: extras))
+                for c in labels {
+                    if let allowed, !allowed.contains(c) { continue }
+                    candidates.append(Detection(x1: x - hw, y1: y - hh, x2: x + hw, y2: y + hh,
+                                                confidence: base[(4 + c) * anchors + a], classIndex: c, extras: extras))
+                }
             }
             if candidates.count > options.maxNMS {
                 candidates = stableSortedByScore(candidates).prefix(options.maxNMS).map { $0 }
