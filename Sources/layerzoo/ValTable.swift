@@ -59,6 +59,8 @@ struct ValTable {
         var all: Row
         var classes: [Row]
         var speedMs: [String: Double]
+        /// `[predicted][true]` counts, the last row and column the background.
+        var confusionMatrix: [[Double]]
     }
 
     func json(model: String, data: String, split: String, imgsz: Int, rect: Bool, scan: DatasetScan) -> JSON {
@@ -67,6 +69,7 @@ struct ValTable {
                     backgrounds: scan.missing + scan.empty, corrupt: scan.corrupt, maxDet: result.maxDetections,
                     all: rows[0], classes: Array(rows.dropFirst()),
                     speedMs: ["preprocess": result.speed.preprocess, "inference": result.speed.inference,
-                              "postprocess": result.speed.postprocess])
+                              "postprocess": result.speed.postprocess],
+                    confusionMatrix: result.confusion.matrix)
     }
 }
