@@ -27,12 +27,16 @@ public struct DatasetScan: Sendable {
     /// Scans `files` (from `ImageList.files`) against a data set of `classCount` classes. Each image
     /// is decoded once to check it, as Ultralytics' `check_image` opens it.
     public static func scan(_ files: [String], classCount: Int, singleClass: Bool = false,
-                            decode: (String) throws(ImageError) -> (height: Int, width: Int) = headerSize) -> DatasetScan {
+                            decode: (String) throws(ImageError) -> (height: Int, width: Int, restored: Bool) = headerSize) -> DatasetScan {
         var scan = DatasetScan(images: [])
         for file in files {
-            let size: (height: Int, width: Int)
+            let size: (height: Int, width: Int, restored: Bool)
             do throws(ImageError) {
                 size = try decode(file)
+                if size.restored {
+                    scan.warnings.append(.warning("corrupt JPEG: data after the end-of-image marker; Ultralytics restores (rewrites) such a file, LayerZoo reads it as it is and leaves it unchanged",
+                                                  at: SourceLocation(file: file, line: 1, column: 1), code: "corrupt-jpeg-restored"))
+                }
                 guard size.height > 9, size.width > 9 else {
                     throw ImageError(path: file, message: "image size \(size.height) x \(size.width) is under 10 pixels")
                 }
@@ -58,9 +62,9 @@ public struct DatasetScan: Sendable {
     }
 
     /// The image's size as the decoder gives it (orientation applied).
-    public static func headerSize(_ path: String) throws(ImageError) -> (height: Int, width: Int) {
-        let image = try ImageDecoder.decode(path: path)
-        return (image.height, image.width)
+    public static func headerSize(_ path: String) throws(ImageError) -> (height: Int, width: Int, restored: Bool) {
+        let (image, restored) = try ValImageReader.decode(path)
+        return (image.height, image.width, restored)
     }
 
     /// Drops the labels of classes a model of `classCount` classes cannot predict

@@ -87,7 +87,7 @@ public struct DetectionValidator {
             for index in batch.images {
                 let item = scan.images[index]
                 do throws(ImageError) {
-                    let decoded = try ImageDecoder.decode(path: item.path)
+                    let decoded = try ValImageReader.decode(item.path).image
                     let (image, geometry) = try letterBox.apply(decoded, height: batch.height, width: batch.width)
                     boxed.append(image)
                     geometries.append(geometry)

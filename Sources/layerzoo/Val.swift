@@ -25,8 +25,8 @@ struct Val: ParsableCommand {
             folder or an unreadable data set YAML is an error (exit 1).
 
             Prints the table `yolo val` prints (all, then per class) and the speed line; --format json prints \
-            one object instead. --plots writes PR_curve, F1_curve, P_curve, R_curve and confusion_matrix \
-            (normalised and counts) as SVG into --save-dir (default: a new runs/val, runs/val2, ...), and as \
+            one object instead. --plots writes BoxPR_curve, BoxF1_curve, BoxP_curve, BoxR_curve, confusion_matrix \
+            and confusion_matrix_normalized as SVG into --save-dir (default: a new runs/val, runs/val2, ...), and as \
             PNG too when rsvg-convert (librsvg2-bin) or ImageMagick's convert is on PATH.
             """)
 
@@ -76,6 +76,7 @@ struct Val: ParsableCommand {
     var threads: Int?
 
     @OptionGroup var plugin: PluginOptions
+    @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
         if let imgsz, !(32...ImageSize.limit).contains(imgsz) { throw ValidationError("--imgsz must be from 32 to \(ImageSize.limit), got \(imgsz)") }
@@ -111,7 +112,8 @@ struct Val: ParsableCommand {
         let weightsSource = try openWeights(weights, model: model)
         let options = try ModelOptions.parse(["--imgsz", String(size), "--batch", String(batch)])
         let (_, report, diagnostics) = checkReport(path: model, options: options, registry: registry, weights: weightsSource)
-        guard let report, report.isValid, let network = report.model else { throw fail(diagnostics) }
+        guard let report, report.isValid, let network = report.model, let trace = report.trace else { throw fail(diagnostics) }
+        try memory.check(network, trace: trace, config: model)
         for d in diagnostics where d.severity != .note { printError(d.description) }
         let head = network.nodes.last?.definition.name ?? "nothing"
         guard head == "Detect" else {

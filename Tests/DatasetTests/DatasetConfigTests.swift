@@ -44,6 +44,7 @@ final class DatasetConfigTests: XCTestCase {
             ("train: images\nval: images\nnames: {0: a, 5: b}\n", 3, "class indices 0-1"),
             ("train: images\nval: images\nnames: 7\n", 3, "must be a list or a mapping"),
             ("- just\n- a list\n", 1, "expected a mapping"),
+            ("train: [images\nval: images\n", 2, "YAML"),
         ]
         for c in cases {
             let data = try ScratchDataset(["d.yaml": c.yaml, "images/x.jpg": nil])
@@ -67,6 +68,16 @@ final class DatasetConfigTests: XCTestCase {
         let c = try DatasetConfig.load(path: empty.path("d.yaml"), split: "val")
         XCTAssertThrowsError(try ImageList.files(c.splits["val"] ?? [])) { error in
             XCTAssertTrue((error as? Diagnostic)?.message.contains("no images found") == true)
+        }
+    }
+
+    func testUnreadableFilesAreErrors() throws {
+        let data = try ScratchDataset(["junk.yaml": "", "dir/x": ""])
+        try Data([0xFF, 0xFE, 0x00, 0xC3, 0x28]).write(to: URL(fileURLWithPath: data.path("junk.yaml")))
+        for path in [data.path("junk.yaml"), data.path("dir"), data.path("absent.yaml")] {
+            XCTAssertThrowsError(try DatasetConfig.load(path: path, split: "val")) { error in
+                XCTAssertEqual((error as? Diagnostic)?.location?.file, path)
+            }
         }
     }
 }

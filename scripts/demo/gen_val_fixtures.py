@@ -12,10 +12,12 @@
    images, instances, and the confusion matrix.
 3. `ap_per_class` and `DetectionValidator.match_predictions` on seeded random inputs.
 4. `verify_image_label` on hostile label files (wrong field counts, class >= nc, coordinates
-   outside [0, 1], duplicates, segments, empty, missing): kept or dropped, the labels kept,
-   Ultralytics' counters and message.
+   outside [0, 1], duplicates, segments, empty, missing) and damaged images (no end marker,
+   cut in half, bytes after the end, not an image, under 10 px): kept or dropped, the labels
+   kept, Ultralytics' counters and message.
 
-Writes Tests/DatasetTests/Resources/ultralytics-val.json, metrics.json and label-checks.json.
+Writes Tests/DatasetTests/Resources/ultralytics-val.json, metrics.json, label-checks.json and
+image-checks.json.
 
 Usage: /work/venv/bin/python scripts/demo/gen_val_fixtures.py
 """
@@ -170,6 +172,37 @@ def label_cases():
     return out
 
 
+IMAGE_CASES = {  # how each test image is made from Demo/shapes-val/images/val/val_0000.jpg
+    "complete": lambda d: d,
+    "no_end_marker": lambda d: d[:-2],
+    "half": lambda d: d[:len(d) // 2],
+    "trailing_bytes": lambda d: d + b"garbage",
+    "not_an_image": lambda d: b"hello, world",
+}
+
+
+def image_cases():
+    """verify_image_label on damaged JPEGs (and a 9x8 PNG): kept or dropped, counters."""
+    from PIL import Image
+    from ultralytics.data.utils import verify_image_label
+    source = (DATA / "images/val/val_0000.jpg").read_bytes()
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        (pathlib.Path(tmp) / "images").mkdir()
+        (pathlib.Path(tmp) / "labels").mkdir()
+        files = {name: f"{name}.jpg" for name in IMAGE_CASES}
+        for name, make in IMAGE_CASES.items():
+            (pathlib.Path(tmp) / "images" / files[name]).write_bytes(make(source))
+        Image.new("RGB", (9, 8)).save(pathlib.Path(tmp) / "images/tiny.png")
+        files["tiny"] = "tiny.png"
+        for name, file in files.items():
+            label = pathlib.Path(tmp) / "labels" / (pathlib.Path(file).stem + ".txt")
+            label.write_text("0 0.5 0.5 0.2 0.2\n")
+            r = verify_image_label((str(pathlib.Path(tmp) / "images" / file), str(label), "", False, 5, 0, 0, False))
+            out[name] = {"kept": r[0] is not None, "found": r[6], "corrupt": r[8], "message": r[9]}
+    return out
+
+
 def main():
     make_data()
     seed_env.install()
@@ -178,6 +211,7 @@ def main():
     (OUT / "ultralytics-val.json").write_text(json.dumps(results, indent=1) + "\n")
     (OUT / "metrics.json").write_text(json.dumps(metrics_cases()) + "\n")
     (OUT / "label-checks.json").write_text(json.dumps(label_cases(), indent=1) + "\n")
+    (OUT / "image-checks.json").write_text(json.dumps(image_cases(), indent=1) + "\n")
 
 
 if __name__ == "__main__":
