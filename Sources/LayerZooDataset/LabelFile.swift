@@ -44,7 +44,7 @@ public enum LabelFile {
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         // Rows with their line numbers and the columns their fields start at.
         var rows: [(line: Int, fields: [(text: Substring, column: Int)])] = []
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             var fields: [(Substring, Int)] = []
             var i = line.startIndex, column = 1
             while i < line.endIndex {

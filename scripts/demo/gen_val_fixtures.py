@@ -148,6 +148,10 @@ LABEL_CASES = {
     "blank_lines": "\n  \n",
     "not_a_number": "0 0.5 abc 0.2 0.2\n",
     "bom": "\ufeff0 0.5 0.5 0.2 0.2\n",
+    "crlf_and_tabs": "0 0.5 0.5 0.2 0.2\r\n1\t0.3 0.3  0.1 0.1\r\n",
+    "old_mac_lines": "0 0.5 0.5 0.2 0.2\r1 0.3 0.3 0.1 0.1\r",
+    "exponent": "0 5e-1 0.5 2E-1 0.2\n",
+    "nan": "0 nan 0.5 0.2 0.2\n",
     "missing": None,
 }
 
