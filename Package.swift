@@ -265,7 +265,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DatasetTests",
-            dependencies: ["LayerZooDataset", "LayerZooVision", "LayerZoo"],
+            dependencies: ["LayerZooDataset", "LayerZooTestSupport", "LayerZooVision", "LayerZoo"],
             path: "Tests/DatasetTests",
             resources: [.copy("Resources")]
         ),
