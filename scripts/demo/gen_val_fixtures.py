@@ -10,14 +10,15 @@
    0.001, iou 0.7, plots on (for the confusion matrix), on a copy of the set (Ultralytics
    writes a labels.cache beside the labels). Per class and overall P, R, mAP50, mAP50-95,
    images, instances, and the confusion matrix.
-3. `ap_per_class` and `DetectionValidator.match_predictions` on seeded random inputs.
+3. `ap_per_class`, `DetectionValidator.match_predictions` and `non_max_suppression` with
+   `multi_label=True` on seeded random inputs.
 4. `verify_image_label` on hostile label files (wrong field counts, class >= nc, coordinates
    outside [0, 1], duplicates, segments, empty, missing) and damaged images (no end marker,
    cut in half, bytes after the end, not an image, under 10 px): kept or dropped, the labels
    kept, Ultralytics' counters and message.
 
 Writes Tests/DatasetTests/Resources/ultralytics-val.json, metrics.json, label-checks.json and
-image-checks.json.
+image-checks.json, and Tests/VisionTests/Resources/nms-multilabel.json.
 
 Usage: /work/venv/bin/python scripts/demo/gen_val_fixtures.py
 """
@@ -176,6 +177,25 @@ def label_cases():
     return out
 
 
+def nms_cases():
+    """non_max_suppression with multi_label=True (as val calls it) on random raw predictions."""
+    import torch
+    from ultralytics.utils import nms as unms
+    g = torch.Generator().manual_seed(28)
+    cases = []
+    for nc, n, conf, iou, agnostic, max_det in [(3, 300, 0.001, 0.7, False, 300), (5, 400, 0.05, 0.6, False, 40),
+                                                 (4, 300, 0.01, 0.7, True, 300), (1, 200, 0.001, 0.7, False, 300)]:
+        xy = torch.randint(0, 200 * 64, (2, 2, n), generator=g).float() / 64  # exact in float32, short in JSON
+        wh = torch.randint(2 * 64, 62 * 64, (2, 2, n), generator=g).float() / 64
+        scores = torch.rand(2, nc, n, generator=g) ** 3
+        pred = torch.cat([xy, wh, scores], 1)
+        out = unms.non_max_suppression(pred.clone(), conf, iou, None, agnostic, multi_label=True, max_det=max_det)
+        cases.append({"conf": conf, "iou": iou, "agnostic": agnostic, "max_det": max_det, "shape": list(pred.shape),
+                      "pred": " ".join(f"{v:.9g}" for v in pred.reshape(-1).tolist()),
+                      "out": [[[float(f"{v:.9g}") for v in row] for row in o.tolist()] for o in out]})
+    return cases
+
+
 IMAGE_CASES = {  # how each test image is made from Demo/shapes-val/images/val/val_0000.jpg
     "complete": lambda d: d,
     "no_end_marker": lambda d: d[:-2],
@@ -216,6 +236,7 @@ def main():
     (OUT / "metrics.json").write_text(json.dumps(metrics_cases()) + "\n")
     (OUT / "label-checks.json").write_text(json.dumps(label_cases(), indent=1) + "\n")
     (OUT / "image-checks.json").write_text(json.dumps(image_cases(), indent=1) + "\n")
+    (ROOT / "Tests/VisionTests/Resources/nms-multilabel.json").write_text(json.dumps(nms_cases()) + "\n")
 
 
 if __name__ == "__main__":
