@@ -106,7 +106,8 @@ struct Val: ParsableCommand {
             throw fail([error])
         }
         for w in config.warnings { printError(w.description) }
-        let checkpoint = (try? ModelInput.checkpoint(model)) ?? nil
+        // The checkpoint that brings the training size and class names: MODEL, else --weights.
+        let checkpoint = ((try? ModelInput.checkpoint(model)) ?? nil) ?? weights.flatMap { (try? ModelInput.checkpoint($0)) ?? nil }
         let size = imgsz ?? checkpoint?.imgsz?.max() ?? 640
         let registry = try BuiltInLayers.registry(plugin)
         let weightsSource = try openWeights(weights, model: model)
