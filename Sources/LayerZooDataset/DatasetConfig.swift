@@ -44,8 +44,10 @@ public struct DatasetConfig: Sendable {
         guard node.mapping != nil else {
             throw .error("expected a mapping with 'train', 'val' and 'names', found \(node.kindName)", at: top)
         }
+        // Python's `data.get(key)` is falsy for None, "" and [] alike.
         func entry(_ key: String) -> ConfigNode? {
-            guard let value = node[key], value.scalar != ArgValue.none else { return nil }
+            guard let value = node[key], value.scalar != ArgValue.none, value.scalar != .string(""),
+                  value.sequence.map({ !$0.isEmpty }) ?? true else { return nil }
             return value
         }
         var splitNodes: [String: ConfigNode] = [:]

@@ -45,6 +45,8 @@ final class DatasetConfigTests: XCTestCase {
             ("train: images\nval: images\nnames: 7\n", 3, "must be a list or a mapping"),
             ("- just\n- a list\n", 1, "expected a mapping"),
             ("train: [images\nval: images\n", 2, "YAML"),
+            ("train: images\nval: ''\nnames: [a]\n", 1, "'val:' images not found"),
+            ("train: images\nval: []\nnames: [a]\n", 1, "'val:' images not found"),
         ]
         for c in cases {
             let data = try ScratchDataset(["d.yaml": c.yaml, "images/x.jpg": nil])
