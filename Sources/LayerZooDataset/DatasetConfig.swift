@@ -26,6 +26,7 @@ public struct DatasetConfig: Sendable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw .error("no data set YAML here", at: start, notes: [.init("expected a file such as data.yaml with 'train', 'val' and 'names'")])
         }
+        guard isRegularFile(path) else { throw .error("not a regular file (a pipe or device is never read)", at: start) }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= maxBytes else { throw .error("file is \(size) bytes; data set YAMLs larger than \(maxBytes) bytes are refused", at: start) }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {

@@ -33,6 +33,7 @@ public enum ImageList {
                     if found.count > maxImages * 2 { throw .error("more than \(maxImages) images; refusing the split", at: location) }
                 }
             } else {
+                guard isRegularFile(path) else { throw .error("'\(path)' is neither a folder nor an image-list file", at: location) }
                 let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
                 guard size <= maxListBytes else {
                     throw .error("image list is \(size) bytes; lists larger than \(maxListBytes) bytes are refused", at: location)

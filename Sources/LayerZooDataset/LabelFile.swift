@@ -36,6 +36,7 @@ public enum LabelFile {
             .corrupt(.warning("ignoring corrupt image/label: \(message)", at: location ?? start,
                               notes: [.init("image '\(image)' is left out of the data set")], code: "corrupt-label"))
         }
+        guard isRegularFile(path) else { return corrupt("the label file is not a regular file (a pipe or device is never read)") }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= maxBytes else { return corrupt("label file is \(size) bytes; at most \(maxBytes) are read") }
         guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {

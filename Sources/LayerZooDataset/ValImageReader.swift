@@ -1,6 +1,12 @@
 import Foundation
 import LayerZooVision
 
+/// Whether `path` is a regular file (after symbolic links): pipes and devices named like data
+/// files are never opened, since reading one could block forever or never end.
+func isRegularFile(_ path: String) -> Bool {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType) == .typeRegular
+}
+
 /// Reads a data set image as val sees it. A JPEG that decodes but does not end in the
 /// end-of-image marker (bytes after it) is one Ultralytics' `check_image` "restores" — re-saves
 /// in place — and keeps; LayerZoo keeps it too but never rewrites a user's file, and says so.
@@ -8,6 +14,10 @@ import LayerZooVision
 public enum ValImageReader {
     /// The decoded image, and whether Ultralytics would have restored the file.
     public static func decode(_ path: String) throws(ImageError) -> (image: BGRImage, restored: Bool) {
+        if let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType,
+           type != .typeRegular && type != .typeDirectory {
+            throw ImageError(path: path, message: "not a regular file (a pipe or device is never read)")
+        }
         let image = try ImageDecoder.decode(path: path)
         return (image, unterminatedJPEG(path))
     }

@@ -38,4 +38,15 @@ final class DatasetScanTests: XCTestCase {
         XCTAssertEqual(square.map(\.images), [[0, 1, 2], [3]])
         XCTAssertTrue(square.allSatisfy { $0.height == 320 && $0.width == 320 })
     }
+
+    func testPipesAreNeverOpened() throws {
+        let data = try ScratchDataset(["images/a.jpg": nil, "images/b.jpg": nil, "labels/a.txt": "0 0.5 0.5 0.2 0.2\n"])
+        XCTAssertEqual(mkfifo(data.path("labels/b.txt"), 0o644), 0)
+        XCTAssertEqual(mkfifo(data.path("images/c.jpg"), 0o644), 0)
+        XCTAssertEqual(mkfifo(data.path("d.yaml"), 0o644), 0)
+        XCTAssertThrowsError(try DatasetConfig.load(path: data.path("d.yaml"), split: "val"))
+        let scan = DatasetScan.scan([data.path("images/a.jpg"), data.path("images/b.jpg"), data.path("images/c.jpg")], classCount: 5)
+        XCTAssertEqual(scan.images.count, 1)
+        XCTAssertEqual(scan.corrupt, 2)
+    }
 }
