@@ -271,7 +271,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["layerzoo", "ZooCPU"],
+            dependencies: ["layerzoo", "ZooCPU", "LayerZooTestSupport"],
             path: "Tests/CLITests"
         ),
     ]

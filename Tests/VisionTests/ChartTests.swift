@@ -1,50 +1,20 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
+import LayerZooTestSupport
 import XCTest
 @testable import LayerZooVision
 
 /// The SVG chart writer: well-formed XML whatever the labels, and what each chart promises.
 final class ChartTests: XCTestCase {
-    /// The `<rect>` elements that carry a tooltip (bars and heat-map cells), with their attributes.
-    final class Shapes: NSObject, XMLParserDelegate {
-        var rects: [[String: String]] = []
-        var texts: [String] = []
-        var polylines = 0
-        private var current: [String: String]?
-        private var text = ""
-
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
-            if name == "rect" { current = attributes }
-            if name == "title", let c = current { rects.append(c) }
-            if name == "polyline" { polylines += 1 }
-            text = ""
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
-
-        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-            if name == "rect" { current = nil }
-            if name == "text" { texts.append(text) }
-        }
-
-        static func parse(_ svg: String) throws -> Shapes {
-            let shapes = Shapes()
-            let parser = XMLParser(data: Data(svg.utf8))
-            parser.delegate = shapes
-            XCTAssertTrue(parser.parse(), "not well-formed: \(String(describing: parser.parserError))\n\(svg.prefix(400))")
-            return shapes
-        }
+    func parse(_ svg: String, file: StaticString = #filePath, line: UInt = #line) throws -> SVGShapes {
+        try XCTUnwrap(SVGShapes.parse(Data(svg.utf8)), "not well-formed:\n\(svg.prefix(400))", file: file, line: line)
     }
 
     func testBarLengthsAreProportional() throws {
         var random = SystemRandomNumberGenerator()
         let rows = (0..<9).map { (label: "op <\($0)> & \"x\"", value: Double.random(in: 0.01...50, using: &random)) }
-        let shapes = try Shapes.parse(BarChart(title: "t", unit: "ms", rows: rows).svg)
+        let shapes = try parse(BarChart(title: "t", unit: "ms", rows: rows).svg)
         XCTAssertEqual(shapes.rects.count, rows.count, "one bar per row")
-        let widths = shapes.rects.compactMap { $0["width"].flatMap(Double.init) }
+        let widths = shapes.rects.compactMap { $0.attributes["width"].flatMap(Double.init) }
         let peak = rows.map(\.value).max() ?? 1
         for (w, row) in zip(widths, rows) {
             XCTAssertEqual(w, row.value / peak * BarChart.maxBarLength, accuracy: 0.01)
@@ -56,15 +26,15 @@ final class ChartTests: XCTestCase {
         let x = (0...10).map { Double($0) / 10 }
         let chart = LineChart(title: "PR", xLabel: "Recall", yLabel: "Precision",
                               series: [.init(name: "a", x: x, y: x, color: "#f00"), .init(name: "b & c", x: x, y: x.reversed(), color: "#00f")])
-        let lines = try Shapes.parse(chart.svg)
+        let lines = try parse(chart.svg)
         XCTAssertEqual(lines.polylines, 2)
         XCTAssertTrue(lines.texts.contains("b & c"))
         XCTAssertTrue(lines.texts.contains("0.6"), "ticks every 0.2")
         let map = HeatMap(title: "CM", rowLabel: "Predicted", columnLabel: "True", labels: ["a", "b", "background"],
                           values: [[0.5, 0, 0.25], [0.5, 1, 0.75], [0, 0, 0]])
-        let cells = try Shapes.parse(map.svg)
+        let cells = try parse(map.svg)
         XCTAssertEqual(cells.rects.count, 9)
-        XCTAssertEqual(cells.rects.filter { $0["fill"] == "#fff" }.count, 4, "values under 0.005 are left blank")
+        XCTAssertEqual(cells.rects.filter { $0.attributes["fill"] == "#fff" }.count, 4, "values under 0.005 are left blank")
         XCTAssertTrue(cells.texts.contains("0.75"))
         XCTAssertFalse(cells.texts.contains("0.00"))
     }
