@@ -20,7 +20,8 @@ public struct DatasetConfig: Sendable {
     /// The largest data set YAML read (bytes).
     public static let maxBytes = 4 << 20
 
-    public static func load(path: String, split: String) throws(Diagnostic) -> DatasetConfig {
+    public static func load(path given: String, split: String) throws(Diagnostic) -> DatasetConfig {
+        let path = try findYAML(given)
         let start = SourceLocation(file: path, line: 1, column: 1)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
@@ -36,6 +37,32 @@ public struct DatasetConfig: Sendable {
         limits.maxBytes = maxBytes
         let root = try YAMLLoader(limits: limits).load(text, file: path)
         return try DatasetConfig(root: root, file: path, split: split)
+    }
+
+    /// A folder stands for the one YAML in it (Ultralytics' `find_dataset_yaml`): its `*.yaml`
+    /// files, else those below it; several are narrowed to the one named like the folder.
+    static func findYAML(_ path: String) throws(Diagnostic) -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return path }
+        let at = SourceLocation(file: path, line: 1, column: 1)
+        let top = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".yaml") }
+        var found = top.map { (path as NSString).appendingPathComponent($0) }
+        if found.isEmpty, let walker = FileManager.default.enumerator(atPath: path) {
+            var seen = 0
+            while let item = walker.nextObject() as? String, seen < 100_000 {
+                seen += 1
+                if item.hasSuffix(".yaml") { found.append((path as NSString).appendingPathComponent(item)) }
+            }
+        }
+        if found.count > 1 {
+            let stem = (path as NSString).lastPathComponent
+            found = found.filter { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension == stem }
+        }
+        guard found.count == 1, let only = found.first else {
+            throw .error(found.isEmpty ? "no data set YAML (*.yaml) in this folder" : "several YAML files in this folder; give the data set's with --data",
+                         at: at, notes: [.init("expected a file such as data.yaml with 'train', 'val' and 'names'")])
+        }
+        return only
     }
 
     init(root node: ConfigNode, file: String, split: String) throws(Diagnostic) {

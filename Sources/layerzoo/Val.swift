@@ -33,7 +33,7 @@ struct Val: ParsableCommand {
     @Argument(help: "The model: a checkpoint (best.pt), or a YAML with --weights.")
     var model: String
 
-    @Option(help: "The data set YAML (data.yaml).")
+    @Option(help: "The data set YAML (data.yaml), or a folder holding one.")
     var data: String
 
     @Option(help: "The split to measure: a key of the data set YAML (val, test, train).")

@@ -76,9 +76,20 @@ final class DatasetConfigTests: XCTestCase {
     func testUnreadableFilesAreErrors() throws {
         let data = try ScratchDataset(["junk.yaml": "", "dir/x": ""])
         try Data([0xFF, 0xFE, 0x00, 0xC3, 0x28]).write(to: URL(fileURLWithPath: data.path("junk.yaml")))
-        for path in [data.path("junk.yaml"), data.path("dir"), data.path("absent.yaml")] {
+        for path in [data.path("junk.yaml"), data.path("absent.yaml")] {
             XCTAssertThrowsError(try DatasetConfig.load(path: path, split: "val")) { error in
                 XCTAssertEqual((error as? Diagnostic)?.location?.file, path)
+            }
+        }
+    }
+
+    func testAFolderStandsForItsOneYAML() throws {
+        let bundled = DatasetFixtures.sampleImage.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        XCTAssertEqual(try DatasetConfig.load(path: bundled.path, split: "val").file, bundled.appendingPathComponent("data.yaml").path)
+        let data = try ScratchDataset(["a.yaml": "x: 1\n", "b.yaml": "x: 1\n", "empty/readme.md": "x"])
+        for folder in [data.root.path, data.path("empty")] {
+            XCTAssertThrowsError(try DatasetConfig.load(path: folder, split: "val")) { error in
+                XCTAssertEqual((error as? Diagnostic)?.location?.file, folder)
             }
         }
     }
