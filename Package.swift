@@ -55,6 +55,11 @@ let package = Package(
             path: "Sources/LayerZooVision"
         ),
         .target(
+            name: "LayerZooDataset",
+            dependencies: ["LayerZoo", "LayerZooVision", "ZooCPU"],
+            path: "Sources/LayerZooDataset"
+        ),
+        .target(
             name: "ZooKernels",
             path: "Sources/ZooKernels"
         ),
@@ -179,7 +184,7 @@ let package = Package(
         .executableTarget(
             name: "layerzoo",
             dependencies: [
-                "LayerZoo", "ZooCPU", "LayerZooBuiltins", "LayerZooVision", "LayerZooCheckpoint", "LayerZooModelFiles",
+                "LayerZoo", "ZooCPU", "LayerZooBuiltins", "LayerZooVision", "LayerZooCheckpoint", "LayerZooModelFiles", "LayerZooDataset",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/layerzoo"
@@ -311,6 +316,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/ServeTests"
+        ),
+        .testTarget(
+            name: "DatasetTests",
+            dependencies: ["LayerZooDataset", "LayerZooTestSupport", "LayerZooVision", "LayerZoo"],
+            path: "Tests/DatasetTests",
+            resources: [.copy("Resources")]
         ),
         .testTarget(
             name: "CLITests",

@@ -39,6 +39,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "With --profile, split convolutions by shape (input channels -> output channels @ input size, stride).")
     var profileShapes = false
 
+    @Option(help: ArgumentHelp("With --profile, also write the time per operation as a horizontal bar chart (SVG; .png needs rsvg-convert or ImageMagick's convert).", valueName: "file.svg"))
+    var chart: String?
+
     @OptionGroup var transform: TransformOptions
 
     @Option(help: "Output format: text or json.")
@@ -54,6 +57,7 @@ struct Bench: ParsableCommand {
         if let threads, !(1...256).contains(threads) {
             throw ValidationError("--threads must be from 1 to 256, got \(threads)")
         }
+        if let chart { try ProfileChart.validate(chart, profile: profile) }
     }
 
     func run() throws {
@@ -108,6 +112,7 @@ struct Bench: ParsableCommand {
             minMs: times.first ?? 0, gflopsPerImage: perImage, gflopsPerBatch: gflops, gflopsPerSecond: gflops / (median / 1000),
             peakResidentMB: Double(peakResidentKB()) / 1024,
             profile: profile ? backend.profile.mapValues { $0 * 1000 / Double(runs) } : nil)
+        if let chart, let perKind = result.profile { try ProfileChart(file: source.displayPath, perKind: perKind).write(to: chart) }
         if format == .json {
             print(jsonString(result))
             return

@@ -14,7 +14,7 @@ struct LayerZooCommand: ParsableCommand {
             A PyTorch checkpoint (best.pt) works as CONFIG too: its YAML, class names and weights are used.
             """,
         version: LayerZooVersion.string,
-        subcommands: [Validate.self, Info.self, Run.self, Predict.self, Bench.self, Fuse.self, Convert.self, Graph.self, Layers.self,
+        subcommands: [Validate.self, Info.self, Run.self, Predict.self, Val.self, Bench.self, Fuse.self, Convert.self, Graph.self, Layers.self,
                       Serve.self])
 }
 

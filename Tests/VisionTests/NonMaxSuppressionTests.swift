@@ -1,9 +1,40 @@
+import Foundation
 import XCTest
 import ZooCPU
 @testable import LayerZooVision
 
 /// Ultralytics' non_max_suppression (torchvision NMS) on random raw predictions (nms.json).
 final class NonMaxSuppressionTests: XCTestCase {
+    /// multi_label=True, as val calls it: one candidate per class above the threshold
+    /// (nms-multilabel.json, from scripts/demo/gen_val_fixtures.py).
+    func testMultiLabelMatchesUltralytics() throws {
+        let data = try Data(contentsOf: Fixtures.resources.appendingPathComponent("nms-multilabel.json"))
+        let cases = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        XCTAssertEqual(cases.count, 4)
+        var multiplyLabelled = 0
+        for (k, c) in cases.enumerated() {
+            let values = try XCTUnwrap(c["pred"] as? String).split(separator: " ").compactMap { Float(String($0)) }
+            var options = NMSOptions()
+            options.multiLabel = true
+            options.confidence = Float(try XCTUnwrap(c["conf"] as? Double))
+            options.iou = Float(try XCTUnwrap(c["iou"] as? Double))
+            options.agnostic = try XCTUnwrap(c["agnostic"] as? Bool)
+            options.maxDetections = try XCTUnwrap(c["max_det"] as? Int)
+            let ours = try NonMaxSuppression.run(try Tensor(shape: try XCTUnwrap(c["shape"] as? [Int]), data: values), options)
+            let expected = try XCTUnwrap(c["out"] as? [[[Double]]])
+            for (image, (got, want)) in zip(ours, expected).enumerated() {
+                XCTAssertEqual(got.count, want.count, "case \(k) image \(image): number of boxes kept")
+                for (d, row) in zip(got, want) {
+                    XCTAssertEqual([d.x1, d.y1, d.x2, d.y2, d.confidence], row[0..<5].map { Float($0) }, "case \(k) image \(image)")
+                    XCTAssertEqual(d.classIndex, Int(row[5]))
+                }
+                let boxes = Set(want.map { "\($0[0..<4])" })
+                multiplyLabelled += want.count - boxes.count
+            }
+        }
+        XCTAssertGreaterThan(multiplyLabelled, 0, "some boxes are kept with two classes")
+    }
+
     func testMatchesUltralyticsOnRandomPredictions() throws {
         let cases = try XCTUnwrap(Fixtures.json("nms.json")["cases"] as? [[String: Any]])
         XCTAssertEqual(cases.count, 4)

@@ -40,6 +40,8 @@ public struct NMSOptions: Sendable {
     public var maxWH: Float = 7680
     /// Number of class channels; nil: all channels after the box (detect).
     public var classCount: Int?
+    /// One candidate per class above the threshold, not only the best (`multi_label`, as val uses it).
+    public var multiLabel = false
 
     /// Ultralytics' defaults.
     public init() {}
@@ -75,7 +77,8 @@ public enum NonMaxSuppression {
                     if v > best { best = v; cls = c }
                 }
                 guard best > options.confidence else { continue }
-                if let allowed, !allowed.contains(cls) { continue }
+                let labels = options.multiLabel && nc > 1
+                    ? (0..<nc).filter { base[(4 + $0) * anchors + a] > options.confidence } : [cls]
                 let x = base[a], y = base[anchors + a]
                 let hw = base[2 * anchors + a] / 2, hh = base[3 * anchors + a] / 2
                 var extras: [Float] = []
@@ -83,8 +86,11 @@ public enum NonMaxSuppression {
                     extras.reserveCapacity(extra)
                     for e in 0..<extra { extras.append(base[(4 + nc + e) * anchors + a]) }
                 }
-                candidates.append(Detection(x1: x - hw, y1: y - hh, x2: x + hw, y2: y + hh, confidence: best,
-                                            classIndex: cls, extras: extras))
+                for c in labels {
+                    if let allowed, !allowed.contains(c) { continue }
+                    candidates.append(Detection(x1: x - hw, y1: y - hh, x2: x + hw, y2: y + hh,
+                                                confidence: base[(4 + c) * anchors + a], classIndex: c, extras: extras))
+                }
             }
             if candidates.count > options.maxNMS {
                 candidates = stableSortedByScore(candidates).prefix(options.maxNMS).map { $0 }
@@ -114,18 +120,35 @@ public enum NonMaxSuppression {
             y2[i] = b.y2 + offset
             area[i] = (x2[i] - x1[i]) * (y2[i] - y1[i])
         }
-        let order = (0..<n).sorted { boxes[$0].confidence != boxes[$1].confidence ? boxes[$0].confidence > boxes[$1].confidence : $0 < $1 }
-        var suppressed = [Bool](repeating: false, count: n)
+        let scores = boxes.map(\.confidence)
+        let order = (0..<n).sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        // Greedy suppression over the boxes still standing, so each round only visits those;
+        // past max_det nothing more is used (later boxes cannot change the ones kept).
         var keep: [Int] = []
-        for (rank, i) in order.enumerated() where !suppressed[i] {
-            keep.append(i)
-            for j in order[(rank + 1)...] where !suppressed[j] {
-                let w = max(0, min(x2[i], x2[j]) - max(x1[i], x1[j]))
-                let h = max(0, min(y2[i], y2[j]) - max(y1[i], y1[j]))
-                let inter = w * h
-                if inter / (area[i] + area[j] - inter) > options.iou { suppressed[j] = true }
-            }
-        }
+        var remaining = order, next = [Int](repeating: 0, count: n)
+        var count = n
+        x1.withUnsafeBufferPointer { x1 in y1.withUnsafeBufferPointer { y1 in
+        x2.withUnsafeBufferPointer { x2 in y2.withUnsafeBufferPointer { y2 in area.withUnsafeBufferPointer { area in
+            remaining.withUnsafeMutableBufferPointer { live in next.withUnsafeMutableBufferPointer { spare in
+                var live = live, spare = spare
+                while count > 0 {
+                    let i = live[0]
+                    keep.append(i)
+                    if keep.count >= options.maxDetections { break }
+                    let ax1 = x1[i], ay1 = y1[i], ax2 = x2[i], ay2 = y2[i], aa = area[i]
+                    var kept = 0
+                    for k in 1..<count {
+                        let j = live[k]
+                        let w = (ax2 < x2[j] ? ax2 : x2[j]) - (ax1 > x1[j] ? ax1 : x1[j])
+                        let h = (ay2 < y2[j] ? ay2 : y2[j]) - (ay1 > y1[j] ? ay1 : y1[j])
+                        let inter = (w > 0 ? w : 0) * (h > 0 ? h : 0)
+                        if !(inter / (aa + area[j] - inter) > options.iou) { spare[kept] = j; kept += 1 }
+                    }
+                    swap(&live, &spare)
+                    count = kept
+                }
+            } }
+        } } } } }
         return keep
     }
 }

@@ -48,7 +48,15 @@ public struct Preprocessor: Sendable {
                 throw error.at(item.source)
             }
         }
-        let h = boxed[0].height, w = boxed[0].width
+        return PreparedBatch(images: prepared, tensor: try Self.inputTensor(boxed))
+    }
+
+    /// Images of one shape as the model input: `[N, 3, H, W]`, BGR → RGB, / 255.
+    public static func inputTensor(_ boxed: [BGRImage]) throws(ImageError) -> Tensor {
+        guard let first = boxed.first, boxed.allSatisfy({ $0.height == first.height && $0.width == first.width }) else {
+            throw ImageError(path: "", message: "a batch needs images of one size")
+        }
+        let h = first.height, w = first.width
         let tensor: Tensor
         do throws(BackendError) {
             tensor = try Tensor.uninitialized(shape: [boxed.count, 3, h, w])
@@ -70,6 +78,6 @@ public struct Preprocessor: Sendable {
                 }
             }
         }
-        return PreparedBatch(images: prepared, tensor: tensor)
+        return tensor
     }
 }

@@ -1,0 +1,146 @@
+import Dispatch
+import LayerZoo
+import LayerZooVision
+import ZooCPU
+
+/// The settings of a detection val run (Ultralytics' names in brackets).
+public struct ValOptions: Sendable {
+    public var imgsz = 640
+    public var batch = 16
+    /// Confidence threshold of the NMS (`conf`; val's default 0.001).
+    public var confidence: Float = 0.001
+    /// NMS IoU threshold (`iou`).
+    public var iou: Float = 0.7
+    /// Most detections per image (`max_det`); raised to the most labels of an image when left at its default.
+    public var maxDetections = 300
+    public var maxDetectionsIsDefault = true
+    /// Rectangular batches (`rect`; `model.val()` sets it).
+    public var rect = true
+    /// One class for everything (`single_cls`).
+    public var singleClass = false
+    /// The model's largest stride.
+    public var stride = 32
+    /// The model's number of classes.
+    public var classCount = 80
+
+    public init() {}
+}
+
+/// What val measured: the metrics per class, the counts `yolo val` prints, the confusion matrix
+/// and the time per image.
+public struct ValResult: Sendable {
+    public var images: Int
+    public var metrics: ClassMetrics
+    /// Instances and images per class index (over the model's classes).
+    public var instances: [Int]
+    public var imagesWithClass: [Int]
+    public var confusion: ConfusionMatrix
+    /// Milliseconds per image: pre-processing, inference, post-processing (NMS and matching).
+    public var speed: (preprocess: Double, inference: Double, postprocess: Double)
+    public var maxDetections: Int
+    public var warnings: [String]
+}
+
+/// Ultralytics' `DetectionValidator` on LayerZoo's backend: batches as its val dataloader makes
+/// them, NMS with `multi_label`, predictions matched to labels in the letterboxed input at IoU
+/// 0.50:0.95, then `ap_per_class`.
+public struct DetectionValidator {
+    public var options: ValOptions
+
+    public init(options: ValOptions) {
+        self.options = options
+    }
+
+    /// Runs every image of `scan` through `forward` (`[N, 3, H, W]` → `[N, 4 + nc, anchors]`).
+    public func run(_ scan: DatasetScan, forward: (Tensor) throws(Diagnostic) -> Tensor,
+                    progress: (Int, Int) -> Void = { _, _ in }) throws(Diagnostic) -> ValResult {
+        var warnings: [String] = []
+        var maxDet = options.maxDetections
+        let observed = scan.images.map(\.labels.count).max() ?? 0
+        if observed > maxDet {
+            var message = "data set images contain up to \(observed) objects, but max_det=\(maxDet), which may cap recall."
+            if options.maxDetectionsIsDefault {
+                maxDet = observed
+                message += " Setting max_det=\(observed) to match the observed maximum."
+            } else {
+                message += " Keeping the given --max-det \(maxDet)."
+            }
+            warnings.append(message)
+        }
+        let letterBox = ValLetterBox(imgsz: options.imgsz)
+        let batches = RectBatches.batches(sizes: scan.images.map { ($0.height, $0.width) }, batchSize: options.batch,
+                                          imgsz: options.imgsz, stride: options.stride, rect: options.rect)
+        var nms = NMSOptions()
+        nms.confidence = options.confidence
+        nms.iou = options.iou
+        nms.maxDetections = maxDet
+        nms.multiLabel = true
+        nms.agnostic = options.singleClass
+        let nc = max(options.classCount, 1)
+        var tp: [[Bool]] = [], conf: [Double] = [], predClasses: [Int] = [], targetClasses: [Int] = []
+        var imagesWithClass = [Int](repeating: 0, count: nc)
+        var confusion = ConfusionMatrix(classCount: nc)
+        var time = (0.0, 0.0, 0.0), done = 0
+        for batch in batches {
+            let t0 = DispatchTime.now()
+            var boxed: [BGRImage] = [], geometries: [LetterBox.Geometry] = []
+            for index in batch.images {
+                let item = scan.images[index]
+                do throws(ImageError) {
+                    let decoded = try ValImageReader.decode(item.path).image
+                    let (image, geometry) = try letterBox.apply(decoded, height: batch.height, width: batch.width)
+                    boxed.append(image)
+                    geometries.append(geometry)
+                } catch {
+                    throw .error(error.message, at: SourceLocation(file: item.path, line: 1, column: 1))
+                }
+            }
+            let input: Tensor
+            do throws(ImageError) { input = try Preprocessor.inputTensor(boxed) } catch {
+                throw .error(error.message, at: nil)
+            }
+            let t1 = DispatchTime.now()
+            let output = try forward(input)
+            let t2 = DispatchTime.now()
+            let detections: [[Detection]]
+            do throws(BackendError) { detections = try NonMaxSuppression.run(output, nms) } catch {
+                throw .error("post-processing: \(error)", at: nil)
+            }
+            for (k, index) in batch.images.enumerated() {
+                let item = scan.images[index]
+                var predictions = k < detections.count ? detections[k] : []
+                if options.singleClass { for i in predictions.indices { predictions[i].classIndex = 0 } }
+                let targets = item.labels.map {
+                    letterBox.box(x: $0.x, y: $0.y, w: $0.width, h: $0.height, height: item.height, width: item.width, geometry: geometries[k])
+                }
+                let classes = item.labels.map(\.classIndex)
+                let predictedBoxes = predictions.map { Box(x1: $0.x1, y1: $0.y1, x2: $0.x2, y2: $0.y2) }
+                let correct = PredictionMatcher.match(predictionClasses: predictions.map(\.classIndex), targetClasses: classes,
+                                                      iou: Box.iouMatrix(targets, predictedBoxes))
+                tp += correct
+                conf += predictions.map { Double($0.confidence) }
+                predClasses += predictions.map(\.classIndex)
+                targetClasses += classes
+                for c in Set(classes) where c < nc { imagesWithClass[c] += 1 }
+                confusion.add(detections: predictions, targets: targets, targetClasses: classes, confidence: options.confidence)
+            }
+            let t3 = DispatchTime.now()
+            time.0 += seconds(t0, t1)
+            time.1 += seconds(t1, t2)
+            time.2 += seconds(t2, t3)
+            done += batch.images.count
+            progress(done, scan.images.count)
+        }
+        let metrics = AveragePrecision.perClass(tp: tp, confidence: conf, predictedClasses: predClasses, targetClasses: targetClasses)
+        var instances = [Int](repeating: 0, count: nc)
+        for c in targetClasses where c < nc { instances[c] += 1 }
+        let n = Double(max(scan.images.count, 1))
+        return ValResult(images: scan.images.count, metrics: metrics, instances: instances, imagesWithClass: imagesWithClass,
+                         confusion: confusion, speed: (time.0 * 1000 / n, time.1 * 1000 / n, time.2 * 1000 / n),
+                         maxDetections: maxDet, warnings: warnings)
+    }
+
+    func seconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
+        Double(b.uptimeNanoseconds &- a.uptimeNanoseconds) / 1e9
+    }
+}

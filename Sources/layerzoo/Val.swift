@@ -1,0 +1,203 @@
+import ArgumentParser
+import Foundation
+import LayerZoo
+import LayerZooDataset
+import LayerZooVision
+import ZooCPU
+
+struct Val: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure a detection model on a labelled data set: P, R, mAP50 and mAP50-95, as Ultralytics' val computes them.",
+        discussion: """
+            MODEL is a checkpoint (best.pt), or a model YAML with --weights. --data is a data set YAML in \
+            Ultralytics' layout (train/val/test: folders, image-list files or lists of them, relative to \
+            'path' or the YAML's folder; names as a list or mapping, or nc; labels/ beside images/, one \
+            'class x y w h' line per box, normalised). Computed as Ultralytics' DetectionValidator does: \
+            images resized (long side to --imgsz, bilinear) and letterboxed into rectangular batch shapes \
+            (--rect, the default of model.val(); sorted by aspect ratio, stride 32, pad 0.5) or squares, NMS \
+            with one box per class above --conf, predictions matched to labels at IoU 0.50:0.95, then \
+            ap_per_class (101-point interpolation; P and R at the confidence of the best smoothed mean F1).
+
+            Data set checks, as Ultralytics' verify_image_label: a label line with the wrong number of fields, \
+            a class id >= nc, coordinates above 1.01 or negative, or a corrupt image drop that image with a \
+            located warning; duplicate lines are removed with a warning; an image without a label file (or \
+            with an empty one) is a background image. The summary line counts them. A missing key, split \
+            folder or an unreadable data set YAML is an error (exit 1).
+
+            Prints the table `yolo val` prints (all, then per class) and the speed line; --format json prints \
+            one object instead. --plots writes BoxPR_curve, BoxF1_curve, BoxP_curve, BoxR_curve, confusion_matrix \
+            and confusion_matrix_normalized as SVG into --save-dir (default: a new runs/val, runs/val2, ...), and as \
+            PNG too when rsvg-convert (librsvg2-bin) or ImageMagick's convert is on PATH.
+            """)
+
+    @Argument(help: "The model: a checkpoint (best.pt), or a YAML with --weights.")
+    var model: String
+
+    @Option(help: "The data set YAML (data.yaml), or a folder holding one.")
+    var data: String
+
+    @Option(help: "The split to measure: a key of the data set YAML (val, test, train).")
+    var split = "val"
+
+    @Option(help: "Image size (square). Default: a checkpoint's training size, else 640.")
+    var imgsz: Int?
+
+    @Option(help: "Images per batch.")
+    var batch = 16
+
+    @Option(help: "Confidence threshold of the NMS.")
+    var conf: Float = 0.001
+
+    @Option(help: "IoU threshold of the NMS.")
+    var iou: Float = 0.7
+
+    @Option(name: .customLong("max-det"), help: "Most detections per image (raised to the most labels of an image when left at 300).")
+    var maxDet = 300
+
+    @Flag(inversion: .prefixedNo, help: "Rectangular batches (Ultralytics' model.val() default) or square --imgsz inputs.")
+    var rect = true
+
+    @Flag(name: .customLong("single-cls"), help: "Treat every class as one.")
+    var singleClass = false
+
+    @Option(help: "Weights file (.safetensors or .pt) for a YAML model.")
+    var weights: String?
+
+    @Option(help: "Output format: text (the table) or json.")
+    var format: OutputFormat = .text
+
+    @Flag(help: "Write the PR, F1, P, R curves and the confusion matrix (SVG; PNG with rsvg-convert or convert).")
+    var plots = false
+
+    @Option(name: .customLong("save-dir"), help: "Folder for --plots (default: a new numbered runs/val).")
+    var saveDir: String?
+
+    @Option(help: "Threads for the backend (default: all cores).")
+    var threads: Int?
+
+    @OptionGroup var plugin: PluginOptions
+    @OptionGroup var memory: MemoryOptions
+
+    func validate() throws {
+        if let imgsz, !(32...ImageSize.limit).contains(imgsz) { throw ValidationError("--imgsz must be from 32 to \(ImageSize.limit), got \(imgsz)") }
+        guard (1...ModelOptions.batchLimit).contains(batch) else { throw ValidationError("--batch must be from 1 to \(ModelOptions.batchLimit), got \(batch)") }
+        guard (0...1).contains(conf) else { throw ValidationError("--conf must be from 0 to 1, got \(conf)") }
+        guard (0...1).contains(iou) else { throw ValidationError("--iou must be from 0 to 1, got \(iou)") }
+        guard (1...30_000).contains(maxDet) else { throw ValidationError("--max-det must be from 1 to 30000, got \(maxDet)") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be from 1 to 256, got \(threads)") }
+        if split.isEmpty { throw ValidationError("--split must name a split, e.g. val") }
+    }
+
+    func run() throws {
+        if let threads { ZooCPUSettings.threadCount = threads }
+        let json = format == .json
+        let log: (String) -> Void = json ? { printError($0) } : { print($0) }
+        func fail(_ diagnostics: [Diagnostic]) -> ExitCode {
+            for d in diagnostics { printError(d.description) }
+            if json { print(jsonString(ValFailureJSON(data: data, diagnostics: diagnostics.map(DiagnosticJSON.init)))) }
+            return ExitCode(1)
+        }
+        // The data set first: its mistakes are cheaper to find than a model's.
+        let config: DatasetConfig, files: [String]
+        do throws(Diagnostic) {
+            config = try DatasetConfig.load(path: data, split: split)
+            files = try ImageList.files(config.splits[split] ?? [])
+        } catch {
+            throw fail([error])
+        }
+        for w in config.warnings { printError(w.description) }
+        // The checkpoint that brings the training size and class names: MODEL, else --weights.
+        let checkpoint = ((try? ModelInput.checkpoint(model)) ?? nil) ?? weights.flatMap { (try? ModelInput.checkpoint($0)) ?? nil }
+        let size = imgsz ?? checkpoint?.imgsz?.max() ?? 640
+        let registry = try BuiltInLayers.registry(plugin)
+        let weightsSource = try openWeights(weights, model: model)
+        let options = try ModelOptions.parse(["--imgsz", String(size), "--batch", String(batch)])
+        let (_, report, diagnostics) = checkReport(path: model, options: options, registry: registry, weights: weightsSource)
+        guard let report, report.isValid, let network = report.model, let trace = report.trace else { throw fail(diagnostics) }
+        try memory.check(network, trace: trace, config: model)
+        for d in diagnostics where d.severity != .note { printError(d.description) }
+        let head = network.nodes.last?.definition.name ?? "nothing"
+        guard head == "Detect" else {
+            throw fail([.error("val measures Detect heads so far; this model ends in '\(head)'", at: nil)])
+        }
+        try loadWeights(into: network, from: weightsSource, seed: 0)
+        if weightsSource == nil { printError("warning: no weights (a YAML without --weights): seeded random weights, meaningless numbers") }
+        let names: [Int: String]
+        if let fromCheckpoint = checkpoint?.names, !fromCheckpoint.isEmpty {
+            names = Dictionary(uniqueKeysWithValues: fromCheckpoint.enumerated().map { ($0.offset, $0.element) })
+        } else {
+            let fromModel = modelClassNames(network.config).names
+            names = fromModel.isEmpty ? config.names : fromModel
+        }
+        let modelClasses = max(names.count, 1)
+
+        var scan = DatasetScan.scan(files, classCount: config.classCount, singleClass: singleClass)
+        for w in scan.warnings { printError(w.description) }
+        let labelFolder = ((ImageList.labelPath(files[0])) as NSString).deletingLastPathComponent
+        printError("\(split): Scanning \(labelFolder)... \(scan.summary)")
+        guard !scan.images.isEmpty else {
+            throw fail([.error("no valid images found in the '\(split)' split (\(scan.summary))",
+                               at: config.splits[split]?.first?.location)])
+        }
+        if modelClasses < config.classCount, scan.keepClasses(below: modelClasses) {
+            printError("warning: skipping labels of classes the model (nc=\(modelClasses)) cannot predict")
+        }
+        if scan.images.allSatisfy({ $0.labels.isEmpty }) {
+            printError("warning: no labels found in the '\(split)' split; metrics are 0 without labels")
+        }
+        var valOptions = ValOptions()
+        valOptions.imgsz = report.imageHeight
+        valOptions.batch = batch
+        valOptions.confidence = conf
+        valOptions.iou = iou
+        valOptions.maxDetections = maxDet
+        valOptions.maxDetectionsIsDefault = maxDet == 300
+        valOptions.rect = rect
+        valOptions.singleClass = singleClass
+        valOptions.stride = report.maxStride
+        valOptions.classCount = modelClasses
+        let result: ValResult
+        var bar = ProgressBar(total: scan.images.count)
+        do throws(Diagnostic) {
+            result = try DetectionValidator(options: valOptions).run(scan, forward: { input throws(Diagnostic) in
+                try network.forward(input)
+            }, progress: { done, _ in bar.draw(done) })
+        } catch {
+            bar.clear()
+            throw fail([error])
+        }
+        bar.clear()
+        for w in result.warnings { printError("warning: \(w)") }
+        let table = ValTable(result: result, names: names, singleClass: singleClass)
+        if json {
+            print(jsonString(table.json(model: model, data: data, split: split, imgsz: report.imageHeight, rect: rect, scan: scan)))
+        } else {
+            log(table.text)
+        }
+        log(String(format: "Speed: %.1fms preprocess, %.1fms inference, 0.0ms loss, %.1fms postprocess per image",
+                   result.speed.preprocess, result.speed.inference, result.speed.postprocess))
+        if plots {
+            let folder: String
+            do throws(ImageOutputError) {
+                if let dir = saveDir {
+                    do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                        throw ImageOutputError(path: dir, message: "cannot create the folder")
+                    }
+                    folder = dir
+                } else {
+                    folder = try newNumberedFolder("runs/val")
+                }
+                let written = try ValPlots(result: result, names: names).write(to: folder)
+                log("Results saved to \(folder) (\(written.joined(separator: ", ")))")
+            } catch {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct ValFailureJSON: Encodable {
+    var data: String
+    var diagnostics: [DiagnosticJSON]
+}
