@@ -35,32 +35,14 @@ public final class AAttn: UnaryModule {
         let d = backend.dims(x)
         guard d.count == 4 else { throw LayerError("area attention expects [N, C, H, W], got \(Shape.text(d))") }
         let (b, h, w) = (d[0], d[2], d[3])
-        let bands = max(area, 1)
-        guard (h * w) % bands == 0 else {
-            throw LayerError("area attention cuts the \(h)×\(w) = \(h * w) positions into \(area) areas, which does not divide them",
-                             notes: ["choose an image size whose feature map at this layer has a multiple of \(area) positions"])
-        }
-        let n = h * w / bands, c = allHeadDim
-        // [B, 3C, H, W] → [B·area, heads, 3·head_dim, N/area]: each band's positions are a
-        // contiguous run of the flattened map.
-        var mixed = try qkv(x, on: backend)
-        if bands > 1 { mixed = try backend.transpose(try backend.reshape(mixed, [b, 3 * c, bands, n]), 1, 2) }
-        let parts = try backend.split(try backend.reshape(mixed, [b * bands, numHeads, 3 * headDim, n]),
-                                      sizes: [headDim, headDim, headDim], axis: 2)
-        let (q, k, v) = (parts[0], parts[1], parts[2])
-        let scores = try backend.matmul(try backend.transpose(try backend.scale(q, by: scale), -2, -1), k)
-        let attn = try backend.softmax(scores, axis: -1)
-        let out = try backend.matmul(v, try backend.transpose(attn, -2, -1))
-        let y = try positions(out, b, bands, h, w, on: backend), values = try positions(v, b, bands, h, w, on: backend)
-        return try proj(try backend.add(y, try pe(values, on: backend)), on: backend)
-    }
-
-    /// [B·area, heads, head_dim, N/area] back to [B, C, H, W].
-    private func positions<B: Backend>(_ t: B.Value, _ b: Int, _ bands: Int, _ h: Int, _ w: Int,
-                                       on backend: B) throws(LayerError) -> B.Value {
-        guard bands > 1 else { return try backend.reshape(t, [b, allHeadDim, h, w]) }
-        let merged = try backend.transpose(try backend.reshape(t, [b, bands, allHeadDim, h * w / bands]), 1, 2)
-        return try backend.reshape(merged, [b, allHeadDim, h, w])
+        // The areas are runs of the flattened map: the attention kernel reads them in place.
+        let heads = try qkv(x, on: backend)
+        let mixed = try backend.custom([heads], HeadAttention(heads: numHeads, keyDim: headDim, valueDim: headDim, areas: area,
+                                                              scale: scale))
+        let v = try backend.split(try backend.reshape(heads, [b, numHeads, 3 * headDim, h * w]),
+                                  sizes: [2 * headDim, headDim], axis: 2)[1]
+        let position = try pe(try backend.reshape(v, [b, allHeadDim, h, w]), on: backend)
+        return try proj(try backend.add(mixed, position), on: backend)
     }
 }
 

@@ -52,10 +52,16 @@ public final class CBLinear: UnaryLayer {
 /// sums them all with the last input. Output channels are the last input's. No tensors.
 public final class CBFuse: Layer {
     public let idx: [Int]
-    /// The channel groups of each tuple input, from the CBLinear layers it reads.
-    public let groups: [[Int]]
+    /// The channel groups of each tuple input, from the CBLinear layers it reads; nil for a
+    /// CBFuse built outside a model, whose inputs but the last are the picked tensors themselves.
+    public let groups: [[Int]]?
 
-    public init(idx: [Int], groups: [[Int]]) throws(LayerError) {
+    public init(idx: [Int], groups: [[Int]]?) throws(LayerError) {
+        guard let groups else {
+            self.idx = idx
+            self.groups = nil
+            return
+        }
         guard idx.count == groups.count else {
             throw LayerError("idx lists \(idx.count) indices for \(groups.count) CBLinear inputs; give one index per input before the last",
                              argument: "idx")
@@ -68,14 +74,14 @@ public final class CBFuse: Layer {
     }
 
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
-        guard inputs.count == groups.count + 1, let target = inputs.last else {
-            throw LayerError("CBFuse takes \(groups.count + 1) inputs, got \(inputs.count)")
+        guard inputs.count == idx.count + 1, let target = inputs.last else {
+            throw LayerError("CBFuse takes \(idx.count + 1) inputs, got \(inputs.count)")
         }
         let size = backend.dims(target)
         guard size.count == 4 else { throw LayerError("CBFuse expects [N, C, H, W] inputs, got \(Shape.text(size))") }
         var sum = target
         for (k, x) in inputs.dropLast().enumerated() {
-            let part = try backend.split(x, sizes: groups[k], axis: 1)[idx[k]]
+            let part = try groups.map { (g) throws(LayerError) in try backend.split(x, sizes: g[k], axis: 1)[idx[k]] } ?? x
             let d = backend.dims(part)
             guard d[1] == size[1], d[0] == size[0] else {
                 throw LayerError("CBFuse input \(k) gives tensor \(idx[k]) of shape \(Shape.text(d)), which cannot be added to the last input's \(Shape.text(size))")
@@ -102,6 +108,7 @@ public final class CBFuse: Layer {
             origin: StandardLayers.origin,
             appendedArguments: 1,
             make: { args, context throws(LayerError) in
+                guard !context.inputLayers.isEmpty else { return try CBFuse(idx: args.intList("idx"), groups: nil) }
                 var groups: [[Int]] = []
                 for input in context.inputLayers.dropLast() {
                     guard let g = context.outputGroups[input] else {
