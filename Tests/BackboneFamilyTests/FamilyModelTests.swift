@@ -7,16 +7,18 @@ import ZooCPU
 
 /// Each family's n model (YOLOv9t, YOLOv10n, YOLO12n) and the custom model of RepConv,
 /// RepVGGDW, C2fPSA, CBLinear and CBFuse against Ultralytics with the seeded weights
-/// (randomised BN statistics): the state_dict, the Detect output within 1e-4, and after
+/// (randomised BN statistics), also with the file's `activation` set (which RepConv and
+/// RepVGGDW ignore): the state_dict, the Detect output within 1e-4, and after
 /// `model.fuse()` the deployed keys, counts and output, which load back into a fresh model.
 final class FamilyModelTests: XCTestCase {
     static let cases = ["yolov9t_b1_64", "yolov9t_b2_64x96", "yolov10n_b2_64x96", "yolo12n_b1_64", "yolo12n_b2_96x64",
-                        "reparam_b2_64x96"]
+                        "reparam_b2_64x96", "yolov9t_relu_b1_64", "reparam_relu_b2_64x96"]
 
     func model(_ fixture: SafeTensorsFile, _ name: String) throws -> Model {
         let config = try XCTUnwrap(fixture.metadata["config"])
         let scale = fixture.metadata["scale"].flatMap { $0.isEmpty ? nil : $0 }
-        let report = checkYAML(try familyCounts().text(of: config), registry: try standardRegistry(), file: config, scale: scale)
+        let text = try fixture.metadata["text"] ?? familyCounts().text(of: config)
+        let report = checkYAML(text, registry: try standardRegistry(), file: config, scale: scale)
         XCTAssertTrue(report.isValid, "\(name): \(report.diagnostics)")
         return try XCTUnwrap(report.model, name)
     }
