@@ -30,6 +30,10 @@ final class AttentionKernelTests: XCTestCase {
             XCTAssertLessThan(error, 1e-5, "trial \(trial): \(shape), heads \(heads), key \(keyDim), value \(valueDim), areas \(areas)")
             let macs = op.macs([[1] + shape.dropFirst()])
             XCTAssertEqual(macs, areas * heads * (h * w / areas) * (h * w / areas) * (keyDim + valueDim))
+            XCTAssertEqual(op.scratchElements([shape]), (h * w / areas) * (h * w / areas))
+            let shapes = ShapeBackend()
+            _ = try shapes.custom([ShapeValue(shape)], op)
+            XCTAssertEqual(shapes.madeElements, slow.count + op.scratchElements([shape]), "the memory plan sees the scores")
         }
     }
 

@@ -63,6 +63,12 @@ public struct HeadAttention: CustomOperation, Sendable {
         return total
     }
 
+    /// One score matrix of (positions per area)², reused for every head.
+    public func scratchElements(_ inputs: [[Int]]) -> Int {
+        guard let d = inputs.first, d.count == 4, (try? outputShape(inputs)) != nil else { return 0 }
+        return positions(d) * positions(d)
+    }
+
     public func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         let x = inputs[0]
