@@ -53,6 +53,8 @@ final class FamilyDiagnosticsTests: XCTestCase {
                            fragments: ["ed must be the input's 32 channels"]),
             DiagnosticCase("CBLinear groups not a list", yaml: model("[1, 1, CBLinear, [16]]"), line: 5, at: "16",
                            fragments: ["argument 'c2s' must be a list of integers"]),
+            DiagnosticCase("CBLinear groups past the channel limit", yaml: model("[1, 1, CBLinear, [[65536, 8]]]"), line: 5,
+                           at: "[65536", fragments: ["c2s adds up to more than 65536 channels"]),
             DiagnosticCase("a Conv reading a CBLinear tuple", yaml: model(cblinear, "[-1, 1, Conv, [32]]"), line: 6, at: "-1",
                            fragments: ["layer 2 (CBLinear) outputs a tuple of tensors, which Conv cannot read"],
                            notes: ["only CBFuse reads such a layer"]),

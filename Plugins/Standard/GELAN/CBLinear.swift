@@ -41,6 +41,9 @@ public final class CBLinear: UnaryLayer {
         definition.outputGroups = { args throws(LayerError) in
             let groups = try args.intList("c2s")
             guard !groups.isEmpty else { throw LayerError("c2s must list at least one output group", argument: "c2s") }
+            guard groups.count <= 65_536, groups.reduce(0, +) <= 65_536 else {
+                throw LayerError("c2s adds up to more than 65536 channels", argument: "c2s")
+            }
             return groups
         }
         return definition
