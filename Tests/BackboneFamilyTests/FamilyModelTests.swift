@@ -12,7 +12,7 @@ import ZooCPU
 /// `model.fuse()` the deployed keys, counts and output, which load back into a fresh model.
 final class FamilyModelTests: XCTestCase {
     static let cases = ["yolov9t_b1_64", "yolov9t_b2_64x96", "yolov10n_b2_64x96", "yolo12n_b1_64", "yolo12n_b2_96x64",
-                        "reparam_b2_64x96", "yolov9t_relu_b1_64", "reparam_relu_b2_64x96"]
+                        "reparam_b2_64x96", "yolov9t_relu_b1_64", "reparam_relu_b2_64x96", "yolov9c-seg_b1_64"]
 
     func model(_ fixture: SafeTensorsFile, _ name: String) throws -> Model {
         let config = try XCTUnwrap(fixture.metadata["config"])
