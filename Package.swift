@@ -324,6 +324,12 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .testTarget(
+            name: "BackboneFamilyTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/BackboneFamilyTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
             name: "CLITests",
             dependencies: ["layerzoo", "ZooCPU", "LayerZooTestSupport"],
             path: "Tests/CLITests"

@@ -21,7 +21,7 @@ final class CorpusTests: XCTestCase {
         "YOLO-MIF__yolov8-C2f-DBB-backbone-dbbhead.yaml": ["DetectDBB"],
         "YOLO-MIF__yolov8-CF2-DBB-BAKBONE-slimneck.yaml": ["GSConv", "VoVGSCSP"],
         "YOLOv11-qiang__yolo11-C3k2-WTConv-LSK2.yaml": ["C2PSA_SENetV2", "C3k2_WTConv", "LSKA"],
-        "YOLOv11-qiang__yolov11-C3k2-DynamicConv-bi_fpn.yaml": ["Bi_FPN", "C3k2_DynamicConv", "SCDown"],
+        "YOLOv11-qiang__yolov11-C3k2-DynamicConv-bi_fpn.yaml": ["Bi_FPN", "C3k2_DynamicConv"],
         "YOLOv11-qiang__yolov11-DynamicConv.yaml": ["DynamicConv"],
         "YOLOv5-Improved__yolov5n-improve.yaml": ["CARAFE", "Decoupled_Detect", "SimAM"],
         "diedao__yolov8-DiverseBranchBlock-damoyolo-iRMB.yaml": ["CReToNeXt", "iRMB"],

@@ -14,7 +14,7 @@ public struct ArgumentLookupReport: Sendable {
 /// names the definition does not declare.
 ///
 /// A sample is, per argument: its default unless that is None; else `samples[name]` (built in:
-/// n 1, k 3, scale_factor 2) when its type accepts it; else a small value of its type (32
+/// n 1, k 3, scale_factor 2) when its type accepts it; else a small value of its type (64
 /// channels, kernel 3, False, the first option, ...).
 public func checkArgumentLookups(in registry: LayerRegistry, samples: [String: ArgValue] = [:],
                                  context: ModelContext = ModelContext()) -> ArgumentLookupReport {
@@ -72,7 +72,7 @@ private func sampleValue(_ spec: ArgumentSpec, _ named: [String: ArgValue]) -> A
         .int(min(max(preferred, range.lowerBound), range.upperBound))
     }
     switch spec.type {
-    case .int(let range): return pick(spec.type == .channels ? 32 : 1, range)
+    case .int(let range): return pick(spec.type == .channels ? 64 : 1, range)
     case .optionalInt, .optionalIntOrPair, .any: return .none
     case .float(let range): return .float(min(max(0.5, range.lowerBound), range.upperBound))
     case .bool: return .bool(false)

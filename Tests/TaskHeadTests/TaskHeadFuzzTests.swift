@@ -20,14 +20,8 @@ final class TaskHeadFuzzTests: XCTestCase {
     /// Replaces one argument of the last row (the head) and maybe adds a top-level key.
     func mutate(_ text: String, _ rng: inout Random) -> String {
         var lines = text.components(separatedBy: "\n")
-        if let row = lines.lastIndex(where: { $0.contains("- [") }), let open = lines[row].range(of: ", ["),
-           let close = lines[row].range(of: "]]", range: open.upperBound..<lines[row].endIndex) {
-            var args = lines[row][open.upperBound..<close.lowerBound].components(separatedBy: ", ")
-            let k = rng.below(args.count + 1)
-            let value = Self.values[rng.below(Self.values.count)]
-            if k == args.count { args.append(value) } else { args[k] = value }
-            if rng.below(4) == 0, !args.isEmpty { args.removeLast() }
-            lines[row] = String(lines[row][..<open.upperBound]) + args.joined(separator: ", ") + "]]"
+        if let row = lines.lastIndex(where: { $0.contains("- [") }) {
+            mutateArguments(&lines, row: row, values: Self.values, rng: &rng)
         }
         if rng.below(2) == 0 { lines.insert(Self.keys[rng.below(Self.keys.count)], at: 0) }
         return lines.joined(separator: "\n")

@@ -32,7 +32,9 @@ MODELS = {"detect": tasks.DetectionModel, "segment": tasks.SegmentationModel, "p
           "semantic": tasks.SemanticSegmentationModel, "depth": tasks.DepthModel}
 # The modules LayerZoo registers (Plugins/Standard); a file using anything else is not supported yet.
 HAVE = {"Conv", "Bottleneck", "C2f", "C2", "C3", "C3k2", "SPPF", "C2PSA", "Concat", "nn.Upsample", "Detect",
-        "Segment", "Pose", "OBB", "Classify", "v10Detect", "Segment26", "Pose26", "OBB26", "SemanticSegment", "Depth"}
+        "Segment", "Pose", "OBB", "Classify", "v10Detect", "Segment26", "Pose26", "OBB26", "SemanticSegment", "Depth",
+        "RepNCSPELAN4", "ELAN1", "AConv", "ADown", "SPPELAN", "CBLinear", "CBFuse", "RepConv", "SCDown", "PSA",
+        "C2fCIB", "RepVGGDW", "A2C2f", "C2fPSA"}
 
 
 def head_of(d):

@@ -36,12 +36,10 @@ public final class Attention: UnaryModule {
         guard d.count == 4 else { throw LayerError("attention expects [N, C, H, W], got \(Shape.text(d))") }
         let (b, c, h, w) = (d[0], d[1], d[2], d[3])
         let n = h * w
-        let qkvOut = try backend.reshape(try qkv(x, on: backend), [b, numHeads, keyDim * 2 + headDim, n])
-        let parts = try backend.split(qkvOut, sizes: [keyDim, keyDim, headDim], axis: 2)
-        let (q, k, v) = (parts[0], parts[1], parts[2])
-        let scores = try backend.matmul(try backend.transpose(try backend.scale(q, by: scale), -2, -1), k)
-        let attn = try backend.softmax(scores, axis: -1)
-        let mixed = try backend.reshape(try backend.matmul(v, try backend.transpose(attn, -2, -1)), [b, c, h, w])
+        let heads = try qkv(x, on: backend)
+        let mixed = try backend.custom([heads], HeadAttention(heads: numHeads, keyDim: keyDim, valueDim: headDim, scale: scale))
+        let v = try backend.split(try backend.reshape(heads, [b, numHeads, keyDim * 2 + headDim, n]),
+                                  sizes: [keyDim * 2, headDim], axis: 2)[1]
         let position = try pe(try backend.reshape(v, [b, c, h, w]), on: backend)
         return try proj(try backend.add(mixed, position), on: backend)
     }

@@ -192,6 +192,11 @@ public struct ModelBuilder: Sendable {
             return fail("\(row.module) takes one input, but 'from' lists \(row.from.count); use a single index (or Concat the inputs first)",
                         at: row.fromLocation)
         }
+        if !definition.readsOutputGroups, let tuple = inputs.first(where: { context.outputGroups[$0] != nil }) {
+            let producer = config.layers.indices.contains(tuple) ? config.layers[tuple].module : "it"
+            return fail("layer \(tuple) (\(producer)) outputs a tuple of tensors, which \(row.module) cannot read",
+                        at: row.fromLocation, notes: [.init("in Ultralytics only CBFuse reads such a layer, picking one tensor of the tuple by index")])
+        }
         var inputChannels: [Int] = []
         for input in inputs {
             if input == -1 { inputChannels.append(config.inputChannels); continue }
@@ -316,6 +321,9 @@ public struct ModelBuilder: Sendable {
                 }
             }
         }
+        context.layerIndex = i
+        context.inputLayers = inputs
+        context.inputChannels = inputChannels
         if let prepare = definition.prepare {
             do throws(LayerError) {
                 try prepare(&args, &context)
@@ -357,7 +365,22 @@ public struct ModelBuilder: Sendable {
         }
         totals.blocks = blocks
         let layer: any Layer
+        var outChannels = c2
         do throws(LayerError) {
+            if let rule = definition.outputChannels { outChannels = try rule(arguments, inputChannels) }
+            if let rule = definition.outputGroups {
+                let groups = try rule(arguments)
+                var sum = 0
+                for group in groups {
+                    let (s, overflow) = sum.addingReportingOverflow(group)
+                    guard !overflow, s <= limits.maxChannels else {
+                        throw LayerError("the output groups' channels add up to more than \(limits.maxChannels), the limit for one layer")
+                    }
+                    sum = s
+                }
+                outChannels = sum
+                context.outputGroups[i] = groups
+            }
             var copies: [any Layer] = []
             for _ in 0..<buildCount { copies.append(try definition.make(arguments, context)) }
             layer = copies.count == 1 ? copies[0] : RepeatedLayer(copies)
@@ -388,7 +411,7 @@ public struct ModelBuilder: Sendable {
                         at: row.moduleLocation)
         }
         return ModelNode(index: i, row: row, inputs: inputs, repeats: n, definition: definition,
-                         arguments: args, outChannels: c2, layer: layer)
+                         arguments: args, outChannels: outChannels, layer: layer)
     }
 }
 

@@ -79,10 +79,14 @@ public protocol CustomOperation {
     /// Computes the result on the CPU backend, with the backend's scratch memory, worker pool
     /// and profiler (`context`).
     func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor
+    /// Floats of scratch `run` takes for these input shapes beyond its output (attention's
+    /// score matrix), for the memory plan and the shape backend's element limit.
+    func scratchElements(_ inputs: [[Int]]) -> Int
 }
 
 extension CustomOperation {
     public func macs(_ inputs: [[Int]]) -> Int { 0 }
+    public func scratchElements(_ inputs: [[Int]]) -> Int { 0 }
 }
 
 /// One feature map of a detection head: its size and stride.

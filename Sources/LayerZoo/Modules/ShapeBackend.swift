@@ -282,6 +282,11 @@ public final class ShapeBackend: Backend {
     public func custom(_ inputs: [ShapeValue], _ operation: any CustomOperation) throws(LayerError) -> ShapeValue {
         let shapes = inputs.map(\.dims)
         let out = try make(try operation.outputShape(shapes))
+        let scratch = operation.scratchElements(shapes)
+        guard scratch <= maxElements else {
+            throw LayerError("the operation needs \(scratch) elements of scratch, more than the limit of \(maxElements)")
+        }
+        made(scratch)
         count(operation.macs(shapes))
         return out
     }

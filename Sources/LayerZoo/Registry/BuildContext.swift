@@ -22,6 +22,16 @@ public struct ModelContext: Sendable {
     /// The divisor scaled widths are rounded up to (`make_divisible(c * width, 8)`; the YOLOv5
     /// dialect's `channel_multiple`).
     public var channelDivisor: Int = 8
+    /// The index of the layer being prepared and built, and the earlier layers it reads
+    /// (absolute indices; -1 is the image).
+    public var layerIndex = 0
+    public var inputLayers: [Int] = []
+    /// The channels of each of those inputs.
+    public var inputChannels: [Int] = []
+    /// The channel groups of earlier layers whose PyTorch output is a tuple of tensors
+    /// (CBLinear's split), by layer index. Their value is the groups concatenated along the
+    /// channels; only a definition that `readsOutputGroups` may read them.
+    public var outputGroups: [Int: [Int]] = [:]
 
     public init(nc: Int? = 80, scale: String = "", depth: Double = 1, width: Double = 1,
                 maxChannels: Double = .infinity, regMax: Int = 16, end2end: Bool = false,

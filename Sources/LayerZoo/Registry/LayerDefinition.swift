@@ -31,6 +31,16 @@ public struct LayerDefinition: Sendable {
     /// Runs after the channel rules, before type checks: the place for rules such as
     /// "C3k2 at scale m/l/x forces c3k" or "Detect receives reg_max and end2end".
     public var prepare: (@Sendable (inout [ArgValue], inout ModelContext) throws(LayerError) -> Void)?
+    /// Output channels when the role's rule does not give them, from the checked arguments and
+    /// the inputs' channels (CBFuse: its last input's).
+    public var outputChannels: (@Sendable (LayerArguments, [Int]) throws(LayerError) -> Int)?
+    /// For a layer whose PyTorch output is a tuple of tensors (CBLinear): each one's channels,
+    /// from the checked arguments. The layer's value is their concatenation along the channels
+    /// (so its channels are their sum), recorded in `ModelContext.outputGroups`.
+    public var outputGroups: (@Sendable (LayerArguments) throws(LayerError) -> [Int])?
+    /// True when the layer may read tuple outputs (CBFuse); any other layer reading one is an
+    /// error, as in PyTorch.
+    public var readsOutputGroups = false
     /// Builds the layer from checked arguments. Must not allocate weights.
     public var make: @Sendable (LayerArguments, ModelContext) throws(LayerError) -> any Layer
 

@@ -1,0 +1,60 @@
+import Foundation
+import LayerZoo
+import LayerZooStandard
+import LayerZooTestSupport
+import XCTest
+import ZooCPU
+
+/// The attention kernel of PSA and AAttn (sgemm on rows read in place, column softmax on the
+/// worker pool) against its plain double-precision reference, on random shapes: odd position
+/// counts around the 8-wide vectors, several heads and areas, keys narrower than values; and
+/// the column softmax against a plain loop.
+final class AttentionKernelTests: XCTestCase {
+    func random(_ count: Int, _ rng: inout FuzzRandom, spread: Float) -> [Float] {
+        (0..<count).map { _ in (Float(rng.below(2_000_001)) / 1_000_000 - 1) * spread }
+    }
+
+    func testKernelMatchesReferenceOnRandomShapes() throws {
+        var rng = FuzzRandom(state: 19)
+        for trial in 0..<24 {
+            let heads = 1 + rng.below(3), keyDim = 1 + rng.below(9), valueDim = 1 + rng.below(11)
+            let areas = [1, 1, 2, 3, 4][rng.below(5)]
+            let h = areas * (1 + rng.below(4)), w = 1 + rng.below(13), batch = 1 + rng.below(2)
+            let shape = [batch, heads * (2 * keyDim + valueDim), h, w]
+            let op = HeadAttention(heads: heads, keyDim: keyDim, valueDim: valueDim, areas: areas,
+                                   scale: 1 / Float(keyDim).squareRoot())
+            let x = try Tensor(shape: shape, data: random(shape.reduce(1, *), &rng, spread: 3))
+            let fast = try CPUBackend().custom([x], op), slow = try op.reference(x)
+            XCTAssertEqual(fast.shape, slow.shape)
+            let error = relativeError(fast, slow)
+            XCTAssertLessThan(error, 1e-5, "trial \(trial): \(shape), heads \(heads), key \(keyDim), value \(valueDim), areas \(areas)")
+            let macs = op.macs([[1] + shape.dropFirst()])
+            XCTAssertEqual(macs, areas * heads * (h * w / areas) * (h * w / areas) * (keyDim + valueDim))
+            XCTAssertEqual(op.scratchElements([shape]), (h * w / areas) * (h * w / areas))
+            let shapes = ShapeBackend()
+            _ = try shapes.custom([ShapeValue(shape)], op)
+            XCTAssertEqual(shapes.madeElements, slow.count + op.scratchElements([shape]), "the memory plan sees the scores")
+        }
+    }
+
+    func testColumnSoftmaxMatchesPlainLoop() throws {
+        var rng = FuzzRandom(state: 23)
+        for _ in 0..<20 {
+            let n = 1 + rng.below(40), inner = 1 + rng.below(37)
+            let lo = rng.below(inner), hi = lo + 1 + rng.below(inner - lo)
+            let src = random(n * inner, &rng, spread: 20)
+            var dst = [Float](repeating: -7, count: n * inner)
+            let input = try Tensor(shape: [n, inner], data: src), output = try Tensor(shape: [n, inner], data: dst)
+            try softmaxColumns(input.pointer, output.pointer, n: n, inner: inner, columns: lo..<hi)
+            dst = Array(UnsafeBufferPointer(start: output.pointer, count: n * inner))
+            for j in 0..<inner {
+                let column = (0..<n).map { Double(src[$0 * inner + j]) }
+                let top = column.max() ?? 0, total = column.reduce(0) { $0 + exp($1 - top) }
+                for i in 0..<n {
+                    let expected = (lo..<hi).contains(j) ? Float(exp(column[i] - top) / total) : -7
+                    XCTAssertEqual(dst[i * inner + j], expected, accuracy: 1e-6, "[\(n), \(inner)] column \(j) of \(lo)..<\(hi)")
+                }
+            }
+        }
+    }
+}
