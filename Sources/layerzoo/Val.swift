@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LayerZoo
 import LayerZooDataset
+import LayerZooModelFiles
 import LayerZooVision
 import ZooCPU
 
@@ -122,13 +123,8 @@ struct Val: ParsableCommand {
         }
         try loadWeights(into: network, from: weightsSource, seed: 0)
         if weightsSource == nil { printError("warning: no weights (a YAML without --weights): seeded random weights, meaningless numbers") }
-        let names: [Int: String]
-        if let fromCheckpoint = checkpoint?.names, !fromCheckpoint.isEmpty {
-            names = Dictionary(uniqueKeysWithValues: fromCheckpoint.enumerated().map { ($0.offset, $0.element) })
-        } else {
-            let fromModel = modelClassNames(network.config).names
-            names = fromModel.isEmpty ? config.names : fromModel
-        }
+        let fromModel = ClassNames(checkpoint: checkpoint?.names, config: network.config).names
+        let names = fromModel.isEmpty ? config.names : fromModel
         let modelClasses = max(names.count, 1)
 
         var scan = DatasetScan.scan(files, classCount: config.classCount, singleClass: singleClass)
