@@ -7,7 +7,7 @@ import ZooCPU
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Detect objects in images: images in, boxes out, as Ultralytics' predict gives them.",
+        abstract: "Predict on images: boxes, masks, keypoints, rotated boxes or classes, as Ultralytics' predict gives them.",
         discussion: """
             SOURCE: JPEG or PNG files, folders (their *.* entries), globs ('photos/*.jpg'), or float32 .npy \
             arrays ([N, 3, H, W] or [3, H, W], RGB in 0...1, sides multiples of the model's stride). \
@@ -130,8 +130,8 @@ final class PredictSession {
         nms.classes = command.parsedClasses
         nms.agnostic = command.agnosticNMS
         let head = m.nodes.last?.definition.name ?? "nothing"
-        guard let post = TaskPostprocessors.forHead(head, options: nms) else {
-            printError("\(command.config): error: predict handles Detect heads so far; this model ends in '\(head)'")
+        guard let post = TaskPostprocessors.forHead(head, options: nms, keypointShape: keypointShape(m.config)) else {
+            printError("\(command.config): error: predict handles Detect, Segment, Pose, OBB and Classify heads; this model ends in '\(head)'")
             throw ExitCode(1)
         }
         postprocessor = post
@@ -145,7 +145,9 @@ final class PredictSession {
         } else {
             names = modelClassNames(m.config)
         }
-        preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
+        var preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
+        preprocessor.classify = post is ClassifyPostprocessor
+        self.preprocessor = preprocessor
     }
 
     func run() throws {
@@ -210,9 +212,9 @@ final class PredictSession {
 
     func infer(_ batch: PreparedBatch, indices: [Int], total: Int, preprocessMilliseconds: Double) throws {
         let t1 = DispatchTime.now()
-        let output: Tensor
+        let output: [Tensor]
         do throws(Diagnostic) {
-            output = try network.forward(batch.tensor)
+            output = network.outputCount > 1 ? try network.forwardOutputs(batch.tensor) : [try network.forward(batch.tensor)]
         } catch {
             printError(error.description)
             throw ExitCode(1)
@@ -272,10 +274,11 @@ final class PredictSession {
                 }
                 try writeNewFile(data, to: (folder as NSString).appendingPathComponent(base + (asJPEG ? ".jpg" : ".png")))
             }
-            if command.saveTxt, !result.detections.isEmpty {
+            let lines = command.saveTxt ? result.labelLines(withConfidence: command.saveConf) : []
+            if !lines.isEmpty {
                 let labels = (folder as NSString).appendingPathComponent("labels")
                 if !FileManager.default.fileExists(atPath: labels) { mkdir(labels, 0o755) }
-                let text = result.labelLines(withConfidence: command.saveConf).map { $0 + "\n" }.joined()
+                let text = lines.map { $0 + "\n" }.joined()
                 try writeNewFile(Data(text.utf8), to: (labels as NSString).appendingPathComponent(base + ".txt"))
                 labelsWritten += 1
             }
@@ -307,6 +310,15 @@ final class PredictSession {
 
 func milliseconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
     Double(b.uptimeNanoseconds &- a.uptimeNanoseconds) / 1e6
+}
+
+/// The model file's `kpt_shape` (Ultralytics' default [17, 3] when absent or not two integers).
+func keypointShape(_ config: ModelConfig) -> [Int] {
+    let values = config.root["kpt_shape"]?.sequence?.compactMap { item -> Int? in
+        if case .int(let v)? = item.scalar { return v }
+        return nil
+    } ?? []
+    return values.count == 2 ? values : [17, 3]
 }
 
 /// The model file's `names` (a list, or a mapping of index to name), else class0, class1, ...
