@@ -11,8 +11,12 @@ struct Predict: ParsableCommand {
         discussion: """
             SOURCE: JPEG or PNG files, folders (their *.* entries), globs ('photos/*.jpg'), or float32 .npy \
             arrays ([N, 3, H, W] or [3, H, W], RGB in 0...1, sides multiples of the model's stride). \
-            Images are pre-processed as Ultralytics does (LetterBox, OpenCV's bilinear resize, BGR→RGB, /255) \
-            and the boxes post-processed as it does (non_max_suppression, scale_boxes).
+            Images are pre-processed as Ultralytics does (LetterBox, OpenCV's bilinear resize, BGR→RGB, /255; \
+            for Classify models its resize of the shortest side and centre crop, with Pillow's bilinear filter) \
+            and the outputs post-processed as its predictor for the model's head does: Detect non_max_suppression \
+            and scale_boxes; Segment masks (process_mask at the input size; their polygons from the mask \
+            contours); Pose keypoints (scale_coords); OBB rotated NMS (probiou); Classify top-5; end-to-end \
+            heads (YOLO26, v10Detect) their top rows without NMS.
 
             Prints a line per image ("image 1/2 /path/bus.jpg: 640x480 4 persons, 1 bus, 45.3ms") and the \
             speed per image; --format json prints one JSON object per line and image instead: \
@@ -48,7 +52,7 @@ struct Predict: ParsableCommand {
     @Option(name: .customLong("save-dir"), help: "Folder for the annotated images and labels (default: a new numbered runs/predict).")
     var saveDir: String?
 
-    @Flag(name: .customLong("save-txt"), help: "Write Ultralytics' label files (labels/<name>.txt: class x y w h, normalised).")
+    @Flag(name: .customLong("save-txt"), help: "Write Ultralytics' label files (labels/<name>.txt: class x y w h normalised; polygons, keypoints, corners or top-5 for the other tasks).")
     var saveTxt = false
 
     @Flag(name: .customLong("save-conf"), help: "With --save-txt, add each box's confidence.")
@@ -129,14 +133,17 @@ final class PredictSession {
         nms.maxDetections = command.maxDet
         nms.classes = command.parsedClasses
         nms.agnostic = command.agnosticNMS
+        // End-to-end heads (YOLO26, v10Detect) predict with their one-to-one branches, keeping
+        // at least 300 rows for the class filter, as Ultralytics' predictor sets them.
+        nms.endToEnd = m.setEndToEnd(true, maxDetections: max(command.maxDet, 300))
         let head = m.nodes.last?.definition.name ?? "nothing"
         guard let post = TaskPostprocessors.forHead(head, options: nms, keypointShape: keypointShape(m.config)) else {
             printError("\(command.config): error: predict handles Detect, Segment, Pose, OBB and Classify heads; this model ends in '\(head)'")
             throw ExitCode(1)
         }
-        postprocessor = post
         try loadWeights(into: m, from: weights, seed: 0)
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
+        postprocessor = post
         network = m
         // A checkpoint's class names first (the YAML it holds rarely has them), then the
         // model file's, then class0, class1, ...

@@ -83,6 +83,29 @@ final class TaskPiecesTests: XCTestCase {
         }
     }
 
+    func testEndToEndSelectionMatchesUltralytics() throws {
+        for (k, c) in try units("end2end").enumerated() {
+            let shape = try XCTUnwrap(c["shape"] as? [Int])
+            let rows = try Tensor(shape: shape, data: try XCTUnwrap(c["rows"] as? [Double]).map { Float($0) })
+            var options = NMSOptions()
+            options.endToEnd = true
+            options.confidence = Float(try XCTUnwrap(c["conf"] as? Double))
+            options.classes = c["classes"] as? [Int]
+            options.maxDetections = try XCTUnwrap(c["max_det"] as? Int)
+            let ours = try NonMaxSuppression.detections(rows, options)
+            let want = try XCTUnwrap(c["out"] as? [[[Double]]])
+            XCTAssertEqual(ours.count, want.count)
+            for (got, expected) in zip(ours, want) {
+                XCTAssertEqual(got.count, expected.count, "case \(k)")
+                XCTAssertGreaterThan(expected.count, 5)
+                for (d, row) in zip(got, expected) {
+                    XCTAssertEqual([d.x1, d.y1, d.x2, d.y2, d.confidence, Float(d.classIndex)] + d.extras, row.map { Float($0) }, "case \(k)")
+                }
+            }
+        }
+        XCTAssertThrowsError(try NonMaxSuppression.endToEnd(try Tensor(shape: [1, 3, 5]), NMSOptions()))
+    }
+
     func testContoursOfEmptyAndFullMasks() {
         XCTAssertEqual(Contours.external(BinaryMask(height: 4, width: 5)).count, 0)
         var full = BinaryMask(height: 3, width: 4)

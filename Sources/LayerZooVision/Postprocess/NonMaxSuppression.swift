@@ -40,6 +40,8 @@ public struct NMSOptions: Sendable {
     public var maxWH: Float = 7680
     /// Number of class channels; nil: all channels after the box (detect).
     public var classCount: Int?
+    /// The head runs its one-to-one branches and gives its top rows `[N, k, 6 + extra]`: no NMS.
+    public var endToEnd = false
 
     /// Ultralytics' defaults.
     public init() {}

@@ -42,10 +42,10 @@ public struct DetectPostprocessor: Postprocessor {
 
     /// NMS per image, then the boxes scaled back to each original image.
     public func results(_ outputs: [Tensor], for batch: PreparedBatch, names: ClassNames) throws(BackendError) -> [ImageResult] {
-        let output = try batch.detectionOutput(outputs, operation: "detect post-processing")
+        let output = try batch.detectionOutput(outputs, operation: "detect post-processing", endToEnd: options.endToEnd)
         var nms = options
         nms.classCount = nil
-        let perImage = try NonMaxSuppression.run(output, nms)
+        let perImage = try NonMaxSuppression.detections(output, nms)
         return zip(batch.images, perImage).map { image, detections in
             var result = batch.emptyResult(image, names: names)
             result.detections = detections.map(result.boxScaler.callAsFunction)
@@ -55,9 +55,12 @@ public struct DetectPostprocessor: Postprocessor {
 }
 
 extension PreparedBatch {
-    /// The first output, checked to be `[N, 4 + classes + extra, anchors]` for this batch.
-    func detectionOutput(_ outputs: [Tensor], operation: String, minimumChannels: Int = 5) throws(BackendError) -> Tensor {
-        guard let output = outputs.first, output.rank == 3, output.shape[0] == images.count, output.shape[1] >= minimumChannels else {
+    /// The first output, checked to be `[N, 4 + classes + extra, anchors]` for this batch (any
+    /// `[N, k, 6 + extra]` for end-to-end heads).
+    func detectionOutput(_ outputs: [Tensor], operation: String, minimumChannels: Int = 5,
+                         endToEnd: Bool = false) throws(BackendError) -> Tensor {
+        guard let output = outputs.first, output.rank == 3, output.shape[0] == images.count,
+              endToEnd ? output.shape[2] >= minimumChannels + 1 : output.shape[1] >= minimumChannels else {
             throw .shapeMismatch(operation: operation, expected: "[\(images.count), 4 + classes + extra, anchors]",
                                  found: outputs.first.map { describeShape($0.shape) } ?? "no output")
         }
@@ -85,7 +88,7 @@ public enum TaskPostprocessors {
     /// the model's `kpt_shape` (pose heads).
     public static func forHead(_ module: String, options: NMSOptions, keypointShape: [Int] = [17, 3]) -> (any Postprocessor)? {
         switch module {
-        case "Detect": return DetectPostprocessor(options: options)
+        case "Detect", "v10Detect": return DetectPostprocessor(options: options)
         case "Segment", "Segment26": return SegmentPostprocessor(options: options)
         case "Pose", "Pose26": return PosePostprocessor(options: options, keypointShape: keypointShape)
         case "OBB", "OBB26": return OBBPostprocessor(options: options)

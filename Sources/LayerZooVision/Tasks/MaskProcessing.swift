@@ -6,6 +6,9 @@ import ZooCPU
 /// `F.interpolate(mode="bilinear", align_corners=False)` does it, set where the logit is above
 /// 0 (a sigmoid above 0.5) and cropped to the box (`x1 <= column < x2`, `y1 <= row < y2`, in input pixels).
 public enum MaskProcessing {
+    /// The most bytes the masks of one image may take.
+    public static let maxMaskBytes = 1 << 30
+
     /// The masks of `detections` (boxes in input pixels, `extras` starting with the `nm`
     /// coefficients) from image `n` of `prototypes` ([N, nm, mh, mw]), at `height` x `width`.
     public static func masks(for detections: [Detection], prototypes: Tensor, image n: Int,
@@ -22,6 +25,11 @@ public enum MaskProcessing {
         let columns = Interpolation.bilinearTable(source: mw, destination: width)
         let protos = SendableConstPointer(prototypes.pointer + n * nm * mh * mw)
         guard !detections.isEmpty else { return [] }
+        let (plane, o1) = height.multipliedReportingOverflow(by: width)
+        let (total, o2) = plane.multipliedReportingOverflow(by: detections.count)
+        guard !o1, !o2, total <= maxMaskBytes else {
+            throw .invalidArgument(operation: "process_mask", message: "\(detections.count) masks of \(height) x \(width) exceed \(maxMaskBytes >> 20) MB; lower --max-det or --imgsz")
+        }
         var out = [BinaryMask](repeating: BinaryMask(height: 0, width: 0), count: detections.count)
         out.withUnsafeMutableBufferPointer { buffer in
             let results = SendablePointer(buffer.baseAddress!)  // not empty: checked above

@@ -12,14 +12,18 @@ public struct OBBPostprocessor: Postprocessor {
     }
 
     public func results(_ outputs: [Tensor], for batch: PreparedBatch, names: ClassNames) throws(BackendError) -> [ImageResult] {
-        let output = try batch.detectionOutput(outputs, operation: "OBB post-processing", minimumChannels: 6)
+        let output = try batch.detectionOutput(outputs, operation: "OBB post-processing", minimumChannels: 6,
+                                               endToEnd: options.endToEnd)
         var nms = options
         nms.classCount = output.shape[1] - 5
-        return zip(batch.images, try NonMaxSuppression.candidates(output, nms, cornerBoxes: false)).map { image, candidates in
+        let perImage = options.endToEnd ? try NonMaxSuppression.endToEnd(output, nms)
+            : try NonMaxSuppression.candidates(output, nms, cornerBoxes: false)
+        return zip(batch.images, perImage).map { image, candidates in
             var result = batch.emptyResult(image, names: names)
             let boxes = candidates.map { RotatedBox(x: $0.x1, y: $0.y1, width: $0.x2, height: $0.y2, angle: $0.extras.last ?? 0) }
-            let keep = RotatedNMS.suppress(boxes, scores: candidates.map(\.confidence), classes: candidates.map(\.classIndex),
-                                           options: nms).prefix(max(nms.maxDetections, 0))
+            let keep = options.endToEnd ? Array(boxes.indices)
+                : Array(RotatedNMS.suppress(boxes, scores: candidates.map(\.confidence), classes: candidates.map(\.classIndex),
+                                            options: nms).prefix(max(nms.maxDetections, 0)))
             let s = result.boxScaler
             let rotated = keep.map { i in
                 let b = boxes[i]

@@ -22,22 +22,23 @@ public struct PosePostprocessor: Postprocessor {
     }
 
     public func results(_ outputs: [Tensor], for batch: PreparedBatch, names: ClassNames) throws(BackendError) -> [ImageResult] {
-        let output = try batch.detectionOutput(outputs, operation: "pose post-processing")
+        let output = try batch.detectionOutput(outputs, operation: "pose post-processing", endToEnd: options.endToEnd)
+        let width = options.endToEnd ? output.shape[2] - 2 : output.shape[1]
         guard keypointShape.count == 2, keypointShape[0] >= 1, (2...3).contains(keypointShape[1]),
-              keypointShape[0] <= 10_000, output.shape[1] - 4 - keypointShape[0] * keypointShape[1] >= 1 else {
+              keypointShape[0] <= 10_000, width - 4 - keypointShape[0] * keypointShape[1] >= 1 else {
             throw .invalidArgument(operation: "pose post-processing",
-                                   message: "kpt_shape \(keypointShape) does not fit \(output.shape[1]) channels")
+                                   message: "kpt_shape \(keypointShape) does not fit \(width) channels")
         }
         let (count, dims) = (keypointShape[0], keypointShape[1])
         var nms = options
-        nms.classCount = output.shape[1] - 4 - count * dims
-        return zip(batch.images, try NonMaxSuppression.run(output, nms)).map { image, detections in
+        nms.classCount = width - 4 - count * dims
+        return zip(batch.images, try NonMaxSuppression.detections(output, nms)).map { image, detections in
             var result = batch.emptyResult(image, names: names)
             let scaler = result.boxScaler
             result.detections = detections.map(scaler.callAsFunction)
             result.keypoints = detections.map { d in
                 (0..<count).map { k in
-                    let v = d.extras[(k * dims)...]
+                    let v = d.extras.count >= count * dims ? d.extras[(k * dims)...] : [0, 0, 0][...]
                     let p = scaler.point(x: v[v.startIndex], y: v[v.startIndex + 1])
                     return Keypoint(x: p.x, y: p.y, visible: dims == 3 ? v[v.startIndex + 2] : nil)
                 }

@@ -11,16 +11,18 @@ public struct SegmentPostprocessor: Postprocessor {
     }
 
     public func results(_ outputs: [Tensor], for batch: PreparedBatch, names: ClassNames) throws(BackendError) -> [ImageResult] {
-        let output = try batch.detectionOutput(outputs, operation: "segment post-processing", minimumChannels: 6)
+        let output = try batch.detectionOutput(outputs, operation: "segment post-processing", minimumChannels: 6,
+                                               endToEnd: options.endToEnd)
+        let width = options.endToEnd ? output.shape[2] - 2 : output.shape[1]
         guard outputs.count == 2, outputs[1].rank == 4, outputs[1].shape[0] == batch.images.count,
-              outputs[1].shape[1] < output.shape[1] - 4 else {
+              outputs[1].shape[1] < width - 4 else {
             throw .shapeMismatch(operation: "segment post-processing", expected: "detections and [N, nm, mh, mw] prototypes",
                                  found: outputs.map { describeShape($0.shape) }.joined(separator: ", "))
         }
         let prototypes = outputs[1]
         var nms = options
-        nms.classCount = output.shape[1] - 4 - prototypes.shape[1]
-        let perImage = try NonMaxSuppression.run(output, nms)
+        nms.classCount = width - 4 - prototypes.shape[1]
+        let perImage = try NonMaxSuppression.detections(output, nms)
         var results: [ImageResult] = []
         for (n, (image, detections)) in zip(batch.images, perImage).enumerated() {
             var result = batch.emptyResult(image, names: names)
