@@ -1,3 +1,5 @@
+import ZooCPU
+
 /// Pillow's `Image.resize(size, Image.BILINEAR)` on 8-bit images, computed as Pillow's
 /// `ImagingResample` does: a triangle filter widened by the scale when shrinking (antialiased),
 /// coefficients normalised then turned into 22-bit fixed point, a horizontal pass rounded to
@@ -31,28 +33,63 @@ public enum PILResize {
         return UInt8(min(max(s, 0), 255))
     }
 
+    /// The taps of every output index in one table: `first[o]`, `count[o]`, and `size` weights
+    /// per index from `o * size`.
+    struct Table: Sendable {
+        var first: [Int]
+        var count: [Int]
+        var weights: [Int32]
+        var size: Int
+
+        init(input: Int, output: Int) {
+            let c = PILResize.coefficients(input: input, output: output)
+            size = max(c.map(\.weights.count).max() ?? 1, 1)
+            first = c.map(\.first)
+            count = c.map(\.weights.count)
+            weights = [Int32](repeating: 0, count: output * size)
+            for (o, tap) in c.enumerated() {
+                for (k, w) in tap.weights.enumerated() { weights[o * size + k] = w }
+            }
+        }
+    }
+
+    /// One pass along one axis: `lines` lines of `length` output values, each output value `i`
+    /// of line `l` the weighted sum of the input values at `input(l, first + k)`.
+    static func pass(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, table: Table, lines: Int,
+                     outputs: Int, channels: Int, inputOffset: @Sendable (Int, Int) -> Int, outputOffset: @Sendable (Int, Int) -> Int) {
+        let s = SendableConstPointer(src), d = SendablePointer(dst)
+        table.weights.withUnsafeBufferPointer { wp in
+            let w = SendableConstPointer(wp.baseAddress!)
+            parallelFor(lines, grain: 8) { range in
+                for l in range {
+                    for o in 0..<outputs {
+                        let first = table.first[o], n = table.count[o], k0 = o * table.size
+                        for ch in 0..<channels {
+                            var sum = Int64(1 << (precisionBits - 1))
+                            for k in 0..<n { sum += Int64(s.p[inputOffset(l, first + k) + ch]) * Int64(w.p[k0 + k]) }
+                            d.p[outputOffset(l, o) + ch] = clip8(sum)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// `image` resized to `height` x `width`.
     public static func resize(_ image: BGRImage, height: Int, width: Int) throws(ImageError) -> BGRImage {
         if image.height == height && image.width == width { return image }
-        let columns = coefficients(input: image.width, output: width)
-        let rows = coefficients(input: image.height, output: height)
-        let firstRow = rows.first?.first ?? 0
-        let lastRow = (rows.last.map { $0.first + $0.weights.count }) ?? image.height
+        let columns = Table(input: image.width, output: width), rows = Table(input: image.height, output: height)
+        let firstRow = rows.first.first ?? 0
+        let lastRow = zip(rows.first, rows.count).map { $0 + $1 }.max() ?? image.height
         var source = image.pixels, sourceWidth = image.width, rowOffset = 0
         if image.width != width {
+            // Only the rows the vertical pass reads, as Pillow does.
             var temp = try BGRImage(height: max(lastRow - firstRow, 1), width: width, fill: 0)
+            let inWidth = image.width
             temp.pixels.withUnsafeMutableBufferPointer { out in
                 image.pixels.withUnsafeBufferPointer { src in
-                    for y in firstRow..<lastRow {
-                        let row = src.baseAddress! + y * image.width * 3
-                        for (x, c) in columns.enumerated() {
-                            for ch in 0..<3 {
-                                var s = Int64(1 << (precisionBits - 1))
-                                for (k, w) in c.weights.enumerated() { s += Int64(row[(c.first + k) * 3 + ch]) * Int64(w) }
-                                out[((y - firstRow) * width + x) * 3 + ch] = clip8(s)
-                            }
-                        }
-                    }
+                    pass(src.baseAddress!, out.baseAddress!, table: columns, lines: lastRow - firstRow, outputs: width, channels: 3,
+                         inputOffset: { l, x in ((l + firstRow) * inWidth + x) * 3 }, outputOffset: { l, o in (l * width + o) * 3 })
                 }
             }
             source = temp.pixels
@@ -61,15 +98,12 @@ public enum PILResize {
         }
         guard image.height != height else { return try BGRImage(height: height, width: width, pixels: source) }
         var out = try BGRImage(height: height, width: width, fill: 0)
+        let rowBytes = sourceWidth * 3, offset = rowOffset
         out.pixels.withUnsafeMutableBufferPointer { dst in
             source.withUnsafeBufferPointer { src in
-                for (y, r) in rows.enumerated() {
-                    for i in 0..<(sourceWidth * 3) {
-                        var s = Int64(1 << (precisionBits - 1))
-                        for (k, w) in r.weights.enumerated() { s += Int64(src[(r.first - rowOffset + k) * sourceWidth * 3 + i]) * Int64(w) }
-                        dst[y * width * 3 + i] = clip8(s)
-                    }
-                }
+                // Lines are columns of bytes here: each output row reads the same byte of the input rows.
+                pass(src.baseAddress!, dst.baseAddress!, table: rows, lines: rowBytes, outputs: height, channels: 1,
+                     inputOffset: { i, y in (y - offset) * rowBytes + i }, outputOffset: { i, y in y * rowBytes + i })
             }
         }
         return out
