@@ -8,12 +8,16 @@ import ZooCPU
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Detect objects in images: images in, boxes out, as Ultralytics' predict gives them.",
+        abstract: "Predict on images: boxes, masks, keypoints, rotated boxes or classes, as Ultralytics' predict gives them.",
         discussion: """
             SOURCE: JPEG or PNG files, folders (their *.* entries), globs ('photos/*.jpg'), or float32 .npy \
             arrays ([N, 3, H, W] or [3, H, W], RGB in 0...1, sides multiples of the model's stride). \
-            Images are pre-processed as Ultralytics does (LetterBox, OpenCV's bilinear resize, BGR→RGB, /255) \
-            and the boxes post-processed as it does (non_max_suppression, scale_boxes).
+            Images are pre-processed as Ultralytics does (LetterBox, OpenCV's bilinear resize, BGR→RGB, /255; \
+            for Classify models its resize of the shortest side and centre crop, with Pillow's bilinear filter) \
+            and the outputs post-processed as its predictor for the model's head does: Detect non_max_suppression \
+            and scale_boxes; Segment masks (process_mask at the input size; their polygons from the mask \
+            contours); Pose keypoints (scale_coords); OBB rotated NMS (probiou); Classify top-5; end-to-end \
+            heads (YOLO26, v10Detect) their top rows without NMS.
 
             Prints a line per image ("image 1/2 /path/bus.jpg: 640x480 4 persons, 1 bus, 45.3ms") and the \
             speed per image; --format json prints one JSON object per line and image instead: \
@@ -49,7 +53,7 @@ struct Predict: ParsableCommand {
     @Option(name: .customLong("save-dir"), help: "Folder for the annotated images and labels (default: a new numbered runs/predict).")
     var saveDir: String?
 
-    @Flag(name: .customLong("save-txt"), help: "Write Ultralytics' label files (labels/<name>.txt: class x y w h, normalised).")
+    @Flag(name: .customLong("save-txt"), help: "Write Ultralytics' label files (labels/<name>.txt: class x y w h normalised; polygons, keypoints, corners or top-5 for the other tasks).")
     var saveTxt = false
 
     @Flag(name: .customLong("save-conf"), help: "With --save-txt, add each box's confidence.")
@@ -130,17 +134,22 @@ final class PredictSession {
         nms.maxDetections = command.maxDet
         nms.classes = command.parsedClasses
         nms.agnostic = command.agnosticNMS
+        // End-to-end heads (YOLO26, v10Detect) predict with their one-to-one branches, keeping
+        // at least 300 rows for the class filter, as Ultralytics' predictor sets them.
+        nms.endToEnd = m.setEndToEnd(true, maxDetections: max(command.maxDet, 300))
         let head = m.nodes.last?.definition.name ?? "nothing"
-        guard let post = TaskPostprocessors.forHead(head, options: nms) else {
-            printError("\(command.config): error: predict handles Detect heads so far; this model ends in '\(head)'")
+        guard let post = TaskPostprocessors.forHead(head, options: nms, keypointShape: keypointShape(m.config)) else {
+            printError("\(command.config): error: predict handles Detect, Segment, Pose, OBB and Classify heads; this model ends in '\(head)'")
             throw ExitCode(1)
         }
-        postprocessor = post
         try loadWeights(into: m, from: weights, seed: 0)
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
+        postprocessor = post
         network = m
         names = ClassNames(checkpoint: ModelInput.classNames(command.config), config: m.config)
-        preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
+        var preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
+        preprocessor.classify = post is ClassifyPostprocessor
+        self.preprocessor = preprocessor
     }
 
     func run() throws {
@@ -205,9 +214,9 @@ final class PredictSession {
 
     func infer(_ batch: PreparedBatch, indices: [Int], total: Int, preprocessMilliseconds: Double) throws {
         let t1 = DispatchTime.now()
-        let output: Tensor
+        let output: [Tensor]
         do throws(Diagnostic) {
-            output = try network.forward(batch.tensor)
+            output = network.outputCount > 1 ? try network.forwardOutputs(batch.tensor) : [try network.forward(batch.tensor)]
         } catch {
             printError(error.description)
             throw ExitCode(1)
@@ -267,10 +276,11 @@ final class PredictSession {
                 }
                 try writeNewFile(data, to: (folder as NSString).appendingPathComponent(base + (asJPEG ? ".jpg" : ".png")))
             }
-            if command.saveTxt, !result.detections.isEmpty {
+            let lines = command.saveTxt ? result.labelLines(withConfidence: command.saveConf) : []
+            if !lines.isEmpty {
                 let labels = (folder as NSString).appendingPathComponent("labels")
                 if !FileManager.default.fileExists(atPath: labels) { mkdir(labels, 0o755) }
-                let text = result.labelLines(withConfidence: command.saveConf).map { $0 + "\n" }.joined()
+                let text = lines.map { $0 + "\n" }.joined()
                 try writeNewFile(Data(text.utf8), to: (labels as NSString).appendingPathComponent(base + ".txt"))
                 labelsWritten += 1
             }
@@ -303,3 +313,13 @@ final class PredictSession {
 func milliseconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
     Double(b.uptimeNanoseconds &- a.uptimeNanoseconds) / 1e6
 }
+
+/// The model file's `kpt_shape` (Ultralytics' default [17, 3] when absent or not two integers).
+func keypointShape(_ config: ModelConfig) -> [Int] {
+    let values = config.root["kpt_shape"]?.sequence?.compactMap { item -> Int? in
+        if case .int(let v)? = item.scalar { return v }
+        return nil
+    } ?? []
+    return values.count == 2 ? values : [17, 3]
+}
+

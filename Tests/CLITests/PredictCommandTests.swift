@@ -24,18 +24,6 @@ final class PredictCommandTests: XCTestCase {
 
     func image(_ name: String) -> String { resources.appendingPathComponent("images/\(name)").path }
 
-    func arguments(for options: [String: Any]) -> [String] {
-        var args: [String] = []
-        if let v = options["conf"] as? Double { args += ["--conf", "\(v)"] }
-        if let v = options["iou"] as? Double { args += ["--iou", "\(v)"] }
-        if let v = options["imgsz"] as? Int { args += ["--imgsz", "\(v)"] }
-        if let v = options["batch"] as? Int { args += ["--batch", "\(v)"] }
-        if let v = options["max_det"] as? Int { args += ["--max-det", "\(v)"] }
-        if let v = options["classes"] as? [Int] { args += ["--classes", v.map(String.init).joined(separator: ",")] }
-        if options["agnostic_nms"] as? Bool == true { args.append("--agnostic-nms") }
-        return args
-    }
-
     func testDetectionsMatchUltralytics() throws {
         let data = try Data(contentsOf: resources.appendingPathComponent("predict.json"))
         let fixture = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -44,7 +32,7 @@ final class PredictCommandTests: XCTestCase {
         for c in cases {
             let name = try XCTUnwrap(c["name"] as? String)
             let sources = try XCTUnwrap(c["sources"] as? [String]).map(image)
-            let r = try runLayerZoo(model + sources + arguments(for: c["options"] as? [String: Any] ?? [:])
+            let r = try runLayerZoo(model + sources + predictArguments(for: c["options"] as? [String: Any] ?? [:])
                                     + ["--format", "json", "--no-save"])
             XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
             let lines = r.stdout.split(separator: "\n")
@@ -210,4 +198,17 @@ func runLayerZooIn(_ directory: URL, _ arguments: [String]) throws -> CLIResult 
     process.waitUntilExit()
     return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                      stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// The `layerzoo predict` options for a fixture case's Ultralytics predict arguments.
+func predictArguments(for options: [String: Any]) -> [String] {
+    var args: [String] = []
+    if let v = options["conf"] as? Double { args += ["--conf", "\(v)"] }
+    if let v = options["iou"] as? Double { args += ["--iou", "\(v)"] }
+    if let v = options["imgsz"] as? Int { args += ["--imgsz", "\(v)"] }
+    if let v = options["batch"] as? Int { args += ["--batch", "\(v)"] }
+    if let v = options["max_det"] as? Int { args += ["--max-det", "\(v)"] }
+    if let v = options["classes"] as? [Int] { args += ["--classes", v.map(String.init).joined(separator: ",")] }
+    if options["agnostic_nms"] as? Bool == true { args.append("--agnostic-nms") }
+    return args
 }

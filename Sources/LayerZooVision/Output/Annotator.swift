@@ -1,4 +1,4 @@
-/// Boxes and labels drawn on a result's image as Ultralytics' `Annotator.box_label` lays them
+/// Boxes and labels (and the tasks' masks, keypoints, rotated boxes, classes: TaskAnnotator) drawn on a result's image as Ultralytics' `Annotator.box_label` lays them
 /// out: line width `max(round((h + w) / 2 * 0.003), 2)`, the class colour from its palette,
 /// a filled label "name 0.87" above the box (inside when there is no room), shifted left to stay
 /// in the image, light text on dark colours and dark text on light ones.
@@ -20,12 +20,18 @@ public enum Annotator {
         var out = image
         let lw = max(pythonRound(Double(image.height + image.width) / 2 * 0.003), 2)
         let fontSize = max(Int((Double(lw) / 3 * 22).rounded()), 10)
-        for d in result.detections where d.x1.isFinite && d.y1.isFinite && d.x2.isFinite && d.y2.isFinite {
+        blendMasks(result, on: &out)
+        drawClasses(result, on: &out, fontSize: fontSize, renderer: renderer)
+        for (i, d) in result.detections.enumerated() where d.x1.isFinite && d.y1.isFinite && d.x2.isFinite && d.y2.isFinite {
             let c = color(d.classIndex)
             let limit = Float(max(image.width, image.height) + 1)  // boxes are clipped already; this keeps Int() safe
             let x1 = Int(min(max(d.x1, -limit), limit)), y1 = Int(min(max(d.y1, -limit), limit))
             let x2 = Int(min(max(d.x2, -limit), limit)), y2 = Int(min(max(d.y2, -limit), limit))
-            rectangle(&out, x1, y1, x2, y2, thickness: lw, color: c)
+            if let rotated = result.rotatedBoxes, i < rotated.count {
+                polygon(&out, rotated[i].corners, thickness: lw, color: c)
+            } else {
+                rectangle(&out, x1, y1, x2, y2, thickness: lw, color: c)
+            }
             let label = result.names[d.classIndex] + " " + String(format: "%.2f", d.confidence)
             let m = renderer.measure(label, size: fontSize)
             let w = m.width + 2, h = m.ascent + m.descent + 3
@@ -37,6 +43,7 @@ public enum Annotator {
             let text: (UInt8, UInt8, UInt8) = luminance > 160 ? (17, 31, 104) : (255, 255, 255)
             renderer.draw(label, size: fontSize, x: lx + 1, baseline: top + 1 + m.ascent, color: text, on: &out)
         }
+        drawKeypoints(result, on: &out, lineWidth: lw)
         return out
     }
 

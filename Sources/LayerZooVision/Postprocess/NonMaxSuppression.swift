@@ -42,6 +42,8 @@ public struct NMSOptions: Sendable {
     public var classCount: Int?
     /// One candidate per class above the threshold, not only the best (`multi_label`, as val uses it).
     public var multiLabel = false
+    /// The head runs its one-to-one branches and gives its top rows `[N, k, 6 + extra]`: no NMS.
+    public var endToEnd = false
 
     /// Ultralytics' defaults.
     public init() {}
@@ -55,6 +57,16 @@ public struct NMSOptions: Sendable {
 public enum NonMaxSuppression {
     /// Per image of `prediction`, the kept detections, highest confidence first.
     public static func run(_ prediction: Tensor, _ options: NMSOptions) throws(BackendError) -> [[Detection]] {
+        try candidates(prediction, options).map { boxes in
+            suppress(boxes, options).prefix(max(options.maxDetections, 0)).map { boxes[$0] }
+        }
+    }
+
+    /// Per image, the boxes that enter the suppression: best class above the threshold, in the
+    /// class filter, at most `maxNMS` (highest scores). With `cornerBoxes` false the box stays
+    /// as the head gave it: `x1, y1, x2, y2` hold centre x, y, width, height (rotated NMS).
+    public static func candidates(_ prediction: Tensor, _ options: NMSOptions,
+                                  cornerBoxes: Bool = true) throws(BackendError) -> [[Detection]] {
         guard prediction.rank == 3, prediction.shape[1] >= 5 else {
             throw .shapeMismatch(operation: "non_max_suppression", expected: "[N, 4 + classes, anchors]",
                                  found: describeShape(prediction.shape))
@@ -79,8 +91,7 @@ public enum NonMaxSuppression {
                 guard best > options.confidence else { continue }
                 let labels = options.multiLabel && nc > 1
                     ? (0..<nc).filter { base[(4 + $0) * anchors + a] > options.confidence } : [cls]
-                let x = base[a], y = base[anchors + a]
-                let hw = base[2 * anchors + a] / 2, hh = base[3 * anchors + a] / 2
+                let x = base[a], y = base[anchors + a], w = base[2 * anchors + a], h = base[3 * anchors + a]
                 var extras: [Float] = []
                 if extra > 0 {
                     extras.reserveCapacity(extra)
@@ -88,15 +99,16 @@ public enum NonMaxSuppression {
                 }
                 for c in labels {
                     if let allowed, !allowed.contains(c) { continue }
-                    candidates.append(Detection(x1: x - hw, y1: y - hh, x2: x + hw, y2: y + hh,
-                                                confidence: base[(4 + c) * anchors + a], classIndex: c, extras: extras))
+                    let confidence = base[(4 + c) * anchors + a]
+                    candidates.append(cornerBoxes
+                        ? Detection(x1: x - w / 2, y1: y - h / 2, x2: x + w / 2, y2: y + h / 2, confidence: confidence, classIndex: c, extras: extras)
+                        : Detection(x1: x, y1: y, x2: w, y2: h, confidence: confidence, classIndex: c, extras: extras))
                 }
             }
             if candidates.count > options.maxNMS {
                 candidates = stableSortedByScore(candidates).prefix(options.maxNMS).map { $0 }
             }
-            let keep = suppress(candidates, options)
-            output.append(keep.prefix(max(options.maxDetections, 0)).map { candidates[$0] })
+            output.append(candidates)
         }
         return output
     }

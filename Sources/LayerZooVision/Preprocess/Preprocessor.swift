@@ -19,11 +19,14 @@ public struct PreparedBatch: @unchecked Sendable {
 }
 
 /// Ultralytics' predictor pre-processing: `LetterBox` (rect, i.e. `auto`, when every image of
-/// the batch has the same shape, as for PyTorch models), BGR → RGB, uint8 → float32 / 255, NCHW.
+/// the batch has the same shape, as for PyTorch models) — or, for classification models, its
+/// resize and centre crop (`ClassifyTransform`) — then BGR → RGB, uint8 → float32 / 255, NCHW.
 public struct Preprocessor: Sendable {
     public var height: Int
     public var width: Int
     public var stride: Int
+    /// Classification pre-processing instead of the letterbox.
+    public var classify = false
 
     /// `imgsz` rounded up to multiples of `stride`, as Ultralytics' `check_imgsz` does.
     public init(height: Int, width: Int, stride: Int) {
@@ -41,7 +44,9 @@ public struct Preprocessor: Sendable {
         var prepared: [PreparedImage] = []
         for item in images {
             do throws(ImageError) {
-                let (image, geometry) = try letterBox.apply(item.image)
+                let (image, geometry) = classify ? (try ClassifyTransform(height: height, width: width)(item.image),
+                                                    letterBox.geometry(imageHeight: height, imageWidth: width))
+                    : try letterBox.apply(item.image)
                 boxed.append(image)
                 prepared.append(PreparedImage(source: item.source, original: item.image, geometry: geometry))
             } catch {
