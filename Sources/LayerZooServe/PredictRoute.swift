@@ -10,7 +10,7 @@ extension InferenceServer {
     /// `iou`, `max_det`, `classes` (e.g. `0,2`), `agnostic_nms`, `source` (the name to report).
     func predict(_ request: Request, model: ServedModel) async throws -> Response {
         let nms = try nmsOptions(request.uri.queryParameters)
-        guard let postprocessor = TaskPostprocessors.forHead(model.head, options: nms) else {
+        guard model.head == "Detect", let postprocessor = TaskPostprocessors.forHead(model.head, options: nms) else {
             throw ServeError.badRequest("predict handles Detect heads so far; model '\(model.name)' ends in '\(model.head)' (use infer)")
         }
         let buffer = try await body(of: request)
@@ -35,10 +35,10 @@ extension InferenceServer {
             throw ServeError.badRequest("the image cannot be read: \(error.message)")
         }
         let outputs = try await model.workers.run(prepared.tensor)
-        guard let output = outputs.first else { throw ServeError(.internalError, "the model gave no output") }
+        guard !outputs.isEmpty else { throw ServeError(.internalError, "the model gave no output") }
         let results: [ImageResult]
         do throws(BackendError) {
-            results = try postprocessor.results(output, for: prepared, names: model.names)
+            results = try postprocessor.results(outputs, for: prepared, names: model.names)
         } catch {
             throw ServeError(.internalError, "post-processing failed: \(error)")
         }

@@ -51,7 +51,7 @@ public enum AveragePrecision {
         var counts: [Int: Int] = [:]
         for c in targetClasses { counts[c, default: 0] += 1 }
         let classes = counts.keys.sorted()
-        let x = Interpolation.unitSpace(1000)
+        let x = NumPyInterpolation.unitSpace(1000)
         var ap: [[Double]] = [], pCurves: [[Double]] = [], rCurves: [[Double]] = [], prValues: [[Double]] = []
         let zeros = [Double](repeating: 0, count: x.count)
         for c in classes {
@@ -76,13 +76,13 @@ public enum AveragePrecision {
                     precision[t].append(tpc / (tpc + fpc))
                 }
             }
-            rCurves.append(x.map { Interpolation.interp(-$0, negConf, recall[0], left: 0) })
-            pCurves.append(x.map { Interpolation.interp(-$0, negConf, precision[0], left: 1) })
+            rCurves.append(x.map { NumPyInterpolation.interp(-$0, negConf, recall[0], left: 0) })
+            pCurves.append(x.map { NumPyInterpolation.interp(-$0, negConf, precision[0], left: 1) })
             var row: [Double] = []
             for t in 0..<thresholds {
                 let (value, envelope, mrec) = averagePrecision(recall: recall[t], precision: precision[t])
                 row.append(value)
-                if t == 0 { prValues.append(x.map { Interpolation.interp($0, mrec, envelope) }) }
+                if t == 0 { prValues.append(x.map { NumPyInterpolation.interp($0, mrec, envelope) }) }
             }
             ap.append(row)
         }
@@ -106,8 +106,8 @@ public enum AveragePrecision {
         if mpre.count > 1 {
             for i in stride(from: mpre.count - 2, through: 0, by: -1) { mpre[i] = max(mpre[i], mpre[i + 1]) }
         }
-        let grid = Interpolation.unitSpace(101)
-        let y = grid.map { Interpolation.interp($0, mrec, mpre) }
+        let grid = NumPyInterpolation.unitSpace(101)
+        let y = grid.map { NumPyInterpolation.interp($0, mrec, mpre) }
         var area = 0.0
         for i in 1..<grid.count { area += (grid[i] - grid[i - 1]) * (y[i] + y[i - 1]) / 2 }
         return (area, mpre, mrec)

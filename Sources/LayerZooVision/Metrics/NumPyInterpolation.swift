@@ -1,6 +1,6 @@
 /// NumPy's `np.interp(x, xp, fp, left, right)` for non-decreasing `xp`, with its choice of
 /// segment (the last `xp[j] <= x`) and its formula, so that curves match it to the last bit.
-enum Interpolation {
+enum NumPyInterpolation {
     static func interp(_ x: Double, _ xp: [Double], _ fp: [Double], left: Double? = nil, right: Double? = nil) -> Double {
         guard let first = fp.first, let last = fp.last, xp.count == fp.count else { return .nan }
         // The number of xp at or below x, by binary search.
