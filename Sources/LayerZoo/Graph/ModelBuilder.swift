@@ -240,7 +240,7 @@ public struct ModelBuilder: Sendable {
         // Channel rules.
         var args = written
         var locations = row.argLocations
-        let c2: Int
+        var c2: Int
         switch role {
         case .convLike, .cspWithRepeats:
             guard let first = args.first else {
@@ -288,6 +288,16 @@ public struct ModelBuilder: Sendable {
                 try prepare(&args, &context)
             } catch {
                 return fail(error.message, at: row.argsLocation)
+            }
+        }
+        if let rule = definition.outputChannels {
+            do throws(LayerError) {
+                c2 = try rule(args, inputChannels)
+            } catch {
+                return fail(error.message, at: row.argsLocation)
+            }
+            guard (1...limits.maxChannels).contains(c2) else {
+                return fail("the layer would have \(c2) output channels; from 1 to \(limits.maxChannels) are allowed", at: row.argsLocation)
             }
         }
         if role == .head {

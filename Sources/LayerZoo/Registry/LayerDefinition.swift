@@ -21,12 +21,17 @@ public struct LayerDefinition: Sendable {
     /// Runs after the channel rules, before type checks: the place for rules such as
     /// "C3k2 at scale m/l/x forces c3k" or "Detect receives reg_max and end2end".
     public var prepare: (@Sendable (inout [ArgValue], inout ModelContext) throws(LayerError) -> Void)?
+    /// parse_model's own output-channel rule for the layer, when its role's is not it
+    /// (ResNetLayer: `args[1]`, or `4 * args[1]` unless `is_first`): given the arguments after
+    /// the channel rules and `prepare`, and the input channels. Nil: the role's rule.
+    public var outputChannels: (@Sendable (_ arguments: [ArgValue], _ inputChannels: [Int]) throws(LayerError) -> Int)?
     /// Builds the layer from checked arguments. Must not allocate weights.
     public var make: @Sendable (LayerArguments, ModelContext) throws(LayerError) -> any Layer
 
     public init(name: String, arguments: [ArgumentSpec], role: ChannelRole, summary: String,
                 origin: String, variant: String? = nil, appendedArguments: Int = 0,
                 prepare: (@Sendable (inout [ArgValue], inout ModelContext) throws(LayerError) -> Void)? = nil,
+                outputChannels: (@Sendable ([ArgValue], [Int]) throws(LayerError) -> Int)? = nil,
                 make: @escaping @Sendable (LayerArguments, ModelContext) throws(LayerError) -> any Layer) {
         self.name = name
         self.arguments = arguments
@@ -36,6 +41,7 @@ public struct LayerDefinition: Sendable {
         self.variant = variant
         self.appendedArguments = appendedArguments
         self.prepare = prepare
+        self.outputChannels = outputChannels
         self.make = make
     }
 
