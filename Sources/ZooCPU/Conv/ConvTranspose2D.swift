@@ -130,10 +130,12 @@ private func scatter(_ row: UnsafePointer<Float>, _ tap: Float, into target: Uns
                      ky: Int, kx: Int, _ g: ConvTranspose2DGeometry) {
     let (s, p, d) = (g.options.stride, g.options.padding, g.options.dilation)
     let offsetY = ky * d - p, offsetX = kx * d - p
-    // First and last input index whose target is in [0, size).
+    // The input indices whose target lies in [0, output).
     func range(_ offset: Int, _ input: Int, _ output: Int) -> Range<Int> {
+        let last = output - 1 - offset
+        guard last >= 0 else { return 0..<0 }
         let lo = offset >= 0 ? 0 : (-offset + s - 1) / s
-        let hi = min(input, (output - 1 - offset) / s + 1)
+        let hi = min(input, last / s + 1)
         return lo..<max(lo, hi)
     }
     let ys = range(offsetY, g.h, g.ho), xs = range(offsetX, g.w, g.wo)
