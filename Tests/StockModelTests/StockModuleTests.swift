@@ -14,7 +14,7 @@ final class StockModuleTests: XCTestCase {
                           "convtranspose", "convtranspose_k3s2p1_nobn", "nn_convtranspose2d", "nn_convtranspose2d_groups",
                           "dwconvtranspose2d", "dwconvtranspose2d_gcd", "focus", "c1", "c3x", "bottleneckcsp", "lightconv",
                           "resnetlayer_stem", "resnetlayer_s2", "maxpool_k2s1", "maxpool_dilated_ceil", "avgpool_k3s2p1",
-                          "zeropad", "leakyrelu", "hardswish", "gelu"]
+                          "zeropad", "leakyrelu", "hardswish", "gelu", "conv2_s2", "conv2_k5"]
 
     func fixtures() throws -> ModuleFixtures {
         var registry = LayerRegistry()
@@ -65,5 +65,35 @@ final class StockModuleTests: XCTestCase {
         let error = relativeError(output, expected)
         print("yolov8n-cls-resnet50: max relative error \(error)")
         XCTAssertLessThan(error, 1e-4)
+    }
+}
+
+/// Conv2's two deployment stages: the 1×1 branch merged into the k×k kernel as Ultralytics'
+/// `fuse_convs` does it, then the batch norm folded; the output is unchanged by either.
+final class Conv2FusionTests: XCTestCase {
+    func testFuseConvsThenBatchNormKeepTheOutput() throws {
+        var registry = LayerRegistry()
+        try StandardLayers.register(into: &registry)
+        let fixtures = ModuleFixtures(registry: registry) { name throws in
+            try safeTensorsFixture("modules/\(name)", in: Bundle.module, generator: "gen_stock_fixtures.py")
+        }
+        for name in ["conv2_s2", "conv2_k5"] {
+            let f = try fixtures.fixture("module_\(name)")
+            let conv2 = try XCTUnwrap(try fixtures.loadedModule(f) as? Conv2, name)
+            let input = try f.tensor("input"), expected = try f.tensor("output")
+            XCTAssertEqual(conv2.fusion, .reparameterization, name)
+            try conv2.fuse()
+            try conv2.prepareTreeForInference()
+            XCTAssertEqual(conv2.namedTensors().map(\.key).filter { !$0.hasPrefix("bn.") }, ["conv.weight"], name)
+            XCTAssertLessThan(relativeError(try XCTUnwrap(conv2.conv.weight.value), try f.tensor("fuse_convs.conv.weight")), 1e-6, name)
+            XCTAssertLessThan(relativeError(try conv2.forward([input], on: CPUBackend()), expected), 1e-4, name)
+            XCTAssertEqual(conv2.fusion, .batchNorm, name)
+            XCTAssertFalse(conv2.isDeployed, name)
+            try conv2.fuse()
+            try conv2.prepareTreeForInference()
+            XCTAssertTrue(conv2.isDeployed, name)
+            XCTAssertEqual(conv2.namedTensors().map(\.key), ["conv.weight", "conv.bias"], name)
+            XCTAssertLessThan(relativeError(try conv2.forward([input], on: CPUBackend()), expected), 1e-4, name)
+        }
     }
 }
