@@ -9,6 +9,6 @@ extension StandardLayers {
             + [MaxPool2d.definition, AvgPool2d.definition, ZeroPad2d.definition, ConvTranspose2dLayer.definition,
                SPP.definition, Conv.dwConvDefinition, GhostConv.definition, GhostBottleneck.definition, C3.ghostDefinition,
                ConvTranspose.definition, DWConvTranspose2d.definition, Focus.definition, LightConv.definition,
-               C1.definition, C3.crossDefinition, BottleneckCSP.definition, ResNetLayer.definition, Conv2.definition]
+               C1.definition, C3.crossDefinition, C3.transformerDefinition, BottleneckCSP.definition, ResNetLayer.definition, Conv2.definition]
     }
 }

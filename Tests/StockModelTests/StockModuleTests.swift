@@ -14,7 +14,7 @@ final class StockModuleTests: XCTestCase {
                           "convtranspose", "convtranspose_k3s2p1_nobn", "nn_convtranspose2d", "nn_convtranspose2d_groups",
                           "dwconvtranspose2d", "dwconvtranspose2d_gcd", "focus", "c1", "c3x", "bottleneckcsp", "lightconv",
                           "resnetlayer_stem", "resnetlayer_s2", "maxpool_k2s1", "maxpool_dilated_ceil", "avgpool_k3s2p1",
-                          "zeropad", "leakyrelu", "hardswish", "gelu", "conv2_s2", "conv2_k5"]
+                          "zeropad", "leakyrelu", "hardswish", "gelu", "conv2_s2", "conv2_k5", "c3tr", "c3tr_e1"]
 
     func fixtures() throws -> ModuleFixtures {
         var registry = LayerRegistry()
