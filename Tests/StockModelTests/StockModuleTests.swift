@@ -96,4 +96,22 @@ final class Conv2FusionTests: XCTestCase {
             XCTAssertLessThan(relativeError(try conv2.forward([input], on: CPUBackend()), expected), 1e-4, name)
         }
     }
+
+    /// ConvTranspose's batch norm folded as `fuse_deconv_and_bn` does: keys
+    /// `conv_transpose.{weight,bias}`, the same output.
+    func testConvTransposeFoldsItsBatchNorm() throws {
+        var registry = LayerRegistry()
+        try StandardLayers.register(into: &registry)
+        let fixtures = ModuleFixtures(registry: registry) { name throws in
+            try safeTensorsFixture("modules/\(name)", in: Bundle.module, generator: "gen_stock_fixtures.py")
+        }
+        let f = try fixtures.fixture("module_convtranspose")
+        let layer = try XCTUnwrap(try fixtures.loadedModule(f) as? ConvTranspose)
+        XCTAssertFalse(layer.isDeployed)
+        try layer.fuse()
+        try layer.prepareTreeForInference()
+        XCTAssertTrue(layer.isDeployed)
+        XCTAssertEqual(layer.namedTensors().map(\.key), ["conv_transpose.weight", "conv_transpose.bias"])
+        XCTAssertLessThan(relativeError(try layer.forward([try f.tensor("input")], on: CPUBackend()), try f.tensor("output")), 1e-4)
+    }
 }

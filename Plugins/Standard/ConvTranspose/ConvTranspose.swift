@@ -5,15 +5,19 @@ import ZooCPU
 /// `act(bn(conv_transpose(x)))`, the transposed convolution biased only without batch norm.
 /// Keys `conv_transpose.weight` [c1, c2, k, k] (`conv_transpose.bias` when bn is False),
 /// `bn.*`.
-public final class ConvTranspose: UnaryLayer {
-    public let conv_transpose: ConvTranspose2d
-    public let bn: BatchNorm2d?
+public final class ConvTranspose: UnaryLayer, Fusable, StateDictAdapting {
+    public private(set) var conv_transpose: ConvTranspose2d
+    /// The batch norm; nil without one (bn False) and in the fused form.
+    public private(set) var bn: BatchNorm2d?
     public let act: Activation
+    /// The training form, kept to return to when a file holds it.
+    private let training: (conv: ConvTranspose2d, bn: BatchNorm2d?)
 
     public init(_ c1: Int, _ c2: Int, k: Int = 2, s: Int = 2, p: Int = 0, bn: Bool = true,
                 act: Activation = .silu) throws(LayerError) {
         conv_transpose = try ConvTranspose2d(c1, c2, kernel: k, stride: s, padding: p, bias: !bn)
         self.bn = bn ? BatchNorm2d(c2) : nil
+        training = (conv_transpose, self.bn)
         self.act = act
     }
 
@@ -25,6 +29,29 @@ public final class ConvTranspose: UnaryLayer {
         var y = try conv_transpose(x, on: backend)
         if let bn { y = try backend.batchNorm2d(y, bn) }
         return try backend.activation(y, act)
+    }
+
+    public var fusion: FusionKind { .batchNorm }
+    public var isDeployed: Bool { bn == nil }
+
+    /// Ultralytics' `fuse_deconv_and_bn`: the batch norm folded into the transposed
+    /// convolution, which gains a bias.
+    public func fuse() throws(LayerError) {
+        guard let bn else { return }
+        conv_transpose = try conv_transpose.folding(bn)
+        self.bn = nil
+    }
+
+    public func adapt(to source: any TensorSource, prefix: String) -> Set<String> {
+        guard let trainingBN = training.bn else { return [] }
+        let fusedFile = self.source(source, has: "conv_transpose.bias", prefix: prefix)
+            && !self.source(source, has: "bn.weight", prefix: prefix)
+        if fusedFile, bn != nil {
+            if let deployed = try? training.conv.withBias() { (conv_transpose, bn) = (deployed, nil) }
+        } else if !fusedFile, bn == nil {
+            (conv_transpose, bn) = (training.conv, trainingBN)
+        }
+        return []
     }
 
     static let definition = LayerDefinition(

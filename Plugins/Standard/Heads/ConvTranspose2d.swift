@@ -43,6 +43,43 @@ public final class ConvTranspose2d: UnaryModule {
     }
 }
 
+extension ConvTranspose2d {
+    /// The same geometry with a bias and no values (the fused form's structure).
+    public func withBias() throws(LayerError) -> ConvTranspose2d {
+        try ConvTranspose2d(inChannels, outChannels, kernel: kernel, stride: options.stride, padding: options.padding,
+                            outputPadding: options.outputPadding, groups: options.groups, dilation: options.dilation, bias: true)
+    }
+
+    /// This transposed convolution with `bn` folded in, per output channel (Ultralytics'
+    /// `fuse_deconv_and_bn`): `w' = w·γ/√(var+ε)`, `b' = (b − mean)·γ/√(var+ε) + β`. Without
+    /// weights, the structure only.
+    public func folding(_ bn: BatchNorm2d) throws(LayerError) -> ConvTranspose2d {
+        guard bn.channels == outChannels else {
+            throw LayerError("cannot fold a batch norm over \(bn.channels) channels into a transposed convolution with \(outChannels) outputs")
+        }
+        let fused = try withBias()
+        guard let w = weight.value, let mean = bn.runningMean.value, let variance = bn.runningVar.value else { return fused }
+        let (g, og, taps) = (options.groups, outChannels / options.groups, kernel * kernel)
+        let cg = inChannels / g
+        var scale = [Float](repeating: 1, count: outChannels), shift = [Float](repeating: 0, count: outChannels)
+        for co in 0..<outChannels {
+            let gamma = bn.weight.value.map { $0.pointer[co] } ?? 1, beta = bn.bias.value.map { $0.pointer[co] } ?? 0
+            scale[co] = gamma / (variance.pointer[co] + bn.eps).squareRoot()
+            shift[co] = ((bias?.value.map { $0.pointer[co] } ?? 0) - mean.pointer[co]) * scale[co] + beta
+        }
+        var values = w.toArray()
+        for ci in 0..<inChannels {
+            for local in 0..<og {
+                let factor = scale[(ci / cg) * og + local], base = (ci * og + local) * taps
+                for t in 0..<taps { values[base + t] *= factor }
+            }
+        }
+        fused.weight.value = try LayerError.fromBackend { () throws(BackendError) in try Tensor(shape: w.shape, data: values) }
+        fused.bias?.value = try LayerError.fromBackend { () throws(BackendError) in try Tensor(shape: [outChannels], data: shift) }
+        return fused
+    }
+}
+
 /// The transposed convolution on ZooCPU's `convTranspose2d` (a GEMM per image and group, then
 /// col2im; scratch columns in the backend's workspace). thop counts input elements ×
 /// c2/groups × k × k.
