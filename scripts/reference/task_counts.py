@@ -32,7 +32,11 @@ MODELS = {"detect": tasks.DetectionModel, "segment": tasks.SegmentationModel, "p
           "semantic": tasks.SemanticSegmentationModel, "depth": tasks.DepthModel}
 # The modules LayerZoo registers (Plugins/Standard); a file using anything else is not supported yet.
 HAVE = {"Conv", "Bottleneck", "C2f", "C2", "C3", "C3k2", "SPPF", "C2PSA", "Concat", "nn.Upsample", "Detect",
-        "Segment", "Pose", "OBB", "Classify", "v10Detect", "Segment26", "Pose26", "OBB26", "SemanticSegment", "Depth"}
+        "Segment", "Pose", "OBB", "Classify", "v10Detect", "Segment26", "Pose26", "OBB26", "SemanticSegment", "Depth",
+        "SPP", "DWConv", "GhostConv", "GhostBottleneck", "C3Ghost", "ConvTranspose", "DWConvTranspose2d", "Focus",
+        "LightConv", "Conv2", "C1", "C3x", "C3TR", "BottleneckCSP", "ResNetLayer", "nn.ConvTranspose2d", "nn.MaxPool2d",
+        "nn.AvgPool2d", "nn.ZeroPad2d", "nn.Identity", "nn.Dropout", "nn.Dropout2d", "nn.ReLU", "nn.ReLU6", "nn.SiLU",
+        "nn.GELU", "nn.Sigmoid", "nn.Tanh", "nn.Hardswish", "nn.Mish", "nn.LeakyReLU"}
 
 
 def head_of(d):
