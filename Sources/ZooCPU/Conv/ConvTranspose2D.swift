@@ -130,13 +130,10 @@ private func scatter(_ row: UnsafePointer<Float>, _ tap: Float, into target: Uns
                      ky: Int, kx: Int, _ g: ConvTranspose2DGeometry) {
     let (s, p, d) = (g.options.stride, g.options.padding, g.options.dilation)
     let offsetY = ky * d - p, offsetX = kx * d - p
-    // The input indices whose target lies in [0, output).
+    // The input indices whose target (index · s + offset) lies inside the output.
     func range(_ offset: Int, _ input: Int, _ output: Int) -> Range<Int> {
-        let last = output - 1 - offset
-        guard last >= 0 else { return 0..<0 }
-        let lo = offset >= 0 ? 0 : (-offset + s - 1) / s
-        let hi = min(input, last / s + 1)
-        return lo..<max(lo, hi)
+        let (lo, hi) = validOutputRange(offset: offset, stride: s, size: output, outSize: input)
+        return lo..<hi
     }
     let ys = range(offsetY, g.h, g.ho), xs = range(offsetX, g.w, g.wo)
     guard !ys.isEmpty, !xs.isEmpty else { return }
