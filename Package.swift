@@ -330,6 +330,12 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .testTarget(
+            name: "StockModelTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/StockModelTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
             name: "CLITests",
             dependencies: ["layerzoo", "ZooCPU", "LayerZooTestSupport"],
             path: "Tests/CLITests"

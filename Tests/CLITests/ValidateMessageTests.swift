@@ -82,7 +82,7 @@ final class ValidateMessageTests: XCTestCase {
     func testKnownModulesAndCloseNames() throws {
         let base = "nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 1, MODULE, [32, 3, 2]]\nhead:\n  - [[-1], 1, Detect, [nc]]\n"
         let cases: [(module: String, says: String)] = [
-            ("DWConv", "unknown module 'DWConv': Ultralytics' DWConv (ultralytics.nn.modules), not supported yet"),
+            ("HGStem", "unknown module 'HGStem': Ultralytics' HGStem (ultralytics.nn.modules), not supported yet"),
             ("HGBlock", "unknown module 'HGBlock': Ultralytics' HGBlock (ultralytics.nn.modules), not supported yet"),
             ("GSConv", "unknown module 'GSConv': a community module (Slim-neck), not supported yet"),
             ("C3k2_WTConv", "unknown module 'C3k2_WTConv': a community module (WTConv (wavelet convolutions)), not supported yet"),

@@ -14,7 +14,7 @@ public struct ArgumentLookupReport: Sendable {
 /// names the definition does not declare.
 ///
 /// A sample is, per argument: its default unless that is None; else `samples[name]` (built in:
-/// n 1, k 3, scale_factor 2) when its type accepts it; else a small value of its type (64
+/// n 1, k 3, scale_factor 2, padding 1) when its type accepts it; else a small value of its type (64
 /// channels, kernel 3, False, the first option, ...).
 public func checkArgumentLookups(in registry: LayerRegistry, samples: [String: ArgValue] = [:],
                                  context: ModelContext = ModelContext()) -> ArgumentLookupReport {
@@ -61,7 +61,7 @@ public func assertArgumentLookupsAreDeclared(_ registry: LayerRegistry, samples:
     }
 }
 
-private let defaultSamples: [String: ArgValue] = ["n": 1, "k": 3, "scale_factor": 2]
+private let defaultSamples: [String: ArgValue] = ["n": 1, "k": 3, "scale_factor": 2, "padding": 1]
 
 /// A value for `spec` (see `checkArgumentLookups`).
 private func sampleValue(_ spec: ArgumentSpec, _ named: [String: ArgValue]) -> ArgValue {

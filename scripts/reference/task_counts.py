@@ -34,7 +34,11 @@ MODELS = {"detect": tasks.DetectionModel, "segment": tasks.SegmentationModel, "p
 HAVE = {"Conv", "Bottleneck", "C2f", "C2", "C3", "C3k2", "SPPF", "C2PSA", "Concat", "nn.Upsample", "Detect",
         "Segment", "Pose", "OBB", "Classify", "v10Detect", "Segment26", "Pose26", "OBB26", "SemanticSegment", "Depth",
         "RepNCSPELAN4", "ELAN1", "AConv", "ADown", "SPPELAN", "CBLinear", "CBFuse", "RepConv", "SCDown", "PSA",
-        "C2fCIB", "RepVGGDW", "A2C2f", "C2fPSA"}
+        "C2fCIB", "RepVGGDW", "A2C2f", "C2fPSA",
+        "SPP", "DWConv", "GhostConv", "GhostBottleneck", "C3Ghost", "ConvTranspose", "DWConvTranspose2d", "Focus",
+        "LightConv", "Conv2", "C1", "C3x", "C3TR", "BottleneckCSP", "ResNetLayer", "nn.ConvTranspose2d", "nn.MaxPool2d",
+        "nn.AvgPool2d", "nn.ZeroPad2d", "nn.Identity", "nn.Dropout", "nn.Dropout2d", "nn.ReLU", "nn.ReLU6", "nn.SiLU",
+        "nn.GELU", "nn.Sigmoid", "nn.Tanh", "nn.Hardswish", "nn.Mish", "nn.LeakyReLU"}
 
 
 def head_of(d):

@@ -7,24 +7,32 @@ public final class C3: UnaryLayer {
     public let cv1: Conv
     public let cv2: Conv
     public let cv3: Conv
-    public let m: Sequential
+    /// The inner blocks: a Sequential of bottlenecks, or one module (C3TR's TransformerBlock).
+    public let m: any UnaryModule
 
     /// `C3(c1, c2, n=1, shortcut=True, g=1, e=0.5)`; `block` builds each inner module from
     /// (c_, c_, shortcut, g) — Bottleneck(k=((1, 1), (3, 3)), e=1.0) by default; C3k passes
     /// its own k×k bottlenecks.
-    public init(_ c1: Int, _ c2: Int, n: Int = 1, shortcut: Bool = true, g: Int = 1, e: Double = 0.5,
-                act: Activation = .silu, block: BlockFactory? = nil) throws(LayerError) {
-        let c_ = try ChannelMath.hidden(c2, e)
-        guard c_ >= 1 else { throw LayerError("hidden channels int(\(c2) × \(e)) must be at least 1", argument: "e") }
-        cv1 = try Conv(c1, c_, k: IntOrPair(1), s: IntOrPair(1), act: act)
-        cv2 = try Conv(c1, c_, k: IntOrPair(1), s: IntOrPair(1), act: act)
-        cv3 = try Conv(2 * c_, c2, k: IntOrPair(1), act: act)
+    public convenience init(_ c1: Int, _ c2: Int, n: Int = 1, shortcut: Bool = true, g: Int = 1, e: Double = 0.5,
+                            act: Activation = .silu, block: BlockFactory? = nil) throws(LayerError) {
         let make: BlockFactory = block ?? { (a, b, shortcut, g) throws in
             try Bottleneck(a, b, shortcut: shortcut, g: g, k: (IntOrPair(1), IntOrPair(3)), e: 1.0, act: act)
         }
-        var blocks: [any UnaryModule] = []
-        for _ in 0..<n { blocks.append(try LayerError.rethrowing { try make(c_, c_, shortcut, g) }) }
-        m = Sequential(blocks)
+        try self.init(c1, c2, e: e, act: act) { c_ throws(LayerError) in
+            var blocks: [any UnaryModule] = []
+            for _ in 0..<n { blocks.append(try LayerError.rethrowing { try make(c_, c_, shortcut, g) }) }
+            return Sequential(blocks)
+        }
+    }
+
+    /// The C3 frame around an inner module built from the hidden width c_ = int(c2 · e).
+    public init(_ c1: Int, _ c2: Int, e: Double = 0.5, act: Activation = .silu,
+                inner: (_ hidden: Int) throws(LayerError) -> any UnaryModule) throws(LayerError) {
+        let c_ = try ChannelMath.hidden(c2, e)
+        cv1 = try Conv(c1, c_, k: IntOrPair(1), s: IntOrPair(1), act: act)
+        cv2 = try Conv(c1, c_, k: IntOrPair(1), s: IntOrPair(1), act: act)
+        cv3 = try Conv(2 * c_, c2, k: IntOrPair(1), act: act)
+        m = try inner(c_)
     }
 
     public var children: [(name: String, module: any Module)] {

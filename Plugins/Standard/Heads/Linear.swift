@@ -27,34 +27,51 @@ public final class Linear: UnaryModule {
     }
 }
 
-/// `x Wᵀ + b` as one GEMM; thop counts in_features × output elements.
+/// `x Wᵀ + b` as one GEMM; thop counts in_features × output elements. `rows` picks the
+/// output rows of a stacked weight (MultiheadAttention's `in_proj_weight` holds q, k and v).
 struct LinearOperation: CustomOperation {
-    let module: Linear
+    let weight: Parameter
+    let bias: Parameter?
+    let inFeatures: Int
+    let rows: Range<Int>
+
+    init(module: Linear) {
+        self.init(weight: module.weight, bias: module.bias, inFeatures: module.inFeatures, rows: 0..<module.outFeatures)
+    }
+
+    init(weight: Parameter, bias: Parameter?, inFeatures: Int, rows: Range<Int>) {
+        self.weight = weight
+        self.bias = bias
+        self.inFeatures = inFeatures
+        self.rows = rows
+    }
 
     func outputShape(_ inputs: [[Int]]) throws(LayerError) -> [Int] {
-        guard inputs.count == 1, let d = inputs.first, d.count == 2, d[1] == module.inFeatures else {
-            throw LayerError("a linear layer expects one [N, \(module.inFeatures)] input, got \(inputs.map(Shape.text))")
+        guard inputs.count == 1, let d = inputs.first, d.count == 2, d[1] == inFeatures else {
+            throw LayerError("a linear layer expects one [N, \(inFeatures)] input, got \(inputs.map(Shape.text))")
         }
-        return [d[0], module.outFeatures]
+        return [d[0], rows.count]
     }
 
     func macs(_ inputs: [[Int]]) -> Int {
         guard let d = inputs.first, let n = d.first else { return 0 }
-        return saturatingProduct([n, module.outFeatures, module.inFeatures])
+        return saturatingProduct([n, rows.count, inFeatures])
     }
 
     func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         let x = inputs[0]
-        let weight = try loaded(module.weight, "a linear weight")
+        let w = try loaded(weight, "a linear weight")
+        guard w.count >= rows.upperBound * inFeatures else { throw LayerError("a linear weight is smaller than its rows") }
         let out = try LayerError.backend { () throws(BackendError) in try Tensor.uninitialized(shape: shape) }
-        let (n, k, m) = (shape[0], module.inFeatures, module.outFeatures)
-        if let p = module.bias {
-            let bias = try loaded(p, "a linear bias")
-            for row in 0..<n { (out.pointer + row * m).update(from: bias.pointer, count: m) }
+        let (n, k, m) = (shape[0], inFeatures, rows.count)
+        if let p = bias {
+            let b = try loaded(p, "a linear bias")
+            guard b.count >= rows.upperBound else { throw LayerError("a linear bias is smaller than its rows") }
+            for row in 0..<n { (out.pointer + row * m).update(from: b.pointer + rows.lowerBound, count: m) }
         }
-        sgemm(transA: false, transB: true, m: n, n: m, k: k, alpha: 1, a: x.pointer, lda: k, b: weight.pointer, ldb: k,
-              beta: module.bias == nil ? 0 : 1, c: out.pointer, ldc: m)
+        sgemm(transA: false, transB: true, m: n, n: m, k: k, alpha: 1, a: x.pointer, lda: k,
+              b: w.pointer + rows.lowerBound * k, ldb: k, beta: bias == nil ? 0 : 1, c: out.pointer, ldc: m)
         return out
     }
 }

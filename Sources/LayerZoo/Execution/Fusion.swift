@@ -44,9 +44,14 @@ extension Model {
         for node in nodes {
             func walk(_ module: any Module) throws(LayerError) {
                 if let fusable = module as? any Fusable, kinds.contains(fusable.fusion) {
-                    if !fusable.isDeployed {
+                    // A module may deploy in stages (Conv2: its 1×1 branch merged, then its batch
+                    // norm folded); each stage reports the kind it does next.
+                    var stages = 0
+                    while kinds.contains(fusable.fusion), !fusable.isDeployed, stages < FusionKind.allCases.count {
+                        let kind = fusable.fusion
                         try fusable.fuse()
-                        report.fused[fusable.fusion, default: 0] += 1
+                        report.fused[kind, default: 0] += 1
+                        stages += 1
                     }
                     return
                 }

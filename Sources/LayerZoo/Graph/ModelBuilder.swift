@@ -331,6 +331,16 @@ public struct ModelBuilder: Sendable {
                 return fail(error.message, at: row.argsLocation)
             }
         }
+        if let rule = definition.writtenOutputChannels {
+            do throws(LayerError) {
+                c2 = try rule(args, inputChannels)
+            } catch {
+                return fail(error.message, at: row.argsLocation)
+            }
+            guard (1...limits.maxChannels).contains(c2) else {
+                return fail("the layer would have \(c2) output channels; from 1 to \(limits.maxChannels) are allowed", at: row.argsLocation)
+            }
+        }
         if role == .head {
             args.append(.list(inputChannels.map { .int($0) }))
         }

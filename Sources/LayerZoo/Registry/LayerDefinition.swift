@@ -41,12 +41,17 @@ public struct LayerDefinition: Sendable {
     /// True when the layer may read tuple outputs (CBFuse); any other layer reading one is an
     /// error, as in PyTorch.
     public var readsOutputGroups = false
+    /// parse_model's own output-channel rule on the arguments as written, when its role's is not it
+    /// (ResNetLayer: `args[1]`, or `4 * args[1]` unless `is_first`): given the arguments after
+    /// the channel rules and `prepare`, and the input channels. Nil: the role's rule.
+    public var writtenOutputChannels: (@Sendable (_ arguments: [ArgValue], _ inputChannels: [Int]) throws(LayerError) -> Int)?
     /// Builds the layer from checked arguments. Must not allocate weights.
     public var make: @Sendable (LayerArguments, ModelContext) throws(LayerError) -> any Layer
 
     public init(name: String, arguments: [ArgumentSpec], role: ChannelRole, summary: String,
                 origin: String, variant: String? = nil, dialect: String? = nil, appendedArguments: Int = 0,
                 prepare: (@Sendable (inout [ArgValue], inout ModelContext) throws(LayerError) -> Void)? = nil,
+                writtenOutputChannels: (@Sendable ([ArgValue], [Int]) throws(LayerError) -> Int)? = nil,
                 make: @escaping @Sendable (LayerArguments, ModelContext) throws(LayerError) -> any Layer) {
         self.name = name
         self.arguments = arguments
@@ -57,6 +62,7 @@ public struct LayerDefinition: Sendable {
         self.dialect = dialect
         self.appendedArguments = appendedArguments
         self.prepare = prepare
+        self.writtenOutputChannels = writtenOutputChannels
         self.make = make
     }
 

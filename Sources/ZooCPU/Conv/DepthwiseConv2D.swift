@@ -1,36 +1,25 @@
-/// Depthwise convolution (`groups == C == O`): one direct loop per (image, channel) plane,
-/// planes spread across threads, each output row accumulated tap by tap.
+import ZooKernels
+
+/// Depthwise convolution (`groups == C == O`): ZooKernels' `zk_depthwise_planes` (AVX2 + FMA,
+/// or its portable loop), planes spread across threads, then the per-channel affine and the
+/// activation over each finished plane. Every convolution whose groups equal its input and
+/// output channels runs here (`conv2d` picks it), whatever layer it belongs to.
 func depthwiseConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                      output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation) {
     let sx = SendableConstPointer(input), sw = SendableConstPointer(weight), sy = SendablePointer(output)
-    let planeIn = g.h * g.w, planeOut = g.ho * g.wo, taps = g.kh * g.kw
-    parallelFor(g.n * g.c, grain: 1) { planes in
+    var geometry = zk_dw_geometry()
+    (geometry.h, geometry.w, geometry.ho, geometry.wo) = (Int32(g.h), Int32(g.w), Int32(g.ho), Int32(g.wo))
+    (geometry.kh, geometry.kw, geometry.sh, geometry.sw) = (Int32(g.kh), Int32(g.kw), Int32(g.stride.h), Int32(g.stride.w))
+    (geometry.ph, geometry.pw, geometry.dh, geometry.dw) = (Int32(g.padding.h), Int32(g.padding.w), Int32(g.dilation.h),
+                                                            Int32(g.dilation.w))
+    let geo = geometry, planeOut = g.ho * g.wo, channels = g.c
+    let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
+    parallelFor(g.n * g.c, grain: max(1, 16_384 / max(planeOut * g.kh * g.kw, 1))) { planes in
+        var local = geo
+        zk_depthwise_planes(sx.p, sw.p, sy.p, &local, Int32(channels), Int32(planes.lowerBound), Int32(planes.upperBound), portable)
         for plane in planes {
-            let ch = plane % g.c
-            let x = sx.p + plane * planeIn
-            let k = sw.p + ch * taps
-            let y = sy.p + plane * planeOut
-            for oy in 0..<g.ho {
-                let out = y + oy * g.wo
-                out.update(repeating: 0, count: g.wo)
-                for ky in 0..<g.kh {
-                    let iy = oy * g.stride.h - g.padding.h + ky * g.dilation.h
-                    if iy < 0 || iy >= g.h { continue }
-                    let row = x + iy * g.w
-                    for kx in 0..<g.kw {
-                        let wv = k[ky * g.kw + kx]
-                        let off = kx * g.dilation.w - g.padding.w
-                        let (lo, hi) = validOutputRange(offset: off, stride: g.stride.w, size: g.w, outSize: g.wo)
-                        if g.stride.w == 1 {
-                            let src = row + off
-                            for ox in lo..<hi { out[ox] += wv * src[ox] }
-                        } else {
-                            for ox in lo..<hi { out[ox] += wv * row[ox * g.stride.w + off] }
-                        }
-                    }
-                }
-            }
-            activation.apply(y, count: planeOut, scale: affine.scale(ch), shift: affine.shift(ch))
+            let ch = plane % channels
+            activation.apply(sy.p + plane * planeOut, count: planeOut, scale: affine.scale(ch), shift: affine.shift(ch))
         }
     }
 }

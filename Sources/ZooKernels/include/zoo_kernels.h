@@ -147,6 +147,18 @@ typedef struct {
 /// `tmp` (h × wo floats, this caller's own) for the separable passes.
 void zk_max_pool2d(const float *x, float *y, float *tmp, const zk_pool_geometry *g, int p0, int p1, int portable);
 
+/// One plane of a depthwise convolution (PyTorch semantics, zero padding).
+typedef struct {
+    int h, w, ho, wo;
+    int kh, kw, sh, sw, ph, pw, dh, dw;
+} zk_dw_geometry;
+
+/// Depthwise-convolves planes `p0 ..< p1` of `x` (planes × h × w, plane p of channel
+/// p % channels, whose kh × kw taps start at k + channel · kh · kw) into `y` (planes × ho × wo),
+/// without bias or activation.
+void zk_depthwise_planes(const float *x, const float *k, float *y, const zk_dw_geometry *g, int channels, int p0, int p1,
+                         int portable);
+
 /// A unit of parallel work: `fn(context, index)`.
 typedef void (*zk_task_fn)(void *context, int index);
 
