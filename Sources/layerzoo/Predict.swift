@@ -87,7 +87,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { ZooCPUSettings.threadCount = threads }
+        applyThreadOption(threads)
         let session = try PredictSession(command: self)
         try session.run()
     }
