@@ -97,6 +97,9 @@ struct Predict: ParsableCommand {
 final class PredictSession {
     let command: Predict
     let network: Model
+    /// One backend for every batch: its buffer plan places the second and later batches'
+    /// tensors in the arena the first one planned.
+    let backend = CPUBackend()
     let names: ClassNames
     let preprocessor: Preprocessor
     let postprocessor: any Postprocessor
@@ -212,7 +215,7 @@ final class PredictSession {
         let t1 = DispatchTime.now()
         let output: Tensor
         do throws(Diagnostic) {
-            output = try network.forward(batch.tensor)
+            output = try network.forward(batch.tensor, on: backend)
         } catch {
             printError(error.description)
             throw ExitCode(1)

@@ -25,8 +25,9 @@ import Glibc
 public final class BufferPlan: @unchecked Sendable {
     /// Smaller buffers come from malloc.
     public static let minimumBytes = 64 << 10
-    /// A pass that allocates more buffers than this is not recorded past them.
-    static let maximumRecords = 200_000
+    /// A pass that allocates more buffers than this is not recorded past them (placing n
+    /// buffers costs n² steps; a large detector at batch 8 makes about a thousand).
+    static let maximumRecords = 10_000
 
     /// A planned or recorded buffer, as its storage remembers it.
     struct Slot {
