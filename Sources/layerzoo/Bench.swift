@@ -13,7 +13,9 @@ struct Bench: ParsableCommand {
             Builds the model (seeded weights unless --weights), runs --warmup passes, then --runs \
             timed passes on the same seeded input, and reports the median and minimum latency, \
             the achieved GFLOP/s (Ultralytics' GFLOPs of the model × batch / median time) and the \
-            process's peak resident memory. --profile adds where the time goes, by operation kind.
+            process's peak resident memory, and what the first pass cost: loading the weights, \
+            preparing them (batch norm folding, packing) and the first forward pass. --profile adds \
+            where the time goes, by operation kind.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -76,7 +78,17 @@ struct Bench: ParsableCommand {
             throw ExitCode(1)
         }
         try memory.check(m, trace: trace, config: source.displayPath)
-        try loadWeights(into: m, from: weightsSource, seed: 0)
+        let loadStart = DispatchTime.now().uptimeNanoseconds
+        try loadWeights(into: m, from: weightsSource, seed: 0, prepare: false)
+        let loadMs = milliseconds(since: loadStart)
+        let prepareStart = DispatchTime.now().uptimeNanoseconds
+        do throws(WeightLoadError) {
+            try m.prepareForInference()
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let prepareMs = milliseconds(since: prepareStart)
         try nonFinite.checkWeights(of: m, source: weightsSource?.path)
         do throws(Diagnostic) {
             for (t, value) in transforms { printError(try t.apply(m, value)) }
@@ -95,13 +107,14 @@ struct Bench: ParsableCommand {
                 printError(error.description)
                 throw ExitCode(1)
             }
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            return milliseconds(since: start)
         }
-        for _ in 0..<warmup { _ = try once() }
+        let firstForwardMs = try once()
+        for _ in 1..<max(warmup, 1) { _ = try once() }
         backend.isProfiling = profile
         backend.profilesShapes = profileShapes
-        var times: [Double] = []
-        for _ in 0..<runs { times.append(try once()) }
+        var times: [Double] = warmup == 0 ? [firstForwardMs] : []
+        while times.count < runs { times.append(try once()) }
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let gflops = trace.gflops
@@ -111,7 +124,8 @@ struct Bench: ParsableCommand {
             batch: model.batch, threads: ZooCPUSettings.threadCount, runs: runs, medianMs: median,
             minMs: times.first ?? 0, gflopsPerImage: perImage, gflopsPerBatch: gflops, gflopsPerSecond: gflops / (median / 1000),
             peakResidentMB: Double(peakResidentKB()) / 1024,
-            profile: profile ? backend.profile.mapValues { $0 * 1000 / Double(runs) } : nil)
+            firstPassMs: loadMs + prepareMs + firstForwardMs, loadMs: loadMs, prepareMs: prepareMs,
+            profile: profile ? backend.profile.mapValues { $0 * 1000 / Double(max(warmup == 0 ? runs - 1 : runs, 1)) } : nil)
         if let chart, let perKind = result.profile { try ProfileChart(file: source.displayPath, perKind: perKind).write(to: chart) }
         if format == .json {
             print(jsonString(result))
@@ -121,6 +135,8 @@ struct Bench: ParsableCommand {
               + "\(report.imageHeight)×\(report.imageWidth), \(result.threads) threads, \(runs) runs")
         print(String(format: "latency median %.2f ms, min %.2f ms; %.1f GFLOP/s (%.2f GFLOPs per image, %.2f per batch); peak memory %.0f MB",
                      median, result.minMs, result.gflopsPerSecond, perImage, gflops, result.peakResidentMB))
+        print(String(format: "first pass %.1f ms (load %.1f ms, prepare %.1f ms, forward %.1f ms): %.2f× the median",
+                     result.firstPassMs, loadMs, prepareMs, firstForwardMs, median > 0 ? result.firstPassMs / median : 0))
         if let perKind = result.profile {
             let total = perKind.values.reduce(0, +)
             print("time per run by operation (ms, share of the profiled total):")
@@ -130,6 +146,11 @@ struct Bench: ParsableCommand {
             }
         }
     }
+}
+
+/// Milliseconds since `start` (a `DispatchTime` uptime in nanoseconds).
+private func milliseconds(since start: UInt64) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
 }
 
 /// Peak resident set size of this process alone, in KiB: the kernel's `VmHWM` from
@@ -161,5 +182,10 @@ struct BenchJSON: Encodable {
     var gflopsPerBatch: Double
     var gflopsPerSecond: Double
     var peakResidentMB: Double
+    /// Loading the weights, preparing them (folding, packing) and the first forward pass: what
+    /// one `run` costs beyond starting the program.
+    var firstPassMs: Double
+    var loadMs: Double
+    var prepareMs: Double
     var profile: [String: Double]?
 }

@@ -70,10 +70,10 @@ enum ModelInput {
 
     /// Loads `source` into `model` (each layer takes the form the source holds); a mismatch
     /// caused by the class count or the scale is explained in one line first.
-    static func load(_ source: any TensorSource, into model: Model) throws(WeightLoadError) {
+    static func load(_ source: any TensorSource, into model: Model, prepare: Bool = true) throws(WeightLoadError) {
         let path = source.path
         do {
-            try model.loadWeights(source)
+            try model.loadWeights(source, prepare: prepare)
         } catch {
             // With the cause named, a few of the misfitting tensors are enough to show.
             if case .mismatch(var mismatch) = error, let check = state.lock.withLock({ state.lastCheck }),

@@ -117,13 +117,14 @@ func openWeights(_ path: String?, model: String) throws -> (any TensorSource)? {
 
 /// Gives a built model its weights: the source's (any form a layer adapts to, e.g. deployed
 /// DiverseBranchBlocks or fused Convs; a mismatch caused by the class count or the scale is
-/// explained in one line first), or seeded ones. Failures are printed; exit 1.
-func loadWeights(into model: Model, from source: (any TensorSource)?, seed: UInt64) throws {
+/// explained in one line first), or seeded ones, then prepares it unless `prepare` is false
+/// (the caller does, to time it apart). Failures are printed; exit 1.
+func loadWeights(into model: Model, from source: (any TensorSource)?, seed: UInt64, prepare: Bool = true) throws {
     do throws(WeightLoadError) {
         if let source {
-            try ModelInput.load(source, into: model)
+            try ModelInput.load(source, into: model, prepare: prepare)
         } else {
-            try model.initializeSeededWeights(seed: seed)
+            try model.initializeSeededWeights(seed: seed, prepare: prepare)
         }
     } catch {
         printError("error: \(error)")

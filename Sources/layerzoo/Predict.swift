@@ -92,7 +92,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { ZooCPUSettings.threadCount = threads }
+        applyThreadOption(threads)
         let session = try PredictSession(command: self)
         try session.run()
     }
@@ -102,6 +102,9 @@ struct Predict: ParsableCommand {
 final class PredictSession {
     let command: Predict
     let network: Model
+    /// One backend for every batch: its buffer plan places the second and later batches'
+    /// tensors in the arena the first one planned.
+    let backend = CPUBackend()
     let names: ClassNames
     let preprocessor: Preprocessor
     let postprocessor: any Postprocessor
@@ -216,7 +219,8 @@ final class PredictSession {
         let t1 = DispatchTime.now()
         let output: [Tensor]
         do throws(Diagnostic) {
-            output = network.outputCount > 1 ? try network.forwardOutputs(batch.tensor) : [try network.forward(batch.tensor)]
+            output = network.outputCount > 1 ? try network.forwardOutputs(batch.tensor, on: backend)
+                : [try network.forward(batch.tensor, on: backend)]
         } catch {
             printError(error.description)
             throw ExitCode(1)

@@ -1,14 +1,18 @@
 import Foundation
 import ZooCPU
 
-/// `--threads N` of run and bench: more threads than cores only make the workers (and
-/// OpenBLAS's, which reserve a buffer each) wait on one another, so N is capped at the core
-/// count with a note; the options refuse more than 256 outright.
+/// `--threads N` of run, bench and predict: more threads than the cores this process may use
+/// (its affinity mask and cgroup CPU quota, `AvailableCores`) only make the spinning workers
+/// (and OpenBLAS's, which reserve a buffer each) wait on one another, so N is capped there with
+/// a one-line note; the options refuse more than 256 outright.
 func applyThreadOption(_ requested: Int?) {
     guard let requested else { return }
-    let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    if requested > cores {
-        printError("note: --threads \(requested) is more than the \(cores) cores of this machine; using \(cores)")
-    }
-    ZooCPUSettings.threadCount = min(requested, cores)
+    ZooCPUSettings.threadCount = cappedThreadCount(requested, cores: AvailableCores.count, note: printError)
+}
+
+/// `requested`, or `cores` with a note when it asks for more.
+func cappedThreadCount(_ requested: Int, cores: Int, note: (String) -> Void) -> Int {
+    guard requested > cores else { return requested }
+    note("note: --threads \(requested) is more than the \(cores) cores available to this process; using \(cores)")
+    return cores
 }

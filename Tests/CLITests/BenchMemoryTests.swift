@@ -18,4 +18,21 @@ final class BenchMemoryTests: XCTestCase {
         XCTAssertGreaterThan(peak, 5)
         XCTAssertLessThan(peak, 600, "the child reported its parent's 1 GiB high-water mark")
     }
+
+    /// The memory plan `info` prints is on the high side of what a pass really holds, and not
+    /// far above it.
+    func testThePlanBoundsTheMeasuredPeak() throws {
+        for (imgsz, batch) in [("320", "1"), ("320,256", "3")] {
+            let shape = ["--imgsz", imgsz, "--batch", batch]
+            let info = try runLayerZoo(["info", "yolov8n.yaml", "--format", "json"] + shape)
+            XCTAssertEqual(info.status, 0, info.stderr)
+            let plan = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])?["memoryBytes"] as? Int)
+            let bench = try runLayerZoo(["bench", "yolov8n.yaml", "--runs", "2", "--warmup", "1", "--format", "json"] + shape)
+            XCTAssertEqual(bench.status, 0, bench.stderr)
+            let peak = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any])?["peakResidentMB"] as? Double)
+            let ratio = Double(plan) / (peak * 1_048_576)
+            XCTAssertGreaterThanOrEqual(ratio, 1.0, "\(imgsz) batch \(batch): plan \(plan) bytes under the measured \(peak) MB")
+            XCTAssertLessThanOrEqual(ratio, 1.5, "\(imgsz) batch \(batch): plan \(plan) bytes far over the measured \(peak) MB")
+        }
+    }
 }

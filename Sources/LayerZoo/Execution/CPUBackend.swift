@@ -7,7 +7,8 @@ import ZooCPU
 /// Convolutions run from the prepared form their `Conv2d` owns (packed weights, with the
 /// following batch norm folded in for `convBNAct`), made when the model was prepared at
 /// load; the fused kernel applies the activation in its epilogue. One instance serves one
-/// forward pass at a time; its scratch memory persists across passes.
+/// forward pass at a time; its scratch memory and its buffer plan persist across passes, so
+/// keep one backend for repeated passes.
 public final class CPUBackend: Backend {
     public typealias Value = Tensor
 
@@ -15,6 +16,9 @@ public final class CPUBackend: Backend {
     private let profiler = Profiler()
     /// What custom operations run with: scratch, worker pool, profiler.
     public let context: ExecutionContext
+    /// Where a pass's tensors live: planned across the graph by liveness after the first pass
+    /// at a size (see `BufferPlan`).
+    public let bufferPlan = BufferPlan()
     /// When profiling, charge convolutions to their shape ("conv 3×3 64->64 @80 s1"), not
     /// only their kind.
     public var profilesShapes = false

@@ -19,6 +19,10 @@ extension Model {
     }
 
     private func run(_ input: Tensor, on backend: CPUBackend, allOutputs: Bool) throws(Diagnostic) -> [Tensor] {
+        try backend.bufferPlan.run { () throws(Diagnostic) in try runLayers(input, on: backend, allOutputs: allOutputs) }
+    }
+
+    private func runLayers(_ input: Tensor, on backend: CPUBackend, allOutputs: Bool) throws(Diagnostic) -> [Tensor] {
         guard let last = nodes.last else { throw .error("the model has no layers", at: nil) }
         var lastUse = Array(repeating: -1, count: nodes.count)
         for node in nodes {

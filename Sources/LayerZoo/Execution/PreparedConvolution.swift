@@ -1,6 +1,7 @@
 import ZooCPU
 
-/// A convolution ready for the CPU backend: its weight packed for the kernels, with the
+/// A convolution ready for the CPU backend: its weight packed for the kernels (in the form
+/// they will run, Winograd or GEMM, made here), with the
 /// batch norm that follows it folded into weight and bias when it runs as `convBNAct`.
 ///
 /// Made when a model is prepared (ncnn's `create_pipeline`: once, at load) and owned by the
@@ -23,6 +24,7 @@ public final class PreparedConvolution: @unchecked Sendable {
         guard let bn else {
             weight = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(w, groups: conv.groups) }
             bias = b
+            try packForm(conv)
             return
         }
         let scale = try Self.value(bn.weight, "batch norm weight"), shift = try Self.value(bn.bias, "batch norm bias")
@@ -34,6 +36,13 @@ public final class PreparedConvolution: @unchecked Sendable {
         }
         weight = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(folded.weight, groups: conv.groups) }
         bias = folded.bias
+        try packForm(conv)
+    }
+
+    /// The packed form the CPU backend will run, made now rather than in the first pass.
+    private func packForm(_ conv: Conv2d) throws(LayerError) {
+        let packed = weight
+        try LayerError.fromBackend { () throws(BackendError) in try packed.prepareForm(for: CPUBackend.options(conv)) }
     }
 
     /// True when it was made from `conv` and `bn` as their tensors are now.

@@ -55,8 +55,9 @@ public enum SeededWeights {
 }
 
 extension Model {
-    /// Gives every tensor its seeded value (see `SeededWeights`), replacing loaded weights.
-    public func initializeSeededWeights(seed: UInt64 = 0) throws(WeightLoadError) {
+    /// Gives every tensor its seeded value (see `SeededWeights`), replacing loaded weights,
+    /// then prepares the model (`prepareForInference`) unless `prepare` is false.
+    public func initializeSeededWeights(seed: UInt64 = 0, prepare: Bool = true) throws(WeightLoadError) {
         let all = namedTensors()
         let keys = Set(all.map(\.key))
         for (key, parameter) in all {
@@ -103,7 +104,7 @@ extension Model {
                 }
             }
         }
-        try prepareForInference()
+        if prepare { try prepareForInference() }
     }
 }
 

@@ -102,8 +102,8 @@ extension Model {
     /// forms, derivable tensors) first pick the one the source holds. Every missing,
     /// unexpected or mis-shaped tensor is reported, by name, before any value is set.
     /// `num_batches_tracked` (an integer buffer unused at inference) may be present or absent.
-    /// Then the model is prepared (`prepareForInference`).
-    public func loadWeights(_ source: any TensorSource) throws(WeightLoadError) {
+    /// Then the model is prepared (`prepareForInference`) unless `prepare` is false.
+    public func loadWeights(_ source: any TensorSource, prepare: Bool = true) throws(WeightLoadError) {
         var derivable = Set<String>()
         for node in nodes {
             for (prefix, module) in node.layer.namedModules(prefix: "model.\(node.index).") {
@@ -147,6 +147,6 @@ extension Model {
             }
         }
         for parameter in derived { parameter.value = nil }
-        try prepareForInference()
+        if prepare { try prepareForInference() }
     }
 }

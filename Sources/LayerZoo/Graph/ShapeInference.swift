@@ -8,6 +8,9 @@ public struct ShapeTrace: Sendable {
     public var macs: [Int]
     /// Elements each layer makes while it runs (see `ShapeBackend.madeElements`).
     public var scratch: [Int] = []
+    /// Elements of the convolution workspace the pass keeps throughout (see
+    /// `ShapeBackend.largestConvolutionInput`).
+    public var workspace: Int = 0
 
     /// Ultralytics' GFLOPs: 2 × multiply-accumulates / 1e9.
     public var gflops: Double { macs.reduce(0.0) { $0 + Double($1) } * 2 / 1e9 }
@@ -62,7 +65,8 @@ extension Model {
                                           notes: [.init("use a smaller --imgsz or --batch")]))
             }
         }
-        return ShapeTrace(input: input, outputs: outputs, macs: macs, scratch: scratch)
+        return ShapeTrace(input: input, outputs: outputs, macs: macs, scratch: scratch,
+                          workspace: backend.largestConvolutionInput)
     }
 
     func diagnostic(for error: LayerError, at node: ModelNode, inputs: [ShapeValue]) -> Diagnostic {

@@ -29,9 +29,14 @@ public final class ShapeBackend: Backend {
     }
 
     /// Elements of every value made since `resetCount` (a layer's temporaries, its output
-    /// included, plus one input-sized buffer per convolution): an upper bound on the scratch
-    /// memory the layer needs on a real backend, for the memory plan.
+    /// included): an upper bound on the scratch memory the layer needs on a real backend, for
+    /// the memory plan.
     public private(set) var madeElements: Int = 0
+
+    /// The largest input of one image that a convolution has read since this backend was made:
+    /// what the CPU backend's convolution workspace (the padded, phase-split copy of one
+    /// image's input) grows to and keeps for the whole pass.
+    public private(set) var largestConvolutionInput: Int = 0
 
     public func resetCount() {
         macs = 0
@@ -106,7 +111,8 @@ public final class ShapeBackend: Backend {
 
     private func countedConv(_ x: ShapeValue, _ conv: Conv2d) throws(LayerError) -> ShapeValue {
         let out = try convShape(x, conv)
-        made(try elements(x.dims))
+        let batch = max(x.dims.first ?? 1, 1)
+        largestConvolutionInput = max(largestConvolutionInput, try elements(x.dims) / batch)
         count(product(product(try elements(out.dims), conv.inChannels / conv.groups), conv.kernel.h * conv.kernel.w))
         return out
     }

@@ -48,7 +48,7 @@ public final class PackedConvWeight: @unchecked Sendable {
         guard let total = ShapeMath.multiply(perGroup, groups) else {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to pack")
         }
-        let storage = try TensorStorage(count: total, zeroed: false)
+        let storage = try TensorStorage(count: total, zeroed: false, reusable: false)
         for grp in 0..<groups {
             zk_pack_weights(weight.pointer + grp * og * k, Int32(og), Int32(k), Int32(k), storage.pointer + grp * perGroup)
         }
@@ -68,9 +68,9 @@ public final class PackedConvWeight: @unchecked Sendable {
         guard let plane = ShapeMath.multiply(m, c), plane <= Int(Int32.max) / 36 else {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to transform")
         }
-        let transformed = try TensorStorage(count: 36 * plane, zeroed: false)
+        let transformed = try TensorStorage(count: 36 * plane, zeroed: false, reusable: false)
         let each = Int(zk_packed_weight_count(Int32(m), Int32(c)))
-        let storage = try TensorStorage(count: 36 * each, zeroed: false)
+        let storage = try TensorStorage(count: 36 * each, zeroed: false, reusable: false)
         let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
         let (w, u, packed) = (SendableConstPointer(weight.pointer), SendablePointer(transformed.pointer),
                               SendablePointer(storage.pointer))

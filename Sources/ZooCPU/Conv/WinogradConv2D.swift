@@ -7,8 +7,17 @@ extension ConvGeometry {
     /// 80×80 1.9 → 0.9 ms, 64→64 at 80×80 6.9 → 2.8 ms, 128→128 at 20×20 2.3 → 0.9 ms; at
     /// 8 channels the two are even.)
     var suitsWinograd: Bool {
-        kh == 3 && kw == 3 && stride == Pair2D(1) && padding == Pair2D(1) && dilation == Pair2D(1) && groups == 1
-            && c >= ZooCPUSettings.winogradMinimumChannels && o >= 8 && ho == h && wo == w
+        Self.suitsWinograd(weight: [o, c / max(groups, 1), kh, kw],
+                           options: Conv2DOptions(stride: stride, padding: padding, dilation: dilation, groups: groups))
+            && ho == h && wo == w
+    }
+
+    /// The same choice from the weight's shape and the options alone (a 3×3 stride-1 conv
+    /// padded by 1 keeps the input size), for preparing the weights before any input is seen.
+    static func suitsWinograd(weight s: [Int], options: Conv2DOptions) -> Bool {
+        s.count == 4 && s[2] == 3 && s[3] == 3 && options.stride == Pair2D(1) && options.padding == Pair2D(1)
+            && options.dilation == Pair2D(1) && options.groups == 1
+            && s[1] >= ZooCPUSettings.winogradMinimumChannels && s[0] >= 8
     }
 }
 

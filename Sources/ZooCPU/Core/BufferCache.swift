@@ -9,7 +9,7 @@ import Foundation
 /// buffers of at least `minimumBytes` are kept, and at most `ZooCPUSettings.bufferCacheBytes`
 /// in all; anything beyond is freed at once.
 enum BufferCache {
-    static let minimumBytes = 64 << 10
+    static let minimumBytes = BufferPlan.minimumBytes
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
@@ -41,12 +41,12 @@ enum BufferCache {
     /// Frees every cached buffer.
     static func purge() {
         let buffers = lock.withLock {
-            let all = free.values.flatMap { $0 }
+            let all = free.flatMap { size, pointers in pointers.map { ($0, size) } }
             free.removeAll()
             cachedBytes = 0
             return all
         }
-        for p in buffers { Glibc.free(p) }  // TensorStorage allocates with posix_memalign
+        for (p, bytes) in buffers { PageMemory.free(p, bytes: bytes) }
     }
 
     /// Bytes currently held for reuse.

@@ -9,7 +9,7 @@ public enum ZooCPUSettings {
         var portableKernels = false
         var winograd = true
         var winogradMinimumChannels = 16
-        var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var threadCount = AvailableCores.count
         var maxTensorBytes = 4 << 30
         var bufferCacheBytes = 512 << 20
     }
@@ -47,7 +47,9 @@ public enum ZooCPUSettings {
     /// True when this CPU runs the AVX2 + FMA convolution kernels.
     public static var hasVectorKernels: Bool { zk_has_avx2() != 0 }
 
-    /// Threads used by the backend's own loops; also forwarded to OpenBLAS when it is linked.
+    /// Threads used by the backend's own loops (default: `AvailableCores.count`); also forwarded
+    /// to OpenBLAS when it is linked. Not capped here (tests run more threads than cores on
+    /// purpose); command lines cap it with a note.
     public static var threadCount: Int {
         get { lock.withLock { values.threadCount } }
         set {

@@ -17,7 +17,14 @@ public final class TensorStorage: @unchecked Sendable {
     public let capacity: Int
 
     /// Allocates `count` floats; zero-filled unless `zeroed` is false.
-    public init(count: Int, zeroed: Bool = true) throws(BackendError) {
+    public convenience init(count: Int, zeroed: Bool = true) throws(BackendError) {
+        try self.init(count: count, zeroed: zeroed, reusable: true)
+    }
+
+    /// `reusable: false` keeps the buffer out of the running pass's `BufferPlan` and, once
+    /// freed, out of the `BufferCache`: scratch that outlives passes (its old sizes are never
+    /// asked for again) and the one-off buffers of weight packing.
+    init(count: Int, zeroed: Bool, reusable: Bool) throws(BackendError) {
         guard count >= 0 else {
             throw .invalidArgument(operation: "Tensor", message: "negative element count \(count)")
         }
@@ -29,36 +36,43 @@ public final class TensorStorage: @unchecked Sendable {
                 message: "\(count) elements need \(overflow ? "more than Int.max" : "\(bytes)") bytes, over the limit of \(limit) bytes")
         }
         let size = max(bytes, Self.alignment)
-        guard let raw = BufferCache.take(bytes: size) ?? Self.allocate(bytes: size) else {
+        var raw: UnsafeMutableRawPointer?, fresh = false
+        if reusable, size >= BufferPlan.minimumBytes, let plan = BufferPlan.current {
+            let planned = plan.take(bytes: size)
+            slot = planned.slot
+            raw = planned.pointer
+        } else {
+            slot = nil
+            raw = reusable ? BufferCache.take(bytes: size) : nil
+        }
+        if raw == nil, let made = PageMemory.allocate(bytes: size) { (raw, fresh) = (made.pointer, made.zeroed) }
+        guard let raw else {
+            slot.map { $0.plan.release($0) }
             throw .tooLarge(what: "Tensor", message: "cannot allocate \(bytes) bytes: out of memory")
         }
         let p = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        if zeroed { p.initialize(repeating: 0, count: count) }
+        if zeroed && !fresh { p.initialize(repeating: 0, count: count) }
         pointer = p
         capacity = count
+        self.reusable = reusable
     }
 
-    /// Large buffers are aligned to 2 MiB and offered to the kernel for transparent huge pages:
-    /// a convolution reads its input from many channel planes at once, and with 4 KiB pages
-    /// those reads miss the TLB.
-    static let hugePageBytes = 2 << 20
+    private let reusable: Bool
 
-    /// `posix_memalign`, so that a failed allocation is an error (Swift's `allocate` traps);
-    /// released with `free`.
-    private static func allocate(bytes: Int) -> UnsafeMutableRawPointer? {
-        let huge = bytes >= 2 * hugePageBytes
-        var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, huge ? hugePageBytes : alignment, bytes) == 0, let raw else { return nil }
-        #if os(Linux)
-        if huge { _ = madvise(raw, bytes, MADV_HUGEPAGE) }
-        #endif
-        return raw
-    }
+    /// The forward pass's plan this buffer belongs to (`BufferPlan`), if it was made in one.
+    private let slot: BufferPlan.Slot?
+
+    /// Buffers from this size up are 2 MiB-aligned (see `PageMemory`).
+    static let hugePageBytes = PageMemory.hugePageBytes
 
     deinit {
         let raw = UnsafeMutableRawPointer(pointer)
-        if !BufferCache.give(raw, bytes: max(capacity * MemoryLayout<Float>.stride, Self.alignment)) {
-            Glibc.free(raw)
+        let bytes = max(capacity * MemoryLayout<Float>.stride, Self.alignment)
+        if let slot {
+            slot.plan.release(slot)
+            if slot.arena == nil { PageMemory.free(raw, bytes: bytes) }  // a planned pass keeps nothing by size
+        } else if !reusable || !BufferCache.give(raw, bytes: bytes) {
+            PageMemory.free(raw, bytes: bytes)
         }
     }
 }

@@ -1,7 +1,7 @@
 /// A growable scratch buffer that kernels borrow instead of allocating on every call.
 ///
 /// Hand the same workspace to successive calls (e.g. every conv of a model) and it settles
-/// at the largest size any of them needed. `@unchecked Sendable`: it may move between
+/// at the largest size any of them needed. Its memory lives outside the pass's `BufferPlan`. `@unchecked Sendable`: it may move between
 /// threads, but must not be used by two kernel calls at the same time.
 public final class Workspace: @unchecked Sendable {
     private var storage: TensorStorage?
@@ -21,7 +21,7 @@ public final class Workspace: @unchecked Sendable {
     public func storage(_ count: Int) throws(BackendError) -> TensorStorage {
         if let s = storage, s.capacity >= count { return s }
         storage = nil  // release the old buffer before allocating the larger one
-        let s = try TensorStorage(count: count, zeroed: false)
+        let s = try TensorStorage(count: count, zeroed: false, reusable: false)
         storage = s
         return s
     }

@@ -21,7 +21,7 @@ enum BLAS {
     /// it cannot, which with many threads never ends.
     static func setThreadCount(_ n: Int) {
         #if !canImport(Accelerate) && canImport(COpenBLAS)
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let cores = AvailableCores.count
         openblas_set_num_threads(Int32(clamping: min(max(n, 1), cores)))
         #endif
     }
