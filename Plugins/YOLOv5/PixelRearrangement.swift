@@ -1,47 +1,6 @@
 import LayerZoo
+import LayerZooStandard
 import ZooCPU
-
-/// [N, C, H, W] → [N, g²·C, H/g, W/g]: the g×g pixel phases of every cell as channel blocks, block
-/// (dy, dx) holding rows g·y + dy and columns g·x + dx. Blocks run column-major for Focus
-/// (`cat(x[..., ::2, ::2], x[..., 1::2, ::2], x[..., ::2, 1::2], x[..., 1::2, 1::2])`) and row-major
-/// for Contract (`view(b, c, h/g, g, w/g, g).permute(0, 3, 5, 1, 2, 4)`). H and W must be multiples
-/// of g, as PyTorch's cat or view needs. A copy: thop counts nothing for it.
-struct SpaceToDepth: CustomOperation {
-    let gain: Int
-    let blocksByColumn: Bool
-
-    func outputShape(_ inputs: [[Int]]) throws(LayerError) -> [Int] {
-        guard inputs.count == 1, let d = inputs.first, d.count == 4 else {
-            throw LayerError("expects one [N, C, H, W] input, got \(inputs.map(Shape.text))")
-        }
-        guard gain >= 1, d[2] % gain == 0, d[3] % gain == 0 else {
-            throw LayerError("needs a height and width divisible by \(gain) (it takes every \(gain == 2 ? "second" : "\(gain)th") row and column), got \(d[2])×\(d[3])")
-        }
-        let (c, overflow) = d[1].multipliedReportingOverflow(by: gain * gain)
-        guard !overflow, c <= ChannelMath.maxChannels else { throw LayerError("\(d[1]) × \(gain)² channels are too many") }
-        return [d[0], c, d[2] / gain, d[3] / gain]
-    }
-
-    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
-        let d = try outputShape(inputs.map(\.shape))
-        let out = try context.backend("space-to-depth output") { () throws(BackendError) in try Tensor.uninitialized(shape: d) }
-        let src = SendableConstPointer(inputs[0].pointer), dst = SendablePointer(out.pointer)
-        let (c, g, h, w) = (inputs[0].shape[1], gain, d[2], d[3])
-        let (blocks, byColumn) = (g * g, blocksByColumn)
-        parallelFor(d[0] * blocks * c, grain: max(1, 4096 / max(h * w, 1))) { planes in
-            for plane in planes {
-                let n = plane / (blocks * c), block = (plane / c) % blocks, channel = plane % c
-                let (dy, dx) = byColumn ? (block % g, block / g) : (block / g, block % g)
-                let from = src.p + (n * c + channel) * (h * g) * (w * g), to = dst.p + plane * h * w
-                for y in 0..<h {
-                    let row = from + (g * y + dy) * (w * g) + dx, target = to + y * w
-                    for x in 0..<w { target[x] = row[g * x] }
-                }
-            }
-        }
-        return out
-    }
-}
 
 /// YOLOv5's Expand, the inverse of Contract: [N, C, H, W] → [N, C/g², g·H, g·W], channel block
 /// (dy, dx) (row-major) becoming rows g·y + dy and columns g·x + dx

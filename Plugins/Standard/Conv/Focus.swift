@@ -32,35 +32,49 @@ public final class Focus: UnaryLayer {
         })
 }
 
-/// Focus's rearrangement, [N, C, H, W] → [N, 4C, ⌈H/2⌉, ⌈W/2⌉] (odd sizes as Python slicing
-/// gives them: the odd-parity planes are one shorter, and then `torch.cat` refuses them).
-struct SpaceToDepth: CustomOperation {
-    func outputShape(_ inputs: [[Int]]) throws(LayerError) -> [Int] {
-        guard inputs.count == 1, let d = inputs.first, d.count == 4, d.allSatisfy({ $0 >= 1 }) else {
-            throw LayerError("Focus takes one non-empty [N, C, H, W] tensor, got \(inputs.map(Shape.text))")
-        }
-        guard d[2] % 2 == 0, d[3] % 2 == 0 else {
-            throw LayerError("Focus needs an even height and width (its four sub-images must match), got \(Shape.text(d))")
-        }
-        return [d[0], d[1] * 4, d[2] / 2, d[3] / 2]
+/// [N, C, H, W] → [N, g²·C, H/g, W/g]: the g×g pixel phases of every cell as channel blocks,
+/// block (dy, dx) holding rows g·y + dy and columns g·x + dx. Blocks run column-major for Focus
+/// (`cat(x[..., ::2, ::2], x[..., 1::2, ::2], x[..., ::2, 1::2], x[..., 1::2, 1::2])`) and
+/// row-major for YOLOv5's Contract (`view(b, c, h/g, g, w/g, g).permute(0, 3, 5, 1, 2, 4)`). H and
+/// W must be multiples of g, as PyTorch's cat or view needs. A copy: thop counts nothing for it.
+public struct SpaceToDepth: CustomOperation {
+    public let gain: Int
+    public let blocksByColumn: Bool
+
+    /// Focus's rearrangement by default.
+    public init(gain: Int = 2, blocksByColumn: Bool = true) {
+        self.gain = gain
+        self.blocksByColumn = blocksByColumn
     }
 
-    func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
+    public func outputShape(_ inputs: [[Int]]) throws(LayerError) -> [Int] {
+        guard inputs.count == 1, let d = inputs.first, d.count == 4, d.allSatisfy({ $0 >= 1 }) else {
+            throw LayerError("space to depth takes one non-empty [N, C, H, W] tensor, got \(inputs.map(Shape.text))")
+        }
+        guard gain >= 1, d[2] % gain == 0, d[3] % gain == 0 else {
+            throw LayerError("space to depth needs a height and width divisible by \(gain) (its sub-images must match), got \(Shape.text(d))")
+        }
+        let (c, overflow) = d[1].multipliedReportingOverflow(by: gain * gain)
+        guard !overflow, c <= ChannelMath.maxChannels else { throw LayerError("\(d[1]) × \(gain)² channels are too many") }
+        return [d[0], c, d[2] / gain, d[3] / gain]
+    }
+
+    public func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         let x = inputs[0]
         let out = try context.output(shape)
-        let (c, h, w, ho, wo) = (x.shape[1], x.shape[2], x.shape[3], shape[2], shape[3])
+        let (c, g, w, ho, wo) = (x.shape[1], gain, x.shape[3], shape[2], shape[3])
+        let (blocks, byColumn) = (g * g, blocksByColumn)
         let src = SendablePointer(x), dst = SendablePointer(out)
         try context.measure("space to depth") { () throws(LayerError) in
             context.parallelFor(shape[0] * shape[1], grain: max(1, 65_536 / max(ho * wo, 1))) { planes in
                 for plane in planes {
-                    let (image, channel) = (plane / (4 * c), plane % (4 * c))
-                    let (part, ci) = (channel / c, channel % c)
-                    let (dy, dx) = (part % 2, part / 2)  // cat order: (0,0), (1,0), (0,1), (1,1)
-                    let from = UnsafePointer(src.p + (image * c + ci) * h * w), to = dst.p + plane * ho * wo
+                    let (image, block, channel) = (plane / (blocks * c), (plane / c) % blocks, plane % c)
+                    let (dy, dx) = byColumn ? (block % g, block / g) : (block / g, block % g)
+                    let from = UnsafePointer(src.p + (image * c + channel) * x.shape[2] * w), to = dst.p + plane * ho * wo
                     for y in 0..<ho {
-                        let row = from + (2 * y + dy) * w + dx, line = to + y * wo
-                        for xi in 0..<wo { line[xi] = row[2 * xi] }
+                        let row = from + (g * y + dy) * w + dx, line = to + y * wo
+                        for xi in 0..<wo { line[xi] = row[g * xi] }
                     }
                 }
             }
