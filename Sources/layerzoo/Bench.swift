@@ -109,10 +109,12 @@ struct Bench: ParsableCommand {
             }
             return milliseconds(since: start)
         }
+        // Without warm-up the first pass is one of the counted runs, so it is profiled too.
+        backend.isProfiling = profile && warmup == 0
+        backend.profilesShapes = profileShapes
         let firstForwardMs = try once()
         for _ in 1..<max(warmup, 1) { _ = try once() }
         backend.isProfiling = profile
-        backend.profilesShapes = profileShapes
         var times: [Double] = warmup == 0 ? [firstForwardMs] : []
         while times.count < runs { times.append(try once()) }
         times.sort()
@@ -125,7 +127,7 @@ struct Bench: ParsableCommand {
             minMs: times.first ?? 0, gflopsPerImage: perImage, gflopsPerBatch: gflops, gflopsPerSecond: gflops / (median / 1000),
             peakResidentMB: Double(peakResidentKB()) / 1024,
             firstPassMs: loadMs + prepareMs + firstForwardMs, loadMs: loadMs, prepareMs: prepareMs,
-            profile: profile ? backend.profile.mapValues { $0 * 1000 / Double(max(warmup == 0 ? runs - 1 : runs, 1)) } : nil)
+            profile: profile ? backend.profile.mapValues { $0 * 1000 / Double(max(runs, 1)) } : nil)
         if let chart, let perKind = result.profile { try ProfileChart(file: source.displayPath, perKind: perKind).write(to: chart) }
         if format == .json {
             print(jsonString(result))

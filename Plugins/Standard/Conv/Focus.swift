@@ -52,7 +52,7 @@ public struct SpaceToDepth: CustomOperation {
             throw LayerError("space to depth takes one non-empty [N, C, H, W] tensor, got \(inputs.map(Shape.text))")
         }
         guard gain >= 1, d[2] % gain == 0, d[3] % gain == 0 else {
-            throw LayerError("space to depth needs a height and width divisible by \(gain) (its sub-images must match), got \(Shape.text(d))")
+            throw LayerError("space to depth needs \(gain == 2 ? "an even height and width" : "a height and width divisible by \(gain)") (its sub-images must match), got \(Shape.text(d))")
         }
         let (c, overflow) = d[1].multipliedReportingOverflow(by: gain * gain)
         guard !overflow, c <= ChannelMath.maxChannels else { throw LayerError("\(d[1]) × \(gain)² channels are too many") }
