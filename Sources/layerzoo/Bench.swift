@@ -15,7 +15,8 @@ struct Bench: ParsableCommand {
             the achieved GFLOP/s (Ultralytics' GFLOPs of the model × batch / median time) and the \
             process's peak resident memory, and what the first pass cost: loading the weights, \
             preparing them (batch norm folding, packing) and the first forward pass. --profile adds \
-            where the time goes, by operation kind.
+            where the time goes, by operation kind (--profile-shapes: by convolution shape; \
+            --profile-layers: by model layer), and --chart draws it as a bar chart.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -41,6 +42,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "With --profile, split convolutions by shape (input channels -> output channels @ input size, stride).")
     var profileShapes = false
 
+    @Flag(help: "With --profile, split the time by model layer (its index and module, e.g. '12 C2f') instead of by operation.")
+    var profileLayers = false
+
     @Option(help: ArgumentHelp("With --profile, also write the time per operation as a horizontal bar chart (SVG; .png needs rsvg-convert or ImageMagick's convert).", valueName: "file.svg"))
     var chart: String?
 
@@ -60,6 +64,8 @@ struct Bench: ParsableCommand {
             throw ValidationError("--threads must be from 1 to 256, got \(threads)")
         }
         if let chart { try ProfileChart.validate(chart, profile: profile) }
+        if profileLayers, !profile { throw ValidationError("--profile-layers needs --profile") }
+        if profileLayers, profileShapes { throw ValidationError("--profile-layers and --profile-shapes split the time in different ways; give one") }
     }
 
     func run() throws {
@@ -112,6 +118,7 @@ struct Bench: ParsableCommand {
         // Without warm-up the first pass is one of the counted runs, so it is profiled too.
         backend.isProfiling = profile && warmup == 0
         backend.profilesShapes = profileShapes
+        backend.profilesLayers = profileLayers
         let firstForwardMs = try once()
         for _ in 1..<max(warmup, 1) { _ = try once() }
         backend.isProfiling = profile
@@ -128,7 +135,7 @@ struct Bench: ParsableCommand {
             peakResidentMB: Double(peakResidentKB()) / 1024,
             firstPassMs: loadMs + prepareMs + firstForwardMs, loadMs: loadMs, prepareMs: prepareMs,
             profile: profile ? backend.profile.mapValues { $0 * 1000 / Double(max(runs, 1)) } : nil)
-        if let chart, let perKind = result.profile { try ProfileChart(file: source.displayPath, perKind: perKind).write(to: chart) }
+        if let chart, let perKind = result.profile { try ProfileChart(file: source.displayPath, perKind: perKind, byLayer: profileLayers).write(to: chart) }
         if format == .json {
             print(jsonString(result))
             return
@@ -141,7 +148,7 @@ struct Bench: ParsableCommand {
                      result.firstPassMs, loadMs, prepareMs, firstForwardMs, median > 0 ? result.firstPassMs / median : 0))
         if let perKind = result.profile {
             let total = perKind.values.reduce(0, +)
-            print("time per run by operation (ms, share of the profiled total):")
+            print("time per run by \(profileLayers ? "layer" : "operation") (ms, share of the profiled total):")
             for (kind, ms) in perKind.sorted(by: { $0.value > $1.value }) {
                 print("  " + kind.padding(toLength: max(28, kind.count + 1), withPad: " ", startingAt: 0)
                       + String(format: "%9.2f  %5.1f%%", ms, total > 0 ? ms / total * 100 : 0))

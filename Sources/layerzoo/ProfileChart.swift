@@ -7,6 +7,8 @@ import LayerZooVision
 struct ProfileChart {
     var file: String
     var perKind: [String: Double]
+    /// Rows are model layers (`bench --profile-layers`), drawn in layer order.
+    var byLayer = false
 
     static func validate(_ path: String, profile: Bool) throws {
         guard profile else { throw ValidationError("--chart needs --profile (the chart shows the profile)") }
@@ -18,12 +20,16 @@ struct ProfileChart {
     }
 
     var rows: [(label: String, value: Double)] {
-        perKind.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+        if byLayer {
+            let index = { (label: String) in Int(label.prefix { $0.isNumber }) ?? Int.max }
+            return perKind.sorted { index($0.key) != index($1.key) ? index($0.key) < index($1.key) : $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
+        return perKind.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     var svg: String {
         let total = perKind.values.reduce(0, +)
-        return BarChart(title: "\((file as NSString).lastPathComponent): time per run by operation (\(String(format: "%.1f", total)) ms profiled)",
+        return BarChart(title: "\((file as NSString).lastPathComponent): time per run by \(byLayer ? "layer" : "operation") (\(String(format: "%.1f", total)) ms profiled)",
                         unit: "ms", rows: rows).svg
     }
 

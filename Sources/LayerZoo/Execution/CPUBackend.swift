@@ -22,6 +22,9 @@ public final class CPUBackend: Backend {
     /// When profiling, charge convolutions to their shape ("conv 3×3 64->64 @80 s1"), not
     /// only their kind.
     public var profilesShapes = false
+    /// When profiling, charge each model layer's whole time to it ("12 C2f"), not to the
+    /// operation kinds it runs.
+    public var profilesLayers = false
 
     public init() {
         context = ExecutionContext(profiler: profiler)
@@ -50,6 +53,15 @@ public final class CPUBackend: Backend {
     }
 
     public func dims(_ x: Tensor) -> [Int] { x.shape }
+
+    /// Runs one model layer's forward pass; with `profilesLayers`, its time goes to `label`.
+    func layer<T>(_ label: @autoclosure () -> String, _ body: () throws(LayerError) -> T) throws(LayerError) -> T {
+        guard profilesLayers, profiler.isOn else { return try body() }
+        let name = label()
+        profiler.layerLabel = name
+        defer { profiler.layerLabel = nil }
+        return try profiler.measure(name, body)
+    }
 
     /// Runs a backend kernel, charging its time to `kind` when profiling, and turns a
     /// backend failure into a layer error (the caller adds the layer's location).

@@ -71,6 +71,8 @@ public final class ExecutionContext {
 final class Profiler {
     var isOn = false
     var seconds: [String: Double] = [:]
+    /// When set, every measured call is charged to this label (the model layer running).
+    var layerLabel: String?
     private var nested: [Double] = []
 
     func measure<T>(_ label: @autoclosure () -> String, _ body: () throws(LayerError) -> T) throws(LayerError) -> T {
@@ -80,7 +82,7 @@ final class Profiler {
         defer {
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let inner = nested.popLast() ?? 0
-            seconds[label(), default: 0] += elapsed - inner
+            seconds[layerLabel ?? label(), default: 0] += elapsed - inner
             if !nested.isEmpty { nested[nested.count - 1] += elapsed }
         }
         return try body()

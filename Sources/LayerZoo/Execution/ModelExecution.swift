@@ -42,10 +42,11 @@ extension Model {
                 }
             }
             do throws(LayerError) {
+                let label = "\(node.index) \(node.row.module)"
                 if allOutputs, node.index == last.index, let head = node.layer as? any MultiOutputLayer {
-                    return try head.forwardOutputs(xs, on: backend)
+                    return try backend.layer(label) { () throws(LayerError) in try head.forwardOutputs(xs, on: backend) }
                 }
-                outputs[node.index] = try node.layer.forward(xs, on: backend)
+                outputs[node.index] = try backend.layer(label) { () throws(LayerError) in try node.layer.forward(xs, on: backend) }
             } catch {
                 throw diagnostic(for: error, at: node, inputs: xs.map { ShapeValue($0.shape) })
             }
