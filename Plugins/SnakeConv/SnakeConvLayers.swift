@@ -35,7 +35,9 @@ public final class SnakeBottleneck: UnaryModule {
 public enum SnakeConvLayers: LayerPlugin {
     public static let origin = "LayerZooSnakeConv"
 
-    public static var definitions: [LayerDefinition] { [snakeConv, c2f, c2fDySnake, c3DySnake, dySnakeConv, c2fDSConvSnake, c3k2DySnake] }
+    public static var definitions: [LayerDefinition] {
+        [snakeConv, c2f, c2fDySnake, c3DySnake, dySnakeConv, c2fDSConvSnake, c3k2DySnake, c3k2DSConvFused, c3k2DSConvGELU]
+    }
 
     static let snakeConv = LayerDefinition(
         name: "DSConv",
