@@ -19,7 +19,7 @@ public enum CondConvLayers: LayerPlugin {
 
     public static var definitions: [LayerDefinition] {
         [DynamicConv.definition, DynamicConvBNAct.definition, CondConvCSP.c2f, CondConvCSP.c3, CondConvCSP.c3k2,
-         CondConvCSP.c3k2Shadowed]
+         CondConvCSP.c3k2Shadowed, CondConvCSP.c2fGhost, CondConvCSP.c3Ghost, CondConvCSP.c3k2Ghost]
     }
 }
 

@@ -22,7 +22,7 @@ final class CondConvModelTests: XCTestCase {
     }
 
     func testSeededModelsMatchUltralytics() throws {
-        for name in ["qiang_dynamicconv_n_b2_64", "ui_c2f_dynamicconv_n_b1_64", "c3k2_dynamicconv_n_b2_64"] {
+        for name in ["qiang_dynamicconv_n_b2_64", "ui_c2f_dynamicconv_n_b1_64", "c3k2_dynamicconv_n_b2_64", "ghostdynamicconv_n_b1_64"] {
             let file = try fixture("model_\(name)")
             let config = try XCTUnwrap(file.metadata["config"]), scale = try XCTUnwrap(file.metadata["scale"])
             let (m, _) = try model(config, scale: scale)
@@ -34,7 +34,7 @@ final class CondConvModelTests: XCTestCase {
 
     func testCountsMatchUltralytics() throws {
         let cases = try JSONDecoder().decode([Counts].self, from: Data(try resourceText("counts", "json").utf8))
-        XCTAssertEqual(cases.count, 6)
+        XCTAssertEqual(cases.count, 8)
         for c in cases {
             let label = "\(c.config) \(c.scale) @\(c.imgsz)"
             let (m, report) = try model(c.config, scale: c.scale, imgsz: (c.imgsz, c.imgsz))

@@ -5,13 +5,14 @@ import LayerZooTestSupport
 import XCTest
 import ZooCPU
 
-/// Single modules (both DynamicConv variants, C2f_/C3_/C3k2_DynamicConv) against the PyTorch twins
+/// Single modules (both DynamicConv variants, C2f_/C3_/C3k2_DynamicConv, C2f_/C3_/C3k2_GhostDynamicConv) against the PyTorch twins
 /// of scripts/fixtures/community_modules/condconv.py: random weights, random BN statistics,
 /// samples routed differently.
 final class CondConvModuleTests: XCTestCase {
     static let cases = [
         "bare_k3_s2_b3", "bare_k3_g2_bias_b2", "bare_k5_d2_p3_b1", "bare_k1_s2_b2", "bnact_k3_s2_b3", "bnact_k3_g4_noact_b2",
         "c2f_b3", "c3_b2_shortcut", "c3_b1", "c3k2_b2", "c3k2_c3k_g2_b3", "c3k2_shadowed_b2",
+        "c2f_ghost_b2", "c2f_ghost_odd_b1", "c3_ghost_b2", "c3k2_ghost_b2", "c3k2_ghost_c3k_b1",
     ]
 
     func testKeysShapesAndParameterCountsMatchPyTorch() throws {
