@@ -262,7 +262,7 @@ let package = Package(
         ),
         .testTarget(
             name: "C3k2VariantTests",
-            dependencies: ["LayerZooTestSupport", "LayerZooC3k2Variants", "LayerZooDBB", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            dependencies: ["LayerZooTestSupport", "LayerZooC3k2Variants", "LayerZooDBB", "LayerZooCondConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/C3k2VariantTests",
             resources: [.copy("Resources")]
         ),

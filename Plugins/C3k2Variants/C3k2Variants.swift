@@ -18,7 +18,7 @@ public enum C3k2VariantLayers: LayerPlugin {
     public static let origin = "LayerZooC3k2Variants"
 
     public static var definitions: [LayerDefinition] {
-        [saconv, shadowed(name: "C3k2_SAConv", repository: "qiang-xin319/YOLOv11"), sc, scconv]
+        [saconv, shadowed(name: "C3k2_SAConv", repository: "qiang-xin319/YOLOv11"), sc, scconv, BiFPN.definition]
     }
 
     static let arguments = [

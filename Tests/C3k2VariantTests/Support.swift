@@ -1,16 +1,17 @@
 import Foundation
 import LayerZoo
 import LayerZooC3k2Variants
+import LayerZooCondConv
 import LayerZooDBB
 import LayerZooStandard
 import LayerZooTestSupport
 import XCTest
 import ZooCPU
 
-/// Standard layers plus the C3k2 variants and DBB plugins', as a program registering both would have them
-/// (each name's first variant the default).
+/// Standard layers plus the C3k2 variants, DBB and CondConv plugins' (qiang's Bi_FPN file has C3k2_DynamicConv
+/// rows), as a program registering them would have them (each name's first variant the default).
 func variantRegistry() throws -> LayerRegistry {
-    try registryWithStandardLayers(and: { r throws in try C3k2VariantLayers.register(into: &r); try DBBLayers.register(into: &r) })
+    try registryWithStandardLayers(and: { r throws in try C3k2VariantLayers.register(into: &r); try DBBLayers.register(into: &r); try CondConvLayers.register(into: &r) })
 }
 
 /// Checks YAML text as `layerzoo validate` would, with Standard + C3k2 variants + DBB layers.

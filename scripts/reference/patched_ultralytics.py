@@ -7,7 +7,8 @@ numbers and fixtures for the seed-module plugins come from Ultralytics' own rule
 Ultralytics is copied into this repository.
 
 Roles: "conv" (conv-like: c1 = ch[f], c2 scaled), "repeat" (conv-like with repeats), "keep"
-(channel-keeping: c2 = c1 = ch[f], args = [c1, *args]).
+(channel-keeping: c2 = c1 = ch[f], args = [c1, *args]), "fuse" (a weighted fusion of its inputs,
+qiang-xin319/YOLOv11's Bi_FPN branch: args = [len(f)], c2 left as it was).
 """
 import importlib.util
 import inspect
@@ -38,6 +39,7 @@ def install(modules):
     conv = [n for n, (_, r) in _installed.items() if r in ("conv", "repeat")]
     repeat = [n for n, (_, r) in _installed.items() if r == "repeat"]
     keep = [n for n, (_, r) in _installed.items() if r == "keep"]
+    fuse = [n for n, (_, r) in _installed.items() if r == "fuse"]
     src = _patch(src, "base_modules = frozenset(\n        {", "base_modules = frozenset(\n        {" + "".join(f"{n}, " for n in conv))
     src = _patch(src, "repeat_modules = frozenset(  # modules with 'repeat' arguments\n        {",
                  "repeat_modules = frozenset(  # modules with 'repeat' arguments\n        {" + "".join(f"{n}, " for n in repeat))
@@ -45,6 +47,9 @@ def install(modules):
         src = _patch(src, "        elif m is AIFI:",
                      "        elif m in {" + ", ".join(keep) + "}:\n            c1 = c2 = ch[f]\n            args = [c1, *args]\n"
                      "        elif m is AIFI:")
+    if fuse:
+        src = _patch(src, "        elif m is AIFI:",
+                     "        elif m in {" + ", ".join(fuse) + "}:\n            args = [len(f)]\n        elif m is AIFI:")
     if _non_legacy:
         names = " or ".join(f"m is {n}" for n in sorted(_non_legacy))
         src = _patch(src, "            if m is C3k2:  # for M/L/X sizes\n",
