@@ -144,6 +144,11 @@ let package = Package(
             path: "Plugins/SnakeConv"
         ),
         .target(
+            name: "LayerZooSlimNeck",
+            dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
+            path: "Plugins/SlimNeck"
+        ),
+        .target(
             name: "LayerZooYOLOv5",
             dependencies: ["LayerZoo", "ZooCPU", "LayerZooStandard"],
             path: "Plugins/YOLOv5"
@@ -151,7 +156,7 @@ let package = Package(
         .target(
             name: "LayerZooBuiltins",
             dependencies: ["LayerZoo", "LayerZooStandard", "LayerZooSAConv", "LayerZooScConv", "LayerZooDBB",
-                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv", "LayerZooSCNet", "LayerZooC3k2Variants", "LayerZooSnakeConv", "LayerZooYOLOv5"],
+                           "LayerZooDSConv", "LayerZooDynamicConv", "LayerZooCondConv", "LayerZooSCNet", "LayerZooC3k2Variants", "LayerZooSnakeConv", "LayerZooSlimNeck", "LayerZooYOLOv5"],
             path: "Sources/LayerZooBuiltins"
         ),
         .target(
@@ -264,6 +269,12 @@ let package = Package(
             name: "C3k2VariantTests",
             dependencies: ["LayerZooTestSupport", "LayerZooC3k2Variants", "LayerZooDBB", "LayerZooCondConv", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/C3k2VariantTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "SlimNeckTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooSlimNeck", "LayerZooDBB", "LayerZooStandard", "LayerZoo", "ZooCPU"],
+            path: "Tests/SlimNeckTests",
             resources: [.copy("Resources")]
         ),
         .testTarget(

@@ -6,6 +6,7 @@ import LayerZooDSConv
 import LayerZooDynamicConv
 import LayerZooSAConv
 import LayerZooScConv
+import LayerZooSlimNeck
 import LayerZooSnakeConv
 import LayerZooSCNet
 import LayerZooStandard
@@ -48,6 +49,6 @@ public enum BuiltInPlugins {
     public static let plugins: [any LayerPlugin.Type] = [
         StandardLayers.self, SAConvLayers.self, ScConvLayers.self, DBBLayers.self, DSConvLayers.self,
         CondConvLayers.self, DynamicConvLayers.self, SCNetLayers.self, C3k2VariantLayers.self, SnakeConvLayers.self,
-        YOLOv5Layers.self,
+        SlimNeckLayers.self, YOLOv5Layers.self,
     ]
 }
