@@ -84,7 +84,7 @@ final class ValidateMessageTests: XCTestCase {
         let cases: [(module: String, says: String)] = [
             ("HGStem", "unknown module 'HGStem': Ultralytics' HGStem (ultralytics.nn.modules), not supported yet"),
             ("HGBlock", "unknown module 'HGBlock': Ultralytics' HGBlock (ultralytics.nn.modules), not supported yet"),
-            ("GSConv", "unknown module 'GSConv': a community module (Slim-neck), not supported yet"),
+            ("SimFusion_4in", "unknown module 'SimFusion_4in': a community module (Gold-YOLO), not supported yet"),
             ("C3k2_WTConv", "unknown module 'C3k2_WTConv': a community module (WTConv (wavelet convolutions)), not supported yet"),
             ("nn.Conv2d", "unknown module 'nn.Conv2d': the PyTorch module nn.Conv2d, not supported yet"),
         ]

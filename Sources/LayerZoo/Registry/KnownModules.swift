@@ -49,9 +49,7 @@ public enum KnownModules {
     /// Community modules seen in public YOLO repositories (see ../shared/corpus), by the
     /// project or paper they come from.
     public static let community: [String: String] = [
-        "GSConv": "Slim-neck", "VoVGSCSP": "Slim-neck",
         "VoVGSCSPC": "Slim-neck", "GSBottleneck": "Slim-neck",
-        "Bi_FPN": "BiFPN weighted feature fusion",
         "BiFPN_Concat2": "BiFPN weighted feature fusion",
         "BiFPN_Concat3": "BiFPN weighted feature fusion",
         "SimFusion_3in": "Gold-YOLO", "SimFusion_4in": "Gold-YOLO", "IFM": "Gold-YOLO",
