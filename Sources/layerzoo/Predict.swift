@@ -142,7 +142,7 @@ final class PredictSession {
         nms.endToEnd = m.setEndToEnd(true, maxDetections: max(command.maxDet, 300))
         let head = m.nodes.last?.definition.name ?? "nothing"
         guard let post = TaskPostprocessors.forHead(head, options: nms, keypointShape: keypointShape(m.config)) else {
-            printError("\(command.config): error: predict handles Detect, Segment, Pose, OBB and Classify heads; this model ends in '\(head)'")
+            printError("\(command.config): error: predict handles Detect, Segment, Pose, OBB, Classify and RTDETRDecoder heads; this model ends in '\(head)'")
             throw ExitCode(1)
         }
         try loadWeights(into: m, from: weights, seed: 0)
@@ -152,6 +152,7 @@ final class PredictSession {
         names = ClassNames(checkpoint: ModelInput.classNames(command.config), config: m.config)
         var preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
         preprocessor.classify = post is ClassifyPostprocessor
+        preprocessor.scaleFill = post is RTDETRPostprocessor
         self.preprocessor = preprocessor
     }
 
