@@ -68,3 +68,31 @@ final class RTDETRDecoderTests: XCTestCase {
         }
     }
 }
+
+/// The anchors and their valid mask against `RTDETRDecoder._generate_anchors`, on level shapes
+/// whose border cells fall outside (0.01, 0.99).
+final class AnchorGridTests: XCTestCase {
+    func testAnchorsAndValidMaskAreUltralytics() throws {
+        let f = try fixture("anchors")
+        let cases: [[[Int]]] = try metadata(f, "shapes")
+        for (i, shapes) in cases.enumerated() {
+            let grid = AnchorGrid(levels: shapes.map { ($0[0], $0[1]) })
+            let expected = try f.tensor("anchors\(i)").toArray(), valid = try f.tensor("valid\(i)").toArray()
+            XCTAssertEqual(grid.count * 4, expected.count, "\(shapes)")
+            var invalid = 0
+            for a in 0..<grid.count {
+                let anchor = try XCTUnwrap(grid.anchor(a))
+                XCTAssertEqual(anchor.valid, valid[a] == 1, "\(shapes) anchor \(a)")
+                if !anchor.valid { invalid += 1 }
+                let ours = [anchor.logits.0, anchor.logits.1, anchor.logits.2, anchor.logits.3]
+                for j in 0..<4 {
+                    let e = expected[4 * a + j]
+                    XCTAssertTrue(e.isInfinite ? ours[j] == e : abs(ours[j] - e) <= 1e-6 * max(1, abs(e)), "\(shapes) anchor \(a)[\(j)]")
+                }
+            }
+            XCTAssertNil(grid.anchor(grid.count))
+            XCTAssertEqual(invalid, valid.filter { $0 == 0 }.count, "\(shapes)")
+            if i == 0 { XCTAssertGreaterThan(invalid, 0, "640's first level has invalid border cells") }
+        }
+    }
+}

@@ -30,6 +30,9 @@ final class RTDETRValidationTests: XCTestCase {
                            line: 9, at: "'relu'", fragments: ["act must be None or an activation"]),
             DiagnosticCase("too many queries", base: Self.base, replacing: row, with: "[nc, 32, 40000]",
                            line: 9, at: "40000", fragments: ["nq", "out of range"]),
+            // 256×256: 1344 anchors, all selected; 1344 × 60000 candidates are more than the top-k takes.
+            DiagnosticCase("a top-k too large to hold", base: Self.base, replacing: row, with: "[60000, 32, 5000, 2, 4, 2, 64]",
+                           line: 9, at: "[[2", fragments: ["1344 queries × 60000 classes exceeds"], imgsz: (256, 256)),
             DiagnosticCase("too many arguments", base: Self.base, replacing: row,
                            with: "[nc, 32, 40, 2, 4, 2, 64, 0.0, None, -1, 100, 0.5, 1.0, False, 7]",
                            line: 9, at: "7]", fragments: ["at most 14"]),

@@ -11,31 +11,22 @@ struct AnchorGrid: Sendable {
 
     var count: Int { levels.reduce(0) { $0 + $1.h * $1.w } }
 
-    /// Calls `body(anchor, logits, valid)` for every anchor in order.
-    func forEach(_ body: (Int, (Float, Float, Float, Float), Bool) -> Void) {
-        var index = 0
+    /// Anchor `index` (levels in order, each row-major): its box in logit space (`inf` when
+    /// invalid) and whether it is valid; nil past the last anchor.
+    func anchor(_ index: Int) -> (logits: (Float, Float, Float, Float), valid: Bool)? {
+        var i = index
         for (level, (h, w)) in levels.enumerated() {
-            let size = Float(0.05) * Float(1 << min(level, 30))
-            for y in 0..<h {
-                for x in 0..<w {
-                    let box = ((Float(x) + 0.5) / Float(w), (Float(y) + 0.5) / Float(h), size, size)
-                    let valid = [box.0, box.1, box.2, box.3].allSatisfy { $0 > 0.01 && $0 < 1 - 0.01 }
-                    func logit(_ a: Float) -> Float { valid ? log(a / (1 - a)) : .infinity }
-                    body(index, (logit(box.0), logit(box.1), logit(box.2), logit(box.3)), valid)
-                    index += 1
-                }
+            guard i >= h * w else {
+                let size = Float(0.05) * Float(1 << min(level, 30))
+                let box = ((Float(i % w) + 0.5) / Float(w), (Float(i / w) + 0.5) / Float(h), size, size)
+                func inside(_ a: Float) -> Bool { a > 0.01 && a < 0.99 }  // torch compares with 0.01 and 1 - 0.01 cast to float32
+                let valid = inside(box.0) && inside(box.1) && inside(box.2) && inside(box.3)
+                func logit(_ a: Float) -> Float { valid ? log(a / (1 - a)) : .infinity }
+                return ((logit(box.0), logit(box.1), logit(box.2), logit(box.3)), valid)
             }
+            i -= h * w
         }
-    }
-
-    /// The anchors in logit space, [count, 4], and the valid mask, [count].
-    func tables() -> (logits: [Float], valid: [Bool]) {
-        var logits = [Float](repeating: 0, count: count * 4), valid = [Bool](repeating: false, count: count)
-        forEach { i, box, ok in
-            (logits[4 * i], logits[4 * i + 1], logits[4 * i + 2], logits[4 * i + 3]) = box
-            valid[i] = ok
-        }
-        return (logits, valid)
+        return nil
     }
 }
 
@@ -56,8 +47,7 @@ struct ValidAnchorMask: CustomOperation {
         let out = try context.output(shape)
         let (n, a, c) = (shape[0], shape[1], shape[2])
         out.pointer.update(from: inputs[0].pointer, count: out.count)
-        grid.forEach { i, _, valid in
-            guard !valid else { return }
+        for i in 0..<a where grid.anchor(i)?.valid != true {
             for image in 0..<n { (out.pointer + (image * a + i) * c).update(repeating: 0, count: c) }
         }
         return out
@@ -83,7 +73,6 @@ struct QuerySelection: CustomOperation {
         let shape = try outputShape(inputs.map(\.shape))
         let (n, a, c, nc, k) = (shape[0], grid.count, inputs[0].shape[2], inputs[1].shape[2], shape[1])
         let out = try context.output(shape)
-        let anchors = grid.tables().logits
         let best = try context.scratch(a)
         try context.measure("query selection") { () throws(LayerError) in
             for image in 0..<n {
@@ -97,7 +86,8 @@ struct QuerySelection: CustomOperation {
                 for (slot, i) in chosen.enumerated() {
                     let row = out.pointer + (image * k + slot) * (c + 4)
                     row.update(from: inputs[0].pointer + (image * a + i) * c, count: c)
-                    for j in 0..<4 { row[c + j] = anchors[4 * i + j] }
+                    let box = grid.anchor(i)?.logits ?? (.infinity, .infinity, .infinity, .infinity)
+                    (row[c], row[c + 1], row[c + 2], row[c + 3]) = box
                 }
             }
         }
@@ -132,6 +122,7 @@ struct BoxRefinement: CustomOperation {
 /// largest sigmoid scores (`torch.topk` order), as rows `[cx, cy, w, h, score, class]`: inputs
 /// boxes [N, Q, 4] and class logits [N, Q, nc], output [N, k, 6].
 struct DetectionTopK: CustomOperation {
+    static let maxCandidates = 1 << 26
     let maxDetections: Int
 
     func outputShape(_ inputs: [[Int]]) throws(LayerError) -> [Int] {
@@ -141,7 +132,11 @@ struct DetectionTopK: CustomOperation {
         }
         let (q, nc) = (inputs[1][1], inputs[1][2])
         let (candidates, overflow) = q.multipliedReportingOverflow(by: nc)
-        return [inputs[0][0], overflow ? maxDetections : min(maxDetections, candidates), 6]
+        // The top-k keeps a (score, index) pair per candidate: refuse what it could not hold.
+        guard !overflow, candidates <= Self.maxCandidates else {
+            throw LayerError("the detection top-k over \(q) queries × \(nc) classes exceeds \(Self.maxCandidates) candidates")
+        }
+        return [inputs[0][0], min(maxDetections, candidates), 6]
     }
 
     func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
