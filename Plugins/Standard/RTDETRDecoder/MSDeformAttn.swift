@@ -48,13 +48,10 @@ public final class MSDeformAttn: Module {
         guard shapes.count == nLevels else {
             throw LayerError("deformable attention has \(nLevels) levels but was given \(shapes.count) feature maps")
         }
-        func rows(_ m: Linear, _ x: B.Value, _ d: [Int]) throws(LayerError) -> B.Value {
-            try backend.reshape(try m(try backend.reshape(x, [d[0] * d[1], d[2]]), on: backend), [d[0], d[1], m.outFeatures])
-        }
         let sampling = DeformableSampling(levels: shapes, heads: nHeads, headDim: dModel / nHeads, points: nPoints)
-        let sampled = try backend.custom([try rows(value_proj, value, v), try rows(sampling_offsets, query, q),
-                                          try rows(attention_weights, query, q), referBoxes],
+        let sampled = try backend.custom([try linearRows(value_proj, value, on: backend), try linearRows(sampling_offsets, query, on: backend),
+                                          try linearRows(attention_weights, query, on: backend), referBoxes],
                                          DeformableSamplingOperation(sampling: sampling))
-        return try rows(output_proj, sampled, q)
+        return try linearRows(output_proj, sampled, on: backend)
     }
 }
