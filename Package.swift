@@ -341,6 +341,12 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .testTarget(
+            name: "RTDETRTests",
+            dependencies: ["LayerZooTestSupport", "LayerZooStandard", "LayerZooVision", "LayerZooCheckpoint", "LayerZoo", "ZooCPU"],
+            path: "Tests/RTDETRTests",
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
             name: "StockModelTests",
             dependencies: ["LayerZooTestSupport", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/StockModelTests",

@@ -13,11 +13,13 @@ struct Predict: ParsableCommand {
             SOURCE: JPEG or PNG files, folders (their *.* entries), globs ('photos/*.jpg'), or float32 .npy \
             arrays ([N, 3, H, W] or [3, H, W], RGB in 0...1, sides multiples of the model's stride). \
             Images are pre-processed as Ultralytics does (LetterBox, OpenCV's bilinear resize, BGR→RGB, /255; \
-            for Classify models its resize of the shortest side and centre crop, with Pillow's bilinear filter) \
+            for Classify models its resize of the shortest side and centre crop, with Pillow's bilinear filter; \
+            for RT-DETR models the image stretched to the input size, scale_fill) \
             and the outputs post-processed as its predictor for the model's head does: Detect non_max_suppression \
             and scale_boxes; Segment masks (process_mask at the input size; their polygons from the mask \
             contours); Pose keypoints (scale_coords); OBB rotated NMS (probiou); Classify top-5; end-to-end \
-            heads (YOLO26, v10Detect) their top rows without NMS.
+            heads (YOLO26, v10Detect) their top rows without NMS; RTDETRDecoder the decoder's rows above --conf, \
+            without NMS, scaled to the original image (RTDETRPredictor).
 
             Prints a line per image ("image 1/2 /path/bus.jpg: 640x480 4 persons, 1 bus, 45.3ms") and the \
             speed per image; --format json prints one JSON object per line and image instead: \
@@ -142,7 +144,7 @@ final class PredictSession {
         nms.endToEnd = m.setEndToEnd(true, maxDetections: max(command.maxDet, 300))
         let head = m.nodes.last?.definition.name ?? "nothing"
         guard let post = TaskPostprocessors.forHead(head, options: nms, keypointShape: keypointShape(m.config)) else {
-            printError("\(command.config): error: predict handles Detect, Segment, Pose, OBB and Classify heads; this model ends in '\(head)'")
+            printError("\(command.config): error: predict handles Detect, Segment, Pose, OBB, Classify and RTDETRDecoder heads; this model ends in '\(head)'")
             throw ExitCode(1)
         }
         try loadWeights(into: m, from: weights, seed: 0)
@@ -152,6 +154,7 @@ final class PredictSession {
         names = ClassNames(checkpoint: ModelInput.classNames(command.config), config: m.config)
         var preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
         preprocessor.classify = post is ClassifyPostprocessor
+        preprocessor.scaleFill = post is RTDETRPostprocessor
         self.preprocessor = preprocessor
     }
 

@@ -33,7 +33,6 @@ final class StockModelTests: XCTestCase {
         "rt-detr/rtdetr-resnet50.yaml": ["AIFI", "RepC3", "RTDETRDecoder"],
         "rt-detr/rtdetr-resnet101.yaml": ["AIFI", "RepC3", "RTDETRDecoder"],
         "v8/yoloe-v8-seg.yaml": ["YOLOESegment"], "v8/yoloe-v8.yaml": ["YOLOEDetect"],
-        "v8/yolov8-rtdetr.yaml": ["RTDETRDecoder"],
         "v8/yolov8-world.yaml": ["C2fAttn", "ImagePoolingAttn", "WorldDetect"],
         "v8/yolov8-worldv2.yaml": ["C2fAttn", "WorldDetect"],
     ]

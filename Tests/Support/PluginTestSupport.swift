@@ -37,10 +37,12 @@ public func configText(_ name: String) throws -> String {
 /// null for Python's None).
 public enum FixtureArgument: Decodable {
     case bool(Bool), int(Int), float(Double), none
+    indirect case list([FixtureArgument])
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .none }
+        else if let items = try? c.decode([FixtureArgument].self) { self = .list(items) }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
         else if let i = try? c.decode(Int.self) { self = .int(i) }
         else { self = .float(try c.decode(Double.self)) }
@@ -52,6 +54,7 @@ public enum FixtureArgument: Decodable {
         case .int(let i): return .int(i)
         case .float(let d): return .float(d)
         case .none: return ArgValue.none
+        case .list(let items): return .list(items.map(\.value))
         }
     }
 

@@ -93,6 +93,7 @@ public enum TaskPostprocessors {
         case "Pose", "Pose26": return PosePostprocessor(options: options, keypointShape: keypointShape)
         case "OBB", "OBB26": return OBBPostprocessor(options: options)
         case "Classify": return ClassifyPostprocessor()
+        case "RTDETRDecoder": return RTDETRPostprocessor(options: options)
         default: return nil
         }
     }

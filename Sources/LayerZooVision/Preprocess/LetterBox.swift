@@ -9,6 +9,9 @@ public struct LetterBox: Sendable {
     public var scaleUp: Bool
     public var stride: Int
     public var padValue: UInt8
+    /// Stretch to the target shape, ignoring the aspect ratio, with no padding (Ultralytics'
+    /// `scale_fill`, which RT-DETR's predictor uses).
+    public var scaleFill = false
 
     public init(height: Int, width: Int, auto: Bool = false, scaleUp: Bool = true, stride: Int = 32, padValue: UInt8 = 114) {
         self.height = height
@@ -34,6 +37,10 @@ public struct LetterBox: Sendable {
     }
 
     public func geometry(imageHeight h: Int, imageWidth w: Int) -> Geometry {
+        if scaleFill {
+            return Geometry(ratio: Double(height) / Double(max(h, 1)), resizedHeight: height, resizedWidth: width,
+                            top: 0, bottom: 0, left: 0, right: 0)
+        }
         var r = min(Double(height) / Double(h), Double(width) / Double(w))
         if !scaleUp { r = min(r, 1) }
         let newW = max(pythonRound(Double(w) * r), 1), newH = max(pythonRound(Double(h) * r), 1)

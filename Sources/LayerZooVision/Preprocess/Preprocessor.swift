@@ -27,6 +27,8 @@ public struct Preprocessor: Sendable {
     public var stride: Int
     /// Classification pre-processing instead of the letterbox.
     public var classify = false
+    /// Stretch every image to the input size instead of letterboxing it (RT-DETR).
+    public var scaleFill = false
 
     /// `imgsz` rounded up to multiples of `stride`, as Ultralytics' `check_imgsz` does.
     public init(height: Int, width: Int, stride: Int) {
@@ -39,7 +41,8 @@ public struct Preprocessor: Sendable {
     public func callAsFunction(_ images: [(source: String, image: BGRImage)]) throws(ImageError) -> PreparedBatch {
         guard let first = images.first else { throw ImageError(path: "", message: "no images to pre-process") }
         let sameShapes = images.allSatisfy { $0.image.height == first.image.height && $0.image.width == first.image.width }
-        let letterBox = LetterBox(height: height, width: width, auto: sameShapes, stride: stride)
+        var letterBox = LetterBox(height: height, width: width, auto: sameShapes, stride: stride)
+        letterBox.scaleFill = scaleFill
         var boxed: [BGRImage] = []
         var prepared: [PreparedImage] = []
         for item in images {
