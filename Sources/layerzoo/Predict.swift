@@ -17,7 +17,9 @@ struct Predict: ParsableCommand {
             and the outputs post-processed as its predictor for the model's head does: Detect non_max_suppression \
             and scale_boxes; Segment masks (process_mask at the input size; their polygons from the mask \
             contours); Pose keypoints (scale_coords); OBB rotated NMS (probiou); Classify top-5; end-to-end \
-            heads (YOLO26, v10Detect) their top rows without NMS.
+            heads (YOLO26, v10Detect) their top rows without NMS. YOLO-World and YOLOE models are post-processed \
+            as Detect (Segment for YOLOE-seg), with the class (text) embeddings of --embeddings or their weights: \
+            LayerZoo has no CLIP text encoder to compute them from class names.
 
             Prints a line per image ("image 1/2 /path/bus.jpg: 640x480 4 persons, 1 bus, 45.3ms") and the \
             speed per image; --format json prints one JSON object per line and image instead: \
@@ -28,6 +30,7 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
+    @OptionGroup var embeddings: EmbeddingsOptions
 
     @Option(help: "Weights file (.safetensors). Default: seeded random weights (boxes are then meaningless).")
     var weights: String?
@@ -104,7 +107,7 @@ final class PredictSession {
     let network: Model
     /// One backend for every batch: its buffer plan places the second and later batches'
     /// tensors in the arena the first one planned.
-    let backend = CPUBackend()
+    let backend: CPUBackend
     let names: ClassNames
     let preprocessor: Preprocessor
     let postprocessor: any Postprocessor
@@ -149,7 +152,9 @@ final class PredictSession {
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
         postprocessor = post
         network = m
-        names = ClassNames(checkpoint: ModelInput.classNames(command.config), config: m.config)
+        let checkpointNames = ModelInput.classNames(command.config)
+        backend = try command.embeddings.backend(for: m, weights: weights, classes: checkpointNames?.count)
+        names = ClassNames(checkpoint: checkpointNames, config: m.config)
         var preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
         preprocessor.classify = post is ClassifyPostprocessor
         self.preprocessor = preprocessor
