@@ -44,7 +44,7 @@ public final class BNContrastiveHead: ContrastiveScoring {
 }
 
 /// (normalize(w) @ x) · exp(logit_scale) + bias, x [N, D, H, W] optionally L2-normalised over D
-/// (F.normalize, eps 1e-12), w [N, nc, D]: a matrix product, which thop does not count.
+/// (F.normalize, eps 1e-12), w [N, nc, D]; thop counts the matrix product (N · nc · H · W · D).
 struct ContrastiveScores: CustomOperation {
     let bias: Parameter
     let logitScale: Parameter
@@ -56,6 +56,11 @@ struct ContrastiveScores: CustomOperation {
             throw LayerError("contrastive scores expect features [N, D, H, W] and class embeddings [N, nc, D], got \(inputs.map(Shape.text))")
         }
         return [inputs[0][0], inputs[1][1], inputs[0][2], inputs[0][3]]
+    }
+
+    func macs(_ inputs: [[Int]]) -> Int {
+        guard inputs.count == 2, inputs[0].count == 4, inputs[1].count == 3 else { return 0 }
+        return saturatingProduct([inputs[0][0], inputs[1][1], inputs[0][2], inputs[0][3], inputs[0][1]])
     }
 
     func scratchElements(_ inputs: [[Int]]) -> Int {

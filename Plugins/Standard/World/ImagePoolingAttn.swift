@@ -138,7 +138,7 @@ struct AdaptiveMaxPool: CustomOperation {
 }
 
 /// ImagePoolingAttn's two einsums: per head, softmax(q kᵀ / √hc) v over the patches, with
-/// q [N, nc, C], k and v [N, L, C] → [N, nc, C]. Functional in PyTorch, so thop counts nothing.
+/// q [N, nc, C], k and v [N, L, C] → [N, nc, C]; thop counts both einsums (2 · N · nc · L · C).
 struct PatchAttention: CustomOperation {
     let heads: Int
 
@@ -185,6 +185,11 @@ struct PatchAttention: CustomOperation {
             }
         }
         return out
+    }
+
+    func macs(_ inputs: [[Int]]) -> Int {
+        guard inputs.count == 3, inputs[0].count == 3, inputs[1].count == 3 else { return 0 }
+        return saturatingProduct([2, inputs[0][0], inputs[0][1], inputs[1][1], inputs[0][2]])
     }
 
     func scratchElements(_ inputs: [[Int]]) -> Int {

@@ -45,8 +45,8 @@ public final class MaxSigmoidAttnBlock: Module {
     }
 }
 
-/// out = proj · sigmoid(max_k ⟨embed_p, guide_k⟩ / √hc + bias) · scale, per head; the
-/// similarity is a matrix product, which thop does not count.
+/// out = proj · sigmoid(max_k ⟨embed_p, guide_k⟩ / √hc + bias) · scale, per head; thop
+/// counts the similarity's matrix product (N · heads · P · nc · hc).
 struct MaxSigmoidAttention: CustomOperation {
     let heads: Int
     let bias: Parameter
@@ -62,6 +62,11 @@ struct MaxSigmoidAttention: CustomOperation {
             throw LayerError("max-sigmoid attention with \(heads) heads cannot combine embed \(Shape.text(e)), guide \(Shape.text(g)) and image \(Shape.text(x))")
         }
         return x
+    }
+
+    func macs(_ inputs: [[Int]]) -> Int {
+        guard inputs.count == 3, inputs[1].count == 3, inputs[0].count == 4 else { return 0 }
+        return saturatingProduct([inputs[0][0], inputs[0][1], inputs[0][2], inputs[0][3], inputs[1][1]])
     }
 
     func scratchElements(_ inputs: [[Int]]) -> Int {
