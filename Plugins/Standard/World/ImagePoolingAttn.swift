@@ -8,7 +8,7 @@ import ZooCPU
 /// (WorldModel's `txt_feats = m(x, txt_feats)`). The layer's own output is its first input,
 /// unchanged. Keys `scale` [1] (when `scale`), `query.{0,1}.*`, `key.{0,1}.*`, `value.{0,1}.*`
 /// (LayerNorm, Linear), `proj.*`, `projections.<l>.{weight,bias}`.
-public final class ImagePoolingAttn: Layer, ClassEmbeddingReader {
+public final class ImagePoolingAttn: Layer, ClassEmbeddingReader, SideInputWriter {
     public let ec: Int
     public let ct: Int
     public let nh: Int

@@ -102,6 +102,10 @@ public protocol ClassEmbeddingReader: Layer {
     var embeddingDimension: Int { get }
 }
 
+/// A layer whose work is to replace a side input (ImagePoolingAttn updates the class
+/// embeddings): its own output may go unread without that being a mistake in the file.
+public protocol SideInputWriter: Layer {}
+
 extension Model {
     /// The embedding size the model's class-embedding readers expect (the first one's), or nil
     /// when no layer reads them.
