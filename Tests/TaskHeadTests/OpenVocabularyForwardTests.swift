@@ -102,6 +102,36 @@ extension TaskForwardTests {
         }
     }
 
+    /// Each new module alone, on random odd shapes with random weights: the PyTorch module's
+    /// keys and its output (ImagePoolingAttn's: the class embeddings it leaves).
+    func testOpenVocabularyModulesMatchPyTorch() throws {
+        func run(_ name: String, _ module: any Module,
+                 _ body: (SafeTensorsFile, Tensor, CPUBackend) throws -> Tensor) throws {
+            let f = try openVocabularyFixture("module_\(name)")
+            XCTAssertEqual(Set(module.namedTensors().map { "module." + $0.key }),
+                           Set(f.entries.map(\.name).filter { $0.hasPrefix("module.") }), name)
+            try loadTensors(module, from: f, keyPrefix: "module.", prepare: true)
+            let text = try f.tensor("text"), backend = CPUBackend()
+            backend.sideInputs.provide(ClassEmbeddings.name, text)
+            try backend.sideInputs.beginPass(batch: text.shape[0], on: backend)
+            let error = relativeError(try body(f, text, backend), try f.tensor("output"))
+            print("\(name): max relative error \(error)")
+            XCTAssertLessThan(error, 1e-4, name)
+        }
+        let attention = try MaxSigmoidAttnBlock(13, 12, nh: 3, ec: 12, gc: 20, scale: true)
+        try run("max_sigmoid_attn", attention) { f, text, backend in try attention(try f.tensor("input"), guide: text, on: backend) }
+        let c2f = try C2fAttn(10, 12, n: 2, ec: 6, nh: 3, gc: 20, shortcut: true)
+        try run("c2f_attn", c2f) { f, _, backend in try c2f(try f.tensor("input"), on: backend) }
+        let pooling = try ImagePoolingAttn(ec: 12, ch: [5, 7], ct: 20, nh: 3, k: 2, scale: true)
+        try run("image_pooling_attn", pooling) { f, _, backend in
+            _ = try pooling.forward([try f.tensor("input0"), try f.tensor("input1")], on: backend)
+            return try XCTUnwrap(backend.sideInputs.current(ClassEmbeddings.name))
+        }
+        let contrastive = ContrastiveHead(), bn = BNContrastiveHead(9)
+        try run("contrastive_head", contrastive) { f, text, backend in try contrastive(try f.tensor("input"), text: text, on: backend) }
+        try run("bn_contrastive_head", bn) { f, text, backend in try bn(try f.tensor("input"), text: text, on: backend) }
+    }
+
     /// The GEMM kernels of the max-sigmoid attention and the contrastive scores equal their
     /// plain loops on random shapes with odd sizes.
     func testOpenVocabularyKernelsMatchTheirReferenceLoops() throws {
