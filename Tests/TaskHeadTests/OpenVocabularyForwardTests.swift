@@ -132,6 +132,23 @@ extension TaskForwardTests {
         try run("bn_contrastive_head", bn) { f, text, backend in try bn(try f.tensor("input"), text: text, on: backend) }
     }
 
+    /// Rows Ultralytics refuses are refused at the row, saying why.
+    func testOpenVocabularyRowsUltralyticsRefusesAreDiagnosed() throws {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/openvocab/v8-yolov8-worldv2.yaml", withExtension: nil))
+        let base = try String(contentsOf: url, encoding: .utf8)
+        assertDiagnoses([
+            DiagnosticCase("nh does not divide the hidden channels", base: base, replacing: "C2fAttn, [256, 128, 4]]",
+                           with: "C2fAttn, [256, 128, 3]]", line: 39, at: "[256, 128, 3]",
+                           fragments: ["C2fAttn hidden channels 160 (from c2=320) must be divisible by nh=3"]),
+            DiagnosticCase("YOLOE without batch-norm heads", base: base, replacing: "WorldDetect, [nc, 512, True]]",
+                           with: "YOLOEDetect, [nc, 512, False]]", line: 49, at: "False",
+                           fragments: ["YOLOEDetect requires with_bn=True"]),
+            DiagnosticCase("ImagePoolingAttn with too many arguments", base: base, replacing: "  - [-1, 1, nn.Upsample, [None, 2, \"nearest\"]]\n  - [[-1, 4]",
+                           with: "  - [[-1, 6], 1, ImagePoolingAttn, [8, 512, 8, 3, False, 1]]\n  - [[-1, 4]", line: 37,
+                           at: "1]]", fragments: ["ImagePoolingAttn takes at most 5 arguments [ec=256, ct=512, nh=8, k=3, scale=False], got 6"]),
+        ], registry: try standardRegistry(), scale: "x")
+    }
+
     /// The GEMM kernels of the max-sigmoid attention and the contrastive scores equal their
     /// plain loops on random shapes with odd sizes.
     func testOpenVocabularyKernelsMatchTheirReferenceLoops() throws {

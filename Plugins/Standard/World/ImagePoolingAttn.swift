@@ -91,10 +91,7 @@ public final class ImagePoolingAttn: Layer, ClassEmbeddingReader, SideInputWrite
         prepare: { args, _ throws(LayerError) in
             // parse_model inserts ch as the second argument; the unwritten ones keep their defaults.
             let defaults: [ArgValue] = [.int(256), .int(512), .int(8), .int(3), .bool(false)]
-            guard args.count <= defaults.count else {
-                throw LayerError("ImagePoolingAttn takes at most [ec, ct, nh, k, scale], got \(args.count) arguments")
-            }
-            args += defaults[args.count...]
+            if args.count < defaults.count { args += defaults[args.count...] }
         },
         make: { args, _ throws(LayerError) in
             try ImagePoolingAttn(ec: args.int("ec"), ch: args.intList("ch"), ct: args.int("ct"), nh: args.int("nh"),
