@@ -14,13 +14,15 @@ public final class MaxSigmoidAttnBlock: Module {
     public let bias: Parameter
     public let projConv: Conv
     public let scale: Parameter?
+    let embedChannels: Int
+    let outChannels: Int
 
     public init(_ c1: Int, _ c2: Int, nh: Int = 1, ec: Int = 128, gc: Int = 512, scale: Bool = false) throws(LayerError) {
-        guard nh >= 1, c2 % nh == 0, ec == c2 else {
-            throw LayerError("MaxSigmoidAttnBlock needs embedding channels ec (\(ec)) equal to c2 (\(c2)) and c2 divisible by nh (\(nh)): it views both as nh heads of c2 / nh")
-        }
+        guard nh >= 1 else { throw LayerError("MaxSigmoidAttnBlock needs at least one head", argument: "nh") }
         self.nh = nh
         hc = c2 / nh
+        embedChannels = ec
+        outChannels = c2
         self.ec = c1 != ec ? try Conv(c1, ec, k: IntOrPair(1), act: .identity) : nil
         gl = try Linear(gc, ec)
         bias = Parameter([nh])
@@ -38,6 +40,10 @@ public final class MaxSigmoidAttnBlock: Module {
 
     /// `forward(x, guide)`: x [N, c1, H, W], guide [N, nc, gc] → [N, c2, H, W].
     public func callAsFunction<B: Backend>(_ x: B.Value, guide: B.Value, on backend: B) throws(LayerError) -> B.Value {
+        // PyTorch builds any sizes but its forward views ec and c2 as nh heads of c2 // nh.
+        guard embedChannels == nh * hc, outChannels % nh == 0 else {
+            throw LayerError("MaxSigmoidAttnBlock views its embedding channels (\(embedChannels)) and output channels (\(outChannels)) as \(nh) heads of \(hc): ec must be nh × (c2 / nh) and nh must divide c2")
+        }
         let g = try gl.applied(lastAxisOf: guide, on: backend)
         let embed = try ec.map { conv throws(LayerError) in try conv(x, on: backend) } ?? x
         let projected = try projConv(x, on: backend)

@@ -113,6 +113,10 @@ extension Model {
         nodes.lazy.compactMap { ($0.layer as? any ClassEmbeddingReader)?.embeddingDimension }.first
     }
 
+    /// The most classes embeddings may hold (Detect's limit on nc): every class costs a score
+    /// per anchor.
+    public static let maxClassEmbeddings = 100_000
+
     /// Checks class embeddings for this model (`[N, nc, D]` or `[nc, D]`, D the model's) and
     /// returns them batch-first; `classes`, when known (a checkpoint's names), must equal nc.
     public func checkedClassEmbeddings(_ tensor: Tensor, classes: Int?) throws(LayerError) -> Tensor {
@@ -123,6 +127,9 @@ extension Model {
         if dims.count == 2 { dims.insert(1, at: 0) }
         guard dims.count == 3, dims[1] >= 1, dims[2] == dimension else {
             throw LayerError("class embeddings must be [N, nc, \(dimension)] or [nc, \(dimension)], got \(Shape.text(tensor.shape))")
+        }
+        guard dims[1] <= Self.maxClassEmbeddings else {
+            throw LayerError("the class embeddings hold \(dims[1]) classes; a detection head takes at most \(Self.maxClassEmbeddings)")
         }
         if let classes, classes != dims[1] {
             throw LayerError("the class embeddings hold \(dims[1]) classes, but the model names \(classes)")
