@@ -13,6 +13,7 @@ public enum StandardLayers: LayerPlugin {
          C3k2.definition, SPPF.definition, C2PSA.definition, Concat.definition, Upsample.definition,
          Detect.definition] + TaskHeads.definitions + BackboneFamilies.definitions + stockVocabulary
             + [RTDETRDecoder.definition]
+            + OpenVocabularyLayers.definitions
     }
 
 }

@@ -59,7 +59,14 @@ public final class PyTorchCheckpoint {
         } else {
             yamlText = nil
         }
-        let named = try walker.stateDict(of: layout.source)
+        var named = try walker.stateDict(of: layout.source)
+        // YOLO-World's `txt_feats` and YOLOE's `pe` (set by set_classes) are plain attributes of
+        // the model object, not state_dict entries; kept under their names as the class embeddings.
+        if let model = graph.object(layout.model), let attributes = model.attributes(in: graph) {
+            for name in ["txt_feats", "pe"] {
+                if case .tensor(let t)? = attributes[name] { named.append((name, graph.tensors[t])) }
+            }
+        }
         var bytes = [StorageBytes](repeating: .empty, count: graph.storages.count)
         var needed = Set(named.map(\.1.storage))
         var strideTensor: PickleTensor?

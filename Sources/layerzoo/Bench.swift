@@ -21,6 +21,7 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
+    @OptionGroup var embeddings: EmbeddingsOptions
     @OptionGroup var nonFinite: NonFiniteOptions
     @OptionGroup var memory: MemoryOptions
 
@@ -104,7 +105,7 @@ struct Bench: ParsableCommand {
         }
         let input = try SeededWeights.input(
             shape: [model.batch, m.config.inputChannels, report.imageHeight, report.imageWidth], seed: 0)
-        let backend = CPUBackend()
+        let backend = try embeddings.backend(for: m, weights: weightsSource, classes: ModelInput.classNames(config)?.count)
         func once() throws -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
             do throws(Diagnostic) {

@@ -19,7 +19,9 @@ struct Predict: ParsableCommand {
             and scale_boxes; Segment masks (process_mask at the input size; their polygons from the mask \
             contours); Pose keypoints (scale_coords); OBB rotated NMS (probiou); Classify top-5; end-to-end \
             heads (YOLO26, v10Detect) their top rows without NMS; RTDETRDecoder the decoder's rows above --conf, \
-            without NMS, scaled to the original image (RTDETRPredictor).
+            without NMS, scaled to the original image (RTDETRPredictor). YOLO-World and YOLOE models are post-processed \
+            as Detect (Segment for YOLOE-seg), with the class (text) embeddings of --embeddings or their weights: \
+            LayerZoo has no CLIP text encoder to compute them from class names.
 
             Prints a line per image ("image 1/2 /path/bus.jpg: 640x480 4 persons, 1 bus, 45.3ms") and the \
             speed per image; --format json prints one JSON object per line and image instead: \
@@ -30,6 +32,7 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
+    @OptionGroup var embeddings: EmbeddingsOptions
 
     @Option(help: "Weights file (.safetensors). Default: seeded random weights (boxes are then meaningless).")
     var weights: String?
@@ -106,7 +109,7 @@ final class PredictSession {
     let network: Model
     /// One backend for every batch: its buffer plan places the second and later batches'
     /// tensors in the arena the first one planned.
-    let backend = CPUBackend()
+    let backend: CPUBackend
     let names: ClassNames
     let preprocessor: Preprocessor
     let postprocessor: any Postprocessor
@@ -151,7 +154,9 @@ final class PredictSession {
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
         postprocessor = post
         network = m
-        names = ClassNames(checkpoint: ModelInput.classNames(command.config), config: m.config)
+        let checkpointNames = ModelInput.classNames(command.config)
+        backend = try command.embeddings.backend(for: m, weights: weights, classes: checkpointNames?.count)
+        names = ClassNames(checkpoint: checkpointNames, config: m.config)
         var preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
         preprocessor.classify = post is ClassifyPostprocessor
         preprocessor.scaleFill = post is RTDETRPostprocessor

@@ -20,10 +20,16 @@ struct Run: ParsableCommand {
             .safetensors (tensor name "output"). Heads with several outputs (Segment: detections \
             with mask coefficients, then the prototypes) write them as "output0", "output1", ... \
             (the names of Ultralytics' ONNX export) and need a .safetensors --output.
+
+            Open-vocabulary models (YOLO-World: C2fAttn, WorldDetect; YOLOE) also take their class \
+            (text) embeddings, [N, nc, D] or [nc, D]: LayerZoo has no CLIP text encoder, so they come \
+            from --embeddings E.npy or from the weights ('txt_feats' or 'pe', as Ultralytics' \
+            set_classes keeps them). Their output has as many classes as the embeddings.
             """)
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var plugin: PluginOptions
+    @OptionGroup var embeddings: EmbeddingsOptions
     @OptionGroup var nonFinite: NonFiniteOptions
     @OptionGroup var memory: MemoryOptions
 
@@ -134,10 +140,11 @@ struct Run: ParsableCommand {
                                                        seed: seed)
         try nonFinite.checkInput(x, path: input)
         try apply(transforms, to: m, comparingOn: x)
+        let backend = try embeddings.backend(for: m, weights: weightsSource, classes: ModelInput.classNames(config)?.count)
         let start = DispatchTime.now()
         let ys: [Tensor]
         do throws(Diagnostic) {
-            ys = m.outputCount > 1 ? try m.forwardOutputs(x) : [try m.forward(x)]
+            ys = m.outputCount > 1 ? try m.forwardOutputs(x, on: backend) : [try m.forward(x, on: backend)]
         } catch {
             printError(error.description)
             throw ExitCode(1)

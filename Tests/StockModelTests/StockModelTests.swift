@@ -26,15 +26,10 @@ final class StockModelTests: XCTestCase {
     /// Stock files LayerZoo does not accept yet, with the modules it lacks (any one of them
     /// must be named in the errors). Remove an entry when its modules land.
     static let expectedUnsupported: [String: [String]] = [
-        "11/yoloe-11-seg.yaml": ["YOLOESegment"], "11/yoloe-11.yaml": ["YOLOEDetect"],
-        "26/yoloe-26-seg.yaml": ["YOLOESegment26"], "26/yoloe-26.yaml": ["YOLOEDetect"],
         "rt-detr/rtdetr-l.yaml": ["HGStem", "HGBlock", "AIFI", "RepC3", "RTDETRDecoder"],
         "rt-detr/rtdetr-x.yaml": ["HGStem", "HGBlock", "AIFI", "RepC3", "RTDETRDecoder"],
         "rt-detr/rtdetr-resnet50.yaml": ["AIFI", "RepC3", "RTDETRDecoder"],
         "rt-detr/rtdetr-resnet101.yaml": ["AIFI", "RepC3", "RTDETRDecoder"],
-        "v8/yoloe-v8-seg.yaml": ["YOLOESegment"], "v8/yoloe-v8.yaml": ["YOLOEDetect"],
-        "v8/yolov8-world.yaml": ["C2fAttn", "ImagePoolingAttn", "WorldDetect"],
-        "v8/yolov8-worldv2.yaml": ["C2fAttn", "WorldDetect"],
     ]
 
     func reference() throws -> Reference {

@@ -51,15 +51,17 @@ public final class Detect: Layer, StrideConsumer, EndToEndHead {
     /// Ultralytics' `max_det` for the one-to-one top-k.
     public var maxDetections = 300
 
-    /// `Detect(nc=80, reg_max=16, end2end=False, ch=())`.
+    /// `Detect(nc=80, reg_max=16, end2end=False, ch=())`. `classChannels` replaces the class
+    /// branch's last output (nc) with the embedding size of the open-vocabulary heads
+    /// (WorldDetect, YOLOEDetect: `nn.Conv2d(c3, embed, 1)`).
     public init(nc: Int = 80, regMax: Int = 16, end2end: Bool = false, ch: [Int], legacy: Bool,
-                act: Activation = .silu) throws(LayerError) {
+                act: Activation = .silu, classChannels: Int? = nil) throws(LayerError) {
         guard !ch.isEmpty else { throw LayerError("Detect needs at least one input layer") }
         self.nc = nc
         self.regMax = regMax
         self.legacy = legacy
         func branches() throws(LayerError) -> (boxes: [Sequential], classes: [Sequential]) {
-            try Self.branches(nc: nc, regMax: regMax, ch: ch, legacy: legacy, act: act)
+            try Self.branches(nc: nc, regMax: regMax, ch: ch, legacy: legacy, act: act, classChannels: classChannels)
         }
         (cv2, cv3) = try branches()
         if end2end {
@@ -73,11 +75,12 @@ public final class Detect: Layer, StrideConsumer, EndToEndHead {
     }
 
     /// The box and class branches of every level, as `Detect.__init__` builds them.
-    static func branches(nc: Int, regMax: Int, ch: [Int], legacy: Bool,
-                         act: Activation) throws(LayerError) -> (boxes: [Sequential], classes: [Sequential]) {
+    static func branches(nc: Int, regMax: Int, ch: [Int], legacy: Bool, act: Activation,
+                         classChannels: Int? = nil) throws(LayerError) -> (boxes: [Sequential], classes: [Sequential]) {
         guard let c0 = ch.first else { throw LayerError("Detect needs at least one input layer") }
         let c2 = max(16, c0 / 4, regMax * 4)
         let c3 = max(c0, min(nc, 100))
+        let classOutputs = classChannels ?? nc
         var boxes: [Sequential] = []
         var classes: [Sequential] = []
         for x in ch {
@@ -88,13 +91,13 @@ public final class Detect: Layer, StrideConsumer, EndToEndHead {
             if legacy {
                 classes.append(Sequential([
                     try Conv(x, c3, k: IntOrPair(3), act: act), try Conv(c3, c3, k: IntOrPair(3), act: act),
-                    try Conv2d(c3, nc, kernel: IntOrPair(1)),
+                    try Conv2d(c3, classOutputs, kernel: IntOrPair(1)),
                 ]))
             } else {
                 classes.append(Sequential([
                     Sequential([try Conv.depthwise(x, x, k: 3, act: act), try Conv(x, c3, k: IntOrPair(1), act: act)]),
                     Sequential([try Conv.depthwise(c3, c3, k: 3, act: act), try Conv(c3, c3, k: IntOrPair(1), act: act)]),
-                    try Conv2d(c3, nc, kernel: IntOrPair(1)),
+                    try Conv2d(c3, classOutputs, kernel: IntOrPair(1)),
                 ]))
             }
         }

@@ -11,6 +11,7 @@ import ZooCPU
 /// keep one backend for repeated passes.
 public final class CPUBackend: Backend {
     public typealias Value = Tensor
+    public let sideInputs = SideInputs<Tensor>()
 
     private let workspace = Workspace()
     private let profiler = Profiler()

@@ -29,6 +29,11 @@ extension Model {
             for j in node.inputs where j >= 0 { lastUse[j] = node.index }
         }
         var outputs: [Tensor?] = Array(repeating: nil, count: nodes.count)
+        do throws(LayerError) {
+            try backend.sideInputs.beginPass(batch: input.shape.first ?? 1, on: backend)
+        } catch {
+            throw .error(error.message, at: nil, notes: error.notes.map { Diagnostic.Note($0) })
+        }
         for node in nodes {
             var xs: [Tensor] = []
             for j in node.inputs {

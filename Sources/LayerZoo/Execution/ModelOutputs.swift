@@ -18,7 +18,10 @@ extension Model {
             if j == -1 { inputs.append(ShapeValue(trace.input)) } else if let y = trace.outputs[j] { inputs.append(y) } else { return [] }
         }
         do throws(LayerError) {
-            return try head.forwardOutputs(inputs, on: ShapeBackend()).map(\.dims)
+            let backend = ShapeBackend()
+            provideEmbeddingPlaceholder(on: backend)
+            try backend.sideInputs.beginPass(batch: trace.input.first ?? 1, on: backend)
+            return try head.forwardOutputs(inputs, on: backend).map(\.dims)
         } catch {
             return [primary.dims]
         }

@@ -114,7 +114,9 @@ extension Model {
         let tensors = namedTensors()
         var mismatch = WeightMismatch(file: source.path, missing: [], unexpected: [], misshaped: [])
         let known = Set(tensors.map(\.key))
-        for info in source.tensorInfos where !known.contains(info.name) {
+        // The class embeddings a model that reads them may carry beside its state_dict.
+        let sideInputs = classEmbeddingDimension == nil ? [] : ClassEmbeddings.tensorNames
+        for info in source.tensorInfos where !known.contains(info.name) && !sideInputs.contains(info.name) {
             mismatch.unexpected.append(info.name)
         }
         var wanted: [(key: String, parameter: Parameter)] = []

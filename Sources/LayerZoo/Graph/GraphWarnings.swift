@@ -11,7 +11,7 @@ extension Model {
         var warnings: [Diagnostic] = []
         var used = Set<Int>()
         for node in nodes { used.formUnion(node.inputs) }
-        for node in nodes.dropLast() where !used.contains(node.index) {
+        for node in nodes.dropLast() where !used.contains(node.index) && !(node.layer is any SideInputWriter) {
             warnings.append(.warning("layer \(node.index) (\(node.row.module)): its output is not used by any layer",
                                      at: node.row.location, notes: [Self.renumberingNote], code: "unused-output"))
         }

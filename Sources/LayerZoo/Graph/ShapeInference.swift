@@ -36,6 +36,12 @@ extension Model {
         var macs: [Int] = []
         var scratch: [Int] = []
         let image = ShapeValue(input)
+        provideEmbeddingPlaceholder(on: backend)
+        do throws(LayerError) {
+            try backend.sideInputs.beginPass(batch: input.first ?? 1, on: backend)
+        } catch {
+            diagnostics.append(.error(error.message, at: nil, notes: error.notes.map { Diagnostic.Note($0) }))
+        }
         for node in nodes {
             var xs: [ShapeValue] = []
             var ready = true

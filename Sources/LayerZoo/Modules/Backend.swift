@@ -11,6 +11,8 @@ public protocol Backend {
     associatedtype Value
 
     func dims(_ x: Value) -> [Int]
+    /// Model-level inputs beside the image (the class embeddings), for the pass running.
+    var sideInputs: SideInputs<Value> { get }
 
     /// `nn.Conv2d` (with its bias when it has one).
     func conv2d(_ x: Value, _ conv: Conv2d) throws(LayerError) -> Value

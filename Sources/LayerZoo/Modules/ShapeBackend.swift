@@ -14,6 +14,7 @@ public struct ShapeValue: Sendable, Hashable, CustomStringConvertible {
 /// split and elementwise arithmetic cost nothing.
 public final class ShapeBackend: Backend {
     public typealias Value = ShapeValue
+    public let sideInputs = SideInputs<ShapeValue>()
 
     /// Largest tensor (in elements) a traced model may produce before it is refused.
     public let maxElements: Int

@@ -88,8 +88,8 @@ public enum TaskPostprocessors {
     /// the model's `kpt_shape` (pose heads).
     public static func forHead(_ module: String, options: NMSOptions, keypointShape: [Int] = [17, 3]) -> (any Postprocessor)? {
         switch module {
-        case "Detect", "v10Detect": return DetectPostprocessor(options: options)
-        case "Segment", "Segment26": return SegmentPostprocessor(options: options)
+        case "Detect", "v10Detect", "WorldDetect", "YOLOEDetect": return DetectPostprocessor(options: options)
+        case "Segment", "Segment26", "YOLOESegment", "YOLOESegment26": return SegmentPostprocessor(options: options)
         case "Pose", "Pose26": return PosePostprocessor(options: options, keypointShape: keypointShape)
         case "OBB", "OBB26": return OBBPostprocessor(options: options)
         case "Classify": return ClassifyPostprocessor()

@@ -1,0 +1,85 @@
+import LayerZoo
+import ZooCPU
+
+/// Ultralytics' `YOLOEDetect(nc=80, embed=512, with_bn=True, reg_max=16, end2end=False, ch=())`
+/// in export form: Detect's box branch, a class branch to `embed` channels (legacy or
+/// depthwise, as Detect's) and per level a `BNContrastiveHead` scoring it against the prompt
+/// embeddings (`pe`, YOLOEModel's `cls_pe`). Output [N, 4 + nc, A], nc the embeddings' class
+/// count. Keys `cv2`, `cv3`, `dfl`, (`one2one_cv2`, `one2one_cv3`), `cv4`, (`one2one_cv4`),
+/// `reprta.m.{w12,w3}`, `savpe.*`; the last two are counted and loaded, not run.
+public final class YOLOEDetect: Layer, StrideConsumer, ClassEmbeddingReader {
+    public let detect: Detect
+    public let embed: Int
+    public let cv4: [BNContrastiveHead]
+    public let one2oneCv4: [BNContrastiveHead]?
+    public let reprta: TextPromptAdapter
+    public let savpe: SAVPE
+
+    public init(nc: Int = 80, embed: Int = 512, regMax: Int = 16, end2end: Bool = false, ch: [Int], legacy: Bool,
+                act: Activation = .silu) throws(LayerError) {
+        guard let c0 = ch.first else { throw LayerError("YOLOEDetect needs at least one input layer") }
+        let c3 = max(c0, min(nc, 100))
+        guard c3 <= embed else {
+            throw LayerError("YOLOEDetect's class channels \(c3) exceed the embedding size \(embed)", argument: "embed")
+        }
+        detect = try Detect(nc: nc, regMax: regMax, end2end: end2end, ch: ch, legacy: legacy, act: act, classChannels: embed)
+        self.embed = embed
+        cv4 = ch.map { _ in BNContrastiveHead(embed) }
+        one2oneCv4 = end2end ? ch.map { _ in BNContrastiveHead(embed) } : nil
+        reprta = try TextPromptAdapter(embed, embed)
+        savpe = try SAVPE(ch, c3, embed, act: act)
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        var out = detect.children + [("cv4", ModuleList(cv4))]
+        if let one2oneCv4 { out.append(("one2one_cv4", ModuleList(one2oneCv4))) }
+        return out + [("reprta", reprta), ("savpe", savpe)]
+    }
+
+    public var embeddingDimension: Int { embed }
+
+    public func setInputStrides(_ strides: [Double]) { detect.setInputStrides(strides) }
+
+    /// The box distances after DFL and the class logits [N, nc, A] of the one-to-many branches;
+    /// the counting backend also runs the one-to-one copies, as PyTorch's forward does.
+    func predictions<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> (distances: B.Value, scores: B.Value) {
+        let text = try ClassEmbeddings.original(on: backend, for: "YOLOEDetect", dimension: embed)
+        let box = try detect.branch(detect.cv2, detect.one2oneCv2, channels: 4 * detect.regMax, inputs, on: backend)
+        let scores = try contrastiveLevels(detect.cv3, cv4, inputs, text: text, on: backend)
+        if backend is ShapeBackend, let cv3 = detect.one2oneCv3, let one2oneCv4 {
+            _ = try contrastiveLevels(cv3, one2oneCv4, inputs, text: text, on: backend)
+        }
+        let distances = try detect.dfl.map { dfl throws(LayerError) in try dfl(box, on: backend) } ?? box
+        return (distances, scores)
+    }
+
+    public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
+        let levels = try detect.levels(inputs, on: backend)
+        let p = try predictions(inputs, on: backend)
+        return try detect.finish(boxes: try detect.decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores, on: backend)
+    }
+
+    static let definition = LayerDefinition(
+        name: "YOLOEDetect",
+        arguments: [
+            ArgumentSpec("nc", .int(1...100_000), default: .int(80)),
+            ArgumentSpec("embed", .int(1...65_536), default: .int(512)),
+            ArgumentSpec("with_bn", .bool, default: .bool(true)),
+            ArgumentSpec("reg_max", .int(1...256), default: .int(16)),
+            ArgumentSpec("end2end", .bool, default: .bool(false)),
+            ArgumentSpec("ch", .intList(1...65_536)),
+        ],
+        role: .head,
+        summary: "YOLOE detection head: [N, 4 + nc, anchors], class scores from the prompt (text) embeddings",
+        origin: StandardLayers.origin,
+        appendedArguments: 3,
+        prepare: Detect.appendRegMaxAndEnd2End,
+        make: { args, context throws(LayerError) in
+            let ch = try args.intList("ch")
+            guard !ch.isEmpty else { throw LayerError("YOLOEDetect needs at least one input layer", argument: "ch") }
+            guard try args.bool("with_bn") else { throw LayerError("YOLOEDetect requires with_bn=True", argument: "with_bn") }
+            return try YOLOEDetect(nc: args.int("nc"), embed: args.int("embed"), regMax: args.int("reg_max"),
+                                   end2end: args.bool("end2end"), ch: ch,
+                                   legacy: !context.flags.contains(ModelContext.nonLegacyHead), act: context.defaultActivation)
+        })
+}
