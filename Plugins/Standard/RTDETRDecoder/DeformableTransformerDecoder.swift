@@ -21,29 +21,11 @@ public final class MLP: Module {
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         var y = x
         for (i, layer) in layers.enumerated() {
-            y = try linearRows(layer, y, on: backend)
+            y = try layer.applied(lastAxisOf: y, on: backend)
             if i < layers.count - 1 { y = try backend.activation(y, .relu) }
         }
         return y
     }
-}
-
-/// PyTorch's `nn.ModuleList`: children named `0`, `1`, ...
-final class ModuleList: Module {
-    let modules: [any Module]
-
-    init(_ modules: [any Module]) { self.modules = modules }
-
-    public var children: [(name: String, module: any Module)] {
-        modules.enumerated().map { (String($0.offset), $0.element) }
-    }
-}
-
-/// `nn.Linear` on the last axis of a rank-3 `[N, L, in]` value.
-func linearRows<B: Backend>(_ m: Linear, _ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
-    let d = backend.dims(x)
-    guard d.count == 3 else { throw LayerError("expected a [N, L, C] tensor, got \(Shape.text(d))") }
-    return try backend.reshape(try m(try backend.reshape(x, [d[0] * d[1], d[2]]), on: backend), [d[0], d[1], m.outFeatures])
 }
 
 /// Ultralytics' `DeformableTransformerDecoderLayer(d_model, n_heads, d_ffn, dropout, act,
@@ -87,7 +69,7 @@ public final class DeformableTransformerDecoderLayer: Module {
         var x = try norm1(try backend.add(embed, attended), on: backend)
         let crossed = try cross_attn(try backend.add(x, queryPos), referBoxes: referBoxes, value: feats, shapes: shapes, on: backend)
         x = try norm2(try backend.add(x, crossed), on: backend)
-        let ffn = try linearRows(linear2, try backend.activation(try linearRows(linear1, x, on: backend), act), on: backend)
+        let ffn = try linear2.applied(lastAxisOf: try backend.activation(try linear1.applied(lastAxisOf: x, on: backend), act), on: backend)
         return try norm3(try backend.add(x, ffn), on: backend)
     }
 }
@@ -125,7 +107,7 @@ public final class DeformableTransformerDecoder: Module {
             output = try layer(output, referBoxes: refer, feats: feats, shapes: shapes, queryPos: try posMLP(refer, on: backend),
                                on: backend)
             let refined = try backend.custom([try bboxHead[i](output, on: backend), refer], BoxRefinement())
-            if i == evalIdx { return (refined, try linearRows(scoreHead[i], output, on: backend)) }
+            if i == evalIdx { return (refined, try scoreHead[i].applied(lastAxisOf: output, on: backend)) }
             refer = refined
         }
         throw LayerError("eval_idx \(evalIdx) picks no decoder layer")

@@ -89,8 +89,8 @@ public final class RTDETRDecoder: Layer {
         let feats = try backend.concat(flattened, axis: 1)
         let grid = AnchorGrid(levels: shapes)
         let masked = try backend.custom([feats], ValidAnchorMask(grid: grid))
-        let features = try enc_output_norm(try linearRows(enc_output, masked, on: backend), on: backend)
-        let encScores = try linearRows(enc_score_head, features, on: backend)
+        let features = try enc_output_norm(try enc_output.applied(lastAxisOf: masked, on: backend), on: backend)
+        let encScores = try enc_score_head.applied(lastAxisOf: features, on: backend)
         let selected = try backend.split(try backend.custom([features, encScores], QuerySelection(grid: grid, queries: numQueries)),
                                          sizes: [hiddenDim, 4], axis: 2)
         let topFeatures = selected[0]

@@ -51,13 +51,6 @@ func contrastiveLevels<B: Backend>(_ classHead: [Sequential], _ contrastive: [an
     return try backend.concat(parts, axis: -1)
 }
 
-/// `nn.ModuleList` of modules that are not unary (children "0", "1", ...).
-final class ModuleList: Module {
-    let modules: [any Module]
-    init(_ modules: [any Module]) { self.modules = modules }
-    var children: [(name: String, module: any Module)] { modules.enumerated().map { (String($0.offset), $0.element) } }
-}
-
 extension WorldDetect {
     static let definition = LayerDefinition(
         name: "WorldDetect",
