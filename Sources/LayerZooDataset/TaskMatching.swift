@@ -108,13 +108,16 @@ struct TaskMatching {
             }
             return (labels, boxes(), matched(RotatedBox.probIoUMatrix(targets, predictions.map(Self.rotated))), nil)
         case .segment:
+            // `resample_segments` to 1000 points, or one more than the longest polygon of the image.
+            let longest = labels.map { $0.segment.count / 2 }.max() ?? 0
+            let count = longest > 1000 ? longest + 1 : 1000
             let polygons = labels.map { label -> [(x: Float, y: Float)] in
                 var points = stride(from: 0, to: label.segment.count - 1, by: 2).map { (x: label.segment[$0], y: label.segment[$0 + 1]) }
                 if points.count < 3 {
                     points = [(label.x - label.width / 2, label.y - label.height / 2), (label.x + label.width / 2, label.y - label.height / 2),
                               (label.x + label.width / 2, label.y + label.height / 2), (label.x - label.width / 2, label.y + label.height / 2)]
                 }
-                return PolygonMask.resample(points).map { point($0.x, $0.y, item, g) }
+                return PolygonMask.resample(points, count: count).map { point($0.x, $0.y, item, g) }
             }
             let (targetMasks, order) = PolygonMask.overlapMasks(polygons, height: inputHeight, width: inputWidth, ratio: 4)
             labels = order.map { labels[$0] }

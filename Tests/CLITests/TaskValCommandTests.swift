@@ -119,4 +119,78 @@ final class TaskValCommandTests: XCTestCase {
     func testPoseMatchesUltralyticsVal() throws { try runTask("pose") }
     func testOBBMatchesUltralyticsVal() throws { try runTask("obb") }
     func testClassifyMatchesUltralyticsVal() throws { try runTask("classify") }
+
+    /// A copy of a task's val set in a temporary folder, with files replaced or added.
+    func copy(_ task: String, files: [String: String] = [:]) throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("layerzoo-taskval-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: sets.appendingPathComponent(task), to: root)
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        for (path, text) in files {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(at: url)
+            try Data(text.utf8).write(to: url)
+        }
+        return root
+    }
+
+    func val(_ task: String, _ data: String, _ extra: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+        let r = try runLayerZoo(["val", models.appendingPathComponent("\(task).yaml").path,
+                                 "--weights", models.appendingPathComponent("\(task).safetensors").path,
+                                 "--data", data, "--imgsz", task == "classify" ? "64" : "160"] + extra)
+        return (r.status, r.stdout, r.stderr)
+    }
+
+    func testBadPoseAndSegmentLabelsAreLocatedAndCounted() throws {
+        let pose = try copy("pose", files: ["labels/val/000.txt": "0 0.5 0.5 0.2 0.2 0.1 0.1 2 0.2 0.2 2\n",
+                                            "labels/val/003.txt": "0 0.5 0.5 0.2 0.2 0.1 0.1 2 0.2 1.2 2 0.3 0.3 2\n",
+                                            "images/val/999.jpg": "not an image"])
+        let r = try val("pose", pose.appendingPathComponent("data.yaml").path, ["--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let labels = pose.appendingPathComponent("labels/val").path
+        XCTAssertTrue(r.stderr.contains("\(labels)/000.txt:1:1: warning: ignoring corrupt image/label: labels require 14 columns"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(labels)/003.txt:1:33: warning: ignoring corrupt image/label: non-normalized or out of bounds keypoint coordinates 1.2"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("999.jpg:1:1: warning: ignoring corrupt image/label"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("24 images, 0 backgrounds, 3 corrupt"), r.stderr)
+        XCTAssertEqual(try JSONDecoder().decode(Output.self, from: Data(r.stdout.utf8)).images, 22)
+
+        let noShape = try copy("pose", files: ["data.yaml": "train: images/val\nval: images/val\nnames: [triangle]\n"])
+        let missing = try val("pose", noShape.appendingPathComponent("data.yaml").path)
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("data.yaml:1:1: error: a pose data set needs 'kpt_shape'"), missing.stderr)
+
+        let segment = try copy("segment", files: ["labels/val/001.txt": "1 0.1 0.1 0.5 0.1 0.3 0.6\n2 0.2 0.2 0.4 0.2 0.4\n"])
+        let s = try val("segment", segment.appendingPathComponent("data.yaml").path)
+        XCTAssertEqual(s.status, 0, s.stderr)
+        XCTAssertTrue(s.stderr.contains("001.txt:2:3: warning: ignoring corrupt image/label: a polygon needs pairs of x y coordinates, found 5 numbers"), s.stderr)
+        XCTAssertTrue(s.stderr.contains("24 images, 0 backgrounds, 1 corrupt"), s.stderr)
+        let header = try XCTUnwrap(s.stdout.split(separator: "\n").first)
+        XCTAssertEqual(String(header), "                 Class     Images  Instances      Box(P          R      mAP50  mAP50-95)"
+                       + "     Mask(P          R      mAP50  mAP50-95)")
+    }
+
+    func testBadClassFoldersAreLocatedAndCounted() throws {
+        let data = try copy("classify", files: ["val/disc/broken.jpg": "not an image", "val/zebra/readme.txt": "no images here"])
+        let r = try val("classify", data.path)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("val/disc/broken.jpg:1:1: warning: ignoring corrupt image"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("val/zebra:1:1: warning: class folder 'zebra' holds no images"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: skipping the images of classes the model lacks: zebra"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("24 images, 1 corrupt"), r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").first.map(String.init), "               classes   top1_acc   top5_acc")
+        let noSplit = try val("classify", data.path, ["--split", "test"])
+        XCTAssertEqual(noSplit.status, 1)
+        XCTAssertTrue(noSplit.stderr.contains("error: 'test' split not found"), noSplit.stderr)
+    }
+
+    func testModelFileOptions() throws {
+        let d = sets.appendingPathComponent("pose/data.yaml").path
+        let bad = try val("pose", d, ["--define", "nonsense"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        let help = try runLayerZoo(["val", "--help"])
+        for option in ["--config", "--define", "--nc", "--scale"] { XCTAssertTrue(help.stdout.contains(option), option) }
+        // --nc over the model file: the pose weights have one class, so they no longer fit.
+        let nc = try val("pose", d, ["--nc", "3"])
+        XCTAssertEqual(nc.status, 1)
+    }
 }

@@ -93,9 +93,13 @@ public enum PolygonMask {
         }
         guard edges.count >= 2, let top = edges.map(\.y0).min(), let bottom = edges.map(\.y1).max() else { return }
         let w = Int64(mask.width)
+        edges.sort { $0.y0 < $1.y0 }
+        var next = 0, active: [(y0: Int64, y1: Int64, x: Int64, dx: Int64)] = []
         var y = max(top, 0)
         while y < min(bottom, Int64(mask.height)) {
-            let xs = edges.filter { $0.y0 <= y && y < $0.y1 }.map { $0.x + (y - $0.y0) * $0.dx }.sorted()
+            while next < edges.count, edges[next].y0 <= y { active.append(edges[next]); next += 1 }
+            active.removeAll { $0.y1 <= y }
+            let xs = active.map { $0.x + (y - $0.y0) * $0.dx }.sorted()
             var k = 0
             while k + 1 < xs.count {
                 var a = (xs[k] + one - 1) >> shift, b = xs[k + 1] >> shift
