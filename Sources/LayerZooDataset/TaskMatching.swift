@@ -119,6 +119,10 @@ struct TaskMatching {
                 }
                 return PolygonMask.resample(points, count: count).map { point($0.x, $0.y, item, g) }
             }
+            let (bytes, overflow) = labels.count.multipliedReportingOverflow(by: (inputHeight / 4) * (inputWidth / 4))
+            guard !overflow, bytes <= MaskProcessing.maxMaskBytes else {
+                throw .invalidArgument(operation: "segment val", message: "\(labels.count) label masks of one image exceed \(MaskProcessing.maxMaskBytes >> 20) MB")
+            }
             let (targetMasks, order) = PolygonMask.overlapMasks(polygons, height: inputHeight, width: inputWidth, ratio: 4)
             labels = order.map { labels[$0] }
             let targets = boxes()

@@ -38,6 +38,7 @@ extension Val {
             throw fail([error])
         }
         for w in folders.warnings { printError(w.description) }
+        if plots { printError("warning: --plots draws the detection curves; classification val writes none") }
         printError("\(split): Scanning \(folders.folder)... \(folders.samples.count) images, \(folders.corrupt) corrupt")
         guard !folders.samples.isEmpty else {
             throw fail([.error("no images from the model's classes found in the '\(split)' split", at: SourceLocation(file: folders.folder, line: 1, column: 1))])
