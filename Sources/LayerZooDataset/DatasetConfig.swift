@@ -14,6 +14,10 @@ public struct DatasetConfig: Sendable {
     /// The split's image folders or list files, resolved, with where the YAML named them.
     public var splits: [String: [(path: String, location: SourceLocation)]]
     public var warnings: [Diagnostic]
+    /// `kpt_shape` (pose data sets): keypoints per object and values per keypoint (2 or 3).
+    public var keypointShape: [Int]?
+    /// `kpt_oks_sigmas`, when the data set gives them.
+    public var keypointSigmas: [Float]?
 
     public var classCount: Int { names.count }
 
@@ -107,6 +111,7 @@ public struct DatasetConfig: Sendable {
             if s.hasPrefix("/") || FileManager.default.fileExists(atPath: s) { rootPath = s } else { rootPath = (rootPath as NSString).appendingPathComponent(s) }
         }
         root = rootPath
+        (keypointShape, keypointSigmas) = try Self.keypoints(node)
         var resolved: [String: [(String, SourceLocation)]] = [:]
         for (key, value) in splitNodes where key == split {
             var items: [(String, SourceLocation)] = []
@@ -177,6 +182,33 @@ public struct DatasetConfig: Sendable {
             throw .error("'names' length \(names.count) and 'nc: \(count)' must match", at: node["nc"]?.location ?? top)
         }
         return names
+    }
+
+    /// `kpt_shape: [K, 2 or 3]` and `kpt_oks_sigmas` (K positive numbers), as `PoseValidator` requires them.
+    static func keypoints(_ node: ConfigNode) throws(Diagnostic) -> ([Int]?, [Float]?) {
+        guard let shapeNode = node["kpt_shape"], shapeNode.scalar != ArgValue.none else { return (nil, nil) }
+        var shape: [Int] = []
+        for item in shapeNode.sequence ?? [] {
+            guard case .int(let v)? = item.scalar else { shape = []; break }
+            shape.append(v)
+        }
+        guard shape.count == 2, (1...10_000).contains(shape[0]), (2...3).contains(shape[1]) else {
+            throw .error("'kpt_shape' must be [keypoints, 2 or 3] (e.g. [17, 3]), found \(shapeNode.scalar?.description ?? shapeNode.kindName)",
+                         at: shapeNode.location)
+        }
+        guard let sigmaNode = node["kpt_oks_sigmas"], sigmaNode.scalar != ArgValue.none else { return (shape, nil) }
+        var sigmas: [Float] = []
+        for item in sigmaNode.sequence ?? [] {
+            switch item.scalar {
+            case .int(let v)?: sigmas.append(Float(v))
+            case .float(let v)?: sigmas.append(Float(v))
+            default: sigmas.append(-1)
+            }
+        }
+        guard sigmas.count == shape[0], sigmas.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw .error("'kpt_oks_sigmas' must be \(shape[0]) positive values, one per keypoint", at: sigmaNode.location)
+        }
+        return (shape, sigmas)
     }
 
     /// A name as Python's `str()` gives it.

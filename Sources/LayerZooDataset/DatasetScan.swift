@@ -26,7 +26,7 @@ public struct DatasetScan: Sendable {
 
     /// Scans `files` (from `ImageList.files`) against a data set of `classCount` classes. Each image
     /// is decoded once to check it, as Ultralytics' `check_image` opens it.
-    public static func scan(_ files: [String], classCount: Int, singleClass: Bool = false,
+    public static func scan(_ files: [String], classCount: Int, singleClass: Bool = false, keypointShape: [Int]? = nil,
                             decode: (String) throws(ImageError) -> (height: Int, width: Int, restored: Bool) = headerSize) -> DatasetScan {
         var scan = DatasetScan(images: [])
         for file in files {
@@ -46,7 +46,8 @@ public struct DatasetScan: Sendable {
                                               notes: [.init("the image is left out of the data set")], code: "corrupt-image"))
                 continue
             }
-            switch LabelFile.check(path: ImageList.labelPath(file), image: file, classCount: classCount, singleClass: singleClass) {
+            switch LabelFile.check(path: ImageList.labelPath(file), image: file, classCount: classCount, singleClass: singleClass,
+                                      keypointShape: keypointShape) {
             case let .labels(boxes, missing, empty, warning):
                 if missing { scan.missing += 1 } else { scan.found += 1 }
                 if empty { scan.empty += 1 }

@@ -22,6 +22,8 @@ public struct ValOptions: Sendable {
     public var stride = 32
     /// The model's number of classes.
     public var classCount = 80
+    /// What is measured besides boxes (masks, keypoints) or instead of them (rotated boxes).
+    public var task = ValTask.detect
 
     public init() {}
 }
@@ -31,6 +33,8 @@ public struct ValOptions: Sendable {
 public struct ValResult: Sendable {
     public var images: Int
     public var metrics: ClassMetrics
+    /// The task's second metric (masks for segment, keypoints for pose), per class.
+    public var secondMetrics: ClassMetrics?
     /// Instances and images per class index (over the model's classes).
     public var instances: [Int]
     public var imagesWithClass: [Int]
@@ -51,8 +55,9 @@ public struct DetectionValidator {
         self.options = options
     }
 
-    /// Runs every image of `scan` through `forward` (`[N, 3, H, W]` → `[N, 4 + nc, anchors]`).
-    public func run(_ scan: DatasetScan, forward: (Tensor) throws(Diagnostic) -> Tensor,
+    /// Runs every image of `scan` through `forward` (`[N, 3, H, W]` → `[N, 4 + nc (+ extras), anchors]`,
+    /// and the `[N, nm, mh, mw]` prototypes for segment models).
+    public func run(_ scan: DatasetScan, forward: (Tensor) throws(Diagnostic) -> [Tensor],
                     progress: (Int, Int) -> Void = { _, _ in }) throws(Diagnostic) -> ValResult {
         var warnings: [String] = []
         var maxDet = options.maxDetections
@@ -77,7 +82,8 @@ public struct DetectionValidator {
         nms.multiLabel = true
         nms.agnostic = options.singleClass
         let nc = max(options.classCount, 1)
-        var tp: [[Bool]] = [], conf: [Double] = [], predClasses: [Int] = [], targetClasses: [Int] = []
+        let matching = TaskMatching(task: options.task, letterBox: letterBox)
+        var tp: [[Bool]] = [], secondTP: [[Bool]] = [], conf: [Double] = [], predClasses: [Int] = [], targetClasses: [Int] = []
         var imagesWithClass = [Int](repeating: 0, count: nc)
         var confusion = ConfusionMatrix(classCount: nc)
         var time = (0.0, 0.0, 0.0), done = 0
@@ -103,26 +109,31 @@ public struct DetectionValidator {
             let output = try forward(input)
             let t2 = DispatchTime.now()
             let detections: [[Detection]]
-            do throws(BackendError) { detections = try NonMaxSuppression.run(output, nms) } catch {
+            do throws(BackendError) { detections = try matching.predictions(output, nms) } catch {
                 throw .error("post-processing: \(error)", at: nil)
             }
             for (k, index) in batch.images.enumerated() {
                 let item = scan.images[index]
                 var predictions = k < detections.count ? detections[k] : []
                 if options.singleClass { for i in predictions.indices { predictions[i].classIndex = 0 } }
-                let targets = item.labels.map {
-                    letterBox.box(x: $0.x, y: $0.y, w: $0.width, h: $0.height, height: item.height, width: item.width, geometry: geometries[k])
+                let matched: (labels: [LabelBox], boxes: [Box], tp: [[Bool]], second: [[Bool]]?)
+                do throws(BackendError) {
+                    matched = try matching.match(predictions, item: item, geometry: geometries[k], outputs: output, image: k,
+                                                 inputHeight: batch.height, inputWidth: batch.width)
+                } catch {
+                    throw .error("post-processing: \(error)", at: SourceLocation(file: item.path, line: 1, column: 1))
                 }
-                let classes = item.labels.map(\.classIndex)
-                let predictedBoxes = predictions.map { Box(x1: $0.x1, y1: $0.y1, x2: $0.x2, y2: $0.y2) }
-                let correct = PredictionMatcher.match(predictionClasses: predictions.map(\.classIndex), targetClasses: classes,
-                                                      iou: Box.iouMatrix(targets, predictedBoxes))
-                tp += correct
+                let targets = matched.boxes
+                let classes = matched.labels.map(\.classIndex)
+                tp += matched.tp
+                if let second = matched.second { secondTP += second }
                 conf += predictions.map { Double($0.confidence) }
                 predClasses += predictions.map(\.classIndex)
                 targetClasses += classes
                 for c in Set(classes) where c < nc { imagesWithClass[c] += 1 }
-                confusion.add(detections: predictions, targets: targets, targetClasses: classes, confidence: options.confidence)
+                if options.task != .obb {
+                    confusion.add(detections: predictions, targets: targets, targetClasses: classes, confidence: options.confidence)
+                }
             }
             let t3 = DispatchTime.now()
             time.0 += seconds(t0, t1)
@@ -132,10 +143,12 @@ public struct DetectionValidator {
             progress(done, scan.images.count)
         }
         let metrics = AveragePrecision.perClass(tp: tp, confidence: conf, predictedClasses: predClasses, targetClasses: targetClasses)
+        let second = options.task.secondName == nil ? nil
+            : AveragePrecision.perClass(tp: secondTP, confidence: conf, predictedClasses: predClasses, targetClasses: targetClasses)
         var instances = [Int](repeating: 0, count: nc)
         for c in targetClasses where c < nc { instances[c] += 1 }
         let n = Double(max(scan.images.count, 1))
-        return ValResult(images: scan.images.count, metrics: metrics, instances: instances, imagesWithClass: imagesWithClass,
+        return ValResult(images: scan.images.count, metrics: metrics, secondMetrics: second, instances: instances, imagesWithClass: imagesWithClass,
                          confusion: confusion, speed: (time.0 * 1000 / n, time.1 * 1000 / n, time.2 * 1000 / n),
                          maxDetections: maxDet, warnings: warnings)
     }

@@ -8,6 +8,11 @@ public struct LabelBox: Sendable, Equatable {
     public var y: Float
     public var width: Float
     public var height: Float
+    /// The polygon (segment and OBB labels): normalised x, y pairs; empty for box rows.
+    public var segment: [Float] = []
+    /// Pose labels: `kpt_shape[0]` keypoints of normalised x, y and a visibility (for
+    /// `kpt_shape [K, 2]` the visibility Ultralytics adds: 0 where x or y is negative, else 1).
+    public var keypoints: [Float] = []
 }
 
 /// What checking one label file found, as Ultralytics' `verify_image_label` decides it.
@@ -26,7 +31,10 @@ public enum LabelFile {
     /// The largest label file read (bytes).
     public static let maxBytes = 8 << 20
 
-    public static func check(path: String, image: String, classCount: Int, singleClass: Bool = false) -> LabelCheck {
+    /// Checks one label file; `keypointShape` (`kpt_shape`) makes it a pose label file: rows
+    /// of `class x y w h` and `K * D` keypoint values.
+    public static func check(path: String, image: String, classCount: Int, singleClass: Bool = false,
+                             keypointShape: [Int]? = nil) -> LabelCheck {
         let start = SourceLocation(file: path, line: 1, column: 1)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
@@ -75,7 +83,22 @@ public enum LabelFile {
             values.append(v)
         }
         var boxes: [[Float]]
-        if let k = values.firstIndex(where: { $0.count > 6 }) {
+        var segments: [[Float]] = []
+        let keypointColumns = keypointShape.map { $0.count == 2 ? 5 + $0[0] * $0[1] : 5 }
+        if let columns = keypointColumns {
+            if let r = values.firstIndex(where: { $0.count != columns }) {
+                return corrupt("labels require \(columns) columns each (class, box and kpt_shape \(keypointShape ?? []) keypoint values), \(values[r].count) columns here", at: at(r))
+            }
+            let dims = keypointShape?.last ?? 3
+            for (r, v) in values.enumerated() {
+                for f in stride(from: 5, to: v.count, by: dims) {
+                    for g in f..<(f + 2) where !(v[g] <= Float(1.01)) {
+                        return corrupt("non-normalized or out of bounds keypoint coordinates \(v[g]) (at most 1.01)", at: at(r, g))
+                    }
+                }
+            }
+            boxes = values
+        } else if let k = values.firstIndex(where: { $0.count > 6 }) {
             if let five = values.firstIndex(where: { $0.count == 5 }) {
                 return corrupt("labels mix segment and detection rows (a polygon on line \(rows[k].line), a box here)", at: at(five))
             }
@@ -88,6 +111,7 @@ public enum LabelFile {
                 let xs = stride(from: 1, to: v.count, by: 2).map { v[$0] }, ys = stride(from: 2, to: v.count, by: 2).map { v[$0] }
                 let x0 = xs.min() ?? 0, x1 = xs.max() ?? 0, y0 = ys.min() ?? 0, y1 = ys.max() ?? 0
                 boxes.append([v[0], (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0])
+                segments.append(Array(points))
             }
         } else {
             if let r = values.firstIndex(where: { $0.count != values[0].count }) {
@@ -98,7 +122,7 @@ public enum LabelFile {
             }
             boxes = values
         }
-        for (r, b) in boxes.enumerated() {
+        for (r, b) in boxes.enumerated() where keypointColumns == nil {
             if let f = (1..<5).first(where: { !(b[$0] <= Float(1.01)) }) {
                 return corrupt("non-normalized or out of bounds coordinates \(b[f]) (at most 1.01)", at: at(r, f))
             }
@@ -118,15 +142,28 @@ public enum LabelFile {
                            at: at(r))
         }
         var warning: Diagnostic?
-        var unique = boxes
-        unique.sort { $0.lexicographicallyPrecedes($1) }
-        unique = unique.enumerated().filter { $0.offset == 0 || $0.element != unique[$0.offset - 1] }.map(\.element)
+        // Rows with their polygons: np.unique's sorted order, polygons telling equal boxes apart.
+        var keyed = boxes.indices.map { (row: boxes[$0], segment: $0 < segments.count ? segments[$0] : []) }
+        keyed.sort { $0.row != $1.row ? $0.row.lexicographicallyPrecedes($1.row) : $0.segment.lexicographicallyPrecedes($1.segment) }
+        let unique = keyed.enumerated().filter { $0.offset == 0 || $0.element.row != keyed[$0.offset - 1].row
+                                                 || $0.element.segment != keyed[$0.offset - 1].segment }.map(\.element)
         if unique.count < boxes.count {
             warning = .warning("\(boxes.count - unique.count) duplicate labels removed", at: start,
                                notes: [.init("image '\(image)'")], code: "duplicate-label")
-            boxes = unique
+            boxes = unique.map(\.row)
+            segments = segments.isEmpty ? [] : unique.map(\.segment)
         }
-        let labels = boxes.map { LabelBox(classIndex: singleClass ? 0 : Int($0[0]), x: $0[1], y: $0[2], width: $0[3], height: $0[4]) }
+        let dims = keypointShape?.last ?? 3
+        let labels = boxes.enumerated().map { r, b in
+            var label = LabelBox(classIndex: singleClass ? 0 : Int(b[0]), x: b[1], y: b[2], width: b[3], height: b[4])
+            if r < segments.count { label.segment = segments[r] }
+            if keypointColumns != nil {
+                label.keypoints = stride(from: 5, to: b.count, by: dims).flatMap { f -> [Float] in
+                    dims == 3 ? [b[f], b[f + 1], b[f + 2]] : [b[f], b[f + 1], b[f] < 0 || b[f + 1] < 0 ? 0 : 1]
+                }
+            }
+            return label
+        }
         return .labels(labels, missing: false, empty: false, warning: warning)
     }
 

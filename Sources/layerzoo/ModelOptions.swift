@@ -11,8 +11,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Options every model command shares.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Model scale to use (a key of the file's 'scales', e.g. n or s). Default: the letter in the file name (yolov8n.yaml → n), else the file's first scale.")
-    var scale: String?
+    @OptionGroup var file: ModelFileOptions
 
     @Option(help: ArgumentHelp("Input image size: N for a square image, or H,W (each 1 to 16384). A size the model's largest stride does not divide is rounded up to a multiple of it, with a warning, as Ultralytics does.", valueName: "size"))
     var imgsz: ImageSize = ImageSize(height: 640, width: 640)
@@ -20,16 +19,13 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Batch size of the traced input.")
     var batch: Int = 1
 
-    @Option(name: .customLong("define"),
-            help: ArgumentHelp("For a module name with several definitions (community lineages mean different modules by the same name; 'layerzoo layers' lists the variants): the variant to use, as NAME=VARIANT; repeatable. Without it the default is used, or with --weights the variant whose tensors fit.",
-                               valueName: "name=variant"))
-    var defines: [String] = []
-
-    @Option(name: .customLong("config"), help: ArgumentHelp("A model file to build instead of the YAML a checkpoint holds.", valueName: "yaml"))
-    var configOverride: String?
-
-    @Option(help: "Number of classes, written over the model file's nc.")
-    var nc: Int?
+    var scale: String? {
+        get { file.scale }
+        set { file.scale = newValue }
+    }
+    var defines: [String] { file.defines }
+    var configOverride: String? { file.configOverride }
+    var nc: Int? { file.nc }
 
     /// Most images in a batch.
     static let batchLimit = 1024
@@ -51,34 +47,11 @@ struct ModelOptions: ParsableArguments {
                                           from: ("--imgsz", "--batch")) {
             throw ValidationError(problem)
         }
-        if let nc, !(1...100_000).contains(nc) {
-            throw ValidationError("--nc must be from 1 to 100000, got \(nc)")
-        }
-        if let scale, scale.isEmpty || scale.count > 16 {
-            throw ValidationError("--scale must be a scale name such as n, s, m, l or x")
-        }
-        _ = try variants()
-    }
-
-    /// `--define` as name → variant.
-    func variants() throws -> [String: String] {
-        var out: [String: String] = [:]
-        for text in defines {
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ValidationError("--define takes NAME=VARIANT (e.g. C2f_DBB=conv-dbb), got '\(text)'")
-            }
-            if let earlier = out[parts[0]], earlier != parts[1] {
-                throw ValidationError("--define gives two variants for \(parts[0]): \(earlier) and \(parts[1])")
-            }
-            out[parts[0]] = parts[1]
-        }
-        return out
     }
 
     var checkOptions: CheckOptions {
         var options = CheckOptions(scale: scale, imageHeight: imgsz.height, imageWidth: imgsz.width, batch: batch)
-        options.variants = (try? variants()) ?? [:]
+        options.variants = (try? file.variants()) ?? [:]
         return options
     }
 }

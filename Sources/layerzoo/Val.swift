@@ -8,7 +8,7 @@ import ZooCPU
 
 struct Val: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure a detection model on a labelled data set: P, R, mAP50 and mAP50-95, as Ultralytics' val computes them.",
+        abstract: "Measure a model on a labelled data set as Ultralytics' val does: P, R, mAP50 and mAP50-95 of boxes (and masks or keypoints), or top-1/top-5 accuracy.",
         discussion: """
             MODEL is a checkpoint (best.pt), or a model YAML with --weights. --data is a data set YAML in \
             Ultralytics' layout (train/val/test: folders, image-list files or lists of them, relative to \
@@ -24,6 +24,13 @@ struct Val: ParsableCommand {
             located warning; duplicate lines are removed with a warning; an image without a label file (or \
             with an empty one) is a background image. The summary line counts them. A missing key, split \
             folder or an unreadable data set YAML is an error (exit 1).
+
+            Every task Ultralytics validates: Detect; Segment (box and mask metrics: the labels' polygons \
+            rasterised as polygons2masks_overlap does at a quarter of the input size, the predicted masks from \
+            process_mask, mask IoU); Pose (box and pose metrics: OKS with COCO's sigmas for kpt_shape [17, 3], \
+            else 1/nkpt, or the data set's kpt_oks_sigmas; kpt_shape from the data set YAML); OBB (8-coordinate \
+            labels, matched by probiou); Classify (--data is a folder with train/ and val/ class folders, \
+            ImageFolder style; top-1 and top-5 accuracy, images as classify_transforms prepares them).
 
             Prints the table `yolo val` prints (all, then per class) and the speed line; --format json prints \
             one object instead. --plots writes BoxPR_curve, BoxF1_curve, BoxP_curve, BoxR_curve, confusion_matrix \
@@ -76,6 +83,7 @@ struct Val: ParsableCommand {
     @Option(help: "Threads for the backend (default: all cores).")
     var threads: Int?
 
+    @OptionGroup var modelFile: ModelFileOptions
     @OptionGroup var plugin: PluginOptions
     @OptionGroup var memory: MemoryOptions
 
@@ -98,36 +106,42 @@ struct Val: ParsableCommand {
             if json { print(jsonString(ValFailureJSON(data: data, diagnostics: diagnostics.map(DiagnosticJSON.init)))) }
             return ExitCode(1)
         }
-        // The data set first: its mistakes are cheaper to find than a model's.
-        let config: DatasetConfig, files: [String]
-        do throws(Diagnostic) {
-            config = try DatasetConfig.load(path: data, split: split)
-            files = try ImageList.files(config.splits[split] ?? [])
-        } catch {
-            throw fail([error])
-        }
-        for w in config.warnings { printError(w.description) }
         // The checkpoint that brings the training size and class names: MODEL, else --weights.
         let checkpoint = ((try? ModelInput.checkpoint(model)) ?? nil) ?? weights.flatMap { (try? ModelInput.checkpoint($0)) ?? nil }
         let size = imgsz ?? checkpoint?.imgsz?.max() ?? 640
         let registry = try BuiltInLayers.registry(plugin)
         let weightsSource = try openWeights(weights, model: model)
-        let options = try ModelOptions.parse(["--imgsz", String(size), "--batch", String(batch)])
+        var options = try ModelOptions.parse(["--imgsz", String(size), "--batch", String(batch)])
+        options.file = modelFile
         let (_, report, diagnostics) = checkReport(path: model, options: options, registry: registry, weights: weightsSource)
         guard let report, report.isValid, let network = report.model, let trace = report.trace else { throw fail(diagnostics) }
         try memory.check(network, trace: trace, config: model)
         for d in diagnostics where d.severity != .note { printError(d.description) }
         let head = network.nodes.last?.definition.name ?? "nothing"
-        guard head == "Detect" else {
-            throw fail([.error("val measures Detect heads so far; this model ends in '\(head)'", at: nil)])
+        guard ["Detect", "Segment", "Pose", "OBB", "Classify"].contains(head) else {
+            throw fail([.error("val measures Detect, Segment, Pose, OBB and Classify heads; this model ends in '\(head)'", at: nil)])
         }
         try loadWeights(into: network, from: weightsSource, seed: 0)
         if weightsSource == nil { printError("warning: no weights (a YAML without --weights): seeded random weights, meaningless numbers") }
         let fromModel = ClassNames(checkpoint: checkpoint?.names, config: network.config).names
+        if head == "Classify" {
+            return try runClassify(network, names: fromModel, imgsz: report.imageHeight, log: log, fail: fail)
+        }
+        // The data set, read as the head's task needs it (pose: kpt_shape).
+        let config: DatasetConfig, files: [String], task: ValTask
+        do throws(Diagnostic) {
+            config = try DatasetConfig.load(path: data, split: split)
+            task = try valTask(head: head, model: network.config, data: config)
+            files = try ImageList.files(config.splits[split] ?? [])
+        } catch {
+            throw fail([error])
+        }
+        for w in config.warnings { printError(w.description) }
         let names = fromModel.isEmpty ? config.names : fromModel
         let modelClasses = max(names.count, 1)
 
-        var scan = DatasetScan.scan(files, classCount: config.classCount, singleClass: singleClass)
+        var scan = DatasetScan.scan(files, classCount: config.classCount, singleClass: singleClass,
+                                    keypointShape: config.keypointShape)
         for w in scan.warnings { printError(w.description) }
         let labelFolder = ((ImageList.labelPath(files[0])) as NSString).deletingLastPathComponent
         printError("\(split): Scanning \(labelFolder)... \(scan.summary)")
@@ -152,11 +166,12 @@ struct Val: ParsableCommand {
         valOptions.singleClass = singleClass
         valOptions.stride = report.maxStride
         valOptions.classCount = modelClasses
+        valOptions.task = task
         let result: ValResult
         var bar = ProgressBar(total: scan.images.count)
         do throws(Diagnostic) {
             result = try DetectionValidator(options: valOptions).run(scan, forward: { input throws(Diagnostic) in
-                try network.forward(input)
+                network.outputCount > 1 ? try network.forwardOutputs(input) : [try network.forward(input)]
             }, progress: { done, _ in bar.draw(done) })
         } catch {
             bar.clear()
@@ -164,7 +179,7 @@ struct Val: ParsableCommand {
         }
         bar.clear()
         for w in result.warnings { printError("warning: \(w)") }
-        let table = ValTable(result: result, names: names, singleClass: singleClass)
+        let table = ValTable(result: result, names: names, singleClass: singleClass, secondName: task.secondName)
         if json {
             print(jsonString(table.json(model: model, data: data, split: split, imgsz: report.imageHeight, rect: rect, scan: scan)))
         } else {

@@ -8,6 +8,14 @@ public struct RotatedBox: Sendable, Equatable {
     public var height: Float
     public var angle: Float
 
+    public init(x: Float, y: Float, width: Float, height: Float, angle: Float) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+        self.angle = angle
+    }
+
     /// The four corners (`xywhr2xyxyxyxy`): centre ± the half-width vector ± the half-height vector.
     public var corners: [(x: Float, y: Float)] {
         let c = cos(angle), s = sin(angle)
