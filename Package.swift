@@ -202,7 +202,7 @@ let package = Package(
         ),
         .target(
             name: "LayerZooExampleCBAM",
-            dependencies: ["LayerZoo", "ZooCPU"],
+            dependencies: ["LayerZoo", "LayerZooStandard"],
             path: "Plugins/Examples/CBAM",
             exclude: ["README.md"]
         ),
@@ -297,7 +297,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CBAMTests",
-            dependencies: ["LayerZooTestSupport", "LayerZooExampleCBAM", "LayerZoo", "ZooCPU"],
+            dependencies: ["LayerZooTestSupport", "LayerZooExampleCBAM", "LayerZooStandard", "LayerZoo", "ZooCPU"],
             path: "Tests/CBAMTests",
             resources: [.copy("Resources")]
         ),

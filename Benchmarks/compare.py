@@ -34,6 +34,7 @@ that cannot convert or run a model is reported as n/a with the reason, and the r
 
     python Benchmarks/compare.py yolov8n.yaml --threads 1,2 --batch 1,8
     python Benchmarks/compare.py --suite tasks      # every task's n model and the seed-module models
+    python Benchmarks/compare.py --suite families   # each family's n model (v3-tiny ... 26) at 640, batch 1
 """
 import argparse
 import json
@@ -58,10 +59,17 @@ WORKERS = {"PyTorch": "torch", "ONNX Runtime": "onnxruntime", "OpenVINO": "openv
 SEED_MODULES = ["dbb", "dsconv", "dynamicconv", "saconv", "scconv"]
 
 
+# Each family's smallest detection model (yolov5n.yaml is Ultralytics' YOLOv5u, the "yolov5nu").
+FAMILIES = ["yolov3-tiny.yaml", "yolov5n.yaml", "yolov6n.yaml", "yolov8n-ghost.yaml", "yolov9t.yaml", "yolov10n.yaml",
+            "yolo12n.yaml", "yolo26n.yaml"]
+
+
 def suite(name):
     """(model, batch list or None, thread list or None): None takes --batch / --threads."""
+    if name == "families":
+        return [(m, [1], None) for m in FAMILIES]
     if name != "tasks":
-        raise SystemExit(f"unknown suite {name!r} (known: tasks)")
+        raise SystemExit(f"unknown suite {name!r} (known: tasks, families)")
     models = ["yolov8n.yaml", "yolo11n.yaml"]
     for task in ["seg", "pose", "obb", "cls"]:
         models += [f"yolov8n-{task}.yaml", f"yolo11n-{task}.yaml"]
@@ -81,7 +89,7 @@ def resolve_config(name):
         import ultralytics
 
         stock = pathlib.Path(ultralytics.__file__).parent / "cfg" / "models"
-        candidates += sorted(stock.glob(f"*/{unified}"))
+        candidates += sorted(stock.glob(f"*/{unified}")) + sorted(stock.glob(f"*/{path.name}"))  # yolov10n.yaml is a file
     except ImportError:
         pass
     for candidate in candidates:
@@ -146,7 +154,9 @@ def export_worker(args):
     np.savez(directory / "reference.npz", *outputs)
     np.save(directory / "input.npy", x.numpy())
     names = [f"output{i}" for i in range(len(outputs))]
-    status = {}
+    # End-to-end heads (YOLOv10, YOLO26) are left with their one-to-one branches by fuse(), as
+    # `yolo export` leaves them for ONNX: [N, 300, 6]; LayerZoo's run then takes --end2end.
+    status = {"end2end": bool(getattr(model, "end2end", False))}
     try:
         with torch.no_grad():
             torch.onnx.export(model, x, str(directory / "model.onnx"), opset_version=17, input_names=["images"],
@@ -340,7 +350,7 @@ def layerzoo_command(args, config, batch, threads, verb):
 
 
 def layerzoo_round(args, config, batch, threads):
-    cmd = layerzoo_command(args, config, batch, threads, "bench") + [
+    cmd = layerzoo_command(args, config, batch, threads, "bench") + (["--end2end"] if args.end2end.get(config) else []) + [
         "--runs", str(args.runs), "--warmup", str(args.warmup), "--format", "json"]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if out.returncode != 0:
@@ -354,7 +364,8 @@ def layerzoo_outputs(args, config, batch, threads, directory):
     from safetensors.numpy import load_file
 
     target = directory / "layerzoo.safetensors"
-    out = subprocess.run(layerzoo_command(args, config, batch, threads, "run") + ["--output", str(target)],
+    end2end = ["--end2end"] if args.end2end.get(config) else []
+    out = subprocess.run(layerzoo_command(args, config, batch, threads, "run") + end2end + ["--output", str(target)],
                          capture_output=True, text=True, cwd=ROOT)
     if out.returncode != 0:
         return None, out.stderr.strip()[-300:]
@@ -405,6 +416,7 @@ def compare(args, config, batch, threads, ncnn_dirs):
     status = json.loads([line for line in out.stdout.splitlines() if line.startswith(REPLY)][-1][len(REPLY):])
     if "ncnn" in status:
         ncnn_dirs[(config, "status")] = status["ncnn"]
+    args.end2end[config] = status.get("end2end", False)
     reference = list(np.load(export_dir / "reference.npz").values())
     results = {}
     workers = {}
@@ -494,8 +506,10 @@ def int_list(text):
 def main():
     parser = argparse.ArgumentParser(description="LayerZoo vs PyTorch, ONNX Runtime, OpenVINO and ncnn, alternating rounds.")
     parser.add_argument("configs", nargs="*", help="models, e.g. yolov8n.yaml yolo11n-seg.yaml (or --suite)")
-    parser.add_argument("--suite", help="a preset list: 'tasks' (every task's n model, the seed-module models, "
-                                        "and yolov8n at batch 1 and 8, 1 and 2 threads)")
+    parser.add_argument("--suite", choices=["tasks", "families"],
+                        help="a preset list: 'tasks' (every task's n model, the seed-module models, "
+                             "and yolov8n at batch 1 and 8, 1 and 2 threads); 'families' (each family's n model: "
+                             + ", ".join(FAMILIES) + "; batch 1, --threads, default 2)")
     parser.add_argument("--threads", type=int_list, default=[2], help="comma-separated, e.g. 1,2")
     parser.add_argument("--batch", type=int_list, default=[1], help="comma-separated, e.g. 1,8")
     parser.add_argument("--imgsz", type=lambda s: [int(v) for v in s.split(",")] * (2 if "," not in s else 1),
@@ -517,6 +531,7 @@ def main():
         (export_worker if args.worker == "export" else engine_worker)(args)
         return
     args.engine_list = [e.strip() for e in args.engines.split(",")]
+    args.end2end = {}
     plan = suite(args.suite) if args.suite else []
     plan += [(c, None, None) for c in args.configs]
     if not plan:

@@ -10,5 +10,6 @@ extension StandardLayers {
                SPP.definition, Conv.dwConvDefinition, GhostConv.definition, GhostBottleneck.definition, C3.ghostDefinition,
                ConvTranspose.definition, DWConvTranspose2d.definition, Focus.definition, LightConv.definition,
                C1.definition, C3.crossDefinition, C3.transformerDefinition, BottleneckCSP.definition, ResNetLayer.definition, Conv2.definition]
+            + CBAM.definitions + [TorchBatchNorm2d.definition]
     }
 }

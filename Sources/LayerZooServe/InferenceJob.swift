@@ -5,13 +5,17 @@ import ZooCPU
 /// outputs or error), by its timeout, or by shutdown.
 final class InferenceJob: @unchecked Sendable {
     let input: Tensor
+    /// For predict on an end-to-end head: how many detections its one-to-one branches keep
+    /// (nil: the head's raw outputs, what infer returns). Only jobs that agree run together.
+    let endToEndDetections: Int?
     private let lock = NSLock()
     private var continuation: CheckedContinuation<[Tensor], any Error>?
     private var timer: Task<Void, Never>?
     private var finished = false
 
-    init(input: Tensor) {
+    init(input: Tensor, endToEndDetections: Int? = nil) {
         self.input = input
+        self.endToEndDetections = endToEndDetections
     }
 
     /// Images in the input (its first dimension).

@@ -51,8 +51,11 @@ public final class ModelWorkers: @unchecked Sendable {
 
     /// Runs `input` on the next free worker. Throws a `ServeError`: 503 when the queue is
     /// full, the request times out or the server is stopping; 500 when the forward pass fails.
-    public func run(_ input: Tensor) async throws -> [Tensor] {
-        let job = InferenceJob(input: input)
+    ///
+    /// `endToEndDetections` runs an end-to-end head's one-to-one branches keeping that many
+    /// detections (what predict post-processes); nil runs its raw outputs.
+    public func run(_ input: Tensor, endToEndDetections: Int? = nil) async throws -> [Tensor] {
+        let job = InferenceJob(input: input, endToEndDetections: endToEndDetections)
         return try await withCheckedThrowingContinuation { continuation in
             job.start(continuation, timeout: settings.timeout)
             if let refusal = enqueue(job) { job.finish(.failure(refusal)) }
@@ -111,6 +114,7 @@ public final class ModelWorkers: @unchecked Sendable {
             while settings.maxBatch > 1, images < settings.maxBatch {
                 let key = Array(first.input.shape.dropFirst())
                 if let i = pending.firstIndex(where: { !$0.isFinished && Array($0.input.shape.dropFirst()) == key
+                                                       && $0.endToEndDetections == first.endToEndDetections
                                                        && images + $0.batch <= settings.maxBatch }) {
                     let job = pending.remove(at: i)
                     jobs.append(job)
@@ -131,6 +135,8 @@ public final class ModelWorkers: @unchecked Sendable {
         do throws(BackendError) {
             let input = jobs.count == 1 ? jobs[0].input : try concatenate(jobs.map(\.input))
             let outputs: [Tensor]
+            let detections = jobs[0].endToEndDetections
+            model.setEndToEnd(detections != nil, maxDetections: detections)
             do throws(Diagnostic) {
                 outputs = model.outputCount > 1 ? try model.forwardOutputs(input, on: backend) : [try model.forward(input, on: backend)]
             } catch {

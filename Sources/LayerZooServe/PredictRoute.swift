@@ -1,17 +1,21 @@
 import Foundation
 import Hummingbird
+import LayerZooModelFiles
 import LayerZooVision
 import ZooCPU
 
 extension InferenceServer {
     /// `POST /v2/models/{name}/predict`: an image (JPEG or PNG; the raw body, or a
-    /// `multipart/form-data` file) in, `layerzoo predict --format json`'s object out:
-    /// `{"source", "shape": [h, w], "results": Results.summary()}`. Query parameters: `conf`,
-    /// `iou`, `max_det`, `classes` (e.g. `0,2`), `agnostic_nms`, `source` (the name to report).
+    /// `multipart/form-data` file) in, `layerzoo predict --format json`'s object out, through the
+    /// same `PredictPipeline`: `{"source", "shape": [h, w], "results": Results.summary()}` (boxes;
+    /// segment polygons, pose keypoints, OBB corners; classify's top 5). Query parameters:
+    /// `conf`, `iou`, `max_det`, `classes` (e.g. `0,2`), `agnostic_nms`, `source` (the name to report).
     func predict(_ request: Request, model: ServedModel) async throws -> Response {
         let nms = try nmsOptions(request.uri.queryParameters)
-        guard model.head == "Detect", let postprocessor = TaskPostprocessors.forHead(model.head, options: nms) else {
-            throw ServeError.badRequest("predict handles Detect heads so far; model '\(model.name)' ends in '\(model.head)' (use infer)")
+        guard let pipeline = PredictPipeline(head: model.head, keypointShape: model.keypointShape, hasOneToOne: model.hasOneToOne,
+                                             options: nms, imageHeight: model.imageHeight, imageWidth: model.imageWidth,
+                                             stride: model.stride) else {
+            throw ServeError.badRequest("predict handles \(PredictPipeline.supportedHeads) heads; model '\(model.name)' ends in '\(model.head)' (use infer)")
         }
         let buffer = try await body(of: request)
         guard buffer.readableBytes > 0 else { throw ServeError.badRequest("the body is empty; send a JPEG or PNG image") }
@@ -30,24 +34,20 @@ extension InferenceServer {
         let prepared: PreparedBatch
         do throws(ImageError) {
             let image = try ImageDecoder.decode(data)
-            prepared = try Preprocessor(height: model.imageHeight, width: model.imageWidth, stride: model.stride)([(source, image)])
+            prepared = try pipeline.preprocessor([(source, image)])
         } catch {
             throw ServeError.badRequest("the image cannot be read: \(error.message)")
         }
-        let outputs = try await model.workers.run(prepared.tensor)
+        let outputs = try await model.workers.run(prepared.tensor, endToEndDetections: pipeline.endToEndDetections)
         guard !outputs.isEmpty else { throw ServeError(.internalError, "the model gave no output") }
         let results: [ImageResult]
         do throws(BackendError) {
-            results = try postprocessor.results(outputs, for: prepared, names: model.names)
+            results = try pipeline.results(outputs, for: prepared, names: model.names)
         } catch {
             throw ServeError(.internalError, "post-processing failed: \(error)")
         }
         guard let result = results.first else { throw ServeError(.internalError, "post-processing gave no result") }
-        return json(OrderedJSON.object([
-            ("source", .string(result.source)),
-            ("shape", .array([.int(result.originalHeight), .int(result.originalWidth)])),
-            ("results", result.summary()),
-        ]).text())
+        return json(PredictPipeline.json(result).text())
     }
 
     /// The NMS settings from the query, each checked as `layerzoo predict` checks its option.

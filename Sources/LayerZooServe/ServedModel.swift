@@ -21,6 +21,10 @@ public final class ServedModel: Sendable {
     /// The last layer's module (Detect, Segment, ...).
     public let head: String
     public let names: ClassNames
+    /// The model file's `kpt_shape` and whether the head has one-to-one branches: what the
+    /// predict pipeline needs of the model.
+    public let keypointShape: [Int]
+    public let hasOneToOne: Bool
     public let workers: ModelWorkers
 
     /// Why a model could not be loaded: every diagnostic.
@@ -94,7 +98,8 @@ public final class ServedModel: Sendable {
                            imageHeight: report.imageHeight, imageWidth: report.imageWidth, outputNames: outputNames,
                            outputShapes: shapes, head: model.nodes.last?.definition.name ?? "",
                            names: ClassNames(checkpoint: checkpoint?.names, config: model.config),
-                           workers: ModelWorkers(models: models, settings: settings, observers: observers))
+                           keypointShape: PredictPipeline.keypointShape(model.config),
+                           hasOneToOne: PredictPipeline.hasOneToOne(model), workers: ModelWorkers(models: models, settings: settings, observers: observers))
     }
 
     private static func checkpointAt(_ path: String) throws(Diagnostic) -> PyTorchCheckpoint? {
@@ -106,7 +111,8 @@ public final class ServedModel: Sendable {
     }
 
     private init(name: String, inputChannels: Int, stride: Int, imageHeight: Int, imageWidth: Int, outputNames: [String],
-                 outputShapes: [[Int]], head: String, names: ClassNames, workers: ModelWorkers) {
+                 outputShapes: [[Int]], head: String, names: ClassNames, keypointShape: [Int], hasOneToOne: Bool,
+                 workers: ModelWorkers) {
         self.name = name
         self.inputChannels = inputChannels
         self.stride = stride
@@ -116,6 +122,8 @@ public final class ServedModel: Sendable {
         self.outputShapes = outputShapes
         self.head = head
         self.names = names
+        self.keypointShape = keypointShape
+        self.hasOneToOne = hasOneToOne
         self.workers = workers
     }
 

@@ -51,6 +51,9 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var transform: TransformOptions
 
+    @Flag(help: "Time an end-to-end head's one-to-one branches and top-300 selection (end2end: True, e.g. YOLO26), as 'run --end2end' computes them. Default: the one-to-many output.")
+    var end2end = false
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -85,6 +88,10 @@ struct Bench: ParsableCommand {
             throw ExitCode(1)
         }
         try memory.check(m, trace: trace, config: source.displayPath)
+        if end2end, !m.setEndToEnd(true) {
+            printError("error: --end2end: \(m.nodes.last?.row.module ?? "the last layer") has no one-to-one branches; only end-to-end heads (end2end: True in the model file) have them")
+            throw ExitCode.validationFailure
+        }
         let loadStart = DispatchTime.now().uptimeNanoseconds
         try loadWeights(into: m, from: weightsSource, seed: 0, prepare: false)
         let loadMs = milliseconds(since: loadStart)

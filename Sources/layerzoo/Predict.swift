@@ -111,8 +111,7 @@ final class PredictSession {
     /// tensors in the arena the first one planned.
     let backend: CPUBackend
     let names: ClassNames
-    let preprocessor: Preprocessor
-    let postprocessor: any Postprocessor
+    let pipeline: PredictPipeline
     var log: (String) -> Void
     var saveFolder: String?
     var usedBases = Set<String>()
@@ -142,25 +141,19 @@ final class PredictSession {
         nms.maxDetections = command.maxDet
         nms.classes = command.parsedClasses
         nms.agnostic = command.agnosticNMS
-        // End-to-end heads (YOLO26, v10Detect) predict with their one-to-one branches, keeping
-        // at least 300 rows for the class filter, as Ultralytics' predictor sets them.
-        nms.endToEnd = m.setEndToEnd(true, maxDetections: max(command.maxDet, 300))
-        let head = m.nodes.last?.definition.name ?? "nothing"
-        guard let post = TaskPostprocessors.forHead(head, options: nms, keypointShape: keypointShape(m.config)) else {
-            printError("\(command.config): error: predict handles Detect, Segment, Pose, OBB, Classify and RTDETRDecoder heads; this model ends in '\(head)'")
+        guard let pipeline = PredictPipeline(model: m, options: nms, imageHeight: options.imgsz.height,
+                                             imageWidth: options.imgsz.width, stride: report.maxStride) else {
+            printError("\(command.config): error: predict handles \(PredictPipeline.supportedHeads) heads; this model ends in '\(m.nodes.last?.definition.name ?? "nothing")'")
             throw ExitCode(1)
         }
+        pipeline.configure(m)
         try loadWeights(into: m, from: weights, seed: 0)
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
-        postprocessor = post
+        self.pipeline = pipeline
         network = m
         let checkpointNames = ModelInput.classNames(command.config)
         backend = try command.embeddings.backend(for: m, weights: weights, classes: checkpointNames?.count)
         names = ClassNames(checkpoint: checkpointNames, config: m.config)
-        var preprocessor = Preprocessor(height: options.imgsz.height, width: options.imgsz.width, stride: report.maxStride)
-        preprocessor.classify = post is ClassifyPostprocessor
-        preprocessor.scaleFill = post is RTDETRPostprocessor
-        self.preprocessor = preprocessor
     }
 
     func run() throws {
@@ -191,7 +184,7 @@ final class PredictSession {
             }
         }
         progress = ProgressBar(total: sources.count)
-        let prefetcher = PredictPrefetcher(sources: sources, batchSize: command.model.batch, preprocessor: preprocessor)
+        let prefetcher = PredictPrefetcher(sources: sources, batchSize: command.model.batch, preprocessor: pipeline.preprocessor)
         defer { prefetcher.cancel() }
         while let work = prefetcher.next() {
             switch work {
@@ -236,7 +229,7 @@ final class PredictSession {
         let t2 = DispatchTime.now()
         let results: [ImageResult]
         do throws(BackendError) {
-            results = try postprocessor.results(output, for: batch, names: names)
+            results = try pipeline.results(output, for: batch, names: names)
         } catch {
             printError("error: post-processing: \(error)")
             throw ExitCode(1)
@@ -253,11 +246,7 @@ final class PredictSession {
             let line = "image \(indices[i])/\(total) \(result.source): \(result.inputHeight)x\(result.inputWidth) " + result.verbose
                 + String(format: "%.1fms", inference)
             if command.format == .json {
-                print(OrderedJSON.object([
-                    ("source", .string(result.source)),
-                    ("shape", .array([.int(result.originalHeight), .int(result.originalWidth)])),
-                    ("results", result.summary()),
-                ]).text())
+                print(PredictPipeline.json(result).text())
             }
             done += 1
             say {
@@ -326,12 +315,4 @@ func milliseconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
     Double(b.uptimeNanoseconds &- a.uptimeNanoseconds) / 1e6
 }
 
-/// The model file's `kpt_shape` (Ultralytics' default [17, 3] when absent or not two integers).
-func keypointShape(_ config: ModelConfig) -> [Int] {
-    let values = config.root["kpt_shape"]?.sequence?.compactMap { item -> Int? in
-        if case .int(let v)? = item.scalar { return v }
-        return nil
-    } ?? []
-    return values.count == 2 ? values : [17, 3]
-}
 

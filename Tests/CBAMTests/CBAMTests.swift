@@ -1,34 +1,32 @@
 import Foundation
 import LayerZoo
 import LayerZooExampleCBAM
+import LayerZooStandard
 import LayerZooTestSupport
 import XCTest
 import ZooCPU
 
-/// The CBAM example plugin, whose `ChannelMeanMax` is the complete `CustomOperation` shown in
-/// docs/custom-layers.md: against Ultralytics' CBAM (fixtures from
-/// scripts/fixtures/gen_cbam_fixtures.py) and the operation against a plain reference loop.
+/// The CBAM example plugin: the paper's CBAM, registered as the `paper` variant of `CBAM` beside
+/// Ultralytics' (the default, in LayerZooStandard), against its PyTorch twin (fixtures from
+/// scripts/fixtures/gen_cbam_fixtures.py); and `ChannelMeanMax`, the complete `CustomOperation`
+/// shown in docs/custom-layers.md, against PyTorch and a plain reference loop.
 final class CBAMTests: XCTestCase {
-    static let cases = ["cbam_c16_k7", "cbam_c8_k3", "cbam_c40_k7"]
+    static let cases = ["cbam_paper_c16_r4_k7", "cbam_paper_c8_r16_k3", "cbam_paper_c40_r8_k7"]
 
     func fixture(_ name: String) throws -> SafeTensorsFile {
         try safeTensorsFixture(name, in: Bundle.module, generator: "gen_cbam_fixtures.py")
     }
 
     /// The layer as a model row would build it, with the fixture's weights.
-    func layer(_ file: SafeTensorsFile) throws -> CBAM {
-        let c1 = try XCTUnwrap(Int(file.metadata["c1"] ?? "")), k = try XCTUnwrap(Int(file.metadata["kernel_size"] ?? ""))
-        let definition = CBAM.definition
-        let built = try definition.make(LayerArguments(specs: definition.arguments, values: [.int(c1), .int(k)]), ModelContext())
-        let layer = try XCTUnwrap(built as? CBAM)
-        for (key, parameter) in layer.namedTensors() {
-            parameter.value = try file.tensor("module." + key, expectedShape: parameter.shape)
-        }
-        try layer.prepareTreeForInference()
+    func layer(_ file: SafeTensorsFile) throws -> PaperCBAM {
+        let values = try ["c1", "reduction", "kernel_size"].map { ArgValue.int(try XCTUnwrap(Int(file.metadata[$0] ?? ""), $0)) }
+        let definition = PaperCBAM.definition
+        let layer = try XCTUnwrap(try definition.make(LayerArguments(specs: definition.arguments, values: values), ModelContext()) as? PaperCBAM)
+        try loadTensors(layer, from: file, keyPrefix: "module.", prepare: true)
         return layer
     }
 
-    func testOutputsParametersAndThopCountsMatchUltralytics() throws {
+    func testOutputsParametersAndThopCountsMatchPyTorch() throws {
         for name in Self.cases {
             let file = try fixture(name)
             let cbam = try layer(file)
@@ -44,6 +42,31 @@ final class CBAMTests: XCTestCase {
             XCTAssertEqual(try cbam.forward([ShapeValue(input.shape)], on: shapes).dims, expected.shape, name)
             XCTAssertEqual(shapes.macs, Int(file.metadata["macs"] ?? ""), name)
         }
+    }
+
+    /// Both meanings of `CBAM` in one registry: Ultralytics' is the default (with a note naming
+    /// the other), `layerzoo_variants` picks the paper's, and each reads its own keys.
+    func testTheStockCBAMIsTheDefaultAndThePaperOneAVariant() throws {
+        var registry = LayerRegistry()
+        try StandardLayers.register(into: &registry)
+        try registry.register(contentsOf: CBAMPlugin.definitions)
+        XCTAssertEqual(registry.variants(named: "CBAM").compactMap(\.variant), [CBAM.variant, PaperCBAM.variant])
+        let yaml = """
+            backbone:
+              - [-1, 1, Conv, [16, 3, 2]]
+              - [-1, 1, CBAM, [16]]
+            head: []
+            """
+        let stock = checkYAML(yaml, registry: registry, imgsz: (32, 32))
+        XCTAssertFalse(stock.diagnostics.containsError, "\(stock.diagnostics)")
+        XCTAssertTrue(stock.diagnostics.contains { $0.message.contains("used 'ultralytics'") }, "\(stock.diagnostics)")
+        XCTAssertTrue(try XCTUnwrap(stock.model).namedTensors().contains { $0.key == "model.1.channel_attention.fc.bias" })
+
+        let paper = checkYAML("layerzoo_variants: {CBAM: paper}\n" + yaml, registry: registry, imgsz: (32, 32))
+        XCTAssertFalse(paper.diagnostics.containsError, "\(paper.diagnostics)")
+        let keys = try XCTUnwrap(paper.model).namedTensors().map(\.key).filter { $0.hasPrefix("model.1.") }
+        XCTAssertEqual(keys, ["model.1.channel_attention.mlp.0.weight", "model.1.channel_attention.mlp.2.weight",
+                              "model.1.spatial_attention.cv1.weight"])
     }
 
     func testChannelMeanMaxMatchesPyTorchAndAReferenceLoop() throws {
@@ -78,7 +101,7 @@ final class CBAMTests: XCTestCase {
         let yaml = """
             backbone:
               - [-1, 1, Stem, [16]]
-              - [-1, 1, CBAM, [16, 5]]
+              - [-1, 1, CBAM, [16, 4, 5]]
             head: []
             """
         let report = checkYAML(yaml, registry: registry, imgsz: (32, 32))
@@ -88,8 +111,9 @@ final class CBAMTests: XCTestCase {
         XCTAssertEqual(first.location?.line, 3)
         XCTAssertEqual(first.location?.column, column(of: "5]", line: 3, in: yaml))
 
+        // Without Ultralytics' CBAM registered, the paper's is the only meaning of the name.
         // parse_model gives CBAM no channel rule: c1 is written, and must match what arrives.
-        let wrong = checkYAML(yaml.replacingOccurrences(of: "[16, 5]", with: "[32]"), registry: registry, imgsz: (32, 32))
+        let wrong = checkYAML(yaml.replacingOccurrences(of: "[16, 4, 5]", with: "[32]"), registry: registry, imgsz: (32, 32))
         XCTAssertFalse(wrong.isValid)
         XCTAssertTrue(wrong.diagnostics.contains { $0.message.contains("expects 32 input channels but receives 16") },
                       "\(wrong.diagnostics)")
@@ -132,9 +156,9 @@ final class Stem: UnaryLayer {
 final class CustomLayersGuideTests: XCTestCase {
     func testTheGuideShowsTheCompiledOperation() throws {
         let guide = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/custom-layers.md"), encoding: .utf8)
-        let source = try String(contentsOf: repositoryRoot.appendingPathComponent("Plugins/Examples/CBAM/ChannelMeanMax.swift"),
+        let source = try String(contentsOf: repositoryRoot.appendingPathComponent("Plugins/Standard/CBAM/ChannelMeanMax.swift"),
                                 encoding: .utf8)
-        let marker = try XCTUnwrap(guide.range(of: "<!-- Plugins/Examples/CBAM/ChannelMeanMax.swift"))
+        let marker = try XCTUnwrap(guide.range(of: "<!-- Plugins/Standard/CBAM/ChannelMeanMax.swift"))
         let open = try XCTUnwrap(guide.range(of: "```swift\n", range: marker.upperBound..<guide.endIndex))
         let close = try XCTUnwrap(guide.range(of: "```\n", range: open.upperBound..<guide.endIndex))
         XCTAssertEqual(String(guide[open.upperBound..<close.lowerBound]), source)

@@ -55,4 +55,20 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertNil(byShape["conv 3×3"])
         XCTAssertTrue(byShape.values.allSatisfy { $0 >= 0 })
     }
+
+    /// `--end2end` times the one-to-one branches and their top-k, as `run --end2end` computes
+    /// them (compare.py times end-to-end heads that way); a head without them is refused.
+    func testEndToEndTimesTheOneToOneBranches() throws {
+        let yolo26 = ["bench", "Tests/StockModelTests/Resources/stock/26/yolo26.yaml", "--scale", "n", "--imgsz", "64",
+                      "--runs", "1", "--warmup", "0", "--profile", "--format", "json"]
+        for (extra, topK) in [([String](), false), (["--end2end"], true)] {
+            let r = try runLayerZoo(yolo26 + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let profile = try XCTUnwrap(try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8)).profile)
+            XCTAssertEqual(profile.keys.contains("custom: TopKDetections"), topK, "\(extra): \(profile.keys.sorted())")
+        }
+        let refused = try runLayerZoo(["bench", "yolov8n.yaml", "--imgsz", "64", "--runs", "1", "--end2end"])
+        XCTAssertEqual(refused.status, 64, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--end2end: Detect has no one-to-one branches"), refused.stderr)
+    }
 }

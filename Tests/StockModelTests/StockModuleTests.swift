@@ -14,7 +14,8 @@ final class StockModuleTests: XCTestCase {
                           "convtranspose", "convtranspose_k3s2p1_nobn", "nn_convtranspose2d", "nn_convtranspose2d_groups",
                           "dwconvtranspose2d", "dwconvtranspose2d_gcd", "focus", "c1", "c3x", "bottleneckcsp", "lightconv",
                           "resnetlayer_stem", "resnetlayer_s2", "maxpool_k2s1", "maxpool_dilated_ceil", "avgpool_k3s2p1",
-                          "zeropad", "leakyrelu", "hardswish", "gelu", "conv2_s2", "conv2_k5", "c3tr", "c3tr_e1"]
+                          "zeropad", "leakyrelu", "hardswish", "gelu", "conv2_s2", "conv2_k5", "c3tr", "c3tr_e1",
+                          "channelattention", "spatialattention_k3", "spatialattention_k7", "cbam", "batchnorm2d"]
 
     func fixtures() throws -> ModuleFixtures {
         var registry = LayerRegistry()
@@ -30,6 +31,25 @@ final class StockModuleTests: XCTestCase {
         let worst = try fixtures.assertOutputs(Self.modules)
         try fixtures.assertMacs(Self.modules)
         print("stock modules: max relative error \(worst) over \(Self.modules.count) cases")
+    }
+
+    /// parse_model replaces an `nn.BatchNorm2d` row's arguments with `[ch[f]]`: whatever is
+    /// written, the batch norm covers the input's channels, keys `model.<i>.weight`, ..., and
+    /// gets Ultralytics' eps of 1e-3.
+    func testBatchNormRowTakesTheInputsChannels() throws {
+        var registry = LayerRegistry()
+        try StandardLayers.register(into: &registry)
+        for written in ["[]", "[7]", "[7, 0.5]"] {
+            let yaml = "backbone:\n  - [-1, 1, Conv, [24, 3, 2]]\n  - [-1, 1, nn.BatchNorm2d, \(written)]\n  - [-1, 1, Conv, [8, 1]]\nhead: []\n"
+            let report = checkYAML(yaml, registry: registry, imgsz: (32, 32))
+            XCTAssertFalse(report.diagnostics.containsError, "\(written): \(report.diagnostics)")
+            let model = try XCTUnwrap(report.model, written)
+            let bn = try XCTUnwrap(model.nodes[1].layer as? BatchNorm2d, written)
+            XCTAssertEqual(bn.channels, 24, written)
+            XCTAssertEqual(bn.eps, 1e-3, written)
+            XCTAssertEqual(model.namedTensors().map(\.key).filter { $0.hasPrefix("model.1.") },
+                           ["model.1.weight", "model.1.bias", "model.1.running_mean", "model.1.running_var", "model.1.num_batches_tracked"])
+        }
     }
 
     func model(_ file: String, scale: String?) throws -> Model {
@@ -94,6 +114,37 @@ final class Conv2FusionTests: XCTestCase {
             XCTAssertTrue(conv2.isDeployed, name)
             XCTAssertEqual(conv2.namedTensors().map(\.key), ["conv.weight", "conv.bias"], name)
             XCTAssertLessThan(relativeError(try conv2.forward([input], on: CPUBackend()), expected), 1e-4, name)
+        }
+    }
+
+    /// Loaded in its training form, Conv2 runs as one k×k convolution with bias (the 1×1
+    /// branch and the batch norm merged at preparation), equal to the two branches PyTorch
+    /// runs and to PyTorch's output; the profile shows the single convolution.
+    func testTrainingFormRunsAsOneMergedConvolution() throws {
+        var registry = LayerRegistry()
+        try StandardLayers.register(into: &registry)
+        let fixtures = ModuleFixtures(registry: registry) { name throws in
+            try safeTensorsFixture("modules/\(name)", in: Bundle.module, generator: "gen_stock_fixtures.py")
+        }
+        for name in ["conv2_s2", "conv2_k5"] {
+            let f = try fixtures.fixture("module_\(name)")
+            let conv2 = try XCTUnwrap(try fixtures.loadedModule(f) as? Conv2, name)
+            XCTAssertNotNil(conv2.cv2, name)
+            let input = try f.tensor("input"), expected = try f.tensor("output")
+            let kernel = "conv \(conv2.conv.kernel.h)×\(conv2.conv.kernel.w)"
+            let convolutions = { (runsBranches: Bool) throws -> (Tensor, [String]) in
+                conv2.runsBranches = runsBranches
+                let backend = CPUBackend()
+                backend.isProfiling = true
+                let output = try conv2.forward([input], on: backend)
+                return (output, backend.profile.keys.filter { $0.hasPrefix("conv") }.sorted())
+            }
+            let (merged, mergedConvolutions) = try convolutions(false)
+            let (branches, branchConvolutions) = try convolutions(true)
+            XCTAssertEqual(mergedConvolutions, [kernel], name)
+            XCTAssertEqual(branchConvolutions.count, 2, "\(name): \(branchConvolutions)")
+            XCTAssertLessThan(relativeError(merged, branches), 1e-4, name)
+            XCTAssertLessThan(relativeError(merged, expected), 1e-4, name)
         }
     }
 

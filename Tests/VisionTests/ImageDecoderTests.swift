@@ -80,8 +80,40 @@ final class ImageDecoderTests: XCTestCase {
         expectError(try write("lying.png", lying), "corrupt PNG")
     }
 
+    /// A FIFO or a device named as an image is refused from `stat` alone: opening a FIFO with no
+    /// writer would block for ever, reading /dev/zero would never end. The read runs on another
+    /// thread so that a regression fails the test instead of hanging it.
+    func testFIFOsAndDevicesAreRefusedWithoutBlocking() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lz-fifo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let fifo = scratch.appendingPathComponent("camera.jpg").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0, "mkfifo")
+        for (path, fragment) in [(fifo, "is a FIFO (named pipe), not a regular file"), ("/dev/zero", "is a character device")] {
+            let answered = expectation(description: path)
+            let message = LockedText()
+            Thread {
+                do { _ = try ImageDecoder.decode(path: path) } catch { message.text = String(describing: error) }
+                answered.fulfill()
+            }.start()
+            wait(for: [answered], timeout: 10)
+            XCTAssertTrue(message.text.hasPrefix(path + ": error: "), message.text)
+            XCTAssertTrue(message.text.contains(fragment), message.text)
+        }
+    }
+
     func testSixteenBitPNGKeepsTheHighByteAsOpenCVDoes() throws {
         let image = try ImageDecoder.decode(path: Fixtures.image("shapes16.png"))
         XCTAssertEqual(image.shape, [120, 160])
+    }
+}
+
+/// A message written by one thread and read by another.
+final class LockedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = ""
+    var text: String {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }

@@ -7,7 +7,9 @@ import ZooCPU
 /// Deploys in two stages, as Ultralytics' `fuse()` does: `fuse_convs` adds the 1×1 kernel to
 /// the centre of the k×k one and drops `cv2` (a reparameterisation: `fuse --reparam-only`
 /// writes `conv.weight` + `bn.*`), then the batch norm is folded (`conv.weight` +
-/// `conv.bias`). Every form loads.
+/// `conv.bias`). Every form loads. Whatever the form, preparation merges the branches and the
+/// batch norm into one k×k convolution with bias, which the CPU backend runs; `runsBranches`
+/// runs the two convolutions as PyTorch's forward does (for checking the merge).
 ///
 /// parse_model gives Conv2 no channel rule: the row writes `[c1, c2, ...]` itself and the next
 /// layer is told c1 channels.
@@ -16,7 +18,11 @@ public final class Conv2: UnaryLayer, Fusable, StateDictAdapting {
     public private(set) var cv2: Conv2d?
     public private(set) var bn: BatchNorm2d?
     public let act: Activation
+    /// Runs the training form's two convolutions instead of the merged one.
+    public var runsBranches = false
     private let training: (conv: Conv2d, cv2: Conv2d, bn: BatchNorm2d)
+    /// The training form merged into one convolution with bias, set by preparation.
+    private var merged: Conv2d?
 
     public init(_ c1: Int, _ c2: Int, k: IntOrPair = IntOrPair(3), s: IntOrPair = IntOrPair(1), p: IntOrPair? = nil,
                 g: Int = 1, d: IntOrPair = IntOrPair(1), act: Activation = .silu) throws(LayerError) {
@@ -37,8 +43,17 @@ public final class Conv2: UnaryLayer, Fusable, StateDictAdapting {
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         guard let bn else { return try backend.convAct(x, conv, act) }
         guard let cv2 else { return try backend.convBNAct(x, conv, bn, act) }
+        if !runsBranches, !(backend is ShapeBackend), let merged { return try backend.convAct(x, merged, act) }
         let sum = try backend.add(try backend.conv2d(x, conv), try backend.conv2d(x, cv2))
         return try backend.activation(try backend.batchNorm2d(sum, bn), act)
+    }
+
+    public func prepareForInference() throws(LayerError) {
+        merged = nil
+        guard let cv2, let bn, conv.weight.value != nil, cv2.weight.value != nil else { return }
+        let single = try merging(cv2, into: conv).folding(bn)
+        _ = try single.prepared(foldingIn: nil)
+        merged = single
     }
 
     public var fusion: FusionKind { cv2 == nil ? .batchNorm : .reparameterization }
@@ -48,6 +63,7 @@ public final class Conv2: UnaryLayer, Fusable, StateDictAdapting {
         if let cv2 {
             conv = try merging(cv2, into: conv)
             self.cv2 = nil
+            merged = nil
         } else if let bn {
             conv = try conv.folding(bn)
             self.bn = nil
@@ -68,6 +84,7 @@ public final class Conv2: UnaryLayer, Fusable, StateDictAdapting {
     }
 
     public func adapt(to source: any TensorSource, prefix: String) -> Set<String> {
+        merged = nil
         let hasBN = self.source(source, has: "bn.weight", prefix: prefix)
         if !hasBN, self.source(source, has: "conv.bias", prefix: prefix) {
             if let deployed = try? training.conv.withBias() { (conv, cv2, bn) = (deployed, nil, nil) }

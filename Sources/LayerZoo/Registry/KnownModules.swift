@@ -24,7 +24,7 @@ public enum KnownModules {
         if ultralytics.contains(name) { return Entry(origin: "Ultralytics' \(name) (ultralytics.nn.modules)") }
         if let project = community[name] { return Entry(origin: "a community module (\(project))") }
         if name.hasPrefix("nn.") || name.hasPrefix("torch.nn.") {
-            return Entry(origin: "the PyTorch module \(name)", hint: "LayerZoo has these torch.nn modules: nn.Upsample, nn.MaxPool2d, nn.AvgPool2d, nn.ZeroPad2d, nn.ConvTranspose2d, nn.Identity, nn.Dropout, nn.Dropout2d and the activations nn.ReLU, nn.ReLU6, nn.SiLU, nn.GELU, nn.Sigmoid, nn.Tanh, nn.Hardswish, nn.Mish, nn.LeakyReLU",
+            return Entry(origin: "the PyTorch module \(name)", hint: "LayerZoo has these torch.nn modules: nn.Upsample, nn.MaxPool2d, nn.AvgPool2d, nn.ZeroPad2d, nn.ConvTranspose2d, nn.BatchNorm2d, nn.Identity, nn.Dropout, nn.Dropout2d and the activations nn.ReLU, nn.ReLU6, nn.SiLU, nn.GELU, nn.Sigmoid, nn.Tanh, nn.Hardswish, nn.Mish, nn.LeakyReLU",
                          isGeneric: true)
         }
         return nil

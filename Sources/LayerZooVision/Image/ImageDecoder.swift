@@ -1,4 +1,5 @@
 import Foundation
+import ZooCPU
 import ZooImageCodecs
 
 /// Reads JPEG and PNG files as OpenCV's `imread(path, IMREAD_COLOR)` does — 8-bit BGR, grey
@@ -47,23 +48,39 @@ public enum ImageDecoder {
         return try result.get()
     }
 
+    /// The file's bytes. Only a regular file is opened: a FIFO or a device given as an image
+    /// would block the read forever (or never end), so `stat` is asked first and the open
+    /// descriptor checked again (`RegularFile`), which also records it as an input.
     static func readFile(_ path: String) throws(ImageError) -> Data {
-        let attributes: [FileAttributeKey: Any]
-        do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
-            throw ImageError(path: path, message: "cannot read the file (\(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))")
-        }
-        if let type = attributes[.type] as? FileAttributeType, type == .typeDirectory {
+        let kind = FileKind.of(path)
+        switch kind {
+        case .regular(let size, _, _):
+            guard size <= ImageLimits.maxFileBytes else {
+                throw ImageError(path: path, message: "file of \(size) bytes is larger than the \(ImageLimits.maxFileBytes >> 20) MiB limit for images")
+            }
+        case .directory:
             throw ImageError(path: path, message: "is a folder, not an image")
+        case .missing(let code) where code == ENOENT || code == ENOTDIR:
+            throw ImageError(path: path, message: "cannot read the file (no such file)")
+        default:
+            throw ImageError(path: path, message: (kind.notRegularDescription ?? "is not a regular file") + "; an image must be a file")
         }
-        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-        guard size <= ImageLimits.maxFileBytes else {
-            throw ImageError(path: path, message: "file of \(size) bytes is larger than the \(ImageLimits.maxFileBytes >> 20) MiB limit for images")
+        let bytes: [UInt8]
+        do throws(BackendError) {
+            bytes = try RegularFile.readAll(path, maxBytes: ImageLimits.maxFileBytes)
+        } catch {
+            throw ImageError(path: path, message: "cannot read the file: \(Self.reason(error))")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImageError(path: path, message: "cannot read the file")
+        guard !bytes.isEmpty else { throw ImageError(path: path, message: "empty file, not an image") }
+        return Data(bytes)
+    }
+
+    /// A file error's message without the path it repeats.
+    private static func reason(_ error: BackendError) -> String {
+        switch error {
+        case .file(_, _, let message), .tooLarge(_, let message): return message
+        default: return "\(error)"
         }
-        guard !data.isEmpty else { throw ImageError(path: path, message: "empty file, not an image") }
-        return data
     }
 
     static func checkSize(width: Int, height: Int, format: Format) throws(ImageError) -> Int {

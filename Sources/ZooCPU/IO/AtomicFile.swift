@@ -9,7 +9,7 @@ import Darwin
 /// `O_CREAT | O_EXCL`, so a planted symlink or file is never followed or reused) in the
 /// target's folder under a short name, flushed, given the mode (and, where permitted, the
 /// owner) the existing file had, and renamed over the target. The target is refused when it is one of the files this
-/// command read (`InputFiles`: same device and inode, whatever the spelling of the path), when it exists read-only
+/// command read (`InputFiles`: the same file as it was read, whatever the spelling of the path), when it exists read-only
 /// (the user protected it: Ultralytics would overwrite it, we do not), and when it is not a
 /// regular file. Write errors (ENOSPC, EFBIG — SIGXFSZ is ignored so that an over-size write
 /// fails instead of killing the process) remove the temporary file, and so do SIGINT, SIGTERM
@@ -30,7 +30,7 @@ public enum AtomicFile {
                 throw fail("is a symbolic link; refusing to replace it (give the path of the file it points to)")
             }
             if let problem = FileKind(lst).notRegularDescription { throw fail(problem + "; refusing to replace it") }
-            if InputFiles.contains(device: UInt64(lst.st_dev), inode: UInt64(lst.st_ino)) {
+            if InputFiles.contains(FileIdentity(lst)) {
                 throw fail("is one of this command's input files; refusing to overwrite it (choose another output)")
             }
             guard lst.st_mode & 0o222 != 0 else {
@@ -97,7 +97,7 @@ private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
     write(fd, p, n)
 }
 
-/// The files a command opened for reading (device and inode), so that no output replaces one.
+/// The files a command opened for reading (`FileIdentity`), so that no output replaces one.
 /// A process running one command (the `layerzoo` tool) keeps one record for its life; a
 /// long-lived process (the server) gives each unit of work its own with `withNewRecord`, so
 /// that what one request or model load read neither grows without bound nor blocks another's
@@ -106,12 +106,12 @@ public enum InputFiles {
     /// One command's set of files read.
     public final class Record: @unchecked Sendable {
         private let lock = NSLock()
-        private var identities = Set<[UInt64]>()
+        private var identities = Set<FileIdentity>()
 
         public init() {}
 
-        func insert(device: UInt64, inode: UInt64) { lock.withLock { _ = identities.insert([device, inode]) } }
-        func contains(device: UInt64, inode: UInt64) -> Bool { lock.withLock { identities.contains([device, inode]) } }
+        func insert(_ identity: FileIdentity) { lock.withLock { _ = identities.insert(identity) } }
+        func contains(_ identity: FileIdentity) -> Bool { lock.withLock { identities.contains(identity) } }
         /// How many files were recorded.
         public var count: Int { lock.withLock { identities.count } }
     }
@@ -125,12 +125,42 @@ public enum InputFiles {
     }
 
     /// Records a file read through `RegularFile`.
-    public static func record(device: UInt64, inode: UInt64) {
-        current.insert(device: device, inode: inode)
+    public static func record(_ identity: FileIdentity) {
+        current.insert(identity)
     }
 
-    public static func contains(device: UInt64, inode: UInt64) -> Bool {
-        current.contains(device: device, inode: inode)
+    /// Whether `identity` is a file this command read, as it was when read.
+    public static func contains(_ identity: FileIdentity) -> Bool {
+        current.contains(identity)
+    }
+}
+
+/// Which file a read opened, for the never-clobber guard: its device and inode, and the size
+/// and modification time (to the nanosecond) it had. Device and inode alone are not enough: once
+/// a file read is deleted (a temporary file), the system gives its inode to the next file
+/// created, which would then look like an input; that file's size and time differ. A file read
+/// and left unchanged matches, under any spelling of its path or through a hard link.
+public struct FileIdentity: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: Int64
+    public var modifiedSeconds: Int64
+    public var modifiedNanoseconds: Int64
+
+    public init(device: UInt64, inode: UInt64, size: Int64, modifiedSeconds: Int64, modifiedNanoseconds: Int64) {
+        (self.device, self.inode, self.size) = (device, inode, size)
+        (self.modifiedSeconds, self.modifiedNanoseconds) = (modifiedSeconds, modifiedNanoseconds)
+    }
+
+    /// The identity `stat`/`fstat`/`lstat` gives.
+    public init(_ st: stat) {
+        #if canImport(Darwin)
+        let modified = st.st_mtimespec
+        #else
+        let modified = st.st_mtim
+        #endif
+        self.init(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                  modifiedSeconds: Int64(modified.tv_sec), modifiedNanoseconds: Int64(modified.tv_nsec))
     }
 }
 

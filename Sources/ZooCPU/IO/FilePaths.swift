@@ -165,11 +165,11 @@ public enum RegularFile {
             throw .file(path: FilePaths.display(path), tensor: nil, message: "cannot open: \(systemError())")
         }
         var st = stat()
-        guard fstat(fd, &st) == 0, case .regular(let size, let device, let inode) = FileKind(st) else {
+        guard fstat(fd, &st) == 0, case .regular(let size, _, _) = FileKind(st) else {
             close(fd)
             throw .file(path: FilePaths.display(path), tensor: nil, message: "not a regular file")
         }
-        InputFiles.record(device: device, inode: inode)
+        InputFiles.record(FileIdentity(st))
         return (fd, size)
     }
 

@@ -2,7 +2,10 @@ import LayerZoo
 
 /// Ultralytics' `ChannelAttention(channels)`: `x * sigmoid(fc(avgpool(x)))` with a 1×1
 /// convolution `fc` (with bias).
-public final class ChannelAttention: UnaryModule {
+///
+/// YAML: `[-1, 1, ChannelAttention, [channels]]`. parse_model gives it no channel rule: the
+/// row writes its input channels itself, and they must match the layer before.
+public final class ChannelAttention: UnaryLayer {
     public let fc: Conv2d
 
     public init(_ channels: Int) throws(LayerError) {
@@ -15,11 +18,19 @@ public final class ChannelAttention: UnaryModule {
         let gate = try backend.activation(try backend.conv2d(try backend.globalAvgPool2d(x), fc), .sigmoid)
         return try backend.mul(x, gate)
     }
+
+    static let definition = LayerDefinition(
+        name: "ChannelAttention", arguments: [ArgumentSpec("channels", .channels)], role: .passthrough,
+        summary: "x · sigmoid(1×1 conv(global average pool x)), CBAM's channel half",
+        origin: StandardLayers.origin,
+        make: { args, _ throws(LayerError) in try ChannelAttention(args.int("channels")) })
 }
 
 /// Ultralytics' `SpatialAttention(kernel_size=7)`: `x * sigmoid(cv1(cat(mean_c(x), max_c(x))))`,
 /// `cv1` a 2 → 1 convolution without bias, kernel 3 or 7 with "same" padding.
-public final class SpatialAttention: UnaryModule {
+///
+/// YAML: `[-1, 1, SpatialAttention, [kernel_size]]`; the channels are unchanged.
+public final class SpatialAttention: UnaryLayer {
     public let cv1: Conv2d
 
     public init(kernelSize: Int = 7) throws(LayerError) {
@@ -36,13 +47,21 @@ public final class SpatialAttention: UnaryModule {
         let statistics = try backend.custom([x], ChannelMeanMax())
         return try backend.mul(x, try backend.activation(try backend.conv2d(statistics, cv1), .sigmoid))
     }
+
+    static let definition = LayerDefinition(
+        name: "SpatialAttention", arguments: [ArgumentSpec("kernel_size", .int(3...7), default: 7)], role: .passthrough,
+        summary: "x · sigmoid(k×k conv(channel mean, channel max)), CBAM's spatial half",
+        origin: StandardLayers.origin,
+        make: { args, _ throws(LayerError) in try SpatialAttention(kernelSize: args.int("kernel_size")) })
 }
 
-/// Ultralytics' `CBAM(c1, kernel_size=7)` (Woo et al., 2018): channel attention, then spatial
-/// attention; the channel count is unchanged.
+/// Ultralytics' `CBAM(c1, kernel_size=7)`: channel attention, then spatial attention; the
+/// channel count is unchanged.
 ///
-/// YAML: `[-1, 1, CBAM, [c1, kernel_size]]`. Ultralytics' parse_model gives CBAM no channel
-/// rule, so the row writes its input channels itself (and they must match the layer before).
+/// YAML: `[-1, 1, CBAM, [c1, kernel_size]]`. parse_model gives CBAM no channel rule, so the row
+/// writes its input channels itself (and they must match the layer before). The name is a
+/// registered variant, `ultralytics`, and the default: plugins may register other meanings of
+/// `CBAM` (the example plugin's `paper` one) beside it.
 public final class CBAM: UnaryLayer {
     public let channel_attention: ChannelAttention
     public let spatial_attention: SpatialAttention
@@ -60,18 +79,17 @@ public final class CBAM: UnaryLayer {
         try spatial_attention(try channel_attention(x, on: backend), on: backend)
     }
 
-    public static let definition = LayerDefinition(
+    /// The variant name of Ultralytics' CBAM.
+    public static let variant = "ultralytics"
+
+    static let definition = LayerDefinition(
         name: "CBAM",
         arguments: [ArgumentSpec("c1", .channels), ArgumentSpec("kernel_size", .int(3...7), default: 7)],
         role: .passthrough,
-        summary: "convolutional block attention: channel then spatial attention (example plugin)",
-        origin: CBAMPlugin.origin,
+        summary: "Ultralytics' convolutional block attention: channel (1×1 conv) then spatial attention",
+        origin: StandardLayers.origin, variant: variant,
         make: { args, _ throws(LayerError) in try CBAM(args.int("c1"), kernelSize: args.int("kernel_size")) })
-}
 
-/// The CBAM example plugin: register `CBAMPlugin.definitions` from Swift, or build it with
-/// `scripts/build-plugin.sh --register CBAMPlugin.definitions Plugins/Examples/CBAM libCBAM.so`.
-public enum CBAMPlugin {
-    public static let origin = "CBAM example plugin"
-    public static var definitions: [LayerDefinition] { [CBAM.definition] }
+    /// ChannelAttention, SpatialAttention and CBAM.
+    static var definitions: [LayerDefinition] { [ChannelAttention.definition, SpatialAttention.definition, definition] }
 }
