@@ -12,6 +12,7 @@ public enum StandardLayers: LayerPlugin {
         [Conv.definition, Bottleneck.definition, C2f.definition, C2.definition, C3.definition,
          C3k2.definition, SPPF.definition, C2PSA.definition, Concat.definition, Upsample.definition,
          Detect.definition] + TaskHeads.definitions + BackboneFamilies.definitions + stockVocabulary
+            + RTDETRLayers.definitions
     }
 
 }
