@@ -76,6 +76,34 @@ final class RTDETRRulesTests: XCTestCase {
         ], registry: try registry(), scale: "l")
     }
 
+    /// `model.fuse()` folds RepC3's RepConvs (and every Conv's batch norm) into their deployed
+    /// form: the keys say so, the output stays, and the written file loads back.
+    func testFuseWritesRepC3sDeployedFormWhichLoadsBack() throws {
+        let text = yaml(["[-1, 1, HGStem, [16, 24]]", "[-1, 2, RepC3, [24]]", "[-1, 1, AIFI, [48, 4]]", "[-1, 1, RepC3, [20, 0.5]]"])
+        func model() throws -> Model {
+            let report = checkYAML(text, registry: try registry(), scale: "l", imgsz: (64, 96))
+            XCTAssertFalse(report.diagnostics.containsError, "\(report.diagnostics)")
+            return try XCTUnwrap(report.model)
+        }
+        let m = try model()
+        try m.initializeSeededWeights(seed: 0)
+        let input = try Tensor(shape: [2, 3, 64, 96], data: (0..<(2 * 3 * 64 * 96)).map { Float(($0 * 7_919) % 1_000) / 500 - 1 })
+        let expected = try m.forward(input)
+        let report = try m.fuse()
+        XCTAssertEqual(report.fused[.reparameterization], 3)
+        let keys = m.namedTensors().map(\.key)
+        XCTAssertTrue(keys.contains("model.1.m.1.conv.bias") && keys.contains("model.3.m.0.conv.weight"), "\(keys)")
+        XCTAssertFalse(keys.contains { $0.contains("conv1") || $0.contains(".bn.") }, "\(keys)")
+        XCTAssertLessThan(relativeError(try m.forward(input), expected), 1e-4)
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rtdetr-fused-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writeSafeTensors(try m.stateDict(), to: path)
+        let fresh = try model()
+        try fresh.loadWeights(try SafeTensorsFile(path: path))
+        XCTAssertLessThan(relativeError(try fresh.forward(input), expected), 1e-4, "the fused file loaded")
+    }
+
     /// The layer-norm kernel against its double-precision loop on random shapes (odd
     /// channel counts, position counts around the 64-wide blocks).
     func testLayerNormKernelMatchesReference() throws {
