@@ -58,8 +58,8 @@ struct AIFIProjection: CustomOperation {
                 }
                 for head in 0..<heads {
                     let y = out.pointer + (image * heads + head) * 3 * d * p
-                    for (part, source) in [(0, UnsafePointer(shifted)), (1, UnsafePointer(shifted)), (2, UnsafePointer(x))] {
-                        let row = part * e + head * d
+                    for part in 0..<3 {
+                        let row = part * e + head * d, source = part < 2 ? UnsafePointer(shifted) : UnsafePointer(x)
                         fillRows(y + part * d * p, values: biases.pointer + row, rows: d, length: p, context: context)
                         sgemm(transA: false, transB: false, m: d, n: p, k: e, alpha: 1, a: weights.pointer + row * e, lda: e,
                               b: source, ldb: p, beta: 1, c: y + part * d * p, ldc: p)
@@ -95,6 +95,42 @@ struct AIFIProjection: CustomOperation {
                 }
             }
         }
+    }
+}
+
+extension AIFIProjection {
+    /// The same projection as plain loops in double precision (the embedding from its
+    /// formula), for testing the kernel.
+    func reference(_ x: Tensor) throws(LayerError) -> Tensor {
+        let shape = try outputShape([x.shape])
+        let (e, h, w) = (embedDim, shape[2], shape[3])
+        let p = h * w, d = e / heads, quarter = e / 4
+        let weights = try loaded(weight, "AIFI's in_proj_weight").toArray(), biases = try loaded(bias, "AIFI's in_proj_bias").toArray()
+        let input = x.toArray()
+        var out = [Float](repeating: 0, count: shape.reduce(1, *))
+        func pos(_ c: Int, _ l: Int) -> Double {
+            let omega = 1 / Foundation.pow(Double(Self.temperature), Double(c % quarter) / Double(quarter))
+            let coordinate = Double(c < 2 * quarter ? l / w : l % w) * omega
+            return (c / quarter) % 2 == 0 ? Foundation.sin(coordinate) : Foundation.cos(coordinate)
+        }
+        for image in 0..<shape[0] {
+            for head in 0..<heads {
+                for part in 0..<3 {
+                    for r in 0..<d {
+                        let row = part * e + head * d + r
+                        for l in 0..<p {
+                            var sum = Double(biases[row])
+                            for c in 0..<e {
+                                let value = Double(input[(image * e + c) * p + l]) + (part < 2 ? pos(c, l) : 0)
+                                sum += Double(weights[row * e + c]) * value
+                            }
+                            out[(((image * heads + head) * 3 + part) * d + r) * p + l] = Float(sum)
+                        }
+                    }
+                }
+            }
+        }
+        return try LayerError.fromBackend { () throws(BackendError) in try Tensor(shape: shape, data: out) }
     }
 }
 
