@@ -14,6 +14,7 @@ public enum StandardLayers: LayerPlugin {
          Detect.definition] + TaskHeads.definitions + BackboneFamilies.definitions + stockVocabulary
             + [RTDETRDecoder.definition]
             + OpenVocabularyLayers.definitions
+            + RTDETRLayers.definitions
     }
 
 }

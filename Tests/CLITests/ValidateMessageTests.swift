@@ -82,8 +82,8 @@ final class ValidateMessageTests: XCTestCase {
     func testKnownModulesAndCloseNames() throws {
         let base = "nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 1, MODULE, [32, 3, 2]]\nhead:\n  - [[-1], 1, Detect, [nc]]\n"
         let cases: [(module: String, says: String)] = [
-            ("HGStem", "unknown module 'HGStem': Ultralytics' HGStem (ultralytics.nn.modules), not supported yet"),
-            ("HGBlock", "unknown module 'HGBlock': Ultralytics' HGBlock (ultralytics.nn.modules), not supported yet"),
+            ("TorchVision", "unknown module 'TorchVision': Ultralytics' TorchVision (ultralytics.nn.modules), not supported yet"),
+            ("Index", "unknown module 'Index': Ultralytics' Index (ultralytics.nn.modules), not supported yet"),
             ("SimFusion_4in", "unknown module 'SimFusion_4in': a community module (Gold-YOLO), not supported yet"),
             ("C3k2_WTConv", "unknown module 'C3k2_WTConv': a community module (WTConv (wavelet convolutions)), not supported yet"),
             ("nn.Conv2d", "unknown module 'nn.Conv2d': the PyTorch module nn.Conv2d, not supported yet"),

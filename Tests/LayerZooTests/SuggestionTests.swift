@@ -25,7 +25,7 @@ final class SuggestionTests: XCTestCase {
     func testKnownModulesGetTheirOwnMessage() throws {
         let registry = try BuiltInPlugins.registry()
         let checker = ModelChecker(registry: registry)
-        for (module, origin) in [("HGStem", "Ultralytics' HGStem"), ("HGBlock", "Ultralytics' HGBlock"), ("SimFusion_4in", "a community module (Gold-YOLO)"),
+        for (module, origin) in [("TorchVision", "Ultralytics' TorchVision"), ("Index", "Ultralytics' Index"), ("SimFusion_4in", "a community module (Gold-YOLO)"),
                                  ("C3k2_WTConv", "a community module"), ("LSKA", "a community module (LSKA (large separable kernel attention))")] {
             let text = "nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 1, \(module), [32, 3, 2]]\nhead:\n  - [[-1], 1, Detect, [nc]]\n"
             let report = checker.check(ConfigSource(displayPath: "m.yaml", text: text, scaleFromName: nil))

@@ -25,12 +25,7 @@ final class StockModelTests: XCTestCase {
 
     /// Stock files LayerZoo does not accept yet, with the modules it lacks (any one of them
     /// must be named in the errors). Remove an entry when its modules land.
-    static let expectedUnsupported: [String: [String]] = [
-        "rt-detr/rtdetr-l.yaml": ["HGStem", "HGBlock", "AIFI", "RepC3", "RTDETRDecoder"],
-        "rt-detr/rtdetr-x.yaml": ["HGStem", "HGBlock", "AIFI", "RepC3", "RTDETRDecoder"],
-        "rt-detr/rtdetr-resnet50.yaml": ["AIFI", "RepC3", "RTDETRDecoder"],
-        "rt-detr/rtdetr-resnet101.yaml": ["AIFI", "RepC3", "RTDETRDecoder"],
-    ]
+    static let expectedUnsupported: [String: [String]] = [:]
 
     func reference() throws -> Reference {
         let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/stock_counts", withExtension: "json"),

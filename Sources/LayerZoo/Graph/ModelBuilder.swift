@@ -321,6 +321,11 @@ public struct ModelBuilder: Sendable {
                 }
             }
         }
+        if let at = definition.repeatsArgumentIndex, role != .cspWithRepeats {
+            args.insert(.int(n), at: min(at, args.count))
+            locations.insert(row.repeatsLocation, at: min(at, locations.count))
+            buildCount = 1
+        }
         context.layerIndex = i
         context.inputLayers = inputs
         context.inputChannels = inputChannels

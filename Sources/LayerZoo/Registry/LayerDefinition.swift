@@ -45,6 +45,10 @@ public struct LayerDefinition: Sendable {
     /// (ResNetLayer: `args[1]`, or `4 * args[1]` unless `is_first`): given the arguments after
     /// the channel rules and `prepare`, and the input channels. Nil: the role's rule.
     public var writtenOutputChannels: (@Sendable (_ arguments: [ArgValue], _ inputChannels: [Int]) throws(LayerError) -> Int)?
+    /// Where parse_model inserts the (depth-scaled) repeats into a layer's arguments after its
+    /// role's channel rule, building the layer once (HGBlock: `args.insert(4, n)`). As Python's
+    /// `insert`, past the end appends. Nil: the role decides (only `cspWithRepeats` inserts).
+    public var repeatsArgumentIndex: Int?
     /// Builds the layer from checked arguments. Must not allocate weights.
     public var make: @Sendable (LayerArguments, ModelContext) throws(LayerError) -> any Layer
 
@@ -70,6 +74,13 @@ public struct LayerDefinition: Sendable {
     /// and without the arguments the model appends.
     public var writtenArguments: [ArgumentSpec] {
         let end = max(0, arguments.count - appendedArguments)
+        if let at = repeatsArgumentIndex, role != .cspWithRepeats, at < end {
+            var copy = self
+            copy.arguments.remove(at: at)
+            copy.repeatsArgumentIndex = nil
+            copy.appendedArguments = appendedArguments
+            return copy.writtenArguments
+        }
         switch role {
         case .convLike, .channelKeeping:
             return end > 1 ? Array(arguments[1..<end]) : []
