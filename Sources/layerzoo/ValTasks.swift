@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LayerZoo
 import LayerZooDataset
+import LayerZooModelFiles
 import LayerZooVision
 
 extension Val {
@@ -15,9 +16,9 @@ extension Val {
             let at = SourceLocation(file: config.file, line: 1, column: 1)
             guard let shape = config.keypointShape else {
                 throw .error("a pose data set needs 'kpt_shape' (keypoints per object, values per keypoint)", at: at,
-                             notes: [.init("expected e.g. 'kpt_shape: [17, 3]', as the model's \(keypointShape(model))")])
+                             notes: [.init("expected e.g. 'kpt_shape: [17, 3]', as the model's \(PredictPipeline.keypointShape(model))")])
             }
-            let modelShape = keypointShape(model)
+            let modelShape = PredictPipeline.keypointShape(model)
             guard shape == modelShape else {
                 throw .error("the data set's kpt_shape \(shape) differs from the model's \(modelShape)", at: at)
             }
