@@ -9,6 +9,7 @@ public enum ZooCPUSettings {
         var portableKernels = false
         var winograd = true
         var winogradMinimumChannels = 16
+        var winogradMinimumTiles = 16
         var threadCount = AvailableCores.count
         var maxTensorBytes = 4 << 30
         var bufferCacheBytes = 512 << 20
@@ -42,6 +43,14 @@ public enum ZooCPUSettings {
     public static var winogradMinimumChannels: Int {
         get { lock.withLock { values.winogradMinimumChannels } }
         set { lock.withLock { values.winogradMinimumChannels = max(1, newValue) } }
+    }
+
+    /// Output tiles (4×4 each) an image needs for a suitable 3×3 convolution to use Winograd
+    /// (default 16, one micro-kernel panel: below it Winograd does as many multiplications as a
+    /// direct GEMM, on weights four times the size).
+    public static var winogradMinimumTiles: Int {
+        get { lock.withLock { values.winogradMinimumTiles } }
+        set { lock.withLock { values.winogradMinimumTiles = max(1, newValue) } }
     }
 
     /// True when this CPU runs the AVX2 + FMA convolution kernels.
