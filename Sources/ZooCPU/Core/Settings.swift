@@ -56,9 +56,9 @@ public enum ZooCPUSettings {
     /// True when this CPU runs the AVX2 + FMA convolution kernels.
     public static var hasVectorKernels: Bool { zk_has_avx2() != 0 }
 
-    /// Threads used by the backend's own loops (default: `AvailableCores.count`); also forwarded
-    /// to OpenBLAS when it is linked. Not capped here (tests run more threads than cores on
-    /// purpose); command lines cap it with a note.
+    /// Threads used by the backend's own loops (default: `AvailableCores.count`), large BLAS
+    /// products included (OpenBLAS itself stays single-threaded; see `BLASSplit`). Not capped
+    /// here (tests run more threads than cores on purpose); command lines cap it with a note.
     public static var threadCount: Int {
         get { lock.withLock { values.threadCount } }
         set {
