@@ -13,6 +13,7 @@
 
 #include "zoo_kernels.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@
 #define ZK_MAX_WORKERS 255
 /// How long an idle worker spins before it sleeps.
 #define ZK_SPIN_NANOSECONDS 2000000LL
+/// Pauses between yields of a spinning thread (a few microseconds).
+#define ZK_SPINS_PER_YIELD 256
 
 typedef struct {
     zk_task_fn fn;
@@ -115,7 +118,11 @@ static void *zk_worker_main(void *arg) {
         unsigned spins = 0;
         while ((g = atomic_load(&zk_generation)) == seen) {
             ZK_PAUSE();
-            if ((++spins & 1023) != 0) continue;
+            if ((++spins & (ZK_SPINS_PER_YIELD - 1)) != 0) continue;
+            // On a shared core, let whatever else is runnable there (the caller waiting for a
+            // task this worker holds, another process) go first; alone, this returns at once.
+            sched_yield();
+            if ((spins & 1023) != 0) continue;
             long long t = zk_now();
             if (start == 0) start = t;
             if (t - start < ZK_SPIN_NANOSECONDS) continue;
@@ -189,7 +196,12 @@ void zk_parallel_run(int threads, int count, zk_task_fn fn, void *context) {
     zk_inside = 1;
     zk_take_tasks(&job);
     zk_inside = 0;
-    // Tasks other threads claimed may still be running; nobody else is waited for.
-    while (atomic_load(&zk_done) < count) ZK_PAUSE();
+    // Tasks other threads claimed may still be running; nobody else is waited for. A worker
+    // preempted in the middle of one is runnable again as soon as it gets a core, possibly
+    // this one: yield it now and then instead of spinning it away.
+    for (unsigned spins = 1; atomic_load(&zk_done) < count; spins++) {
+        ZK_PAUSE();
+        if ((spins & (ZK_SPINS_PER_YIELD - 1)) == 0) sched_yield();
+    }
     pthread_mutex_unlock(&zk_run_lock);
 }

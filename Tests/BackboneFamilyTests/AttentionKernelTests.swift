@@ -37,6 +37,20 @@ final class AttentionKernelTests: XCTestCase {
         }
     }
 
+    /// Enough queries (PSA's 20×20 and an odd 17×23) for the blocks of queries to spread over
+    /// the worker pool, each block's scores, softmax and mix computed on its own.
+    func testQueryBlocksAcrossThreadsMatchReference() throws {
+        var rng = FuzzRandom(state: 29)
+        for (heads, keyDim, valueDim, h, w, areas) in [(2, 32, 64, 20, 20, 1), (3, 5, 7, 17, 23, 1), (1, 8, 16, 24, 18, 4)] {
+            let shape = [1, heads * (2 * keyDim + valueDim), h, w]
+            let op = HeadAttention(heads: heads, keyDim: keyDim, valueDim: valueDim, areas: areas,
+                                   scale: 1 / Float(keyDim).squareRoot())
+            let x = try Tensor(shape: shape, data: random(shape.reduce(1, *), &rng, spread: 2))
+            let error = relativeError(try CPUBackend().custom([x], op), try op.reference(x))
+            XCTAssertLessThan(error, 1e-5, "\(shape), heads \(heads), key \(keyDim), value \(valueDim), areas \(areas)")
+        }
+    }
+
     func testColumnSoftmaxMatchesPlainLoop() throws {
         var rng = FuzzRandom(state: 23)
         for _ in 0..<20 {

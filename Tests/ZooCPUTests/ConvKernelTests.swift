@@ -8,6 +8,7 @@ final class ConvKernelTests: XCTestCase {
         ZooCPUSettings.portableKernels = false
         ZooCPUSettings.winograd = true
         ZooCPUSettings.winogradMinimumChannels = 16
+        ZooCPUSettings.winogradMinimumTiles = 16
     }
 
     struct Case {
@@ -72,6 +73,7 @@ final class ConvKernelTests: XCTestCase {
         var worst: Float = 0
         // Every suitable conv of the cases (8+ channels) through Winograd when it is on.
         ZooCPUSettings.winogradMinimumChannels = 8
+        ZooCPUSettings.winogradMinimumTiles = 1
         for (portable, winograd) in [(false, true), (true, true), (false, false)] {
             ZooCPUSettings.portableKernels = portable
             ZooCPUSettings.winograd = winograd

@@ -7,10 +7,10 @@ import ZooCPU
 /// area (a run of H·W / areas positions) and head, `v @ softmax(scale · qᵀk)ᵀ`, giving
 /// [N, heads·value, H, W] with each head's rows in turn.
 ///
-/// CPU kernel: two sgemm calls per (image, area, head) reading the rows in place (leading
-/// dimension H·W), the scores kept transposed (keys down, queries across) in one scratch
-/// matrix so the softmax runs down columns, eight queries per AVX2 vector, over the worker
-/// pool; no allocation but the output. `reference` is the plain loop it is tested against.
+/// CPU kernel: per (image, area, head) one parallel region over blocks of queries, each block
+/// two single-threaded sgemm calls reading the rows in place (leading dimension H·W) around a
+/// softmax down its columns of the scores, which are kept transposed (keys down, queries
+/// across) in one scratch matrix, eight queries per AVX2 vector; no allocation but the output. `reference` is the plain loop it is tested against.
 /// thop counts the two matrix products PyTorch's `@` run: scores and mixing.
 public struct HeadAttention: CustomOperation, Sendable {
     public let heads: Int
@@ -76,24 +76,29 @@ public struct HeadAttention: CustomOperation, Sendable {
         let out = try context.output(shape)
         let scores = try context.scratch(n * n, slot: 0)
         let block = 2 * keyDim + valueDim
-        let shared = SendablePointer(scores)
+        let (input, output, shared) = (SendableConstPointer(x.pointer), SendablePointer(out.pointer), SendablePointer(scores))
         let groups = (n + 7) / 8
+        // A chunk of queries is a column block of the scores: their dot products with every key,
+        // their softmax down the column and their mix of the values need no other column, so
+        // one parallel region per head does all three.
+        let grain = max(2, (1 << 15) / max(8 * n * (keyDim + valueDim), 1))
         try context.measure("attention") { () throws(LayerError) in
             for image in 0..<shape[0] {
                 for area in 0..<areas {
                     for head in 0..<heads {
-                        let q = UnsafePointer(x.pointer + (image * heads * block + head * block) * hw + area * n)
-                        let k = q + keyDim * hw, v = q + 2 * keyDim * hw
-                        sgemm(transA: true, transB: false, m: n, n: n, k: keyDim, alpha: scale, a: k, lda: hw, b: q, ldb: hw,
-                              beta: 0, c: scores, ldc: n)
-                        // n·n fits one tensor (outputShape), so n and every column range fit the
-                        // kernel's 32-bit sizes: softmaxColumns cannot refuse them.
-                        context.parallelFor(groups, grain: max(1, 8192 / max(8 * n, 1))) { range in
-                            let columns = (range.lowerBound * 8)..<min(n, range.upperBound * 8)
-                            try? softmaxColumns(shared.p, shared.p, n: n, inner: n, columns: columns)
+                        let qOffset = (image * heads * block + head * block) * hw + area * n
+                        let outOffset = (image * heads * valueDim + head * valueDim) * hw + area * n
+                        context.parallelFor(groups, grain: grain) { range in
+                            let first = range.lowerBound * 8, columns = min(n, range.upperBound * 8) - first
+                            let q = input.p + qOffset, k = q + keyDim * hw, v = q + 2 * keyDim * hw
+                            sgemm(transA: true, transB: false, m: n, n: columns, k: keyDim, alpha: scale, a: k, lda: hw,
+                                  b: q + first, ldb: hw, beta: 0, c: shared.p + first, ldc: n)
+                            // n·n fits one tensor (outputShape), so n and every column range fit
+                            // the kernel's 32-bit sizes: softmaxColumns cannot refuse them.
+                            try? softmaxColumns(shared.p, shared.p, n: n, inner: n, columns: first..<(first + columns))
+                            sgemm(transA: false, transB: false, m: valueDim, n: columns, k: n, alpha: 1, a: v, lda: hw,
+                                  b: shared.p + first, ldb: n, beta: 0, c: output.p + outOffset + first, ldc: hw)
                         }
-                        sgemm(transA: false, transB: false, m: valueDim, n: n, k: n, alpha: 1, a: v, lda: hw, b: scores, ldb: n,
-                              beta: 0, c: out.pointer + (image * heads * valueDim + head * valueDim) * hw + area * n, ldc: hw)
                     }
                 }
             }

@@ -37,12 +37,18 @@ public enum SeededWeights {
 
     /// Fills `count` floats at `p` with the stream of `key`: `offset + scale × u` or,
     /// when `symmetric`, `scale × (2u - 1)`.
+    /// Every element is its own draw, so large tensors are filled on the worker pool (the
+    /// first pass of a seeded model, `bench` and `compare.py`, spent a good part of its load
+    /// time here).
     static func fill(_ p: UnsafeMutablePointer<Float>, count: Int, key: String, seed: UInt64,
                      symmetric: Bool, scale: Float, offset: Float = 0) {
         let state = fnv1a64(key) ^ seed
-        for i in 0..<count {
-            let u = uniform(state, i)
-            p[i] = symmetric ? (2 * u - 1) * scale : offset + scale * u
+        let shared = SendablePointer(p)
+        parallelFor(count, grain: 1 << 15) { range in
+            for i in range {
+                let u = uniform(state, i)
+                shared.p[i] = symmetric ? (2 * u - 1) * scale : offset + scale * u
+            }
         }
     }
 

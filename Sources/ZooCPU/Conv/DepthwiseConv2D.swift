@@ -1,9 +1,10 @@
 import ZooKernels
 
 /// Depthwise convolution (`groups == C == O`): ZooKernels' `zk_depthwise_planes` (AVX2 + FMA,
-/// or its portable loop), planes spread across threads, then the per-channel affine and the
-/// activation over each finished plane. Every convolution whose groups equal its input and
-/// output channels runs here (`conv2d` picks it), whatever layer it belongs to.
+/// or its portable loop), planes spread across threads, with the per-channel affine and the
+/// activation applied as each output is stored (the activations the kernels lack run over each
+/// finished plane). Every convolution whose groups equal its input and output channels runs
+/// here (`conv2d` picks it), whatever layer it belongs to.
 func depthwiseConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                      output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation) {
     let sx = SendableConstPointer(input), sw = SendableConstPointer(weight), sy = SendablePointer(output)
@@ -14,12 +15,15 @@ func depthwiseConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: Uns
                                                             Int32(g.dilation.w))
     let geo = geometry, planeOut = g.ho * g.wo, channels = g.c
     let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
+    let (code, parameter, fused) = kernelActivation(activation)
+    let epilogue = SendableKernelArguments((scale: affine.scales.map { UnsafePointer($0) },
+                                            shift: affine.shifts.map { UnsafePointer($0) }))
     parallelFor(g.n * g.c, grain: max(1, 16_384 / max(planeOut * g.kh * g.kw, 1))) { planes in
         var local = geo
-        zk_depthwise_planes(sx.p, sw.p, sy.p, &local, Int32(channels), Int32(planes.lowerBound), Int32(planes.upperBound), portable)
-        for plane in planes {
-            let ch = plane % channels
-            activation.apply(sy.p + plane * planeOut, count: planeOut, scale: affine.scale(ch), shift: affine.shift(ch))
+        zk_depthwise_planes(sx.p, sw.p, sy.p, &local, Int32(channels), Int32(planes.lowerBound), Int32(planes.upperBound),
+                            epilogue.value.scale, epilogue.value.shift, code, parameter, portable)
+        if !fused {
+            for plane in planes { activation.apply(sy.p + plane * planeOut, count: planeOut) }
         }
     }
 }

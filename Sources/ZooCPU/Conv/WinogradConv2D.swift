@@ -6,10 +6,15 @@ extension ConvGeometry {
     /// AVX2 thread, best of 20, direct → Winograd: 16→16 at 160×160 2.8 → 1.9 ms, 32→32 at
     /// 80×80 1.9 → 0.9 ms, 64→64 at 80×80 6.9 → 2.8 ms, 128→128 at 20×20 2.3 → 0.9 ms; at
     /// 8 channels the two are even.)
+    ///
+    /// An image of fewer than `ZooCPUSettings.winogradMinimumTiles` output tiles (default 16:
+    /// e.g. a classifier's 7×7 at 224) runs as a direct GEMM: its tiles fill less than one
+    /// 16-wide micro-kernel panel, so Winograd does as many multiplications as direct, on
+    /// weights four times the size.
     var suitsWinograd: Bool {
         Self.suitsWinograd(weight: [o, c / max(groups, 1), kh, kw],
                            options: Conv2DOptions(stride: stride, padding: padding, dilation: dilation, groups: groups))
-            && ho == h && wo == w
+            && ho == h && wo == w && ((h + 3) / 4) * ((w + 3) / 4) >= ZooCPUSettings.winogradMinimumTiles
     }
 
     /// The same choice from the weight's shape and the options alone (a 3×3 stride-1 conv

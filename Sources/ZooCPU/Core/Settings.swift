@@ -9,6 +9,7 @@ public enum ZooCPUSettings {
         var portableKernels = false
         var winograd = true
         var winogradMinimumChannels = 16
+        var winogradMinimumTiles = 16
         var threadCount = AvailableCores.count
         var maxTensorBytes = 4 << 30
         var bufferCacheBytes = 512 << 20
@@ -44,12 +45,20 @@ public enum ZooCPUSettings {
         set { lock.withLock { values.winogradMinimumChannels = max(1, newValue) } }
     }
 
+    /// Output tiles (4×4 each) an image needs for a suitable 3×3 convolution to use Winograd
+    /// (default 16, one micro-kernel panel: below it Winograd does as many multiplications as a
+    /// direct GEMM, on weights four times the size).
+    public static var winogradMinimumTiles: Int {
+        get { lock.withLock { values.winogradMinimumTiles } }
+        set { lock.withLock { values.winogradMinimumTiles = max(1, newValue) } }
+    }
+
     /// True when this CPU runs the AVX2 + FMA convolution kernels.
     public static var hasVectorKernels: Bool { zk_has_avx2() != 0 }
 
-    /// Threads used by the backend's own loops (default: `AvailableCores.count`); also forwarded
-    /// to OpenBLAS when it is linked. Not capped here (tests run more threads than cores on
-    /// purpose); command lines cap it with a note.
+    /// Threads used by the backend's own loops (default: `AvailableCores.count`), large BLAS
+    /// products included (OpenBLAS itself stays single-threaded; see `BLASSplit`). Not capped
+    /// here (tests run more threads than cores on purpose); command lines cap it with a note.
     public static var threadCount: Int {
         get { lock.withLock { values.threadCount } }
         set {

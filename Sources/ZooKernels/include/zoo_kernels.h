@@ -155,9 +155,9 @@ typedef struct {
 
 /// Depthwise-convolves planes `p0 ..< p1` of `x` (planes × h × w, plane p of channel
 /// p % channels, whose kh × kw taps start at k + channel · kh · kw) into `y` (planes × ho × wo),
-/// without bias or activation.
+/// storing `activation(sum · scale[ch] + shift[ch])` (NULL scale: 1, NULL shift: 0).
 void zk_depthwise_planes(const float *x, const float *k, float *y, const zk_dw_geometry *g, int channels, int p0, int p1,
-                         int portable);
+                         const float *scale, const float *shift, int activation, float param, int portable);
 
 /// A unit of parallel work: `fn(context, index)`.
 typedef void (*zk_task_fn)(void *context, int index);
