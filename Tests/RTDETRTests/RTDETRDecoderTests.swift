@@ -5,7 +5,7 @@ import LayerZooTestSupport
 import XCTest
 import ZooCPU
 
-/// RTDETRDecoder alone and in yolov8-rtdetr against Ultralytics in export mode ([N, k, 6]),
+/// RTDETRDecoder alone and in yolov8-rtdetr, rtdetr-l and rtdetr-resnet50 against Ultralytics in export mode ([N, k, 6]),
 /// and the top-k order for ties against torch.topk.
 final class RTDETRDecoderTests: XCTestCase {
     static let decoders = ["3lv_nc7", "2lv_learnt_eval1", "2lv_few_anchors"]
@@ -42,19 +42,31 @@ final class RTDETRDecoderTests: XCTestCase {
         }
     }
 
-    func testYOLOv8RTDETRMatchesPyTorchAtBatchOneAndTwo() throws {
+    /// The stock file of fixture `model_<name>` (its text as Ultralytics read it) with seeded
+    /// weights on the seeded input against Ultralytics' export-mode output.
+    func assertWholeModelMatchesPyTorch(_ names: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let registry = try standardRegistry()
-        for name in ["yolov8n-rtdetr_b1_160x224", "yolov8n-rtdetr_b2_160x224"] {
+        for name in names {
             let f = try fixture("model_\(name)")
             let shape: [Int] = try metadata(f, "input")
             let report = checkYAML(try XCTUnwrap(f.metadata["text"]), registry: registry, file: try XCTUnwrap(f.metadata["config"]),
                                    scale: f.metadata["scale"], imgsz: (shape[2], shape[3]))
-            let model = try XCTUnwrap(report.model, "\(name): \(report.diagnostics)")
-            XCTAssertEqual(model.parameterCount, Int(try XCTUnwrap(f.metadata["parameters"])), name)
+            let model = try XCTUnwrap(report.model, "\(name): \(report.diagnostics)", file: file, line: line)
+            XCTAssertEqual(model.parameterCount, Int(try XCTUnwrap(f.metadata["parameters"])), name, file: file, line: line)
             try model.initializeSeededWeights(seed: 0)
             let output = try model.forward(try SeededWeights.input(shape: shape, seed: 0))
-            assertDetectionsMatch(output, try f.tensor("output"), name)
+            assertDetectionsMatch(output, try f.tensor("output"), name, file: file, line: line)
         }
+    }
+
+    func testYOLOv8RTDETRMatchesPyTorchAtBatchOneAndTwo() throws {
+        try assertWholeModelMatchesPyTorch(["yolov8n-rtdetr_b1_160x224", "yolov8n-rtdetr_b2_160x224"])
+    }
+
+    /// rtdetr-l (HGStem/HGBlock, AIFI, RepC3, the full 80-class decoder) as users run it, square
+    /// and non-square at batch 2, and rtdetr-resnet50 (ResNetLayer backbone).
+    func testRTDETRLAndResNet50MatchPyTorch() throws {
+        try assertWholeModelMatchesPyTorch(["rtdetr-l_b1_160x160", "rtdetr-l_b2_128x192", "rtdetr-resnet50_b1_160x160"])
     }
 
     func testTopKOrdersTiesAsTorchTopK() throws {
