@@ -35,6 +35,7 @@ that cannot convert or run a model is reported as n/a with the reason, and the r
     python Benchmarks/compare.py yolov8n.yaml --threads 1,2 --batch 1,8
     python Benchmarks/compare.py --suite tasks      # every task's n model and the seed-module models
     python Benchmarks/compare.py --suite families   # each family's n model (v3-tiny ... 26) at 640, batch 1
+    python Benchmarks/compare.py --suite rtdetr     # yolov8n-rtdetr, rtdetr-l and yolov8s-worldv2 at 640, batch 1
 """
 import argparse
 import json
@@ -62,14 +63,19 @@ SEED_MODULES = ["dbb", "dsconv", "dynamicconv", "saconv", "scconv"]
 # Each family's smallest detection model (yolov5n.yaml is Ultralytics' YOLOv5u, the "yolov5nu").
 FAMILIES = ["yolov3-tiny.yaml", "yolov5n.yaml", "yolov6n.yaml", "yolov8n-ghost.yaml", "yolov9t.yaml", "yolov10n.yaml",
             "yolo12n.yaml", "yolo26n.yaml"]
+# The transformer and open-vocabulary models (the stock names Ultralytics accepts).
+RTDETR = ["yolov8n-rtdetr.yaml", "rtdetr-l.yaml", "yolov8s-worldv2.yaml"]
+# Heads whose Ultralytics model class is not a task's (gen_task_fixtures.MODELS).
+MODEL_CLASSES = {"RTDETRDecoder": "RTDETRDetectionModel", "WorldDetect": "WorldModel"}
+EMBEDDING_DIM = 512  # CLIP ViT-B/32's text embedding, what the stock World files expect
 
 
 def suite(name):
     """(model, batch list or None, thread list or None): None takes --batch / --threads."""
-    if name == "families":
-        return [(m, [1], None) for m in FAMILIES]
+    if name in ("families", "rtdetr"):
+        return [(m, [1], None) for m in (FAMILIES if name == "families" else RTDETR)]
     if name != "tasks":
-        raise SystemExit(f"unknown suite {name!r} (known: tasks, families)")
+        raise SystemExit(f"unknown suite {name!r} (known: tasks, families, rtdetr)")
     models = ["yolov8n.yaml", "yolo11n.yaml"]
     for task in ["seg", "pose", "obb", "cls"]:
         models += [f"yolov8n-{task}.yaml", f"yolo11n-{task}.yaml"]
@@ -102,6 +108,19 @@ def default_imgsz(config):
     return [224, 224] if "-cls" in pathlib.Path(config).name else [640, 640]
 
 
+def class_embeddings(config):
+    """Seeded class (text) embeddings [1, nc, 512] for a YOLO-World file, else None: no CLIP
+    text encoder is needed, and every engine gets the same ones (LayerZoo as --embeddings)."""
+    import yaml
+    from seeded import symmetric
+
+    d = yaml.safe_load(pathlib.Path(config).read_text())
+    if d["head"][-1][2] != "WorldDetect":
+        return None
+    nc = int(d.get("nc", 80))
+    return symmetric("embeddings", nc * EMBEDDING_DIM, 1.0).reshape(1, nc, EMBEDDING_DIM)
+
+
 def build_torch_model(config, scale):
     """Ultralytics' model for the head's task, seeded, fused, eval, head in export mode."""
     import torch
@@ -109,14 +128,19 @@ def build_torch_model(config, scale):
     import patched_ultralytics
     from gen_task_fixtures import MODELS
     from seeded import seed_state_dict
+    from ultralytics.nn import tasks
 
     patched_ultralytics.load_seed_modules()
     d = yaml.safe_load(pathlib.Path(config).read_text())
     if scale:
         d["scale"] = scale
-    cls = MODELS.get(d["head"][-1][2], MODELS["Detect"])
+    head = d["head"][-1][2]
+    cls = getattr(tasks, MODEL_CLASSES[head]) if head in MODEL_CLASSES else MODELS.get(head, MODELS["Detect"])
     model = cls(d, ch=3, nc=d.get("nc"), verbose=False).eval()
     seed_state_dict(model.model, 0, "model.")
+    embeddings = class_embeddings(config)
+    if embeddings is not None:
+        model.txt_feats = torch.from_numpy(embeddings)
     with torch.no_grad():
         model = model.fuse(verbose=False)
     head = model.model[-1]
@@ -153,6 +177,9 @@ def export_worker(args):
         outputs = as_list(model(x))
     np.savez(directory / "reference.npz", *outputs)
     np.save(directory / "input.npy", x.numpy())
+    embeddings = class_embeddings(config)
+    if embeddings is not None:
+        np.save(directory / "embeddings.npy", embeddings[0])  # [nc, D], as `--embeddings` takes it
     names = [f"output{i}" for i in range(len(outputs))]
     # End-to-end heads (YOLOv10, YOLO26) are left with their one-to-one branches by fuse(), as
     # `yolo export` leaves them for ONNX: [N, 300, 6]; LayerZoo's run then takes --end2end.
@@ -346,7 +373,8 @@ def layerzoo_command(args, config, batch, threads, verb):
     path, scale = resolve_config(config)
     h, w = args.imgsz_for(config)
     cmd = [binary, verb, str(path), "--threads", str(threads), "--batch", str(batch), "--imgsz", f"{h},{w}"]
-    return cmd + (["--scale", scale] if scale else [])
+    embeddings = args.embeddings.get(config)
+    return cmd + (["--scale", scale] if scale else []) + (["--embeddings", str(embeddings)] if embeddings else [])
 
 
 def layerzoo_round(args, config, batch, threads):
@@ -374,9 +402,36 @@ def layerzoo_outputs(args, config, batch, threads, directory):
     return [tensors[n] for n in names], None
 
 
+def detection_rows_error(a, b, tolerance=1e-4):
+    """Largest relative error of detections [N, k, 6] (box, score, class; RT-DETR's and the
+    end-to-end heads' export form) against the reference's: each reference row is paired with a
+    row of the same class whose score is within tolerance x the largest score (seeded models'
+    scores nearly tie, so rounding swaps neighbours between engines), the one with the nearest
+    box; boxes relative to the largest coordinate, scores to the largest score. A row without a
+    partner makes the error infinite."""
+    import numpy as np
+
+    box_scale = max(float(np.max(np.abs(b[..., :4]))), 1e-12)
+    score_scale = max(float(np.max(np.abs(b[..., 4]))), 1e-12)
+    worst = 0.0
+    for image_a, image_b in zip(a, b):
+        free = np.ones(len(image_a), dtype=bool)
+        for row in image_b:
+            score_diff = np.abs(image_a[:, 4] - row[4])
+            candidates = free & (image_a[:, 5] == row[5]) & (score_diff <= tolerance * score_scale)
+            if not candidates.any():
+                return float("inf")
+            box_diff = np.where(candidates, np.max(np.abs(image_a[:, :4] - row[:4]), axis=1), np.inf)
+            j = int(np.argmin(box_diff))
+            free[j] = False
+            worst = max(worst, box_diff[j] / box_scale, score_diff[j] / score_scale)
+    return worst
+
+
 def relative_error(outputs, reference):
     """Largest max|a - b| / max|b| over the outputs; a detection-like output ([N, 4 + k, A])
-    has its four box rows and the rest compared apart (boxes are in pixels, scores in 0..1)."""
+    has its four box rows and the rest compared apart (boxes are in pixels, scores in 0..1);
+    detections [N, k, 6] are paired row by row (detection_rows_error)."""
     import numpy as np
 
     if outputs is None or len(outputs) != len(reference):
@@ -386,6 +441,9 @@ def relative_error(outputs, reference):
         a = np.asarray(a, dtype=np.float64).reshape(b.shape) if np.size(a) == np.size(b) else None
         if a is None:
             return float("nan")
+        if b.ndim == 3 and b.shape[2] == 6 and b.shape[1] != 6:
+            worst = max(worst, detection_rows_error(a, b))
+            continue
         parts = [(a[:, :4], b[:, :4]), (a[:, 4:], b[:, 4:])] if b.ndim == 3 and b.shape[1] > 4 else [(a, b)]
         for pa, pb in parts:
             scale = float(np.max(np.abs(pb))) if pb.size else 0.0
@@ -417,6 +475,8 @@ def compare(args, config, batch, threads, ncnn_dirs):
     if "ncnn" in status:
         ncnn_dirs[(config, "status")] = status["ncnn"]
     args.end2end[config] = status.get("end2end", False)
+    if (export_dir / "embeddings.npy").exists():
+        args.embeddings[config] = export_dir / "embeddings.npy"
     reference = list(np.load(export_dir / "reference.npz").values())
     results = {}
     workers = {}
@@ -506,10 +566,12 @@ def int_list(text):
 def main():
     parser = argparse.ArgumentParser(description="LayerZoo vs PyTorch, ONNX Runtime, OpenVINO and ncnn, alternating rounds.")
     parser.add_argument("configs", nargs="*", help="models, e.g. yolov8n.yaml yolo11n-seg.yaml (or --suite)")
-    parser.add_argument("--suite", choices=["tasks", "families"],
+    parser.add_argument("--suite", choices=["tasks", "families", "rtdetr"],
                         help="a preset list: 'tasks' (every task's n model, the seed-module models, "
                              "and yolov8n at batch 1 and 8, 1 and 2 threads); 'families' (each family's n model: "
-                             + ", ".join(FAMILIES) + "; batch 1, --threads, default 2)")
+                             + ", ".join(FAMILIES) + "; batch 1, --threads, default 2); 'rtdetr' (the transformer "
+                             "and open-vocabulary models: " + ", ".join(RTDETR) + "; batch 1, --threads; World "
+                             "with seeded class embeddings)")
     parser.add_argument("--threads", type=int_list, default=[2], help="comma-separated, e.g. 1,2")
     parser.add_argument("--batch", type=int_list, default=[1], help="comma-separated, e.g. 1,8")
     parser.add_argument("--imgsz", type=lambda s: [int(v) for v in s.split(",")] * (2 if "," not in s else 1),
@@ -531,7 +593,7 @@ def main():
         (export_worker if args.worker == "export" else engine_worker)(args)
         return
     args.engine_list = [e.strip() for e in args.engines.split(",")]
-    args.end2end = {}
+    args.end2end, args.embeddings = {}, {}
     plan = suite(args.suite) if args.suite else []
     plan += [(c, None, None) for c in args.configs]
     if not plan:
