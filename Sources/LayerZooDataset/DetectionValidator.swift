@@ -24,6 +24,9 @@ public struct ValOptions: Sendable {
     public var classCount = 80
     /// What is measured besides boxes (masks, keypoints) or instead of them (rotated boxes).
     public var task = ValTask.detect
+    /// The model runs an end-to-end head's one-to-one branches, set to keep `maxDetections(for:)`
+    /// rows (Ultralytics' `set_head_attr(max_det=...)`): its rows are filtered, not suppressed.
+    public var endToEnd = false
 
     public init() {}
 }
@@ -59,19 +62,8 @@ public struct DetectionValidator {
     /// and the `[N, nm, mh, mw]` prototypes for segment models).
     public func run(_ scan: DatasetScan, forward: (Tensor) throws(Diagnostic) -> [Tensor],
                     progress: (Int, Int) -> Void = { _, _ in }) throws(Diagnostic) -> ValResult {
-        var warnings: [String] = []
-        var maxDet = options.maxDetections
-        let observed = scan.images.map(\.labels.count).max() ?? 0
-        if observed > maxDet {
-            var message = "data set images contain up to \(observed) objects, but max_det=\(maxDet), which may cap recall."
-            if options.maxDetectionsIsDefault {
-                maxDet = observed
-                message += " Setting max_det=\(observed) to match the observed maximum."
-            } else {
-                message += " Keeping the given --max-det \(maxDet)."
-            }
-            warnings.append(message)
-        }
+        let (maxDet, warning) = maxDetections(for: scan)
+        var warnings = warning.map { [$0] } ?? []
         let letterBox = ValLetterBox(imgsz: options.imgsz)
         let batches = RectBatches.batches(sizes: scan.images.map { ($0.height, $0.width) }, batchSize: options.batch,
                                           imgsz: options.imgsz, stride: options.stride, rect: options.rect)
@@ -82,7 +74,7 @@ public struct DetectionValidator {
         nms.multiLabel = true
         nms.agnostic = options.singleClass
         let nc = max(options.classCount, 1)
-        let matching = TaskMatching(task: options.task, letterBox: letterBox)
+        let matching = TaskMatching(task: options.task, letterBox: letterBox, endToEnd: options.endToEnd)
         var tp: [[Bool]] = [], secondTP: [[Bool]] = [], conf: [Double] = [], predClasses: [Int] = [], targetClasses: [Int] = []
         var imagesWithClass = [Int](repeating: 0, count: nc)
         var confusion = ConfusionMatrix(classCount: nc)
@@ -131,7 +123,12 @@ public struct DetectionValidator {
                 predClasses += predictions.map(\.classIndex)
                 targetClasses += classes
                 for c in Set(classes) where c < nc { imagesWithClass[c] += 1 }
-                if options.task != .obb {
+                if options.task == .obb {
+                    let rotated = matching.rotatedTargets(item: item, geometry: geometries[k])
+                    confusion.add(detections: predictions, targetClasses: classes, confidence: options.confidence) { kept in
+                        RotatedBox.probIoUMatrix(rotated, kept.map(TaskMatching.rotated))
+                    }
+                } else {
                     confusion.add(detections: predictions, targets: targets, targetClasses: classes, confidence: options.confidence)
                 }
             }
@@ -151,6 +148,17 @@ public struct DetectionValidator {
         return ValResult(images: scan.images.count, metrics: metrics, secondMetrics: second, instances: instances, imagesWithClass: imagesWithClass,
                          confusion: confusion, speed: (time.0 * 1000 / n, time.1 * 1000 / n, time.2 * 1000 / n),
                          maxDetections: maxDet, warnings: warnings)
+    }
+
+    /// `max_det` for `scan` (Ultralytics' `_check_max_det`): raised to the most labels of an
+    /// image when left at its default, with the warning it prints.
+    public func maxDetections(for scan: DatasetScan) -> (count: Int, warning: String?) {
+        let maxDet = options.maxDetections
+        let observed = scan.images.map(\.labels.count).max() ?? 0
+        guard observed > maxDet else { return (maxDet, nil) }
+        let message = "data set images contain up to \(observed) objects, but max_det=\(maxDet), which may cap recall."
+        return options.maxDetectionsIsDefault ? (observed, message + " Setting max_det=\(observed) to match the observed maximum.")
+            : (maxDet, message + " Keeping the given --max-det \(maxDet).")
     }
 
     func seconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {

@@ -28,10 +28,13 @@ public enum ValTask: Sendable, Equatable {
 struct TaskMatching {
     var task: ValTask
     var letterBox: ValLetterBox
+    /// The head gives end-to-end rows (its one-to-one branches): no NMS.
+    var endToEnd = false
 
     /// The predictions of image `n` of a batch: NMS (rotated for OBB), `extras` holding the
     /// mask coefficients, keypoints or angle; OBB boxes as centre, size in `x1 ... y2` and the angle last.
     func predictions(_ outputs: [Tensor], _ nms: NMSOptions) throws(BackendError) -> [[Detection]] {
+        if endToEnd { return try endToEndPredictions(outputs, nms) }
         guard let output = outputs.first, output.rank == 3 else {
             throw .shapeMismatch(operation: "val", expected: "[N, 4 + nc (+ extras), anchors]",
                                  found: outputs.first.map { describeShape($0.shape) } ?? "no output")
@@ -78,6 +81,19 @@ struct TaskMatching {
         return (x * Float(loaded.width) * r + Float(g.left), y * Float(loaded.height) * r + Float(g.top))
     }
 
+    /// An OBB image's labels as rotated boxes in the letterboxed input (`cv2.minAreaRect` of the corners).
+    func rotatedTargets(item: DatasetImage, geometry g: LetterBox.Geometry) -> [RotatedBox] {
+        item.labels.map { label -> RotatedBox in
+            let corners = stride(from: 0, to: label.segment.count - 1, by: 2).map { point(label.segment[$0], label.segment[$0 + 1], item, g) }
+            guard corners.count >= 3 else {
+                let b = letterBox.box(x: label.x, y: label.y, w: label.width, h: label.height, height: item.height,
+                                      width: item.width, geometry: g)
+                return RotatedBox(x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2, width: b.x2 - b.x1, height: b.y2 - b.y1, angle: 0)
+            }
+            return RotatedBox.enclosing(corners)
+        }
+    }
+
     /// The labels in the order the validator keeps them (segment: by mask area), and per
     /// prediction its correctness at IoU 0.50:0.95 for boxes and for the second metric.
     func match(_ predictions: [Detection], item: DatasetImage, geometry g: LetterBox.Geometry, outputs: [Tensor],
@@ -97,15 +113,7 @@ struct TaskMatching {
             let targets = boxes()
             return (labels, targets, matched(Box.iouMatrix(targets, predictedBoxes)), nil)
         case .obb:
-            let targets = labels.map { label -> RotatedBox in
-                let corners = stride(from: 0, to: label.segment.count - 1, by: 2).map { point(label.segment[$0], label.segment[$0 + 1], item, g) }
-                guard corners.count >= 3 else {
-                    let b = letterBox.box(x: label.x, y: label.y, w: label.width, h: label.height, height: item.height,
-                                          width: item.width, geometry: g)
-                    return RotatedBox(x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2, width: b.x2 - b.x1, height: b.y2 - b.y1, angle: 0)
-                }
-                return RotatedBox.enclosing(corners)
-            }
+            let targets = rotatedTargets(item: item, geometry: g)
             return (labels, boxes(), matched(RotatedBox.probIoUMatrix(targets, predictions.map(Self.rotated))), nil)
         case .segment:
             // `resample_segments` to 1000 points, or one more than the longest polygon of the image.

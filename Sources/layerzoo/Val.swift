@@ -32,6 +32,10 @@ struct Val: ParsableCommand {
             labels, matched by probiou); Classify (--data is a folder with train/ and val/ class folders, \
             ImageFolder style; top-1 and top-5 accuracy, images as classify_transforms prepares them).
 
+            End-to-end heads (YOLO26's with end2end: True, Segment26, Pose26, OBB26, v10Detect) are measured as \
+            Ultralytics' validators measure them: by default (its nms=None) the one-to-many branch with NMS; with \
+            --end2end (its nms=False) the one-to-one branches' top --max-det rows, those above --conf, no NMS.
+
             Prints the table `yolo val` prints (all, then per class) and the speed line; --format json prints \
             one object instead. --plots writes BoxPR_curve, BoxF1_curve, BoxP_curve, BoxR_curve, confusion_matrix \
             and confusion_matrix_normalized as SVG into --save-dir (default: a new runs/val, runs/val2, ...), and as \
@@ -64,6 +68,9 @@ struct Val: ParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: "Rectangular batches (Ultralytics' model.val() default) or square --imgsz inputs.")
     var rect = true
+
+    @Flag(help: "Measure an end-to-end head's one-to-one rows without NMS (Ultralytics' val nms=False). Default: its one-to-many branch and NMS, as Ultralytics' val does by default.")
+    var end2end = false
 
     @Flag(name: .customLong("single-cls"), help: "Treat every class as one.")
     var singleClass = false
@@ -118,8 +125,8 @@ struct Val: ParsableCommand {
         try memory.check(network, trace: trace, config: model)
         for d in diagnostics where d.severity != .note { printError(d.description) }
         let head = network.nodes.last?.definition.name ?? "nothing"
-        guard ["Detect", "Segment", "Pose", "OBB", "Classify"].contains(head) else {
-            throw fail([.error("val measures Detect, Segment, Pose, OBB and Classify heads; this model ends in '\(head)'", at: nil)])
+        guard Self.heads.contains(head) else {
+            throw fail([.error("val measures Detect, Segment, Pose, OBB and Classify heads (also end-to-end: v10Detect, Segment26, Pose26, OBB26); this model ends in '\(head)'", at: nil)])
         }
         try loadWeights(into: network, from: weightsSource, seed: 0)
         if weightsSource == nil { printError("warning: no weights (a YAML without --weights): seeded random weights, meaningless numbers") }
@@ -167,10 +174,16 @@ struct Val: ParsableCommand {
         valOptions.stride = report.maxStride
         valOptions.classCount = modelClasses
         valOptions.task = task
+        if end2end, !PredictPipeline.hasOneToOne(network) {
+            throw fail([.error("--end2end: \(head) has no one-to-one branches; only end-to-end heads (end2end: True in the model file, v10Detect) have them", at: nil)])
+        }
+        valOptions.endToEnd = end2end
+        let validator = DetectionValidator(options: valOptions)
+        if valOptions.endToEnd { network.setEndToEnd(true, maxDetections: validator.maxDetections(for: scan).count) }
         let result: ValResult
         var bar = ProgressBar(total: scan.images.count)
         do throws(Diagnostic) {
-            result = try DetectionValidator(options: valOptions).run(scan, forward: { input throws(Diagnostic) in
+            result = try validator.run(scan, forward: { input throws(Diagnostic) in
                 network.outputCount > 1 ? try network.forwardOutputs(input) : [try network.forward(input)]
             }, progress: { done, _ in bar.draw(done) })
         } catch {
@@ -206,6 +219,11 @@ struct Val: ParsableCommand {
             }
         }
     }
+}
+
+extension Val {
+    /// The heads val measures: the task heads and their end-to-end variants (one-to-one rows, no NMS).
+    static let heads: Set = ["Detect", "v10Detect", "Segment", "Segment26", "Pose", "Pose26", "OBB", "OBB26", "Classify"]
 }
 
 struct ValFailureJSON: Encodable {

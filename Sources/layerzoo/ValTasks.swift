@@ -10,9 +10,9 @@ extension Val {
     /// the same as the model's.
     func valTask(head: String, model: ModelConfig, data config: DatasetConfig) throws(Diagnostic) -> ValTask {
         switch head {
-        case "Segment": return .segment
-        case "OBB": return .obb
-        case "Pose":
+        case "Segment", "Segment26": return .segment
+        case "OBB", "OBB26": return .obb
+        case "Pose", "Pose26":
             let at = SourceLocation(file: config.file, line: 1, column: 1)
             guard let shape = config.keypointShape else {
                 throw .error("a pose data set needs 'kpt_shape' (keypoints per object, values per keypoint)", at: at,

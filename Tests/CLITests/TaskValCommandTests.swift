@@ -28,12 +28,18 @@ final class TaskValCommandTests: XCTestCase {
             var imgsz: Int
             var batch: Int
             var rect: Bool?
+            /// val(nms=False): an end-to-end head's one-to-one rows (`--end2end`).
+            var end2end: Bool?
             var box: Metric?
             var mask: Metric?
             var pose: Metric?
             var top1: Double?
             var top5: Double?
+            /// `[predicted][true]` with a background row and column (the OBB cases record it).
+            var confusion_matrix: [[Double]]?
         }
+        /// The val set's folder when it is not the task's (end-to-end models).
+        var data: String?
         var cases: [Case]
     }
 
@@ -58,6 +64,7 @@ final class TaskValCommandTests: XCTestCase {
         var images: Int
         var all: Row
         var classes: [Row]
+        var confusionMatrix: [[Double]]
     }
 
     /// The largest difference from Ultralytics over every number of a task (printed, and each held to 0.002).
@@ -80,15 +87,17 @@ final class TaskValCommandTests: XCTestCase {
         Output.Scores(precision: row.precision, recall: row.recall, map50: row.map50, map50_95: row.map50_95)
     }
 
-    func runTask(_ task: String) throws {
+    /// Val of model `task` (in `folder`, default the task models) against `sets/<task>.json`.
+    func runTask(_ task: String, models folder: URL? = nil) throws {
         let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: sets.appendingPathComponent("\(task).json")))
+        let models = folder ?? models
         for want in expected.cases {
-            let label = "\(task) imgsz \(want.imgsz) rect \(want.rect ?? true)"
+            let label = "\(task) imgsz \(want.imgsz) rect \(want.rect ?? true)" + (want.end2end == true ? " end2end" : "")
             let r = try runLayerZoo(["val", models.appendingPathComponent("\(task).yaml").path,
                                      "--weights", models.appendingPathComponent("\(task).safetensors").path,
-                                     "--data", sets.appendingPathComponent(task).path + (task == "classify" ? "" : "/data.yaml"),
+                                     "--data", sets.appendingPathComponent(expected.data ?? task).path + (task == "classify" ? "" : "/data.yaml"),
                                      "--imgsz", String(want.imgsz), "--batch", String(want.batch), "--format", "json"]
-                                    + (want.rect == false ? ["--no-rect"] : []))
+                                    + (want.rect == false ? ["--no-rect"] : []) + (want.end2end == true ? ["--end2end"] : []))
             XCTAssertEqual(r.status, 0, r.stderr)
             if let top1 = want.top1, let top5 = want.top5 {
                 let got = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -99,6 +108,7 @@ final class TaskValCommandTests: XCTestCase {
             }
             let got = try JSONDecoder().decode(Output.self, from: Data(r.stdout.utf8))
             XCTAssertEqual(got.images, 24)
+            if let matrix = want.confusion_matrix { XCTAssertEqual(got.confusionMatrix, matrix, "\(label) confusion matrix") }
             let box = try XCTUnwrap(want.box)
             let second = want.mask ?? want.pose
             XCTAssertEqual(got.all.instances, box.all.instances, label)

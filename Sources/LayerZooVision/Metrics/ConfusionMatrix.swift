@@ -15,9 +15,18 @@ public struct ConfusionMatrix: Sendable, Equatable {
     /// Adds one image: its detections (boxes, confidences, classes) and its ground truth.
     public mutating func add(detections: [Detection], targets: [Box], targetClasses: [Int],
                              confidence: Float, iou threshold: Float = 0.45) {
+        add(detections: detections, targetClasses: targetClasses, confidence: confidence, iou: threshold) { kept in
+            Box.iouMatrix(targets, kept.map { Box(x1: $0.x1, y1: $0.y1, x2: $0.x2, y2: $0.y2) })
+        }
+    }
+
+    /// Adds one image whose ground truth is compared with `overlap` (`[target][detection]` of
+    /// the detections above `confidence`): probiou of rotated boxes for OBB, as Ultralytics'.
+    public mutating func add(detections: [Detection], targetClasses: [Int], confidence: Float, iou threshold: Float = 0.45,
+                             overlap: ([Detection]) -> [[Float]]) {
         let background = classCount
         func valid(_ c: Int) -> Bool { (0..<classCount).contains(c) }
-        if targets.isEmpty {
+        if targetClasses.isEmpty {
             for d in detections where d.confidence > confidence && valid(d.classIndex) { matrix[d.classIndex][background] += 1 }
             return
         }
@@ -26,13 +35,15 @@ public struct ConfusionMatrix: Sendable, Equatable {
             return
         }
         let kept = detections.filter { $0.confidence > confidence }
-        var iou = Box.iouMatrix(targets, kept.map { Box(x1: $0.x1, y1: $0.y1, x2: $0.x2, y2: $0.y2) })
-        let candidates = kept.indices.filter { j in targets.indices.contains { iou[$0][j] > threshold } }
+        var iou = overlap(kept)
+        let targets = targetClasses.indices
+        guard iou.count == targets.count, iou.allSatisfy({ $0.count == kept.count }) else { return }
+        let candidates = kept.indices.filter { j in targets.contains { iou[$0][j] > threshold } }
         let order = candidates.sorted { kept[$0].confidence != kept[$1].confidence ? kept[$0].confidence > kept[$1].confidence : $0 < $1 }
         var match = [Int](repeating: -1, count: targets.count)
         for j in order {
             var best = 0
-            for i in targets.indices where iou[i][j] > iou[best][j] { best = i }
+            for i in targets where iou[i][j] > iou[best][j] { best = i }
             if iou[best][j] > threshold {
                 match[best] = j
                 for k in kept.indices { iou[best][k] = 0 }
