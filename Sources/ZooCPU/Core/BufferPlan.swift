@@ -204,7 +204,9 @@ public final class BufferPlan: @unchecked Sendable {
     /// Places this pass's buffers; grows the arena when they need more.
     private func replan() {
         let alignment = PageMemory.pageBytes
-        var placed: [(start: Int, end: Int, offset: Int, bytes: Int)] = []
+        // Buffers still alive in the arena (or the first pass's region, which the plan adopts),
+        // such as a result the caller keeps, stay where they are: the plan places around them.
+        var placed = live.map { (start: Int.min, end: Int.max, offset: $0.start, bytes: $0.end - $0.start) }
         var offsets = [Int?](repeating: nil, count: records.count)
         var total = 0
         let order = records.indices.filter { records[$0].end != nil }
