@@ -34,22 +34,28 @@ size_t zk_packed_weight_count(int m, int k) {
     return panels * ZK_MR * (size_t)k;
 }
 
-void zk_pack_weights(const float *a, int m, int k, int lda, float *dst) {
+void zk_pack_weight_rows(const float *a, int row0, int rows, int m, int k, int lda, float *dst) {
+    if (row0 < 0 || row0 % ZK_MR != 0 || rows <= 0 || row0 >= m) return;
     int panels = (m + ZK_MR - 1) / ZK_MR;
+    int first = row0 / ZK_MR, last = zk_min(panels, (row0 + rows + ZK_MR - 1) / ZK_MR);
     size_t mpad = (size_t)panels * ZK_MR;
     for (int k0 = 0; k0 < k; k0 += ZK_KC) {
         int kc = zk_min(ZK_KC, k - k0);
         float *block = dst + (size_t)k0 * mpad;
-        for (int mp = 0; mp < panels; mp++) {
+        for (int mp = first; mp < last; mp++) {
             float *panel = block + (size_t)mp * ZK_MR * kc;
             for (int p = 0; p < kc; p++) {
                 for (int i = 0; i < ZK_MR; i++) {
                     int row = mp * ZK_MR + i;
-                    panel[p * ZK_MR + i] = row < m ? a[(size_t)row * lda + k0 + p] : 0.0f;
+                    panel[p * ZK_MR + i] = row < m && row < row0 + rows ? a[(size_t)(row - row0) * lda + k0 + p] : 0.0f;
                 }
             }
         }
     }
+}
+
+void zk_pack_weights(const float *a, int m, int k, int lda, float *dst) {
+    zk_pack_weight_rows(a, 0, m, m, k, lda, dst);
 }
 
 static inline int zk_virtual_columns(const zk_conv_desc *d) {

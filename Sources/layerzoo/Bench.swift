@@ -97,7 +97,7 @@ struct Bench: ParsableCommand {
         let loadMs = milliseconds(since: loadStart)
         let prepareStart = DispatchTime.now().uptimeNanoseconds
         do throws(WeightLoadError) {
-            try m.prepareForInference()
+            try m.prepareForInference(imageSize: (report.imageHeight, report.imageWidth))
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)

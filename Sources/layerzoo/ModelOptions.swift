@@ -91,14 +91,17 @@ func openWeights(_ path: String?, model: String) throws -> (any TensorSource)? {
 /// Gives a built model its weights: the source's (any form a layer adapts to, e.g. deployed
 /// DiverseBranchBlocks or fused Convs; a mismatch caused by the class count or the scale is
 /// explained in one line first), or seeded ones, then prepares it unless `prepare` is false
-/// (the caller does, to time it apart). Failures are printed; exit 1.
-func loadWeights(into model: Model, from source: (any TensorSource)?, seed: UInt64, prepare: Bool = true) throws {
+/// (the caller does, to time it apart), for images of `imageSize` when given (see
+/// `Model.prepareForInference(imageSize:)`). Failures are printed; exit 1.
+func loadWeights(into model: Model, from source: (any TensorSource)?, seed: UInt64, prepare: Bool = true,
+                 imageSize: (height: Int, width: Int)? = nil) throws {
     do throws(WeightLoadError) {
         if let source {
-            try ModelInput.load(source, into: model, prepare: prepare)
+            try ModelInput.load(source, into: model, prepare: false)
         } else {
-            try model.initializeSeededWeights(seed: seed, prepare: prepare)
+            try model.initializeSeededWeights(seed: seed, prepare: false)
         }
+        if prepare { try model.prepareForInference(imageSize: imageSize) }
     } catch {
         printError("error: \(error)")
         throw ExitCode(1)

@@ -147,7 +147,7 @@ final class PredictSession {
             throw ExitCode(1)
         }
         pipeline.configure(m)
-        try loadWeights(into: m, from: weights, seed: 0)
+        try loadWeights(into: m, from: weights, seed: 0, imageSize: (options.imgsz.height, options.imgsz.width))
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
         self.pipeline = pipeline
         network = m

@@ -124,7 +124,7 @@ struct Run: ParsableCommand {
             printError("error: --end2end: \(m.nodes.last?.row.module ?? "the last layer") has no one-to-one branches; only end-to-end heads (end2end: True in the model file) have them")
             throw ExitCode.validationFailure
         }
-        try loadWeights(into: m, from: weightsSource, seed: seed)
+        try loadWeights(into: m, from: weightsSource, seed: seed, imageSize: (report.imageHeight, report.imageWidth))
         try nonFinite.checkWeights(of: m, source: weightsSource?.path)
         if weightsSource == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
         var inputTensor: Tensor?

@@ -16,7 +16,7 @@ public final class PreparedConvolution: @unchecked Sendable {
     /// The tensors it was made from, held so that their identity cannot pass to new ones.
     private let sources: [Tensor?]
 
-    init(_ conv: Conv2d, foldingIn bn: BatchNorm2d?) throws(LayerError) {
+    init(_ conv: Conv2d, foldingIn bn: BatchNorm2d?, input: [Int]?) throws(LayerError) {
         let w = try Self.value(conv.weight, "a convolution weight")
         let b = try conv.bias.map { (p) throws(LayerError) in try Self.value(p, "a convolution bias") }
         sources = Self.sources(conv, bn)
@@ -24,7 +24,7 @@ public final class PreparedConvolution: @unchecked Sendable {
         guard let bn else {
             weight = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(w, groups: conv.groups) }
             bias = b
-            try packForm(conv)
+            try packForm(conv, input: input)
             return
         }
         let scale = try Self.value(bn.weight, "batch norm weight"), shift = try Self.value(bn.bias, "batch norm bias")
@@ -36,13 +36,14 @@ public final class PreparedConvolution: @unchecked Sendable {
         }
         weight = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(folded.weight, groups: conv.groups) }
         bias = folded.bias
-        try packForm(conv)
+        try packForm(conv, input: input)
     }
 
-    /// The packed form the CPU backend will run, made now rather than in the first pass.
-    private func packForm(_ conv: Conv2d) throws(LayerError) {
+    /// The packed form the CPU backend will run (on `input`, when known), made now rather than
+    /// in the first pass.
+    func packForm(_ conv: Conv2d, input: [Int]?) throws(LayerError) {
         let packed = weight
-        try LayerError.fromBackend { () throws(BackendError) in try packed.prepareForm(for: CPUBackend.options(conv)) }
+        try LayerError.fromBackend { () throws(BackendError) in try packed.prepareForm(for: CPUBackend.options(conv), input: input) }
     }
 
     /// True when it was made from `conv` and `bn` as their tensors are now.
@@ -65,10 +66,14 @@ public final class PreparedConvolution: @unchecked Sendable {
 
 extension Conv2d {
     /// The prepared form for running with `bn` folded in (nil: alone), made now if there is
-    /// none or the weights changed since.
-    public func prepared(foldingIn bn: BatchNorm2d?) throws(LayerError) -> PreparedConvolution {
-        if let current = preparation, current.isCurrent(self, bn) { return current }
-        let made = try PreparedConvolution(self, foldingIn: bn)
+    /// none or the weights changed since; with `input` (its shape), packed in the form the
+    /// backend runs on that input.
+    public func prepared(foldingIn bn: BatchNorm2d?, input: [Int]? = nil) throws(LayerError) -> PreparedConvolution {
+        if let current = preparation, current.isCurrent(self, bn) {
+            if input != nil { try current.packForm(self, input: input) }
+            return current
+        }
+        let made = try PreparedConvolution(self, foldingIn: bn, input: input)
         preparation = made
         preparationCount += 1
         return made

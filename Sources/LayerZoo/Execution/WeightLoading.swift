@@ -65,7 +65,10 @@ extension Model {
     /// what this makes; every backend that runs it uses it. `loadWeights` and
     /// `initializeSeededWeights` call it; call it again after changing weights by hand (a
     /// convolution whose tensors changed is otherwise prepared again when it first runs).
-    public func prepareForInference() throws(WeightLoadError) {
+    /// The pass is traced at `imageSize` (height, width; default 256 × 256): give the size the
+    /// model will run at, and each convolution gets only the form it runs at that size (a 3×3
+    /// convolution on a map too small for Winograd is packed for GEMM alone).
+    public func prepareForInference(imageSize: (height: Int, width: Int)? = nil) throws(WeightLoadError) {
         for node in nodes {
             do throws(LayerError) {
                 try node.layer.prepareTreeForInference()
@@ -75,17 +78,17 @@ extension Model {
         }
         let tracer = ShapeBackend()
         var failure: LayerError?
-        tracer.convolutionObserver = { conv, bn throws(LayerError) in
+        tracer.convolutionObserver = { conv, bn, input throws(LayerError) in
             do throws(LayerError) {
-                _ = try conv.prepared(foldingIn: bn)
+                _ = try conv.prepared(foldingIn: bn, input: input)
             } catch {
                 if failure == nil { failure = error }
                 throw error
             }
         }
         var diagnostics: [Diagnostic] = []
-        let size = 256
-        _ = trace(input: [1, config.inputChannels, size, size], on: tracer, diagnostics: &diagnostics)
+        let size = imageSize ?? (256, 256)
+        _ = trace(input: [1, config.inputChannels, size.height, size.width], on: tracer, diagnostics: &diagnostics)
         // A layer that cannot run at this size prepares its convolutions when it first runs;
         // a convolution whose weights cannot be prepared fails here, at its layer.
         if let failure {

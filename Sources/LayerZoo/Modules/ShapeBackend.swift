@@ -22,8 +22,9 @@ public final class ShapeBackend: Backend {
     public private(set) var macs: Int = 0
 
     /// Told of every convolution the traced pass runs, with the batch norm the CPU backend
-    /// folds into it (`convBNAct`) or nil: how a model finds, without data, what to prepare.
-    public var convolutionObserver: ((Conv2d, BatchNorm2d?) throws(LayerError) -> Void)?
+    /// folds into it (`convBNAct`) or nil, and the input's shape: how a model finds, without
+    /// data, what to prepare.
+    public var convolutionObserver: ((Conv2d, BatchNorm2d?, [Int]) throws(LayerError) -> Void)?
 
     public init(maxElements: Int = 1 << 31) {
         self.maxElements = maxElements
@@ -96,12 +97,12 @@ public final class ShapeBackend: Backend {
     }
 
     public func conv2d(_ x: ShapeValue, _ conv: Conv2d) throws(LayerError) -> ShapeValue {
-        try convolutionObserver?(conv, nil)
+        try convolutionObserver?(conv, nil, x.dims)
         return try countedConv(x, conv)
     }
 
     public func convBNAct(_ x: ShapeValue, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> ShapeValue {
-        try convolutionObserver?(conv, bn)
+        try convolutionObserver?(conv, bn, x.dims)
         return try activation(try batchNorm2d(try countedConv(x, conv), bn), act)
     }
 

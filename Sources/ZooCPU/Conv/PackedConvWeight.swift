@@ -56,10 +56,19 @@ public final class PackedConvWeight: @unchecked Sendable {
         return (storage, perGroup)
     }
 
+    /// Which forms are built so far (for tests of what preparation made).
+    public var builtForms: (gemm: Bool, winograd: Bool) {
+        lock.withLock { (gemmForm != nil, winogradForm != nil) }
+    }
+
     /// True for an ungrouped 3×3 kernel, which has a Winograd form.
     var hasWinogradForm: Bool { groups == 1 && shape[2] == 3 && shape[3] == 3 }
 
     /// The 36 Winograd-transformed matrices, each packed, `stride` floats apart.
+    ///
+    /// Transformed one panel of `ZK_MR` output channels at a time into a small buffer per work
+    /// item and packed from there into place: no transformed copy of the whole weight (as large
+    /// as the packed form) is made, so preparing touches only the pages the model keeps.
     func winograd() throws(BackendError) -> (storage: TensorStorage, stride: Int) {
         lock.lock()
         defer { lock.unlock() }
@@ -68,19 +77,22 @@ public final class PackedConvWeight: @unchecked Sendable {
         guard let plane = ShapeMath.multiply(m, c), plane <= Int(Int32.max) / 36 else {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to transform")
         }
-        let transformed = try TensorStorage(count: 36 * plane, zeroed: false, reusable: false)
         let each = Int(zk_packed_weight_count(Int32(m), Int32(c)))
         let storage = try TensorStorage(count: 36 * each, zeroed: false, reusable: false)
         let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
-        let (w, u, packed) = (SendableConstPointer(weight.pointer), SendablePointer(transformed.pointer),
-                              SendablePointer(storage.pointer))
-        // Per call for Dynamic_conv2d's mixed kernels, so both steps run on the worker pool.
-        parallelFor(plane, grain: 2048) { js in
-            zk_winograd_weights(w.p, Int32(m), Int32(c), u.p, js.lowerBound, js.upperBound, portable)
-        }
-        parallelFor(36) { xis in
-            for xi in xis {
-                zk_pack_weights(u.p + xi * plane, Int32(m), Int32(c), Int32(c), packed.p + xi * each)
+        let (w, packed) = (SendableConstPointer(weight.pointer), SendablePointer(storage.pointer))
+        let mr = Int(ZK_MR), panels = (m + mr - 1) / mr
+        // Per call for Dynamic_conv2d's mixed kernels, so it runs on the worker pool.
+        parallelFor(panels, grain: max(1, 16_384 / max(c * mr, 1))) { ps in
+            let u = UnsafeMutablePointer<Float>.allocate(capacity: 36 * mr * c)
+            defer { u.deallocate() }
+            for panel in ps {
+                let row0 = panel * mr, rows = min(mr, m - row0), chunk = rows * c
+                zk_winograd_weights(w.p + row0 * c * 9, Int32(rows), Int32(c), u, 0, chunk, portable)
+                for xi in 0..<36 {
+                    zk_pack_weight_rows(u + xi * chunk, Int32(row0), Int32(rows), Int32(m), Int32(c), Int32(c),
+                                        packed.p + xi * each)
+                }
             }
         }
         winogradForm = (storage, each)

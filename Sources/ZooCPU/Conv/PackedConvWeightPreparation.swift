@@ -5,10 +5,14 @@ extension PackedConvWeight {
     /// `options` (the Winograd matrices or the GEMM panels; a depthwise conv reads the weights
     /// as they are), so that the first pass packs nothing: preparation at load, like ncnn's
     /// `create_pipeline`. Building the form later, on first use, gives the same result.
-    public func prepareForm(for options: Conv2DOptions) throws(BackendError) {
+    /// With `input` (`[N, C, H, W]`) the form is the one `conv2d` picks for that input (GEMM
+    /// for a map too small for Winograd); without, the one the weight's shape allows.
+    public func prepareForm(for options: Conv2DOptions, input: [Int]? = nil) throws(BackendError) {
         let c = shape[1] * groups, o = shape[0]
         if groups == c && groups == o && groups > 1 { return }
-        if hasWinogradForm, ZooCPUSettings.winograd, ConvGeometry.suitsWinograd(weight: shape, options: options) {
+        let suits = try input.map { (i) throws(BackendError) in try ConvGeometry(input: i, weight: shape, options: options).suitsWinograd }
+            ?? ConvGeometry.suitsWinograd(weight: shape, options: options)
+        if hasWinogradForm, ZooCPUSettings.winograd, suits {
             _ = try winograd()
         } else {
             _ = try gemm()

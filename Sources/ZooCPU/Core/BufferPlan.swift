@@ -17,8 +17,14 @@ import Glibc
 /// The plan is checked, not trusted: a region is handed out only when no buffer still in use
 /// overlaps it, so a pass that differs (another input size, a caller holding an old output)
 /// falls back to ordinary allocation and the plan is remade from that pass. While no plan
-/// fits, buffers are freed at once, never kept for reuse, so the first pass peaks at what it
-/// holds alive.
+/// fits, buffers are freed at once, never kept for reuse, so the pass peaks at what it holds
+/// alive.
+///
+/// The very first pass, before any plan, places its buffers as they come (first fit) in one
+/// reserved mapping instead (`FirstPassRegion`), so a freed buffer's pages, already faulted
+/// in, serve the next buffer: the pass touches about the memory it holds alive, not the sum
+/// of all its buffers, and the plan made after it adopts that memory as its arena, so the
+/// second pass faults nothing in either.
 ///
 /// One plan serves one pass at a time (like the backend that owns it); a buffer may be freed on
 /// any thread.
@@ -37,6 +43,8 @@ public final class BufferPlan: @unchecked Sendable {
         /// The arena the buffer lives in, or nil when it came from ordinary allocation.
         let arena: Arena?
         let offset: Int
+        /// Page-rounded bytes, for a buffer of the first pass's region (0 otherwise).
+        var regionBytes = 0
     }
 
     /// One block of mapped memory; unmapped when the plan and every buffer in it let go.
@@ -44,8 +52,9 @@ public final class BufferPlan: @unchecked Sendable {
         let base: UnsafeMutableRawPointer
         let bytes: Int
 
-        init?(bytes: Int) {
-            guard let base = PageMemory.map(bytes: bytes) else { return nil }
+        /// `reserving`: address space only, pages committed as they are touched.
+        init?(bytes: Int, reserving: Bool = false) {
+            guard let base = PageMemory.map(bytes: bytes, reserving: reserving) else { return nil }
             self.base = base
             self.bytes = bytes
         }
@@ -76,11 +85,20 @@ public final class BufferPlan: @unchecked Sendable {
     private var inPass = false
     private var diverged = false
     private var served = 0
+    /// The first pass's memory while it runs (see `FirstPassRegion`); nil before and after.
+    private var region: FirstPassRegion?
+    private var regionTried = false
+    /// Bytes the arena was made (or adopted) for.
+    private var arenaSize = 0
 
     public init() {}
 
     /// Bytes of the arena the current plan places buffers in (0 before the first plan).
-    public var arenaBytes: Int { lock.withLock { arena?.bytes ?? 0 } }
+    public var arenaBytes: Int { lock.withLock { arena == nil ? 0 : arenaSize } }
+
+    /// Pages the first pass touched in its region (its high-water mark; 0 when it had none).
+    public var firstPassBytes: Int { lock.withLock { firstPassTop } }
+    private var firstPassTop = 0
 
     /// Buffers the last pass got from the arena.
     public var lastPassServed: Int { lock.withLock { lastServed } }
@@ -135,6 +153,15 @@ public final class BufferPlan: @unchecked Sendable {
             records.append(Record(bytes: bytes, start: clock))
             guard !diverged, index < entries.count, entries[index].bytes == bytes else {
                 diverged = true
+                if arena == nil, !regionTried {
+                    regionTried = true
+                    region = FirstPassRegion()
+                }
+                if let region, let offset = region.take(bytes: bytes) {
+                    live.append((offset, offset + bytes))
+                    return (region.arena.base + offset, Slot(plan: self, pass: pass, index: index, arena: region.arena,
+                                                             offset: offset, regionBytes: PageMemory.roundedToPages(bytes)))
+                }
                 return (nil, Slot(plan: self, pass: pass, index: index, arena: nil, offset: 0))
             }
             guard let offset = entries[index].offset, let arena else {
@@ -154,9 +181,10 @@ public final class BufferPlan: @unchecked Sendable {
     /// A buffer of `slot` was freed (on any thread).
     func release(_ slot: Slot) {
         lock.withLock {
-            if let a = slot.arena, a === arena, let i = live.firstIndex(where: { $0.start == slot.offset }) {
+            if let a = slot.arena, a === arena || a === region?.arena, let i = live.firstIndex(where: { $0.start == slot.offset }) {
                 live.remove(at: i)
             }
+            if let region, slot.arena === region.arena { region.give(offset: slot.offset, bytes: slot.regionBytes) }
             if inPass, slot.pass == pass, slot.index >= 0, slot.index < records.count {
                 clock += 1
                 records[slot.index].end = clock
@@ -176,7 +204,9 @@ public final class BufferPlan: @unchecked Sendable {
     /// Places this pass's buffers; grows the arena when they need more.
     private func replan() {
         let alignment = PageMemory.pageBytes
-        var placed: [(start: Int, end: Int, offset: Int, bytes: Int)] = []
+        // Buffers still alive in the arena (or the first pass's region, which the plan adopts),
+        // such as a result the caller keeps, stay where they are: the plan places around them.
+        var placed = live.map { (start: Int.min, end: Int.max, offset: $0.start, bytes: $0.end - $0.start) }
         var offsets = [Int?](repeating: nil, count: records.count)
         var total = 0
         let order = records.indices.filter { records[$0].end != nil }
@@ -195,10 +225,24 @@ public final class BufferPlan: @unchecked Sendable {
             total = max(total, offset + r.bytes)
         }
         entries = records.indices.map { Entry(bytes: records[$0].bytes, offset: offsets[$0]) }
-        if total > (arena?.bytes ?? 0) {
+        if let first = region {
+            region = nil
+            firstPassTop = first.top
+            if total > 0, total <= first.arena.bytes {
+                // Buffers still alive in it stay in `live`, so the plan is not handed out over them.
+                let kept = PageMemory.roundedToPages(max(total, live.map(\.end).max() ?? 0))
+                first.release(above: kept)
+                arena = first.arena
+                arenaSize = total
+                return
+            }
+            live.removeAll()
+        }
+        if total > (arena == nil ? 0 : arenaSize) {
             arena = nil  // buffers still in the old arena keep it mapped until they go
             live.removeAll()
             arena = total > 0 ? Arena(bytes: total) : nil
+            arenaSize = total
         }
     }
 }

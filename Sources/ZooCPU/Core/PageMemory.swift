@@ -35,13 +35,15 @@ enum PageMemory {
         }
     }
 
-    /// Page-aligned anonymous memory (2 MiB-aligned and huge-page advised from 4 MiB), or nil.
-    static func map(bytes: Int) -> UnsafeMutableRawPointer? {
+    /// Page-aligned anonymous memory (2 MiB-aligned and huge-page advised from 4 MiB), or nil;
+    /// `reserving`: not counted against the commit limit until touched (`MAP_NORESERVE`).
+    static func map(bytes: Int, reserving: Bool = false) -> UnsafeMutableRawPointer? {
         guard bytes > 0, bytes <= Int.max - 2 * hugePageBytes else { return nil }
         let size = roundedToPages(bytes)
         let huge = bytes >= 2 * hugePageBytes
         let extra = huge ? hugePageBytes : 0
-        guard let raw = mmap(nil, size + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+        let flags = MAP_PRIVATE | MAP_ANONYMOUS | (reserving ? MAP_NORESERVE : 0)
+        guard let raw = mmap(nil, size + extra, PROT_READ | PROT_WRITE, flags, -1, 0),
               raw != MAP_FAILED else { return nil }
         guard huge else { return raw }
         let address = Int(bitPattern: raw)

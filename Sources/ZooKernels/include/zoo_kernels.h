@@ -78,6 +78,10 @@ size_t zk_packed_weight_count(int m, int k);
 /// Packs the row-major `m × k` matrix `a` (leading dimension `lda`) into the layout the
 /// micro-kernels read: blocks of ZK_KC reduction steps, each a run of ZK_MR-row panels.
 void zk_pack_weights(const float *a, int m, int k, int lda, float *dst);
+/// Packs rows `row0 ..< row0 + rows` of an `m × k` matrix (`a` points at row `row0`) where
+/// zk_pack_weights puts them in its `dst`; `row0` a multiple of ZK_MR, and a range that ends
+/// inside a panel pads it with zeros (only right for the matrix's last rows).
+void zk_pack_weight_rows(const float *a, int row0, int rows, int m, int k, int lda, float *dst);
 
 /// Number of ZK_NR-wide column panels of `desc` (in the virtual layout).
 int zk_panel_count(const zk_conv_desc *desc);
