@@ -7,6 +7,8 @@ public struct ModelSpec: Sendable {
     /// Weights (.safetensors or .pt); nil: the checkpoint `path`, else seeded random weights.
     public var weights: String?
     public var configOverride: String?
+    /// Class embeddings (.npy) for an open-vocabulary model; nil: the weights' `txt_feats`/`pe`.
+    public var embeddings: String?
     public var nc: Int?
     public var scale: String?
     /// The size `predict` letterboxes to and the model is checked at.

@@ -32,10 +32,13 @@ public final class ModelWorkers: @unchecked Sendable {
     private var closed = false
     private var running = 0
     private let stopped = DispatchGroup()
+    /// The class embeddings an open-vocabulary model reads (read-only, shared by the workers).
+    private let classEmbeddings: Tensor?
 
-    init(models: [Model], settings: Settings, observers: Observers) {
+    init(models: [Model], settings: Settings, observers: Observers, classEmbeddings: Tensor? = nil) {
         self.settings = settings
         self.observers = observers
+        self.classEmbeddings = classEmbeddings
         for (i, model) in models.enumerated() {
             stopped.enter()
             // The model is this thread's alone from here on.
@@ -90,6 +93,7 @@ public final class ModelWorkers: @unchecked Sendable {
 
     private func work(on model: Model) {
         let backend = CPUBackend()
+        if let classEmbeddings { backend.sideInputs.provide(ClassEmbeddings.name, classEmbeddings) }
         while let jobs = nextBatch() {
             observers.batch(jobs.reduce(0) { $0 + $1.batch })
             for (job, result) in zip(jobs, Self.forward(jobs, on: model, backend: backend)) { job.finish(result) }

@@ -90,6 +90,17 @@ public final class ServedModel: Sendable {
         guard let report = first, let model = models.first, let trace = report.trace else {
             throw fail(.error("\(spec.name): the model could not be built", at: nil))
         }
+        let embeddings: Tensor?
+        do throws(ClassEmbeddingFiles.Failure) {
+            embeddings = try ClassEmbeddingFiles.embeddings(for: model, path: spec.embeddings, weights: weights,
+                                                            classes: checkpoint?.names?.count)
+        } catch {
+            throw fail(error.diagnostic)
+        }
+        if embeddings == nil, model.classEmbeddingDimension != nil {
+            throw fail(.error("\(spec.name): the model reads class (text) embeddings (YOLO-World, YOLOE) and none were found", at: nil,
+                              notes: [Diagnostic.Note("LayerZoo has no CLIP text encoder: pass --embeddings \(spec.name)=E.npy, or weights holding '\(ClassEmbeddings.tensorNames.joined(separator: "' or '"))'")]))
+        }
         let shapes = model.outputShapes(trace).map { [-1] + $0.dropFirst() }
         let outputNames = shapes.count == 1 ? ["output"] : shapes.indices.map { "output\($0)" }
         let observers = ModelWorkers.Observers(queueDepth: metrics.queueDepth(model: spec.name),
@@ -99,7 +110,8 @@ public final class ServedModel: Sendable {
                            outputShapes: shapes, head: model.nodes.last?.definition.name ?? "",
                            names: ClassNames(checkpoint: checkpoint?.names, config: model.config),
                            keypointShape: PredictPipeline.keypointShape(model.config),
-                           hasOneToOne: PredictPipeline.hasOneToOne(model), workers: ModelWorkers(models: models, settings: settings, observers: observers))
+                           hasOneToOne: PredictPipeline.hasOneToOne(model), workers: ModelWorkers(models: models, settings: settings, observers: observers,
+                                                                                     classEmbeddings: embeddings))
     }
 
     private static func checkpointAt(_ path: String) throws(Diagnostic) -> PyTorchCheckpoint? {

@@ -48,6 +48,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("weights"), help: ArgumentHelp("Weights (.safetensors or .pt) for a model, as NAME=PATH, or PATH with one model; repeatable.", valueName: "[name=]path"))
     var weights: [String] = []
 
+    @Option(name: .customLong("embeddings"),
+            help: ArgumentHelp(ClassEmbeddingFiles.help + " For a model, as NAME=PATH, or PATH with one model; repeatable.",
+                               valueName: "[name=]E.npy"))
+    var embeddings: [String] = []
+
     @Option(help: ArgumentHelp("Image size the models are checked at and predict letterboxes to: N or H,W.", valueName: "size"))
     var imgsz = "640"
 
@@ -130,17 +135,22 @@ struct ServeCommand: AsyncParsableCommand {
             spec.variants = variants
             specs.append(spec)
         }
-        for text in weights {
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2, let i = specs.firstIndex(where: { $0.name == parts[0] }) {
-                specs[i].weights = parts[1]
-            } else if specs.count == 1 {
-                specs[0].weights = text
-            } else {
-                throw ValidationError("--weights '\(text)': with several models give NAME=PATH, NAME one of " + specs.map(\.name).joined(separator: ", "))
-            }
-        }
+        for text in weights { try assign(text, option: "--weights", to: &specs) { $0.weights = $1 } }
+        for text in embeddings { try assign(text, option: "--embeddings", to: &specs) { $0.embeddings = $1 } }
         return specs
+    }
+
+    /// A per-model path option: NAME=PATH for the model NAME, or PATH when one model is served.
+    private func assign(_ text: String, option: String, to specs: inout [ModelSpec],
+                        _ set: (inout ModelSpec, String) -> Void) throws {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        if parts.count == 2, let i = specs.firstIndex(where: { $0.name == parts[0] }) {
+            set(&specs[i], parts[1])
+        } else if specs.count == 1 {
+            set(&specs[0], text)
+        } else {
+            throw ValidationError("\(option) '\(text)': with several models give NAME=PATH, NAME one of " + specs.map(\.name).joined(separator: ", "))
+        }
     }
 
     func run() async throws {

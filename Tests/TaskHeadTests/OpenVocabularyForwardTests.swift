@@ -13,6 +13,7 @@ extension TaskForwardTests {
     static let openVocabularyCases = [
         "yolov8s-worldv2_b1_160x224", "yolov8s-worldv2_b2_160x224", "yolov8n-world_b2_96x128",
         "yoloe-11s_b1_160x224", "yoloe-11n-seg_b2_96x128", "yoloe-v8n_b2_96x64",
+        "yoloe-26n-seg_b1_96x128", "yoloe-26n-seg_e2e_b2_96x128", "yoloe-26s_e2e_b1_64x96",
     ]
 
 
@@ -50,16 +51,12 @@ extension TaskForwardTests {
             let embeddings = try model.checkedClassEmbeddings(try fixture.tensor("embeddings"), classes: nil)
             backend.sideInputs.provide(ClassEmbeddings.name, embeddings)
             let expected = try fixture.entries.map(\.name).filter { $0.hasPrefix("output") }.sorted().map { try fixture.tensor($0) }
+            let endToEnd = fixture.metadata["end2end"] == "1"
+            if endToEnd { XCTAssertTrue(model.setEndToEnd(true), "\(name): no one-to-one branches") }
             let outputs = try model.forwardOutputs(try seededInput(fixture), on: backend)
             XCTAssertEqual(outputs.map(\.shape), expected.map(\.shape), name)
             guard outputs.count == expected.count else { continue }
-            let nc = embeddings.shape[1]
-            for (k, (actual, reference)) in zip(outputs, expected).enumerated() {
-                for (part, error) in errorsByPart(actual, reference, head: model.nodes.last?.row.module ?? "", nc: nc, output: k) {
-                    print("\(name) output\(k) \(part): max relative error \(error)")
-                    XCTAssertLessThan(error, 1e-4, "\(name) output\(k) \(part)")
-                }
-            }
+            assertOutputsMatch(outputs, expected, name, model: model, nc: embeddings.shape[1], endToEnd: endToEnd)
         }
     }
 
@@ -146,6 +143,10 @@ extension TaskForwardTests {
             DiagnosticCase("ImagePoolingAttn with too many arguments", base: base, replacing: "  - [-1, 1, nn.Upsample, [None, 2, \"nearest\"]]\n  - [[-1, 4]",
                            with: "  - [[-1, 6], 1, ImagePoolingAttn, [8, 512, 8, 3, False, 1]]\n  - [[-1, 4]", line: 37,
                            at: "1]]", fragments: ["ImagePoolingAttn takes at most 5 arguments [ec=256, ct=512, nh=8, k=3, scale=False], got 6"]),
+            DiagnosticCase("WorldDetect end-to-end", base: base, replacing: "nc: 80 # number of classes",
+                           with: "nc: 80 # number of classes\nend2end: True", line: 50, at: "WorldDetect",
+                           fragments: ["WorldDetect has no end-to-end form in Ultralytics 8.4", "its forward never runs them",
+                                       "remove 'end2end: True'"]),
         ], registry: try standardRegistry(), scale: "x")
     }
 

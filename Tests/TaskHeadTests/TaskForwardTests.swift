@@ -58,19 +58,19 @@ final class TaskForwardTests: XCTestCase {
             let outputs = try model.forwardOutputs(try seededInput(fixture))
             XCTAssertEqual(outputs.map(\.shape), expected.map(\.shape), name)
             guard outputs.count == expected.count else { continue }
-            let nc = model.context.nc ?? 0
-            for (k, (actual, reference)) in zip(outputs, expected).enumerated() {
-                if endToEnd && k == 0 {
-                    for (part, error) in topKErrors(actual, reference) {
-                        print("\(name) output0 \(part): max relative error \(error)")
-                        XCTAssertLessThan(error, 1e-4, "\(name) output0 \(part)")
-                    }
-                    continue
-                }
-                for (part, error) in errorsByPart(actual, reference, head: model.nodes.last?.row.module ?? "", nc: nc, output: k) {
-                    print("\(name) output\(k) \(part): max relative error \(error)")
-                    XCTAssertLessThan(error, 1e-4, "\(name) output\(k) \(part)")
-                }
+            assertOutputsMatch(outputs, expected, name, model: model, nc: model.context.nc ?? 0, endToEnd: endToEnd)
+        }
+    }
+
+    /// Each output within 1e-4 of PyTorch's, part by part (`errorsByPart`); an end-to-end
+    /// head's first output, its top-k rows, by `topKErrors`.
+    func assertOutputsMatch(_ outputs: [Tensor], _ expected: [Tensor], _ name: String, model: Model, nc: Int, endToEnd: Bool) {
+        for (k, (actual, reference)) in zip(outputs, expected).enumerated() {
+            let errors = endToEnd && k == 0 ? topKErrors(actual, reference)
+                : errorsByPart(actual, reference, head: model.nodes.last?.row.module ?? "", nc: nc, output: k)
+            for (part, error) in errors {
+                print("\(name) output\(k) \(part): max relative error \(error)")
+                XCTAssertLessThan(error, 1e-4, "\(name) output\(k) \(part)")
             }
         }
     }

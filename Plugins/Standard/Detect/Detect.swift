@@ -184,7 +184,9 @@ public final class Detect: Layer, StrideConsumer, EndToEndHead {
     public func finish<B: Backend>(boxes: B.Value, scores: B.Value, extra: [B.Value] = [],
                                    on backend: B) throws(LayerError) -> B.Value {
         let y = try backend.concat([boxes, try backend.activation(scores, .sigmoid)] + extra, axis: 1)
-        return runsOneToOne ? try backend.custom([y], TopKDetections(classes: nc, maxDetections: maxDetections)) : y
+        // The open-vocabulary heads score as many classes as their embeddings have, not nc.
+        let classes = backend.dims(scores).dropFirst().first ?? nc
+        return runsOneToOne ? try backend.custom([y], TopKDetections(classes: classes, maxDetections: maxDetections)) : y
     }
 
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {

@@ -42,25 +42,12 @@ public final class OBB: Layer, DetectBasedHead {
     }
 
     static func definition(name: String, rawAngle: Bool, summary: String) -> LayerDefinition {
-        LayerDefinition(
-            name: name,
-            arguments: [
-                ArgumentSpec("nc", .int(1...100_000), default: .int(80)),
-                ArgumentSpec("ne", .int(1...4096), default: .int(1)),
-                ArgumentSpec("reg_max", .int(1...256), default: .int(16)),
-                ArgumentSpec("end2end", .bool, default: .bool(false)),
-                ArgumentSpec("ch", .intList(1...65_536)),
-            ],
-            role: .head,
-            summary: summary,
-            origin: StandardLayers.origin,
-            appendedArguments: 3,
-            prepare: Detect.appendRegMaxAndEnd2End,
-            make: { args, context throws(LayerError) in
-                try OBB(nc: args.int("nc"), ne: args.int("ne"), regMax: args.int("reg_max"), end2end: args.bool("end2end"),
-                        ch: args.intList("ch"), legacy: !context.flags.contains(ModelContext.nonLegacyHead),
-                        rawAngle: rawAngle, act: context.defaultActivation)
-            })
+        let arguments = [ArgumentSpec("nc", .int(1...100_000), default: .int(80)), ArgumentSpec("ne", .int(1...4096), default: .int(1))]
+        return Detect.headDefinition(name: name, arguments: arguments, summary: summary) { args, context throws(LayerError) in
+            try OBB(nc: args.int("nc"), ne: args.int("ne"), regMax: args.int("reg_max"), end2end: args.bool("end2end"),
+                    ch: args.intList("ch"), legacy: !context.flags.contains(ModelContext.nonLegacyHead),
+                    rawAngle: rawAngle, act: context.defaultActivation)
+        }
     }
 
     static let definition = definition(

@@ -6,67 +6,47 @@ import ZooCPU
 /// prototypes from the first input, [N, nm, 2H, 2W] (a quarter of the image for a P3 input).
 ///
 /// Built around a `Detect` whose tensors it shares under the same keys (`cv2`, `cv3`, `dfl`),
-/// plus `proto` and the coefficient branch `cv4`.
+/// plus its `MaskHead`: `proto` and the coefficient branch `cv4`.
 public final class Segment: MultiOutputLayer, DetectBasedHead {
     public let detect: Detect
-    public let nm: Int
     public let npr: Int
-    public let proto: any MaskPrototypes
-    public let cv4: [Sequential]
-    public let one2oneCv4: [Sequential]?
+    public let mask: MaskHead
+
+    public var nm: Int { mask.nm }
 
     /// `Segment(nc=80, nm=32, npr=256, reg_max=16, end2end=False, ch=())`.
     /// `fusedPrototypes` selects YOLO26's Segment26, whose Proto26 fuses every input level.
     public init(nc: Int = 80, nm: Int = 32, npr: Int = 256, regMax: Int = 16, end2end: Bool = false, ch: [Int],
                 legacy: Bool, fusedPrototypes: Bool = false, act: Activation = .silu) throws(LayerError) {
         detect = try Detect(nc: nc, regMax: regMax, end2end: end2end, ch: ch, legacy: legacy, act: act)
-        self.nm = nm
         self.npr = npr
-        guard let c0 = ch.first else { throw LayerError("Segment needs at least one input layer") }
-        proto = fusedPrototypes ? try Proto26(ch, npr, nm, nc: nc, act: act) : try Proto(c0, npr, nm, act: act)
-        cv4 = try Detect.extraBranches(ch: ch, channels: nm, act: act)
-        one2oneCv4 = end2end ? try Detect.extraBranches(ch: ch, channels: nm, act: act) : nil
+        mask = try MaskHead(nm: nm, npr: npr, nc: nc, ch: ch, end2end: end2end, fusedPrototypes: fusedPrototypes, key: "cv4",
+                            act: act)
     }
 
-    public var children: [(name: String, module: any Module)] {
-        var out = detect.children + [("proto", proto), ("cv4", Sequential(cv4))]
-        if let one2oneCv4 { out.append(("one2one_cv4", Sequential(one2oneCv4))) }
-        return out
-    }
+    public var children: [(name: String, module: any Module)] { detect.children + mask.children }
 
     public var outputCount: Int { 2 }
 
     public func forwardOutputs<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> [B.Value] {
-        let levels = try detect.levels(inputs, on: backend)
-        let p = try detect.predictions(inputs, on: backend)
-        let coefficients = try detect.branch(cv4, one2oneCv4, channels: nm, inputs, on: backend)
-        let boxes = try detect.decodedBoxes(p.distances, levels: levels, on: backend)
-        return [try detect.finish(boxes: boxes, scores: p.scores, extra: [coefficients], on: backend),
-                try proto.prototypes(inputs, on: backend)]
+        try mask.outputs(detect, try detect.predictions(inputs, on: backend), inputs, on: backend)
     }
 
+    /// The arguments a segmentation row writes before parse_model's appended ones.
+    static let writtenArguments = [
+        ArgumentSpec("nc", .int(1...100_000), default: .int(80)),
+        ArgumentSpec("nm", .int(1...4096), default: .int(32)),
+        ArgumentSpec("npr", .int(1...65_536), default: .int(256)),
+    ]
+
     static func definition(name: String, fusedPrototypes: Bool, summary: String) -> LayerDefinition {
-        LayerDefinition(
-            name: name,
-            arguments: [
-                ArgumentSpec("nc", .int(1...100_000), default: .int(80)),
-                ArgumentSpec("nm", .int(1...4096), default: .int(32)),
-                ArgumentSpec("npr", .int(1...65_536), default: .int(256)),
-                ArgumentSpec("reg_max", .int(1...256), default: .int(16)),
-                ArgumentSpec("end2end", .bool, default: .bool(false)),
-                ArgumentSpec("ch", .intList(1...65_536)),
-            ],
-            role: .head,
-            summary: summary,
-            origin: StandardLayers.origin,
-            appendedArguments: 3,
-            prepare: prepareSegmentArguments,
-            make: { args, context throws(LayerError) in
-                try Segment(nc: args.int("nc"), nm: args.int("nm"), npr: args.int("npr"), regMax: args.int("reg_max"),
-                            end2end: args.bool("end2end"), ch: args.intList("ch"),
-                            legacy: !context.flags.contains(ModelContext.nonLegacyHead), fusedPrototypes: fusedPrototypes,
-                            act: context.defaultActivation)
-            })
+        Detect.headDefinition(name: name, arguments: writtenArguments, summary: summary, prepare: prepareSegmentArguments) {
+            args, context throws(LayerError) in
+            try Segment(nc: args.int("nc"), nm: args.int("nm"), npr: args.int("npr"), regMax: args.int("reg_max"),
+                        end2end: args.bool("end2end"), ch: args.intList("ch"),
+                        legacy: !context.flags.contains(ModelContext.nonLegacyHead), fusedPrototypes: fusedPrototypes,
+                        act: context.defaultActivation)
+        }
     }
 
     static let definition = definition(

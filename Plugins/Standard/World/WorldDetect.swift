@@ -71,7 +71,11 @@ extension WorldDetect {
             let ch = try args.intList("ch")
             guard !ch.isEmpty else { throw LayerError("WorldDetect needs at least one input layer", argument: "ch") }
             guard try !args.bool("end2end") else {
-                throw LayerError("WorldDetect has no end-to-end (one-to-one) form; remove 'end2end: True'", argument: "end2end")
+                throw LayerError("""
+                    WorldDetect has no end-to-end form in Ultralytics 8.4: with end2end: True it builds one2one_cv2/one2one_cv3 \
+                    but its forward never runs them (always the one-to-many output, which needs NMS), so LayerZoo refuses it; \
+                    remove 'end2end: True'
+                    """, argument: "end2end")
             }
             return try WorldDetect(nc: args.int("nc"), embed: args.int("embed"), withBN: args.bool("with_bn"),
                                    regMax: args.int("reg_max"), ch: ch, act: context.defaultActivation)

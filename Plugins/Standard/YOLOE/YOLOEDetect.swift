@@ -6,8 +6,10 @@ import ZooCPU
 /// depthwise, as Detect's) and per level a `BNContrastiveHead` scoring it against the prompt
 /// embeddings (`pe`, YOLOEModel's `cls_pe`). Output [N, 4 + nc, A], nc the embeddings' class
 /// count. Keys `cv2`, `cv3`, `dfl`, (`one2one_cv2`, `one2one_cv3`), `cv4`, (`one2one_cv4`),
-/// `reprta.m.{w12,w3}`, `savpe.*`; the last two are counted and loaded, not run.
-public final class YOLOEDetect: Layer, StrideConsumer, ClassEmbeddingReader {
+/// `reprta.m.{w12,w3}`, `savpe.*`; the last two are counted and loaded, not run. An end-to-end
+/// head (YOLOE-26) runs its one-to-one branches (`one2one_cv2/cv3/cv4`) when `endToEnd` is on,
+/// and then gives Detect's top-k rows [N, k, 6], as Ultralytics' `Detect.forward` with end2end.
+public final class YOLOEDetect: Layer, DetectBasedHead, ClassEmbeddingReader {
     public let detect: Detect
     public let embed: Int
     public let cv4: [BNContrastiveHead]
@@ -38,17 +40,16 @@ public final class YOLOEDetect: Layer, StrideConsumer, ClassEmbeddingReader {
 
     public var embeddingDimension: Int { embed }
 
-    public func setInputStrides(_ strides: [Double]) { detect.setInputStrides(strides) }
-
-    /// The box distances after DFL and the class logits [N, nc, A] of the one-to-many branches;
-    /// the counting backend also runs the one-to-one copies, as PyTorch's forward does.
+    /// The box distances after DFL and the class logits [N, nc, A] of the branches the head
+    /// runs (one-to-one when `endToEnd` is on); the counting backend also runs the other ones,
+    /// as PyTorch's forward does.
     func predictions<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> (distances: B.Value, scores: B.Value) {
         let text = try ClassEmbeddings.original(on: backend, for: "YOLOEDetect", dimension: embed)
         let box = try detect.branch(detect.cv2, detect.one2oneCv2, channels: 4 * detect.regMax, inputs, on: backend)
-        let scores = try contrastiveLevels(detect.cv3, cv4, inputs, text: text, on: backend)
-        if backend is ShapeBackend, let cv3 = detect.one2oneCv3, let one2oneCv4 {
-            _ = try contrastiveLevels(cv3, one2oneCv4, inputs, text: text, on: backend)
-        }
+        var used = (detect.cv3, cv4), unused = detect.one2oneCv3.flatMap { c in one2oneCv4.map { (c, $0) } }
+        if detect.runsOneToOne, let oneToOne = unused { (used, unused) = (oneToOne, used) }
+        let scores = try contrastiveLevels(used.0, used.1, inputs, text: text, on: backend)
+        if backend is ShapeBackend, let unused { _ = try contrastiveLevels(unused.0, unused.1, inputs, text: text, on: backend) }
         let distances = try detect.dfl.map { dfl throws(LayerError) in try dfl(box, on: backend) } ?? box
         return (distances, scores)
     }

@@ -65,10 +65,11 @@ public struct ModelConfig: Sendable {
 }
 
 extension ModelConfig {
-    /// Top-level keys Ultralytics reads for detection models, and what else may appear harmlessly.
+    /// Top-level keys Ultralytics reads for detection models (`text_model`: the YOLOE-26 text
+    /// encoder, which LayerZoo replaces with given embeddings), and what else may appear harmlessly.
     static let knownKeys: Set<String> = [
         "nc", "scales", "depth_multiple", "width_multiple", "activation", "backbone", "head",
-        "channels", "ch", "reg_max", "end2end", "kpt_shape", "scale", "yaml_file", "names", variantsKey,
+        "channels", "ch", "reg_max", "end2end", "kpt_shape", "scale", "yaml_file", "names", "text_model", variantsKey,
     ]
 
     /// LayerZoo's own top-level key naming the variants a file means.

@@ -14,8 +14,10 @@ public struct SegmentPostprocessor: Postprocessor {
         let output = try batch.detectionOutput(outputs, operation: "segment post-processing", minimumChannels: 6,
                                                endToEnd: options.endToEnd)
         let width = options.endToEnd ? output.shape[2] - 2 : output.shape[1]
+        // End-to-end rows [x1, y1, x2, y2, score, class, nm coefficients] hold no per-class scores.
+        let scoreColumns = options.endToEnd ? 0 : 1
         guard outputs.count == 2, outputs[1].rank == 4, outputs[1].shape[0] == batch.images.count,
-              outputs[1].shape[1] < width - 4 else {
+              outputs[1].shape[1] <= width - 4 - scoreColumns else {
             throw .shapeMismatch(operation: "segment post-processing", expected: "detections and [N, nm, mh, mw] prototypes",
                                  found: outputs.map { describeShape($0.shape) }.joined(separator: ", "))
         }
