@@ -4,7 +4,7 @@ import LayerZooTestSupport
 import XCTest
 
 /// The predict route serves every task through the pipeline `layerzoo predict` uses: for a
-/// segment, pose, OBB, classify and two end-to-end (YOLO26, YOLOv10) models with seeded
+/// segment, pose, OBB, classify and end-to-end (YOLO26 detect, pose and segment, YOLOv10) models with seeded
 /// weights, the route's results equal `layerzoo predict --format json`'s, and carry what the
 /// task adds (polygons, keypoints, four corners, the top 5).
 final class PredictTaskTests: XCTestCase {
@@ -13,6 +13,7 @@ final class PredictTaskTests: XCTestCase {
         ("v8/yolov8-seg.yaml", "n", "segments"), ("v8/yolov8-pose.yaml", "n", "keypoints"),
         ("v8/yolov8-obb.yaml", "n", "box.x4"), ("v8/yolov8-cls.yaml", "n", "confidence"),
         ("26/yolo26.yaml", "n", "box"), ("v10/yolov10n.yaml", "n", "box"),
+        ("26/yolo26-pose.yaml", "n", "keypoints"), ("26/yolo26-seg.yaml", "n", "segments"),
     ]
 
     func testEveryTaskIsServedAsLayerZooPredictGivesIt() async throws {

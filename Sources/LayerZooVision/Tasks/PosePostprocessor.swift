@@ -24,8 +24,10 @@ public struct PosePostprocessor: Postprocessor {
     public func results(_ outputs: [Tensor], for batch: PreparedBatch, names: ClassNames) throws(BackendError) -> [ImageResult] {
         let output = try batch.detectionOutput(outputs, operation: "pose post-processing", endToEnd: options.endToEnd)
         let width = options.endToEnd ? output.shape[2] - 2 : output.shape[1]
+        // End-to-end rows [x1, y1, x2, y2, score, class, keypoints] hold no per-class scores.
+        let scoreColumns = options.endToEnd ? 0 : 1
         guard keypointShape.count == 2, keypointShape[0] >= 1, (2...3).contains(keypointShape[1]),
-              keypointShape[0] <= 10_000, width - 4 - keypointShape[0] * keypointShape[1] >= 1 else {
+              keypointShape[0] <= 10_000, width - 4 - keypointShape[0] * keypointShape[1] >= scoreColumns else {
             throw .invalidArgument(operation: "pose post-processing",
                                    message: "kpt_shape \(keypointShape) does not fit \(width) channels")
         }
