@@ -6,9 +6,10 @@ import ZooCPU
 /// pre-processing (LetterBox, or the classification transform) and the task's post-processor
 /// with Ultralytics' predictor settings, and the JSON object of one image's result.
 ///
-/// End-to-end heads (YOLO26, v10Detect) predict with their one-to-one branches, keeping at
-/// least 300 rows for the class filter, as Ultralytics' predictor sets them: `configure(_:)`
-/// switches a model instance to that before its forward pass.
+/// End-to-end heads (YOLO26, v10Detect) predict as Ultralytics 8.4's predictor does: by default
+/// with their one-to-many branches and NMS (`nms=None`); with `options.endToEnd` (Ultralytics'
+/// `nms=False`) with their one-to-one branches and no NMS, keeping at least 300 rows for the class
+/// filter. `configure(_:)` switches a model instance to the chosen branches before its forward pass.
 public struct PredictPipeline: Sendable {
     /// The heads predict handles, for messages.
     public static let supportedHeads = "Detect, Segment, Pose, OBB, Classify and RTDETRDecoder"
@@ -21,11 +22,11 @@ public struct PredictPipeline: Sendable {
 
     /// The pipeline for a head named `head` (the last layer's module), or nil when predict does
     /// not handle it. `keypointShape` is the model's `kpt_shape`; `hasOneToOne` whether the head
-    /// has one-to-one branches.
+    /// has one-to-one branches (`options.endToEnd` uses them only then: check `endToEndRefusal`).
     public init?(head: String, keypointShape: [Int], hasOneToOne: Bool, options: NMSOptions,
                  imageHeight: Int, imageWidth: Int, stride: Int) {
         var nms = options
-        nms.endToEnd = hasOneToOne
+        nms.endToEnd = options.endToEnd && hasOneToOne
         guard let post = TaskPostprocessors.forHead(head, options: nms, keypointShape: keypointShape) else { return nil }
         var preprocessor = Preprocessor(height: imageHeight, width: imageWidth, stride: stride)
         preprocessor.classify = post is ClassifyPostprocessor
@@ -33,7 +34,14 @@ public struct PredictPipeline: Sendable {
         self.head = head
         self.preprocessor = preprocessor
         self.postprocessor = post
-        endToEndDetections = hasOneToOne ? max(options.maxDetections, 300) : nil
+        endToEndDetections = nms.endToEnd ? max(options.maxDetections, 300) : nil
+    }
+
+    /// Why end-to-end post-processing cannot be asked of a head named `head`, or nil when it can
+    /// (or was not asked for).
+    public static func endToEndRefusal(requested: Bool, head: String, hasOneToOne: Bool) -> String? {
+        guard requested, !hasOneToOne else { return nil }
+        return "end2end: \(head.isEmpty ? "the last layer" : head) has no one-to-one branches; only end-to-end heads (end2end: True in the model file, e.g. YOLO26, or v10Detect) have them"
     }
 
     /// The pipeline for `model`'s head at the checked image size.

@@ -9,9 +9,13 @@ extension InferenceServer {
     /// `multipart/form-data` file) in, `layerzoo predict --format json`'s object out, through the
     /// same `PredictPipeline`: `{"source", "shape": [h, w], "results": Results.summary()}` (boxes;
     /// segment polygons, pose keypoints, OBB corners; classify's top 5). Query parameters:
-    /// `conf`, `iou`, `max_det`, `classes` (e.g. `0,2`), `agnostic_nms`, `source` (the name to report).
+    /// `conf`, `iou`, `max_det`, `classes` (e.g. `0,2`), `agnostic_nms`, `end2end` (an end-to-end
+    /// head's one-to-one branches without NMS, as `predict --end2end`), `source` (the name to report).
     func predict(_ request: Request, model: ServedModel) async throws -> Response {
         let nms = try nmsOptions(request.uri.queryParameters)
+        if let refusal = PredictPipeline.endToEndRefusal(requested: nms.endToEnd, head: model.head, hasOneToOne: model.hasOneToOne) {
+            throw ServeError.badRequest("model '\(model.name)': \(refusal)")
+        }
         guard let pipeline = PredictPipeline(head: model.head, keypointShape: model.keypointShape, hasOneToOne: model.hasOneToOne,
                                              options: nms, imageHeight: model.imageHeight, imageWidth: model.imageWidth,
                                              stride: model.stride) else {
@@ -81,6 +85,12 @@ extension InferenceServer {
                 throw .badRequest("query parameter agnostic_nms must be true or false, got '\(text)'")
             }
             nms.agnostic = v
+        }
+        if let text = query.get("end2end") {
+            guard let v = Bool(String(text).lowercased()) else {
+                throw .badRequest("query parameter end2end must be true or false, got '\(text)'")
+            }
+            nms.endToEnd = v
         }
         return nms
     }

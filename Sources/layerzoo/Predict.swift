@@ -52,6 +52,9 @@ struct Predict: ParsableCommand {
     @Flag(name: .customLong("agnostic-nms"), help: "One NMS across all classes.")
     var agnosticNMS = false
 
+    @Flag(name: .customLong("end2end"), help: "For an end-to-end head (end2end: True, e.g. YOLO26, or v10Detect): take its one-to-one branches' top detections without NMS, as Ultralytics' predict nms=False does. Default: the one-to-many branches and NMS, as Ultralytics' predict does by default.")
+    var end2end = false
+
     @Option(help: "Threads for the backend (default: all cores).")
     var threads: Int?
 
@@ -141,6 +144,12 @@ final class PredictSession {
         nms.maxDetections = command.maxDet
         nms.classes = command.parsedClasses
         nms.agnostic = command.agnosticNMS
+        nms.endToEnd = command.end2end
+        if let refusal = PredictPipeline.endToEndRefusal(requested: command.end2end, head: m.nodes.last?.definition.name ?? "",
+                                                         hasOneToOne: PredictPipeline.hasOneToOne(m)) {
+            printError("\(command.config): error: --\(refusal)")
+            throw ExitCode(1)
+        }
         guard let pipeline = PredictPipeline(model: m, options: nms, imageHeight: options.imgsz.height,
                                              imageWidth: options.imgsz.width, stride: report.maxStride) else {
             printError("\(command.config): error: predict handles \(PredictPipeline.supportedHeads) heads; this model ends in '\(m.nodes.last?.definition.name ?? "nothing")'")

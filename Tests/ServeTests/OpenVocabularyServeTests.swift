@@ -37,7 +37,7 @@ final class OpenVocabularyServeTests: XCTestCase {
         let image = "Demo/images/val_0042.jpg"
         let cli = try runProgram(try builtProgram(named: "layerzoo"),
                                  ["predict", Self.model, image, "--scale", "n", "--imgsz", "96", "--conf", "0.001", "--max-det", "20",
-                                  "--embeddings", embeddings, "--format", "json", "--no-save"])
+                                  "--embeddings", embeddings, "--format", "json", "--no-save", "--end2end"])
         XCTAssertEqual(cli.status, 0, cli.stderr)
         let line = try XCTUnwrap(cli.stdout.split(separator: "\n").first)
         let want = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -45,7 +45,7 @@ final class OpenVocabularyServeTests: XCTestCase {
         let server = try await TestServer([spec(embeddings: embeddings)])
         defer { server.stop() }
         let bytes = try Data(contentsOf: repositoryRoot.appendingPathComponent(image))
-        let answer = try await server.post("/v2/models/yoloe/predict?conf=0.001&max_det=20", bytes, headers: ["Content-Type": "image/jpeg"])
+        let answer = try await server.post("/v2/models/yoloe/predict?conf=0.001&max_det=20&end2end=true", bytes, headers: ["Content-Type": "image/jpeg"])
         XCTAssertEqual(answer.status, 200, answer.text)
         let results = try XCTUnwrap(try answer.json()["results"] as? [[String: Any]])
         XCTAssertEqual(results as NSArray, try XCTUnwrap(want["results"] as? NSArray))
