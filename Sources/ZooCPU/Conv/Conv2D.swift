@@ -57,7 +57,7 @@ public func conv2d(
     }
     let affine = try ConvAffine(outChannels: geo.o, bias: bias, epilogue: epilogue, workspace: workspace)
     if geo.isDepthwise {
-        depthwiseConv2D(geo, input: input.pointer, weight: packed.weight.pointer, output: output.pointer,
+        depthwiseConv2D(geo, input: input.pointer, weight: try packed.unpacked().pointer, output: output.pointer,
                         affine: affine, activation: epilogue.activation)
     } else if packed.hasWinogradForm, geo.suitsWinograd, ZooCPUSettings.winograd {
         try winogradConv2D(geo, input: input.pointer, weights: try packed.winograd(), output: output.pointer,
