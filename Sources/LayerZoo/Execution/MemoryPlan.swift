@@ -53,12 +53,13 @@ extension Model {
         for (_, parameter) in namedTensors() { weights = SaturatingCount.add(weights, parameter.count) }
         for node in nodes {
             for case let conv as Conv2d in node.layer.allModules() {
-                // The folded copy (batch norm folded in) and the packed form the kernels run.
+                // The packed form the kernels run (a batch norm folded in as it is packed), or
+                // for a depthwise convolution the folded copy it reads.
                 let options = Conv2DOptions(stride: Pair2D(conv.stride.h, conv.stride.w),
                                             padding: Pair2D(conv.padding.h, conv.padding.w),
                                             dilation: Pair2D(conv.dilation.h, conv.dilation.w), groups: conv.groups)
                 let form = PackedConvWeight.formElements(weightShape: conv.weight.shape, options: options) ?? conv.weight.count
-                weights = SaturatingCount.add(weights, SaturatingCount.add(conv.weight.count, form))
+                weights = SaturatingCount.add(weights, form == 0 ? conv.weight.count : form)
             }
         }
         var lastUse = Array(repeating: -1, count: nodes.count)

@@ -2,7 +2,8 @@ import ZooCPU
 
 /// A convolution ready for the CPU backend: its weight packed for the kernels (in the form
 /// they will run, Winograd or GEMM, made here), with the
-/// batch norm that follows it folded into weight and bias when it runs as `convBNAct`.
+/// batch norm that follows it folded into weight and bias when it runs as `convBNAct` (its
+/// scale applied as the form is packed, `PackedConvWeight.rowScales`).
 ///
 /// Made when a model is prepared (ncnn's `create_pipeline`: once, at load) and owned by the
 /// `Conv2d`, so every backend that runs the model uses it. It remembers the tensors it was
@@ -30,11 +31,20 @@ public final class PreparedConvolution: @unchecked Sendable {
         let scale = try Self.value(bn.weight, "batch norm weight"), shift = try Self.value(bn.bias, "batch norm bias")
         let mean = try Self.value(bn.runningMean, "batch norm running_mean")
         let variance = try Self.value(bn.runningVar, "batch norm running_var")
+        // The batch norm's scale goes into the packed form as it is built (no folded copy of
+        // the weight), its shift into the bias: what `foldBatchNorm` computes, element for element.
+        let o = w.shape.first ?? 0
         let folded = try LayerError.fromBackend { () throws(BackendError) in
-            try foldBatchNorm(convWeight: w, convBias: b, bnWeight: scale, bnBias: shift,
-                              runningMean: mean, runningVar: variance, eps: bn.eps)
+            guard mean.count == o, b.map({ $0.count == o }) ?? true else {
+                throw .shapeMismatch(operation: "fold batch norm", expected: "\(o) batch-norm channels (conv weight \(describeShape(w.shape)))",
+                                     found: "running_mean \(describeShape(mean.shape)), bias \(b.map { describeShape($0.shape) } ?? "none")")
+            }
+            let (s, t) = try batchNormScaleShift(weight: scale, bias: shift, runningMean: mean, runningVar: variance, eps: bn.eps)
+            let bias = try Tensor.uninitialized(shape: [o])
+            for c in 0..<o { bias.pointer[c] = (b?.pointer[c] ?? 0) * s[c] + t[c] }
+            return (weight: try PackedConvWeight(w, groups: conv.groups, rowScales: s), bias: bias)
         }
-        weight = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(folded.weight, groups: conv.groups) }
+        weight = folded.weight
         bias = folded.bias
         try packForm(conv, input: input)
     }
@@ -46,10 +56,14 @@ public final class PreparedConvolution: @unchecked Sendable {
         try LayerError.fromBackend { () throws(BackendError) in try packed.prepareForm(for: CPUBackend.options(conv), input: input) }
     }
 
-    /// True when it was made from `conv` and `bn` as their tensors are now.
+    /// True when it was made from `conv` and `bn` as their tensors are now. Asked before every
+    /// convolution of every pass, so it compares in place instead of listing the tensors.
     func isCurrent(_ conv: Conv2d, _ bn: BatchNorm2d?) -> Bool {
-        let now = Self.sources(conv, bn)
-        return batchNorm === bn && sources.count == now.count && zip(sources, now).allSatisfy { $0 === $1 }
+        guard batchNorm === bn, sources.count == (bn == nil ? 2 : 6),
+              sources[0] === conv.weight.value, sources[1] === conv.bias?.value else { return false }
+        guard let bn else { return true }
+        return sources[2] === bn.weight.value && sources[3] === bn.bias.value
+            && sources[4] === bn.runningMean.value && sources[5] === bn.runningVar.value
     }
 
     private static func sources(_ conv: Conv2d, _ bn: BatchNorm2d?) -> [Tensor?] {

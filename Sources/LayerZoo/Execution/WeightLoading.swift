@@ -67,7 +67,9 @@ extension Model {
     /// convolution whose tensors changed is otherwise prepared again when it first runs).
     /// The pass is traced at `imageSize` (height, width; default 256 × 256): give the size the
     /// model will run at, and each convolution gets only the form it runs at that size (a 3×3
-    /// convolution on a map too small for Winograd is packed for GEMM alone).
+    /// convolution on a map too small for Winograd is packed for GEMM alone). The convolutions
+    /// are prepared on the worker pool (`ParallelPreparation`); when one fails, they are
+    /// prepared again in trace order, which stops at the failing layer and reports it there.
     public func prepareForInference(imageSize: (height: Int, width: Int)? = nil) throws(WeightLoadError) {
         for node in nodes {
             do throws(LayerError) {
@@ -76,6 +78,13 @@ extension Model {
                 throw .preparation(.error("layer \(node.index) (\(node.row.module)): \(error.message)", at: node.row.location))
             }
         }
+        let size = imageSize ?? (256, 256)
+        var parallel = ParallelPreparation()
+        let recorder = ShapeBackend()
+        recorder.convolutionObserver = { conv, bn, input throws(LayerError) in parallel.record(conv, bn, input) }
+        var traced: [Diagnostic] = []
+        _ = trace(input: [1, config.inputChannels, size.height, size.width], on: recorder, diagnostics: &traced)
+        if parallel.run() { return }
         let tracer = ShapeBackend()
         var failure: LayerError?
         tracer.convolutionObserver = { conv, bn, input throws(LayerError) in
@@ -87,7 +96,6 @@ extension Model {
             }
         }
         var diagnostics: [Diagnostic] = []
-        let size = imageSize ?? (256, 256)
         _ = trace(input: [1, config.inputChannels, size.height, size.width], on: tracer, diagnostics: &diagnostics)
         // A layer that cannot run at this size prepares its convolutions when it first runs;
         // a convolution whose weights cannot be prepared fails here, at its layer.

@@ -30,7 +30,7 @@ public func conv2d(
           o <= Int(Int32.max) else {
         return try plain()
     }
-    let affine = try ConvAffine(outChannels: o, bias: bias, epilogue: epilogue)
+    let affine = try ConvAffine(outChannels: o, bias: bias, epilogue: epilogue, workspace: workspace)
     let weights = try packed.gemm()
     let output = try Tensor.uninitialized(shape: [n, o, h, w])
     let rows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: channels)

@@ -55,9 +55,9 @@ public func conv2d(
     guard !overlaps else {
         throw .invalidArgument(operation: "conv2d", message: "output must not share storage with the input")
     }
-    let affine = try ConvAffine(outChannels: geo.o, bias: bias, epilogue: epilogue)
+    let affine = try ConvAffine(outChannels: geo.o, bias: bias, epilogue: epilogue, workspace: workspace)
     if geo.isDepthwise {
-        depthwiseConv2D(geo, input: input.pointer, weight: packed.weight.pointer, output: output.pointer,
+        depthwiseConv2D(geo, input: input.pointer, weight: try packed.unpacked().pointer, output: output.pointer,
                         affine: affine, activation: epilogue.activation)
     } else if packed.hasWinogradForm, geo.suitsWinograd, ZooCPUSettings.winograd {
         try winogradConv2D(geo, input: input.pointer, weights: try packed.winograd(), output: output.pointer,
@@ -96,21 +96,32 @@ struct ConvGeometry: Sendable {
 }
 
 /// Per-output-channel `y * a[o] + b[o]` folding bias, scale and shift; nil when it is the identity.
+///
+/// Allocation-free for what models run: a bias alone (every prepared convolution, its batch
+/// norm folded in) is read where it lies. Only an epilogue scale or shift needs a folded copy,
+/// which goes to the workspace's epilogue scratch when there is one.
 struct ConvAffine: @unchecked Sendable {
-    private let storage: TensorStorage?
-    private let hasScale: Bool
     let channels: Int
+    /// The `channels` multipliers, or nil when they are all 1.
+    let scales: UnsafeMutablePointer<Float>?
+    /// The `channels` offsets, or nil when there is none.
+    let shifts: UnsafeMutablePointer<Float>?
+    /// Keeps the memory `scales` and `shifts` point into alive for the affine's lifetime.
+    private let owner: AnyObject?
 
     /// No bias, scale or shift.
     static func identity(_ channels: Int) -> ConvAffine { ConvAffine(channels: channels) }
 
     private init(channels: Int) {
         self.channels = channels
-        storage = nil
-        hasScale = false
+        scales = nil
+        shifts = nil
+        owner = nil
     }
 
-    init(outChannels o: Int, bias: Tensor?, epilogue: ConvEpilogue) throws(BackendError) {
+    /// `workspace`: where a folded scale and shift go (its `epilogue` scratch, valid until the
+    /// next call with it); without one they are allocated.
+    init(outChannels o: Int, bias: Tensor?, epilogue: ConvEpilogue, workspace: Workspace? = nil) throws(BackendError) {
         channels = o
         if let bias, bias.count != o {
             throw .shapeMismatch(operation: "conv2d bias", expected: "\(o) elements", found: describeShape(bias.shape))
@@ -121,28 +132,34 @@ struct ConvAffine: @unchecked Sendable {
         if let s = epilogue.shift, s.count != o {
             throw .shapeMismatch(operation: "conv2d epilogue shift", expected: "\(o) elements", found: "\(s.count)")
         }
-        hasScale = epilogue.scale != nil
-        guard bias != nil || epilogue.scale != nil || epilogue.shift != nil else {
-            storage = nil
+        guard epilogue.scale != nil || epilogue.shift != nil else {
+            scales = nil
+            shifts = bias?.pointer
+            owner = bias?.storage
             return
         }
-        let st = try TensorStorage(count: 2 * o, zeroed: false)
+        let (twice, overflow) = o.multipliedReportingOverflow(by: 2)
+        guard !overflow else { throw .tooLarge(what: "conv2d epilogue", message: "\(o) channels") }
+        let st: TensorStorage
+        if let workspace {
+            st = try workspace.epilogue.storage(twice)
+        } else {
+            st = try TensorStorage(count: twice, zeroed: false, reusable: false)
+        }
         for i in 0..<o {
             let s = epilogue.scale?[i] ?? 1
             let b = bias.map { $0.pointer[i] } ?? 0
             st.pointer[i] = s
             st.pointer[o + i] = b * s + (epilogue.shift?[i] ?? 0)
         }
-        storage = st
+        scales = epilogue.scale == nil ? nil : st.pointer
+        shifts = st.pointer + o
+        owner = st
     }
 
-    @inline(__always) func scale(_ ch: Int) -> Float { storage.map { $0.pointer[ch] } ?? 1 }
-    @inline(__always) func shift(_ ch: Int) -> Float { storage.map { $0.pointer[channels + ch] } ?? 0 }
-    var isIdentity: Bool { storage == nil }
-    /// The `channels` multipliers, or nil when they are all 1.
-    var scales: UnsafeMutablePointer<Float>? { hasScale ? storage?.pointer : nil }
-    /// The `channels` offsets, or nil when there is none.
-    var shifts: UnsafeMutablePointer<Float>? { storage.map { $0.pointer + channels } }
+    @inline(__always) func scale(_ ch: Int) -> Float { scales.map { $0[ch] } ?? 1 }
+    @inline(__always) func shift(_ ch: Int) -> Float { shifts.map { $0[ch] } ?? 0 }
+    var isIdentity: Bool { scales == nil && shifts == nil }
 }
 
 /// Applies the epilogue to `rows` rows of `cols` values (row `r` is output channel `ch0 + r`).

@@ -9,21 +9,29 @@ import ZooKernels
 /// through Winograd is never packed for the GEMM path, and the other way round) and kept.
 /// Build one per weight tensor at load time and hand it to `conv2d(_:packed:...)`;
 /// `conv2d(_:weight:...)` makes a new one on every call.
+///
+/// With `rowScales` (a batch norm folded in), every form is built from `weight` times the
+/// scale of each output channel, a panel at a time: no folded copy of the whole weight is
+/// made or kept, so preparing touches only the pages of the form the model runs.
 public final class PackedConvWeight: @unchecked Sendable {
     /// `[O, C/groups, kh, kw]`, as the tensor it was packed from.
     public let shape: [Int]
     public let groups: Int
-    /// The unpacked weights (read by the depthwise loop, which needs no packing).
+    /// The unpacked weights, before `rowScales` (the depthwise loop reads `unpacked()`).
     public let weight: Tensor
+    /// Per-output-channel multipliers every form applies to `weight`, or nil for none.
+    public let rowScales: [Float]?
     /// Output channels and reduction length of one group.
     private let og: Int, k: Int
 
     private let lock = NSLock()
     private var gemmForm: (storage: TensorStorage, groupStride: Int)?
     private var winogradForm: (storage: TensorStorage, stride: Int)?
+    private var scaledForm: Tensor?
 
-    /// Checks `weight` (`[O, C/groups, kh, kw]`) for a convolution with `groups` groups.
-    public init(_ weight: Tensor, groups: Int) throws(BackendError) {
+    /// Checks `weight` (`[O, C/groups, kh, kw]`) for a convolution with `groups` groups;
+    /// `rowScales`: O multipliers, one per output channel, applied to every form.
+    public init(_ weight: Tensor, groups: Int, rowScales: [Float]? = nil) throws(BackendError) {
         let s = weight.shape
         guard s.count == 4, groups > 0, s[0] % groups == 0, s.allSatisfy({ $0 > 0 }) else {
             throw .invalidArgument(operation: "conv2d weight packing",
@@ -32,6 +40,11 @@ public final class PackedConvWeight: @unchecked Sendable {
         guard let k = ShapeMath.elementCount(Array(s[1...])), k <= Int(Int32.max), s[0] <= Int(Int32.max) else {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(s)) is too large to pack")
         }
+        if let rowScales, rowScales.count != s[0] {
+            throw .shapeMismatch(operation: "conv2d weight scales", expected: "\(s[0]) (one per output channel of weight \(describeShape(s)))",
+                                 found: "\(rowScales.count)")
+        }
+        self.rowScales = rowScales
         shape = s
         self.groups = groups
         self.weight = weight
@@ -49,8 +62,21 @@ public final class PackedConvWeight: @unchecked Sendable {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to pack")
         }
         let storage = try TensorStorage(count: total, zeroed: false, reusable: false)
-        for grp in 0..<groups {
-            zk_pack_weights(weight.pointer + grp * og * k, Int32(og), Int32(k), Int32(k), storage.pointer + grp * perGroup)
+        if let rowScales {
+            let mr = Int(ZK_MR)
+            let rows = UnsafeMutablePointer<Float>.allocate(capacity: mr * k)
+            defer { rows.deallocate() }
+            for grp in 0..<groups {
+                for row0 in stride(from: 0, to: og, by: mr) {
+                    let n = min(mr, og - row0), first = grp * og + row0
+                    scaleRows(weight.pointer + first * k, count: n, length: k, scales: rowScales, first: first, into: rows)
+                    zk_pack_weight_rows(rows, Int32(row0), Int32(n), Int32(og), Int32(k), Int32(k), storage.pointer + grp * perGroup)
+                }
+            }
+        } else {
+            for grp in 0..<groups {
+                zk_pack_weights(weight.pointer + grp * og * k, Int32(og), Int32(k), Int32(k), storage.pointer + grp * perGroup)
+            }
         }
         gemmForm = (storage, perGroup)
         return (storage, perGroup)
@@ -82,13 +108,23 @@ public final class PackedConvWeight: @unchecked Sendable {
         let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
         let (w, packed) = (SendableConstPointer(weight.pointer), SendablePointer(storage.pointer))
         let mr = Int(ZK_MR), panels = (m + mr - 1) / mr
+        let scales = rowScales
         // Per call for Dynamic_conv2d's mixed kernels, so it runs on the worker pool.
         parallelFor(panels, grain: max(1, 16_384 / max(c * mr, 1))) { ps in
             let u = UnsafeMutablePointer<Float>.allocate(capacity: 36 * mr * c)
-            defer { u.deallocate() }
+            let scaled = UnsafeMutablePointer<Float>.allocate(capacity: scales == nil ? 1 : mr * c * 9)
+            defer {
+                u.deallocate()
+                scaled.deallocate()
+            }
             for panel in ps {
                 let row0 = panel * mr, rows = min(mr, m - row0), chunk = rows * c
-                zk_winograd_weights(w.p + row0 * c * 9, Int32(rows), Int32(c), u, 0, chunk, portable)
+                var source = w.p + row0 * c * 9
+                if let scales {
+                    scaleRows(source, count: rows, length: c * 9, scales: scales, first: row0, into: scaled)
+                    source = UnsafePointer(scaled)
+                }
+                zk_winograd_weights(source, Int32(rows), Int32(c), u, 0, chunk, portable)
                 for xi in 0..<36 {
                     zk_pack_weight_rows(u + xi * chunk, Int32(row0), Int32(rows), Int32(m), Int32(c), Int32(c),
                                         packed.p + xi * each)
@@ -97,5 +133,28 @@ public final class PackedConvWeight: @unchecked Sendable {
         }
         winogradForm = (storage, each)
         return (storage, each)
+    }
+
+    /// The weights with `rowScales` applied, unpacked (what the depthwise loop reads): `weight`
+    /// itself when there are none, else a scaled copy made once.
+    public func unpacked() throws(BackendError) -> Tensor {
+        guard let rowScales else { return weight }
+        lock.lock()
+        defer { lock.unlock() }
+        if let scaledForm { return scaledForm }
+        let t = try Tensor.uninitialized(shape: shape)
+        scaleRows(weight.pointer, count: shape[0], length: k, scales: rowScales, first: 0, into: t.pointer)
+        scaledForm = t
+        return t
+    }
+}
+
+/// Rows `first ..< first + count` of a row-major matrix (`source` points at row `first`), each
+/// of `length` values times its row's scale, into `destination`.
+private func scaleRows(_ source: UnsafePointer<Float>, count: Int, length: Int, scales: [Float], first: Int,
+                       into destination: UnsafeMutablePointer<Float>) {
+    for r in 0..<count {
+        let s = scales[first + r], from = source + r * length, to = destination + r * length
+        for j in 0..<length { to[j] = from[j] * s }
     }
 }

@@ -9,7 +9,10 @@ extension PackedConvWeight {
     /// for a map too small for Winograd); without, the one the weight's shape allows.
     public func prepareForm(for options: Conv2DOptions, input: [Int]? = nil) throws(BackendError) {
         let c = shape[1] * groups, o = shape[0]
-        if groups == c && groups == o && groups > 1 { return }
+        if groups == c && groups == o && groups > 1 {
+            _ = try unpacked()
+            return
+        }
         let suits = try input.map { (i) throws(BackendError) in try ConvGeometry(input: i, weight: shape, options: options).suitsWinograd }
             ?? ConvGeometry.suitsWinograd(weight: shape, options: options)
         if hasWinogradForm, ZooCPUSettings.winograd, suits {

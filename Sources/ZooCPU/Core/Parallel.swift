@@ -41,6 +41,19 @@ public func parallelFor(_ count: Int, grain: Int = 1, _ body: @Sendable (Range<I
     }
 }
 
+/// Runs `body(i)` for every `i` in `0..<count` on the worker pool, each index its own task
+/// handed to the next free thread: for a few items of unequal work (put the largest first).
+/// Loops inside `body` run inline on its thread.
+public func parallelForEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
+    guard count > 0 else { return }
+    let threads = ZooCPUSettings.threadCount
+    guard count > 1, threads > 1 else {
+        for i in 0..<count { body(i) }
+        return
+    }
+    runTasks(threads: threads, count: count, body)
+}
+
 /// Runs `body(i)` for every `i` in `0..<count` on the worker pool and waits for all of them.
 func runTasks(threads: Int, count: Int, _ body: (Int) -> Void) {
     withoutActuallyEscaping(body) { escapable in

@@ -35,6 +35,7 @@ public final class TensorStorage: @unchecked Sendable {
                 what: "Tensor",
                 message: "\(count) elements need \(overflow ? "more than Int.max" : "\(bytes)") bytes, over the limit of \(limit) bytes")
         }
+        AllocationCounter.note()
         let size = max(bytes, Self.alignment)
         var raw: UnsafeMutableRawPointer?, fresh = false
         if reusable, size >= BufferPlan.minimumBytes, let plan = BufferPlan.current {

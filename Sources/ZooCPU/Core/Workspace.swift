@@ -8,6 +8,10 @@ public final class Workspace: @unchecked Sendable {
 
     public init() {}
 
+    /// A second, small scratch for a convolution's folded epilogue (per-channel scale and
+    /// shift), which lives while the kernel uses this workspace's own buffer.
+    public private(set) lazy var epilogue = Workspace()
+
     /// Elements currently allocated.
     public var capacity: Int { storage?.capacity ?? 0 }
 

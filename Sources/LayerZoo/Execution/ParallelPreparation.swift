@@ -1,0 +1,46 @@
+import ZooCPU
+
+/// The convolutions a traced pass runs, prepared on the worker pool: each convolution (with
+/// every batch norm and input size it runs with, in trace order) is one task, the largest
+/// first, so that folding and packing — mostly first touches of fresh weight pages — use
+/// every core instead of one.
+struct ParallelPreparation {
+    private struct Uses: @unchecked Sendable {
+        let conv: Conv2d
+        var runs: [(bn: BatchNorm2d?, input: [Int])]
+    }
+
+    private var uses: [Uses] = []
+    private var index: [ObjectIdentifier: Int] = [:]
+
+    /// Notes that the traced pass runs `conv` (with `bn` folded in, when not nil) on `input`.
+    mutating func record(_ conv: Conv2d, _ bn: BatchNorm2d?, _ input: [Int]) {
+        if let i = index[ObjectIdentifier(conv)] {
+            uses[i].runs.append((bn, input))
+        } else {
+            index[ObjectIdentifier(conv)] = uses.count
+            uses.append(Uses(conv: conv, runs: [(bn, input)]))
+        }
+    }
+
+    /// Convolutions recorded.
+    var count: Int { uses.count }
+
+    /// Prepares every recorded convolution; false when one failed (the caller prepares them
+    /// again in trace order, which reports the failure at its layer).
+    func run() -> Bool {
+        let work = uses.sorted { $0.conv.weight.count > $1.conv.weight.count }
+        let failed = UnsafeMutablePointer<Bool>.allocate(capacity: max(work.count, 1))
+        failed.initialize(repeating: false, count: max(work.count, 1))
+        defer { failed.deallocate() }
+        let flags = SendablePointer(failed)
+        parallelForEach(work.count) { i in
+            do throws(LayerError) {
+                for run in work[i].runs { _ = try work[i].conv.prepared(foldingIn: run.bn, input: run.input) }
+            } catch {
+                flags.p[i] = true
+            }
+        }
+        return !(0..<work.count).contains { failed[$0] }
+    }
+}
