@@ -327,24 +327,14 @@ ZK_AVX2 static void zk_tile_epilogue_avx2(float *acc, int rows, const zk_epilogu
     c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);          \
     c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);
 
-ZK_AVX2 static void zk_tile_avx2(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
-                                 int ldc, int rows, const zk_segment *segs, int nseg, int accumulate, const zk_epilogue *e,
-                                 int row0) {
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    for (int p = 0; p < kc; p++) {
-        const float *bp = b + b_off[p];
-        if (prefetch) _mm_prefetch((const char *)(bp + 4 * ZK_NR), _MM_HINT_T0);
-        __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), av;
-        ZK_ROW(0)
-        ZK_ROW(1)
-        ZK_ROW(2)
-        ZK_ROW(3)
-        ZK_ROW(4)
-        ZK_ROW(5)
-        a += ZK_MR;
-    }
-    __m256 v[2 * ZK_MR] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+#define ZK_B_ROW()                                                                   \
+    const float *bp = b + b_off[p];                                                  \
+    if (prefetch) _mm_prefetch((const char *)(bp + 4 * ZK_NR), _MM_HINT_T0);         \
+    __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), av;
+
+/// Stores the tile's first `rows` rows, held in the 2·ZK_MR vectors `v` (see zk_store_segments).
+ZK_AVX2 static inline void zk_tile_store_avx2(__m256 v[2 * ZK_MR], float *c, int ldc, int rows, const zk_segment *segs,
+                                              int nseg, int accumulate, const zk_epilogue *e, int row0) {
     if (nseg == 1 && segs[0].len == ZK_NR) {
         c += segs[0].out;
         if (accumulate) {
@@ -364,6 +354,61 @@ ZK_AVX2 static void zk_tile_avx2(int kc, const float *a, const float *b, const i
     for (int i = 0; i < 2 * ZK_MR; i++) _mm256_store_ps(acc + 8 * i, v[i]);
     zk_store_segments(acc, c, ldc, rows, segs, nseg, accumulate, e, row0, zk_tile_epilogue_avx2);
 }
+
+ZK_AVX2 static void zk_tile_avx2(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
+                                 int ldc, int rows, const zk_segment *segs, int nseg, int accumulate, const zk_epilogue *e,
+                                 int row0) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int p = 0; p < kc; p++) {
+        ZK_B_ROW()
+        ZK_ROW(0)
+        ZK_ROW(1)
+        ZK_ROW(2)
+        ZK_ROW(3)
+        ZK_ROW(4)
+        ZK_ROW(5)
+        a += ZK_MR;
+    }
+    __m256 v[2 * ZK_MR] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+    zk_tile_store_avx2(v, c, ldc, rows, segs, nseg, accumulate, e, row0);
+}
+
+/// The last panel of a matrix whose rows are not a multiple of ZK_MR, when it has at most
+/// four rows (M = 16, 32, 80 leave four or two): only those rows are computed, not the
+/// panel's zero padding.
+ZK_AVX2 static void zk_tile_avx2_4(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
+                                   int ldc, int rows, const zk_segment *segs, int nseg, int accumulate,
+                                   const zk_epilogue *e, int row0) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    for (int p = 0; p < kc; p++) {
+        ZK_B_ROW()
+        ZK_ROW(0)
+        ZK_ROW(1)
+        ZK_ROW(2)
+        ZK_ROW(3)
+        a += ZK_MR;
+    }
+    __m256 z = _mm256_setzero_ps();
+    __m256 v[2 * ZK_MR] = {c00, c01, c10, c11, c20, c21, c30, c31, z, z, z, z};
+    zk_tile_store_avx2(v, c, ldc, rows, segs, nseg, accumulate, e, row0);
+}
+
+ZK_AVX2 static void zk_tile_avx2_2(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
+                                   int ldc, int rows, const zk_segment *segs, int nseg, int accumulate,
+                                   const zk_epilogue *e, int row0) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00;
+    for (int p = 0; p < kc; p++) {
+        ZK_B_ROW()
+        ZK_ROW(0)
+        ZK_ROW(1)
+        a += ZK_MR;
+    }
+    __m256 z = _mm256_setzero_ps();
+    __m256 v[2 * ZK_MR] = {c00, c01, c10, c11, z, z, z, z, z, z, z, z};
+    zk_tile_store_avx2(v, c, ldc, rows, segs, nseg, accumulate, e, row0);
+}
+#undef ZK_B_ROW
 #undef ZK_ROW
 
 #endif
@@ -377,9 +422,13 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
     const size_t mpad = (size_t)mpanels * ZK_MR;
     const int mp_first = d->panel_last > 0 ? d->panel_first : 0;
     const int mp_last = d->panel_last > 0 ? zk_min(d->panel_last, mpanels) : mpanels;
-    zk_tile_fn tile = zk_tile_portable;
+    zk_tile_fn tile = zk_tile_portable, last_tile = zk_tile_portable;
 #ifdef ZK_X86
-    if (zk_use_avx2(portable)) tile = zk_tile_avx2;
+    if (zk_use_avx2(portable)) {
+        const int last_rows = d->m - (mpanels - 1) * ZK_MR;
+        tile = zk_tile_avx2;
+        last_tile = last_rows <= 2 ? zk_tile_avx2_2 : last_rows <= 4 ? zk_tile_avx2_4 : zk_tile_avx2;
+    }
 #endif
     zk_epilogue epilogue = {d->scale, d->shift, d->activation, d->activation_param};
     const int hasEpilogue = d->scale || d->shift || d->activation != ZK_ACT_IDENTITY;
@@ -423,7 +472,7 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
                 }
                 for (int mp = mp_first; mp < mp_last; mp++) {
                     int rows = zk_min(ZK_MR, d->m - mp * ZK_MR);
-                    tile(kc, block + (size_t)mp * ZK_MR * kc, b, b_off, b != panel && mp == mp_first,
+                    (mp == mpanels - 1 ? last_tile : tile)(kc, block + (size_t)mp * ZK_MR * kc, b, b_off, b != panel && mp == mp_first,
                          d->output + (size_t)mp * ZK_MR * ldc, ldc, rows, segs, nseg, k0 > 0, e, mp * ZK_MR);
                 }
             }
