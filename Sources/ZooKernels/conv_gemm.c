@@ -4,7 +4,8 @@
 // Loop nest per column panel (ZK_NR output positions): for each ZK_KC block of the reduction,
 // copy the panel's rows into a ZK_KC × ZK_NR block (stays in L1), then run every ZK_MR-row
 // weight panel over it (the weights of one block stay in L2). Partial sums of earlier blocks
-// are read back from the output; the epilogue runs with the last block. The output columns of
+// are read back from the output; the epilogue runs with the last block. Weights too large
+// for L2 run a group of column panels per block instead (ZK_PANEL_GROUP). The output columns of
 // a panel may wrap across output rows and include unused columns (the virtual layout); the
 // store writes only the real positions.
 
@@ -25,6 +26,13 @@ typedef struct {
     int out;   ///< its output position (oy * out_w + ox)
     int len;
 } zk_segment;
+
+/// Packed weights up to this size stay in L2 while a column panel runs through all of them.
+#define ZK_RESIDENT_WEIGHT_BYTES (256 * 1024)
+/// Column panels that share each reduction block of larger weights.
+#define ZK_PANEL_GROUP 8
+/// Panels of at least this many rows are prefetched in software while they are packed.
+#define ZK_PREFETCH_ROWS 64
 
 static inline int zk_min(int a, int b) { return a < b ? a : b; }
 
@@ -182,6 +190,12 @@ static void zk_pack_panel(const zk_conv_desc *d, int k0, int kc, int col0, int n
     for (int p = 0; p < kc; p++) {
         const float *src = (d->row_pointers ? d->row_pointers[k0 + p] : d->input + d->row_offsets[k0 + p]) + col0;
         float *row = dst + p * ZK_NR;
+        // Many rows are too many separate streams for the hardware prefetcher: fetch this
+        // row's part of the panel after next (two lines: runs are not line-aligned).
+        if (kc >= ZK_PREFETCH_ROWS) {
+            __builtin_prefetch(src + 2 * ZK_NR, 0, 2);
+            __builtin_prefetch(src + 3 * ZK_NR - 1, 0, 2);
+        }
         if (ncols == ZK_NR) {
             memcpy(row, src, ZK_NR * sizeof(float));
             continue;
@@ -313,24 +327,14 @@ ZK_AVX2 static void zk_tile_epilogue_avx2(float *acc, int rows, const zk_epilogu
     c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);          \
     c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);
 
-ZK_AVX2 static void zk_tile_avx2(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
-                                 int ldc, int rows, const zk_segment *segs, int nseg, int accumulate, const zk_epilogue *e,
-                                 int row0) {
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    for (int p = 0; p < kc; p++) {
-        const float *bp = b + b_off[p];
-        if (prefetch) _mm_prefetch((const char *)(bp + 4 * ZK_NR), _MM_HINT_T0);
-        __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), av;
-        ZK_ROW(0)
-        ZK_ROW(1)
-        ZK_ROW(2)
-        ZK_ROW(3)
-        ZK_ROW(4)
-        ZK_ROW(5)
-        a += ZK_MR;
-    }
-    __m256 v[2 * ZK_MR] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+#define ZK_B_ROW()                                                                   \
+    const float *bp = b + b_off[p];                                                  \
+    if (prefetch) _mm_prefetch((const char *)(bp + 4 * ZK_NR), _MM_HINT_T0);         \
+    __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), av;
+
+/// Stores the tile's first `rows` rows, held in the 2·ZK_MR vectors `v` (see zk_store_segments).
+ZK_AVX2 static inline void zk_tile_store_avx2(__m256 v[2 * ZK_MR], float *c, int ldc, int rows, const zk_segment *segs,
+                                              int nseg, int accumulate, const zk_epilogue *e, int row0) {
     if (nseg == 1 && segs[0].len == ZK_NR) {
         c += segs[0].out;
         if (accumulate) {
@@ -350,6 +354,61 @@ ZK_AVX2 static void zk_tile_avx2(int kc, const float *a, const float *b, const i
     for (int i = 0; i < 2 * ZK_MR; i++) _mm256_store_ps(acc + 8 * i, v[i]);
     zk_store_segments(acc, c, ldc, rows, segs, nseg, accumulate, e, row0, zk_tile_epilogue_avx2);
 }
+
+ZK_AVX2 static void zk_tile_avx2(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
+                                 int ldc, int rows, const zk_segment *segs, int nseg, int accumulate, const zk_epilogue *e,
+                                 int row0) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int p = 0; p < kc; p++) {
+        ZK_B_ROW()
+        ZK_ROW(0)
+        ZK_ROW(1)
+        ZK_ROW(2)
+        ZK_ROW(3)
+        ZK_ROW(4)
+        ZK_ROW(5)
+        a += ZK_MR;
+    }
+    __m256 v[2 * ZK_MR] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+    zk_tile_store_avx2(v, c, ldc, rows, segs, nseg, accumulate, e, row0);
+}
+
+/// The last panel of a matrix whose rows are not a multiple of ZK_MR, when it has at most
+/// four rows (M = 16, 32, 80 leave four or two): only those rows are computed, not the
+/// panel's zero padding.
+ZK_AVX2 static void zk_tile_avx2_4(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
+                                   int ldc, int rows, const zk_segment *segs, int nseg, int accumulate,
+                                   const zk_epilogue *e, int row0) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    for (int p = 0; p < kc; p++) {
+        ZK_B_ROW()
+        ZK_ROW(0)
+        ZK_ROW(1)
+        ZK_ROW(2)
+        ZK_ROW(3)
+        a += ZK_MR;
+    }
+    __m256 z = _mm256_setzero_ps();
+    __m256 v[2 * ZK_MR] = {c00, c01, c10, c11, c20, c21, c30, c31, z, z, z, z};
+    zk_tile_store_avx2(v, c, ldc, rows, segs, nseg, accumulate, e, row0);
+}
+
+ZK_AVX2 static void zk_tile_avx2_2(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
+                                   int ldc, int rows, const zk_segment *segs, int nseg, int accumulate,
+                                   const zk_epilogue *e, int row0) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00;
+    for (int p = 0; p < kc; p++) {
+        ZK_B_ROW()
+        ZK_ROW(0)
+        ZK_ROW(1)
+        a += ZK_MR;
+    }
+    __m256 z = _mm256_setzero_ps();
+    __m256 v[2 * ZK_MR] = {c00, c01, c10, c11, z, z, z, z, z, z, z, z};
+    zk_tile_store_avx2(v, c, ldc, rows, segs, nseg, accumulate, e, row0);
+}
+#undef ZK_B_ROW
 #undef ZK_ROW
 
 #endif
@@ -363,9 +422,13 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
     const size_t mpad = (size_t)mpanels * ZK_MR;
     const int mp_first = d->panel_last > 0 ? d->panel_first : 0;
     const int mp_last = d->panel_last > 0 ? zk_min(d->panel_last, mpanels) : mpanels;
-    zk_tile_fn tile = zk_tile_portable;
+    zk_tile_fn tile = zk_tile_portable, last_tile = zk_tile_portable;
 #ifdef ZK_X86
-    if (zk_use_avx2(portable)) tile = zk_tile_avx2;
+    if (zk_use_avx2(portable)) {
+        const int last_rows = d->m - (mpanels - 1) * ZK_MR;
+        tile = zk_tile_avx2;
+        last_tile = last_rows <= 2 ? zk_tile_avx2_2 : last_rows <= 4 ? zk_tile_avx2_4 : zk_tile_avx2;
+    }
 #endif
     zk_epilogue epilogue = {d->scale, d->shift, d->activation, d->activation_param};
     const int hasEpilogue = d->scale || d->shift || d->activation != ZK_ACT_IDENTITY;
@@ -382,29 +445,36 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
     if (!direct || n % ZK_NR) {
         for (int p = 0; p < ZK_KC; p++) panel_off[p] = p * ZK_NR;
     }
+    // Weights larger than a share of L2 would stream from L3 once per column panel: run a
+    // few panels through each reduction block while it is resident (their partial sums wait
+    // in the output).
+    const int group = (size_t)d->k * mpad * sizeof(float) > ZK_RESIDENT_WEIGHT_BYTES ? ZK_PANEL_GROUP : 1;
     zk_segment segs[ZK_NR];
-    for (int j = first; j < last; j++) {
-        int col0 = j * ZK_NR;
-        int ncols = zk_min(ZK_NR, n - col0);
-        if (ncols <= 0) break;
-        int nseg = zk_panel_segments(d, col0, ncols, segs);
-        if (nseg == 0) continue;
+    for (int g0 = first; g0 < last; g0 += group) {
+        const int g1 = zk_min(last, g0 + group);
         for (int k0 = 0; k0 < d->k; k0 += ZK_KC) {
-            int kc = zk_min(ZK_KC, d->k - k0);
-            const float *b = panel;
-            const int *b_off = panel_off;
-            if (direct && ncols == ZK_NR) {
-                b = d->input + col0;
-                b_off = d->row_offsets + k0;
-            } else {
-                zk_pack_panel(d, k0, kc, col0, ncols, panel);
-            }
+            const int kc = zk_min(ZK_KC, d->k - k0);
             const float *block = d->packed_a + (size_t)k0 * mpad;
             const zk_epilogue *e = (k0 + kc >= d->k && hasEpilogue) ? &epilogue : NULL;
-            for (int mp = mp_first; mp < mp_last; mp++) {
-                int rows = zk_min(ZK_MR, d->m - mp * ZK_MR);
-                tile(kc, block + (size_t)mp * ZK_MR * kc, b, b_off, b != panel && mp == mp_first, d->output + (size_t)mp * ZK_MR * ldc, ldc, rows,
-                     segs, nseg, k0 > 0, e, mp * ZK_MR);
+            for (int j = g0; j < g1; j++) {
+                int col0 = j * ZK_NR;
+                int ncols = zk_min(ZK_NR, n - col0);
+                if (ncols <= 0) break;
+                int nseg = zk_panel_segments(d, col0, ncols, segs);
+                if (nseg == 0) continue;
+                const float *b = panel;
+                const int *b_off = panel_off;
+                if (direct && ncols == ZK_NR) {
+                    b = d->input + col0;
+                    b_off = d->row_offsets + k0;
+                } else {
+                    zk_pack_panel(d, k0, kc, col0, ncols, panel);
+                }
+                for (int mp = mp_first; mp < mp_last; mp++) {
+                    int rows = zk_min(ZK_MR, d->m - mp * ZK_MR);
+                    (mp == mpanels - 1 ? last_tile : tile)(kc, block + (size_t)mp * ZK_MR * kc, b, b_off, b != panel && mp == mp_first,
+                         d->output + (size_t)mp * ZK_MR * ldc, ldc, rows, segs, nseg, k0 > 0, e, mp * ZK_MR);
+                }
             }
         }
     }

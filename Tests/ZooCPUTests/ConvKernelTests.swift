@@ -106,6 +106,26 @@ final class ConvKernelTests: XCTestCase {
         assertClose(fast, ref, tol: 2e-5, "long reduction")
     }
 
+    func testWeightsBeyondL2RunInPanelGroups() throws {
+        // 630 × 132 packed weights (333 KB): on one thread, 29 column panels in groups of
+        // eight (a ragged last group) through three reduction blocks; on two, shorter groups.
+        var rng = SplitMix64(seed: 15)
+        let x = try randomTensor([1, 70, 61, 27], &rng)
+        let w = try randomTensor([130, 70, 3, 3], &rng, scale: 0.1)
+        let b = try randomTensor([130], &rng)
+        let opts = Conv2DOptions(stride: 2, padding: 1)
+        let epilogue = ConvEpilogue(activation: .silu)
+        let ref = try conv2dReference(x, weight: w, bias: b, options: opts, epilogue: epilogue)
+        let threads = ZooCPUSettings.threadCount
+        defer { ZooCPUSettings.threadCount = threads }
+        for (count, portable) in [(1, false), (2, false), (1, true)] {
+            ZooCPUSettings.threadCount = count
+            ZooCPUSettings.portableKernels = portable
+            let fast = try conv2d(x, weight: w, bias: b, options: opts, epilogue: epilogue)
+            assertClose(fast, ref, tol: 5e-5, "threads=\(count) portable=\(portable)")
+        }
+    }
+
     func testWinogradLongReductionAndManyOutputs() throws {
         // 300 input channels: the 36 GEMMs of each block span two reduction blocks; 53 output
         // channels: ragged weight panels. Winograd on and off against the reference.
