@@ -2,7 +2,8 @@ import Foundation
 import ZooCPU
 
 /// The memory a forward pass needs, planned from a shape trace before anything runs: the
-/// weights (as loaded, plus the packed and folded copy the convolutions run from), and the
+/// weights (as loaded, plus the packed form the convolutions run from; a copy with the batch
+/// norm folded in lives only until it is packed), and the
 /// largest set of tensors alive at once — the outputs still to be read by a later layer, the
 /// input, everything the running layer makes (its temporaries) and the convolution workspace
 /// the pass keeps — and the program itself. Passes on the CPU backend keep no freed buffers
@@ -53,12 +54,12 @@ extension Model {
         for (_, parameter) in namedTensors() { weights = SaturatingCount.add(weights, parameter.count) }
         for node in nodes {
             for case let conv as Conv2d in node.layer.allModules() {
-                // The folded copy (batch norm folded in) and the packed form the kernels run.
+                // The packed form the kernels run.
                 let options = Conv2DOptions(stride: Pair2D(conv.stride.h, conv.stride.w),
                                             padding: Pair2D(conv.padding.h, conv.padding.w),
                                             dilation: Pair2D(conv.dilation.h, conv.dilation.w), groups: conv.groups)
                 let form = PackedConvWeight.formElements(weightShape: conv.weight.shape, options: options) ?? conv.weight.count
-                weights = SaturatingCount.add(weights, SaturatingCount.add(conv.weight.count, form))
+                weights = SaturatingCount.add(weights, form)
             }
         }
         var lastUse = Array(repeating: -1, count: nodes.count)

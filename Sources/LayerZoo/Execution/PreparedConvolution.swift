@@ -30,11 +30,16 @@ public final class PreparedConvolution: @unchecked Sendable {
         let scale = try Self.value(bn.weight, "batch norm weight"), shift = try Self.value(bn.bias, "batch norm bias")
         let mean = try Self.value(bn.runningMean, "batch norm running_mean")
         let variance = try Self.value(bn.runningVar, "batch norm running_var")
-        let folded = try LayerError.fromBackend { () throws(BackendError) in
+        let eps = bn.eps
+        let fold = { () throws(BackendError) in
             try foldBatchNorm(convWeight: w, convBias: b, bnWeight: scale, bnBias: shift,
-                              runningMean: mean, runningVar: variance, eps: bn.eps)
+                              runningMean: mean, runningVar: variance, eps: eps)
         }
-        weight = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(folded.weight, groups: conv.groups) }
+        let folded = try LayerError.fromBackend(fold)
+        // The folded copy goes once packed (the model keeps the weights it was folded from).
+        weight = try LayerError.fromBackend { () throws(BackendError) in
+            try PackedConvWeight(folded.weight, groups: conv.groups, remade: { () throws(BackendError) in try fold().weight })
+        }
         bias = folded.bias
         try packForm(conv, input: input)
     }

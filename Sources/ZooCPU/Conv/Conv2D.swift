@@ -57,8 +57,11 @@ public func conv2d(
     }
     let affine = try ConvAffine(outChannels: geo.o, bias: bias, epilogue: epilogue)
     if geo.isDepthwise {
-        depthwiseConv2D(geo, input: input.pointer, weight: packed.weight.pointer, output: output.pointer,
-                        affine: affine, activation: epilogue.activation)
+        let weight = try packed.unpackedWeight()
+        withExtendedLifetime(weight) {
+            depthwiseConv2D(geo, input: input.pointer, weight: weight.pointer, output: output.pointer,
+                            affine: affine, activation: epilogue.activation)
+        }
     } else if packed.hasWinogradForm, geo.suitsWinograd, ZooCPUSettings.winograd {
         try winogradConv2D(geo, input: input.pointer, weights: try packed.winograd(), output: output.pointer,
                            affine: affine, activation: epilogue.activation, workspace: workspace)

@@ -9,12 +9,17 @@ import ZooKernels
 /// through Winograd is never packed for the GEMM path, and the other way round) and kept.
 /// Build one per weight tensor at load time and hand it to `conv2d(_:packed:...)`;
 /// `conv2d(_:weight:...)` makes a new one on every call.
+///
+/// Weights that can be made again (a copy with the batch norm folded in, `init(_:groups:remade:)`)
+/// are dropped once a form is built, so a model holds its weights as loaded and the form it
+/// runs, not a third copy; a form built later makes them again for the time it takes.
 public final class PackedConvWeight: @unchecked Sendable {
     /// `[O, C/groups, kh, kw]`, as the tensor it was packed from.
     public let shape: [Int]
     public let groups: Int
-    /// The unpacked weights (read by the depthwise loop, which needs no packing).
-    public let weight: Tensor
+    /// Makes the unpacked weights again after they were dropped; nil: they are kept.
+    private let remake: (() throws(BackendError) -> Tensor)?
+    private var unpacked: Tensor?
     /// Output channels and reduction length of one group.
     private let og: Int, k: Int
 
@@ -23,7 +28,18 @@ public final class PackedConvWeight: @unchecked Sendable {
     private var winogradForm: (storage: TensorStorage, stride: Int)?
 
     /// Checks `weight` (`[O, C/groups, kh, kw]`) for a convolution with `groups` groups.
-    public init(_ weight: Tensor, groups: Int) throws(BackendError) {
+    public convenience init(_ weight: Tensor, groups: Int) throws(BackendError) {
+        try self.init(weight, groups: groups, remake: nil)
+    }
+
+    /// Checks `weight` as `init(_:groups:)` does; `weight` is dropped once a packed form is
+    /// built and made again by `remade` (which must give the same values) when needed.
+    public convenience init(_ weight: Tensor, groups: Int,
+                            remade: @escaping () throws(BackendError) -> Tensor) throws(BackendError) {
+        try self.init(weight, groups: groups, remake: remade)
+    }
+
+    private init(_ weight: Tensor, groups: Int, remake: (() throws(BackendError) -> Tensor)?) throws(BackendError) {
         let s = weight.shape
         guard s.count == 4, groups > 0, s[0] % groups == 0, s.allSatisfy({ $0 > 0 }) else {
             throw .invalidArgument(operation: "conv2d weight packing",
@@ -34,9 +50,37 @@ public final class PackedConvWeight: @unchecked Sendable {
         }
         shape = s
         self.groups = groups
-        self.weight = weight
+        unpacked = weight
+        self.remake = remake
         og = s[0] / groups
         self.k = k
+    }
+
+    /// The unpacked weights while they are held (always, without `remade`; nil once dropped).
+    public var weight: Tensor? { lock.withLock { unpacked } }
+
+    /// The unpacked weights (read by the depthwise loop, which needs no packing), made again
+    /// if they were dropped.
+    public func unpackedWeight() throws(BackendError) -> Tensor {
+        lock.lock()
+        defer { lock.unlock() }
+        return try source()
+    }
+
+    /// The weights to build a form from; the lock is held.
+    private func source() throws(BackendError) -> Tensor {
+        if let unpacked { return unpacked }
+        guard let remake else { throw .invalidArgument(operation: "conv2d weight packing", message: "the weights were dropped") }
+        let made = try remake()
+        guard made.shape == shape else {
+            throw .shapeMismatch(operation: "conv2d weight packing", expected: describeShape(shape), found: describeShape(made.shape))
+        }
+        return made
+    }
+
+    /// Drops the unpacked weights once a form is built, when they can be made again; the lock is held.
+    private func dropUnpacked() {
+        if remake != nil { unpacked = nil }
     }
 
     /// The GEMM form: per group, `groupStride` floats apart.
@@ -48,11 +92,15 @@ public final class PackedConvWeight: @unchecked Sendable {
         guard let total = ShapeMath.multiply(perGroup, groups) else {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to pack")
         }
+        let weight = try source()
         let storage = try TensorStorage(count: total, zeroed: false, reusable: false)
-        for grp in 0..<groups {
-            zk_pack_weights(weight.pointer + grp * og * k, Int32(og), Int32(k), Int32(k), storage.pointer + grp * perGroup)
+        withExtendedLifetime(weight) {
+            for grp in 0..<groups {
+                zk_pack_weights(weight.pointer + grp * og * k, Int32(og), Int32(k), Int32(k), storage.pointer + grp * perGroup)
+            }
         }
         gemmForm = (storage, perGroup)
+        dropUnpacked()
         return (storage, perGroup)
     }
 
@@ -78,6 +126,8 @@ public final class PackedConvWeight: @unchecked Sendable {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to transform")
         }
         let each = Int(zk_packed_weight_count(Int32(m), Int32(c)))
+        let weight = try source()
+        defer { withExtendedLifetime(weight) {} }
         let storage = try TensorStorage(count: 36 * each, zeroed: false, reusable: false)
         let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
         let (w, packed) = (SendableConstPointer(weight.pointer), SendablePointer(storage.pointer))
@@ -96,6 +146,7 @@ public final class PackedConvWeight: @unchecked Sendable {
             }
         }
         winogradForm = (storage, each)
+        dropUnpacked()
         return (storage, each)
     }
 }

@@ -1,0 +1,30 @@
+@testable import LayerZoo
+import LayerZooTestSupport
+import XCTest
+import ZooCPU
+
+/// A prepared model holds each convolution's weights as loaded and the packed form it runs,
+/// not a third copy with the batch norm folded in, and preparation leaves nothing freed
+/// behind for reuse by size; the pass still computes what it computed before.
+final class FoldedCopyTests: XCTestCase {
+    func testPreparationKeepsNoFoldedCopyAndNoFreedBuffers() throws {
+        let report = try check(tinyModel, file: "tiny.yaml", scale: "n", imgsz: (64, 64))
+        let m = try XCTUnwrap(report.model)
+        try m.initializeSeededWeights(seed: 0, prepare: false)
+        let input = try SeededWeights.input(shape: [1, 3, 64, 64], seed: 3)
+        let unprepared = try m.forward(input, on: CPUBackend()).toArray()
+
+        try m.prepareForInference(imageSize: (64, 64))
+        XCTAssertEqual(ZooCPUSettings.cachedBufferBytes, 0, "what preparation freed is returned, not kept by size")
+        let prepared = m.nodes.flatMap { $0.layer.allModules().compactMap { ($0 as? Conv2d)?.preparation } }
+        let folded = prepared.filter { $0.batchNorm != nil }
+        XCTAssertFalse(folded.isEmpty)
+        for p in folded {
+            let depthwise = p.weight.groups > 1 && p.weight.groups == p.weight.shape[0] && p.weight.shape[1] == 1
+            XCTAssertEqual(p.weight.weight == nil, !depthwise, "\(p.weight.shape): the folded copy goes once packed")
+        }
+        let y = try m.forward(input, on: CPUBackend()).toArray()
+        let scale = unprepared.map(abs).max() ?? 1
+        XCTAssertLessThan(zip(y, unprepared).map { abs($0 - $1) }.max() ?? .infinity, 1e-5 * scale)
+    }
+}
