@@ -8,8 +8,8 @@ import ZooCPU
 /// input, everything the running layer makes (its temporaries) and the convolution workspace
 /// the pass keeps — and the program itself. Passes on the CPU backend keep no freed buffers
 /// by size (their buffers are placed by liveness, `BufferPlan`), so `cacheBytes` is 0. An
-/// estimate meant to be on the high side (measured against `bench`'s own peak on YOLOv8n:
-/// 1.13× at 320, 1.18× at 640, 1.27× at 1280, 1.35× at 2560 pixels, 1.37× at batch 8 at 640;
+/// estimate meant to be on the high side (measured against `bench`'s own peak on YOLOv8n,
+/// release build: 1.28× at 320, 1.11× at 640, about 1.2× at batch 8 at 640;
 /// BenchMemoryTests holds it within 1.0–1.5×); counts saturate instead of overflowing.
 public struct MemoryPlan: Sendable, Hashable {
     public var weightBytes: Int
