@@ -124,13 +124,8 @@ extension SnakeConvLayers {
         origin: origin, prepare: C3k2.scaleRules,
         make: { args, context throws(LayerError) in
             let act = context.defaultActivation
-            let c3k = try args.bool("c3k")
-            return try C2f(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"), g: args.int("g"),
-                           e: args.float("e"), act: act) { c, _, shortcut, g throws(LayerError) -> any UnaryModule in
-                guard c3k else { return try DySnakeBottleneck(c, c, shortcut: shortcut, k: (3, 3), e: 0.5, act: act) }
-                return try C3(c, c, n: 2, shortcut: shortcut, g: g, e: 0.5, act: act) { a, b, s, _ throws in
-                    try DySnakeBottleneck(a, b, shortcut: s, k: (3, 3), e: 1.0, act: act)
-                }
+            return try C3k2.make(args, act: act) { a, b, s, _, e throws in
+                try DySnakeBottleneck(a, b, shortcut: s, k: (3, 3), e: e, act: act)
             }
         })
 }

@@ -12,8 +12,8 @@ final class BiFPNTests: XCTestCase {
 
     func testCorpusFileMatchesUltralytics() throws {
         let name = "qiang_bifpn_n_b2_64"
-        let file = try fixture("model_\(name)")
-        let report = try check(try String(contentsOf: Self.qiang, encoding: .utf8), file: Self.qiang.lastPathComponent, scale: "n")
+        let file = try plugin.fixture("model_\(name)")
+        let report = try plugin.check(try String(contentsOf: Self.qiang, encoding: .utf8), file: Self.qiang.lastPathComponent, scale: "n")
         XCTAssertTrue(report.isValid, "\(report.diagnostics)")
         let m = try XCTUnwrap(report.model)
         XCTAssertEqual(m.nodes.filter { $0.row.module == "Bi_FPN" }.map { $0.layer.namedTensors(prefix: "").map(\.parameter.shape) },
@@ -32,7 +32,7 @@ final class BiFPNTests: XCTestCase {
     """
 
     func testBaseIsValid() throws {
-        let report = try check(Self.base)
+        let report = try plugin.check(Self.base)
         XCTAssertTrue(report.isValid, "\(report.diagnostics)")
         XCTAssertEqual(report.model?.nodes[2].outChannels, 16)
     }
@@ -45,6 +45,6 @@ final class BiFPNTests: XCTestCase {
     ]
 
     func testInputsItCannotSumAreDiagnosedAtTheRow() throws {
-        assertDiagnoses(Self.cases, registry: try variantRegistry())
+        assertDiagnoses(Self.cases, registry: try plugin.registry())
     }
 }

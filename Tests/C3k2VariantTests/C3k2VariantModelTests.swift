@@ -13,7 +13,7 @@ final class C3k2VariantModelTests: XCTestCase {
 
     /// The registry with C2f_DBB's `conv-dbb` variant as the one a file means.
     func convDBBRegistry() throws -> LayerRegistry {
-        let all = try variantRegistry()
+        let all = try plugin.registry()
         var registry = LayerRegistry()
         for d in all.definitions where all.definition(named: d.name)?.variant == d.variant && d.name != "C2f_DBB" {
             try registry.register(d)
@@ -28,7 +28,7 @@ final class C3k2VariantModelTests: XCTestCase {
             report = checkYAML(try String(contentsOf: Self.diedao, encoding: .utf8), registry: try convDBBRegistry(),
                                file: config, scale: scale, imgsz: (imgsz, imgsz))
         } else {
-            report = try check(try resourceText("yolo11-c3k2-variants", "yaml"), file: config, scale: scale, imgsz: (imgsz, imgsz))
+            report = try plugin.check(try plugin.resourceText("yolo11-c3k2-variants", "yaml"), file: config, scale: scale, imgsz: (imgsz, imgsz))
         }
         XCTAssertTrue(report.isValid, "\(config) \(scale): \(report.diagnostics)")
         return report
@@ -36,7 +36,7 @@ final class C3k2VariantModelTests: XCTestCase {
 
     func testSeededModelsMatchUltralytics() throws {
         for name in ["c3k2_variants_n_b1_64", "diedao_conv_dbb_n_b1_64"] {
-            let file = try fixture("model_\(name)")
+            let file = try plugin.fixture("model_\(name)")
             let m = try XCTUnwrap(try report(try XCTUnwrap(file.metadata["config"]), scale: "n").model)
             try assertSeededOutputMatches(m, file, name)
         }
@@ -46,7 +46,7 @@ final class C3k2VariantModelTests: XCTestCase {
 
     func testCountsMatchUltralytics() throws {
         for (json, expected) in [("counts", 2), ("counts_conv_dbb", 1)] {
-            let cases = try JSONDecoder().decode([Counts].self, from: Data(try resourceText(json, "json").utf8))
+            let cases = try JSONDecoder().decode([Counts].self, from: Data(try plugin.resourceText(json, "json").utf8))
             XCTAssertEqual(cases.count, expected)
             for c in cases {
                 let r = try report(c.config, scale: c.scale, imgsz: c.imgsz)
@@ -57,7 +57,7 @@ final class C3k2VariantModelTests: XCTestCase {
     }
 
     func testVariants() throws {
-        let registry = try variantRegistry()
+        let registry = try plugin.registry()
         XCTAssertEqual(registry.variants(named: "C3k2_SAConv").compactMap(\.variant), ["qiang", "c3k2-shadowed"])
         XCTAssertEqual(registry.variants(named: "C2f_DBB").compactMap(\.variant), ["dbb-dbb", "conv-dbb"])
         XCTAssertEqual(registry.definition(named: "C2f_DBB")?.variant, "dbb-dbb")

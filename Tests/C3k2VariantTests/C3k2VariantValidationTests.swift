@@ -19,7 +19,7 @@ final class C3k2VariantValidationTests: XCTestCase {
     """
 
     func testBaseIsValid() throws {
-        let report = try check(Self.base)
+        let report = try plugin.check(Self.base)
         XCTAssertTrue(report.isValid, "\(report.diagnostics)")
     }
 
@@ -37,13 +37,13 @@ final class C3k2VariantValidationTests: XCTestCase {
     ]
 
     func testBadArgumentsAreDiagnosedWhereWritten() throws {
-        assertDiagnoses(Self.cases, registry: try variantRegistry())
+        assertDiagnoses(Self.cases, registry: try plugin.registry())
     }
 
     /// diedao's Bottleneck_DBB passes g where the DBB takes its padding: g = 2 cannot build.
     func testConvDBBGroups() throws {
         let yaml = "nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 1, C2f_DBB, [16, True, 2]]\nhead:\n  - [[-1], 1, Detect, [nc]]\n"
-        let all = try variantRegistry()
+        let all = try plugin.registry()
         var registry = LayerRegistry()
         for d in all.definitions where all.definition(named: d.name)?.variant == d.variant && d.name != "C2f_DBB" { try registry.register(d) }
         try registry.register(try XCTUnwrap(all.definition(named: "C2f_DBB", variant: "conv-dbb")))

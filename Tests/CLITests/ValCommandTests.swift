@@ -10,44 +10,10 @@ final class ValCommandTests: XCTestCase {
     let data = repositoryRoot.appendingPathComponent("Demo/shapes-val/data.yaml").path
 
     struct Expected: Decodable {
-        struct Row: Decodable {
-            var `class`: Int?
-            var images: Int?
-            var instances: Int
-            var p: Double
-            var r: Double
-            var map50: Double
-            var map: Double
-        }
         var rect: Bool
-        var all: Row
-        var classes: [Row]
+        var all: UltralyticsValRow
+        var classes: [UltralyticsValRow]
         var confusion_matrix: [[Double]]
-    }
-
-    struct Output: Decodable {
-        struct Row: Decodable {
-            var classIndex: Int?
-            var images: Int
-            var instances: Int
-            var precision: Double
-            var recall: Double
-            var map50: Double
-            var map50_95: Double
-        }
-        var images: Int
-        var all: Row
-        var classes: [Row]
-        var confusionMatrix: [[Double]]
-    }
-
-    func assertRow(_ got: Output.Row, _ want: Expected.Row, _ label: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(got.instances, want.instances, label, file: file, line: line)
-        if let images = want.images { XCTAssertEqual(got.images, images, label, file: file, line: line) }
-        XCTAssertEqual(got.precision, want.p, accuracy: 0.002, "\(label) P", file: file, line: line)
-        XCTAssertEqual(got.recall, want.r, accuracy: 0.002, "\(label) R", file: file, line: line)
-        XCTAssertEqual(got.map50, want.map50, accuracy: 0.002, "\(label) mAP50", file: file, line: line)
-        XCTAssertEqual(got.map50_95, want.map, accuracy: 0.002, "\(label) mAP50-95", file: file, line: line)
     }
 
     func testMatchesUltralyticsValRectAndSquare() throws {
@@ -58,11 +24,11 @@ final class ValCommandTests: XCTestCase {
             let r = try runLayerZoo(["val", checkpoint, "--data", data, "--imgsz", "320", "--batch", "16", "--format", "json"]
                                     + (want.rect ? [] : ["--no-rect"]))
             XCTAssertEqual(r.status, 0, r.stderr)
-            let got = try JSONDecoder().decode(Output.self, from: Data(r.stdout.utf8))
+            let got = try ValJSON(r)
             XCTAssertEqual(got.images, 48)
-            assertRow(got.all, want.all, "rect \(want.rect) all")
+            assertValRow(got.all, want.all, "rect \(want.rect) all")
             XCTAssertEqual(got.classes.map(\.classIndex), want.classes.map(\.class))
-            for (g, w) in zip(got.classes, want.classes) { assertRow(g, w, "rect \(want.rect) class \(w.class ?? -1)") }
+            for (g, w) in zip(got.classes, want.classes) { assertValRow(g, w, "rect \(want.rect) class \(w.class ?? -1)") }
             XCTAssertEqual(got.confusionMatrix, want.confusion_matrix, "rect \(want.rect): confusion matrix")
         }
     }
@@ -89,27 +55,13 @@ final class ValCommandTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("not overwritten"), again.stderr)
     }
 
-    /// A data set in a temporary folder: some bundled images and labels, plus the given files.
+    /// A data set in a temporary folder: four bundled images and their labels, `yaml` as its
+    /// data.yaml, and `extra` files written over them.
     func scratch(_ yaml: String, extra: [String: String] = [:]) throws -> URL {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("layerzoo-valdata-\(UUID().uuidString)")
-        let source = repositoryRoot.appendingPathComponent("Demo/shapes-val")
-        for folder in ["images/val", "labels/val"] {
-            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
-        }
-        for stem in ["val_0000", "val_0001", "val_0002", "val_0003"] {
-            try FileManager.default.copyItem(at: source.appendingPathComponent("images/val/\(stem).jpg"),
-                                             to: root.appendingPathComponent("images/val/\(stem).jpg"))
-            try FileManager.default.copyItem(at: source.appendingPathComponent("labels/val/\(stem).txt"),
-                                             to: root.appendingPathComponent("labels/val/\(stem).txt"))
-        }
-        try Data(yaml.utf8).write(to: root.appendingPathComponent("data.yaml"))
-        for (path, text) in extra {
-            let url = root.appendingPathComponent(path)
-            try? FileManager.default.removeItem(at: url)
-            try Data(text.utf8).write(to: url)
-        }
-        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
-        return root
+        let stems = ["val_0000", "val_0001", "val_0002", "val_0003"]
+        return try temporaryDataSet(copying: repositoryRoot.appendingPathComponent("Demo/shapes-val"),
+                                    items: stems.flatMap { ["images/val/\($0).jpg", "labels/val/\($0).txt"] },
+                                    files: extra.merging(["data.yaml": yaml]) { extra, _ in extra })
     }
 
     func testBadDataSetsAreLocatedAndLoseNothing() throws {
@@ -128,7 +80,7 @@ final class ValCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("val_0004.jpg:1:1: warning: ignoring corrupt image/label"), r.stderr)
         // Found: 0000, 0001 (corrupt labels), 0003; 0002 is a background; 0004 and the two bad labels corrupt.
         XCTAssertTrue(r.stderr.contains("3 images, 1 backgrounds, 3 corrupt"), r.stderr)
-        let got = try JSONDecoder().decode(Output.self, from: Data(r.stdout.utf8))
+        let got = try ValJSON(r)
         XCTAssertEqual(got.images, 2, "val_0002 (background) and val_0003 remain")
         let expected = try String(contentsOf: root.appendingPathComponent("labels/val/val_0003.txt"), encoding: .utf8)
             .split(separator: "\n").count

@@ -16,27 +16,27 @@ final class CondConvModuleTests: XCTestCase {
     ]
 
     func testKeysShapesAndParameterCountsMatchPyTorch() throws {
-        try moduleFixtures().assertKeysShapesAndCounts(Self.cases)
+        try plugin.moduleFixtures().assertKeysShapesAndCounts(Self.cases)
     }
 
     func testOutputsMatchPyTorch() throws {
-        let worst = try moduleFixtures().assertOutputs(Self.cases, tolerance: 1e-4)
+        let worst = try plugin.moduleFixtures().assertOutputs(Self.cases, tolerance: 1e-4)
         print("CondConv modules: max relative error \(worst)")
     }
 
     /// thop's count of one sample (the routing Linear, the experts' matmuls, the batch norms and
     /// every plain Conv) equals the traced multiply-accumulates at batch 1.
     func testMacsMatchThop() throws {
-        try moduleFixtures().assertMacs(Self.cases)
+        try plugin.moduleFixtures().assertMacs(Self.cases)
     }
 
     /// Routing weights are per sample (the fixtures make them differ): each sample's result is
     /// what running it alone gives.
     func testBatchRowsEqualSingleSampleRuns() throws {
         for name in ["bare_k3_s2_b3", "bnact_k3_s2_b3", "c3k2_c3k_g2_b3"] {
-            let file = try fixture("module_\(name)")
-            let module = try makeModule(file)
-            try loadModuleWeights(module, from: file)
+            let file = try plugin.fixture("module_\(name)")
+            let module = try plugin.makeModule(file)
+            try plugin.loadModuleWeights(module, from: file)
             let input = try file.tensor("input"), expected = try file.tensor("output")
             let n = input.shape[0], inPer = input.count / n, outPer = expected.count / n
             for s in 0..<n {

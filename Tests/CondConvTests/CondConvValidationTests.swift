@@ -23,7 +23,7 @@ final class CondConvValidationTests: XCTestCase {
     """
 
     func testBaseIsValid() throws {
-        let report = try check(Self.base)
+        let report = try plugin.check(Self.base)
         XCTAssertTrue(report.isValid, "\(report.diagnostics)")
     }
 
@@ -50,6 +50,6 @@ final class CondConvValidationTests: XCTestCase {
     ]
 
     func testBadArgumentsAreDiagnosedWhereWritten() throws {
-        assertDiagnoses(Self.cases, registry: try condConvRegistry())
+        assertDiagnoses(Self.cases, registry: try plugin.registry())
     }
 }

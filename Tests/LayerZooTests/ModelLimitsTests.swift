@@ -69,11 +69,11 @@ final class ModelLimitsTests: XCTestCase {
         let model = try XCTUnwrap(built)
         var diagnostics: [Diagnostic] = []
         let plan = model.memoryPlan(model.trace(input: [1, 3, 32, 32], diagnostics: &diagnostics))
-        // conv.weight 24 + bn weight, bias, mean, var 4 × 8 + num_batches_tracked 1, the folded
-        // copy of the conv weight and its GEMM panels (8 rows padded to the kernel's tile).
+        // conv.weight 24 + bn weight, bias, mean, var 4 × 8 + num_batches_tracked 1 and the GEMM
+        // panels (8 rows padded to the kernel's tile); the folded copy goes once packed.
         let panels = try XCTUnwrap(PackedConvWeight.formElements(weightShape: [8, 3, 1, 1], options: Conv2DOptions()))
         XCTAssertGreaterThanOrEqual(panels, 24)
-        XCTAssertEqual(plan.weightBytes, (24 + 32 + 1 + 24 + panels) * 4)
+        XCTAssertEqual(plan.weightBytes, (24 + 32 + 1 + panels) * 4)
         // The input (3072), the conv's output (8192) and its workspace, one image's input (3072).
         XCTAssertEqual(plan.activationBytes, (3072 + 8192 + 3072) * 4)
         XCTAssertEqual(plan.cacheBytes, 0, "planned passes keep no buffers by size")

@@ -8,7 +8,7 @@ import ZooCPU
 /// Ultralytics with the PyTorch twins patched in: outputs with seeded weights, counts.
 final class SCNetModelTests: XCTestCase {
     func report(_ name: String, scale: String, imgsz: Int = 640, variant: String? = nil) throws -> CheckReport {
-        var registry = try scnetRegistry()
+        var registry = try plugin.registry()
         if let variant {
             let definition = try XCTUnwrap(registry.definition(named: "C2f_SCConv", variant: variant))
             var only = LayerRegistry()
@@ -18,7 +18,7 @@ final class SCNetModelTests: XCTestCase {
             try only.register(definition)
             registry = only
         }
-        let report = checkYAML(try resourceText(name, "yaml"), registry: registry, file: "\(name).yaml", scale: scale,
+        let report = checkYAML(try plugin.resourceText(name, "yaml"), registry: registry, file: "\(name).yaml", scale: scale,
                                imgsz: (imgsz, imgsz))
         XCTAssertTrue(report.isValid, "\(name) \(scale): \(report.diagnostics)")
         return report
@@ -27,7 +27,7 @@ final class SCNetModelTests: XCTestCase {
     func testSeededModelsMatchUltralytics() throws {
         for (fixtureName, config, variant) in [("scnet_n_b1_128", "yolo-scnet", nil as String?),
                                                ("scconv2023_n_b1_64", "yolov8-c2f-scconv2023", "scconv-cvpr2023")] {
-            let file = try fixture("model_\(fixtureName)")
+            let file = try plugin.fixture("model_\(fixtureName)")
             let m = try XCTUnwrap(try report(config, scale: "n", variant: variant).model)
             try assertSeededOutputMatches(m, file, fixtureName)
         }
@@ -37,7 +37,7 @@ final class SCNetModelTests: XCTestCase {
 
     func testCountsMatchUltralytics() throws {
         for (json, variant, expected) in [("counts", nil as String?, 2), ("counts_scconv2023", "scconv-cvpr2023", 1)] {
-            let cases = try JSONDecoder().decode([Counts].self, from: Data(try resourceText(json, "json").utf8))
+            let cases = try JSONDecoder().decode([Counts].self, from: Data(try plugin.resourceText(json, "json").utf8))
             XCTAssertEqual(cases.count, expected)
             for c in cases {
                 let name = String(c.config.split(separator: "/").last?.dropLast(5) ?? "")
@@ -49,7 +49,7 @@ final class SCNetModelTests: XCTestCase {
     }
 
     func testVariants() throws {
-        let registry = try scnetRegistry()
+        let registry = try plugin.registry()
         for name in ["SCConv", "C2f_SCConv", "C3_SCConv", "C3k2_SCConv"] {
             XCTAssertEqual(registry.definition(named: name)?.variant, "scnet", name)
         }

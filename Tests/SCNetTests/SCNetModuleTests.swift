@@ -15,17 +15,17 @@ final class SCNetModuleTests: XCTestCase {
     ]
 
     func testKeysShapesAndParameterCountsMatchPyTorch() throws {
-        try moduleFixtures().assertKeysShapesAndCounts(Self.cases)
+        try plugin.moduleFixtures().assertKeysShapesAndCounts(Self.cases)
     }
 
     func testOutputsMatchPyTorch() throws {
-        let worst = try moduleFixtures().assertOutputs(Self.cases, tolerance: 1e-4)
+        let worst = try plugin.moduleFixtures().assertOutputs(Self.cases, tolerance: 1e-4)
         print("SCNet modules: max relative error \(worst)")
     }
 
     /// thop's count of one sample: the three Convs, the pooling module; the gate counts nothing.
     func testMacsMatchThop() throws {
-        try moduleFixtures().assertMacs(Self.cases)
+        try plugin.moduleFixtures().assertMacs(Self.cases)
     }
 
     /// PyTorch's nearest resize to a given size: floor(i · in / out), clamped.

@@ -20,7 +20,7 @@ final class SCNetValidationTests: XCTestCase {
     """
 
     func testBaseIsValid() throws {
-        let report = checkYAML(Self.base, registry: try scnetRegistry())
+        let report = checkYAML(Self.base, registry: try plugin.registry())
         XCTAssertTrue(report.isValid, "\(report.diagnostics)")
     }
 
@@ -42,14 +42,14 @@ final class SCNetValidationTests: XCTestCase {
     ]
 
     func testBadArgumentsAreDiagnosedWhereWritten() throws {
-        assertDiagnoses(Self.cases, registry: try scnetRegistry())
+        assertDiagnoses(Self.cases, registry: try plugin.registry())
     }
 
     /// At scales m, l and x, c3k is forced on, as for C3k2: the c3k=False row then builds.
     func testC3kForcedAtLargeScales() throws {
         let yaml = Self.base.replacingOccurrences(of: "[-1, 1, C3k2_SCConv, [256, True]]", with: "[-1, 1, C3k2_SCConv, [256, False]]")
             .replacingOccurrences(of: "n: [0.50, 0.25, 1024]", with: "m: [0.50, 1.00, 512]")
-        let report = checkYAML(yaml, registry: try scnetRegistry(), scale: "m")
+        let report = checkYAML(yaml, registry: try plugin.registry(), scale: "m")
         XCTAssertTrue(report.isValid, "\(report.diagnostics)")
     }
 }

@@ -13,30 +13,30 @@ final class SlimNeckTests: XCTestCase {
         .appendingPathComponent("shared/corpus/community/YOLO-MIF__yolov8-CF2-DBB-BAKBONE-slimneck.yaml")
 
     func testKeysShapesAndParameterCountsMatchPyTorch() throws {
-        try moduleFixtures().assertKeysShapesAndCounts(Self.cases)
+        try plugin.moduleFixtures().assertKeysShapesAndCounts(Self.cases)
     }
 
     func testOutputsMatchPyTorch() throws {
-        let worst = try moduleFixtures().assertOutputs(Self.cases, tolerance: 1e-4)
+        let worst = try plugin.moduleFixtures().assertOutputs(Self.cases, tolerance: 1e-4)
         print("SlimNeck modules: max relative error \(worst)")
     }
 
     /// thop counts the convolutions that run (VoVGSCSP's unused `res` adds parameters, not FLOPs).
     func testMacsMatchThop() throws {
-        try moduleFixtures().assertMacs(Self.cases)
+        try plugin.moduleFixtures().assertMacs(Self.cases)
     }
 
     func report(scale: String, imgsz: Int) throws -> CheckReport {
-        let report = try check(try String(contentsOf: Self.mif, encoding: .utf8), file: Self.mif.lastPathComponent, scale: scale,
+        let report = try plugin.check(try String(contentsOf: Self.mif, encoding: .utf8), file: Self.mif.lastPathComponent, scale: scale,
                                imgsz: (imgsz, imgsz))
         XCTAssertTrue(report.isValid, "\(report.diagnostics)")
         return report
     }
 
     func testCorpusFileMatchesUltralytics() throws {
-        let file = try fixture("model_mif_slimneck_n_b2_64")
+        let file = try plugin.fixture("model_mif_slimneck_n_b2_64")
         try assertSeededOutputMatches(try XCTUnwrap(try report(scale: "n", imgsz: 640).model), file, "mif_slimneck_n_b2_64")
-        let cases = try JSONDecoder().decode([CountsCase].self, from: Data(try resourceText("counts", "json").utf8))
+        let cases = try JSONDecoder().decode([CountsCase].self, from: Data(try plugin.resourceText("counts", "json").utf8))
         XCTAssertEqual(cases.count, 2)
         for c in cases {
             let r = try report(scale: c.scale, imgsz: c.imgsz)
@@ -62,7 +62,7 @@ final class SlimNeckTests: XCTestCase {
     ]
 
     func testBaseIsValidAndBadArgumentsAreDiagnosedWhereWritten() throws {
-        XCTAssertTrue(try check(Self.base).isValid)
-        assertDiagnoses(Self.diagnostics, registry: try slimNeckRegistry())
+        XCTAssertTrue(try plugin.check(Self.base).isValid)
+        assertDiagnoses(Self.diagnostics, registry: try plugin.registry())
     }
 }

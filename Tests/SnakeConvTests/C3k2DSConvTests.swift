@@ -14,21 +14,21 @@ final class C3k2DSConvTests: XCTestCase {
     ]
 
     func testKeysShapesAndParameterCountsMatchPyTorch() throws {
-        try moduleFixtures().assertKeysShapesAndCounts(Self.cases)
+        try plugin.moduleFixtures().assertKeysShapesAndCounts(Self.cases)
     }
 
     func testOutputsMatchPyTorch() throws {
-        let worst = try moduleFixtures().assertOutputs(Self.cases, tolerance: 1e-4)
+        let worst = try plugin.moduleFixtures().assertOutputs(Self.cases, tolerance: 1e-4)
         print("C3k2_DSConv modules: max relative error \(worst)")
     }
 
     func testMacsMatchThop() throws {
-        try moduleFixtures().assertMacs(Self.cases)
+        try plugin.moduleFixtures().assertMacs(Self.cases)
     }
 
     func report(_ config: String, scale: String, imgsz: (Int, Int) = (640, 640)) throws -> CheckReport {
         let name = String((config.split(separator: "/").last ?? "").dropLast(5))
-        let report = try check(try resourceText(name, "yaml"), file: config, scale: scale, imgsz: imgsz)
+        let report = try plugin.check(try plugin.resourceText(name, "yaml"), file: config, scale: scale, imgsz: imgsz)
         XCTAssertTrue(report.isValid, "\(config) \(scale): \(report.diagnostics)")
         return report
     }
@@ -36,7 +36,7 @@ final class C3k2DSConvTests: XCTestCase {
     /// The gelu-snake model names its variant in the file (`layerzoo_variants:`).
     func testSeededModelsMatchUltralytics() throws {
         for (name, variant) in [("c3k2_dsconv_n_b1_64", "fused-snake"), ("c3k2_dsconv_gelu_n_b2_64x32", "gelu-snake")] {
-            let file = try fixture("model_\(name)")
+            let file = try plugin.fixture("model_\(name)")
             let m = try XCTUnwrap(try report(try XCTUnwrap(file.metadata["config"]), scale: "n").model)
             XCTAssertEqual(m.nodes[2].definition.variant, variant)
             try assertSeededOutputMatches(m, file, name)
@@ -44,7 +44,7 @@ final class C3k2DSConvTests: XCTestCase {
     }
 
     func testCountsMatchUltralytics() throws {
-        let cases = try JSONDecoder().decode([CountsCase].self, from: Data(try resourceText("counts_c3k2_dsconv", "json").utf8))
+        let cases = try JSONDecoder().decode([CountsCase].self, from: Data(try plugin.resourceText("counts_c3k2_dsconv", "json").utf8))
         XCTAssertEqual(cases.count, 3)
         for c in cases {
             let r = try report(c.config, scale: c.scale, imgsz: (c.imgsz, c.imgsz))
@@ -53,7 +53,7 @@ final class C3k2DSConvTests: XCTestCase {
     }
 
     func testVariantsAndTheDefault() throws {
-        let registry = try snakeRegistry()
+        let registry = try plugin.registry()
         XCTAssertEqual(registry.variants(named: "C3k2_DSConv").compactMap(\.variant), ["fused-snake", "gelu-snake"])
         XCTAssertEqual(registry.definition(named: "C3k2_DSConv")?.variant, "fused-snake")
         let r = try report("yolo11-c3k2-dsconv.yaml", scale: "n")
@@ -64,8 +64,8 @@ final class C3k2DSConvTests: XCTestCase {
     /// Weights written from each variant's model make the checker pick that variant for a file
     /// that does not say which it means, and they load.
     func testWeightsPickTheVariantWhoseTensorsFit() throws {
-        let registry = try snakeRegistry()
-        let text = try resourceText("yolo11-c3k2-dsconv", "yaml")
+        let registry = try plugin.registry()
+        let text = try plugin.resourceText("yolo11-c3k2-dsconv", "yaml")
         let source = ConfigSource(displayPath: "yolo11-c3k2-dsconv.yaml", text: text, scaleFromName: nil)
         for variant in ["gelu-snake", "fused-snake"] {
             var options = CheckOptions(scale: "n", imageHeight: 64, imageWidth: 64)

@@ -14,15 +14,15 @@ final class SnakeConvModelTests: XCTestCase {
     func report(_ config: String = "PRS-YOLOv8__yolov8-DSConv.yaml", scale: String, imgsz: Int = 640) throws -> CheckReport {
         let text = config.hasPrefix("PRS") || config.contains("/PRS")
             ? try String(contentsOf: Self.prs, encoding: .utf8)
-            : try resourceText(String((config.split(separator: "/").last ?? "").dropLast(5)), "yaml")
-        let report = try check(text, file: config, scale: scale, imgsz: (imgsz, imgsz))
+            : try plugin.resourceText(String((config.split(separator: "/").last ?? "").dropLast(5)), "yaml")
+        let report = try plugin.check(text, file: config, scale: scale, imgsz: (imgsz, imgsz))
         XCTAssertTrue(report.isValid, "\(report.diagnostics)")
         return report
     }
 
     func testSeededModelsMatchUltralytics() throws {
         for name in ["prs_yolov8n_b1_64", "dysnakeconv_n_b1_64", "dysnakeconv_row_n_b2_64x32", "c3k2_dysnakeconv_n_b1_64"] {
-            let file = try fixture("model_\(name)")
+            let file = try plugin.fixture("model_\(name)")
             let m = try XCTUnwrap(try report(try XCTUnwrap(file.metadata["config"]), scale: "n").model)
             try assertSeededOutputMatches(m, file, name)
         }
@@ -31,7 +31,7 @@ final class SnakeConvModelTests: XCTestCase {
     typealias Counts = CountsCase
 
     func testCountsMatchUltralytics() throws {
-        let cases = try JSONDecoder().decode([Counts].self, from: Data(try resourceText("counts", "json").utf8))
+        let cases = try JSONDecoder().decode([Counts].self, from: Data(try plugin.resourceText("counts", "json").utf8))
         XCTAssertEqual(cases.count, 6)
         for c in cases {
             let r = try report(c.config, scale: c.scale, imgsz: c.imgsz)

@@ -17,25 +17,25 @@ final class SnakeConvModuleTests: XCTestCase {
     ]
 
     func testKeysShapesAndParameterCountsMatchPyTorch() throws {
-        try moduleFixtures().assertKeysShapesAndCounts(Self.cases)
+        try plugin.moduleFixtures().assertKeysShapesAndCounts(Self.cases)
     }
 
     func testOutputsMatchPyTorch() throws {
-        let worst = try moduleFixtures().assertOutputs(Self.cases, tolerance: 1e-4)
+        let worst = try plugin.moduleFixtures().assertOutputs(Self.cases, tolerance: 1e-4)
         print("SnakeConv modules: max relative error \(worst)")
     }
 
     /// thop's count of one sample (convolutions, BN, GroupNorm, the published matmul) at batch 1.
     func testMacsMatchThop() throws {
-        try moduleFixtures().assertMacs(Self.cases)
+        try plugin.moduleFixtures().assertMacs(Self.cases)
     }
 
     /// As published, every sample samples the first sample's features: sample 1 run alone differs
     /// from its row of the batch, while sample 0 matches.
     func testBatchSamplesTheFirstSample() throws {
-        let file = try fixture("module_dsconv_k3_y_b2")
-        let module = try makeModule(file)
-        try loadModuleWeights(module, from: file)
+        let file = try plugin.fixture("module_dsconv_k3_y_b2")
+        let module = try plugin.makeModule(file)
+        try plugin.loadModuleWeights(module, from: file)
         let input = try file.tensor("input"), expected = try file.tensor("output")
         let inPer = input.count / 2, outPer = expected.count / 2
         for s in 0..<2 {

@@ -18,7 +18,7 @@ final class SnakeConvValidationTests: XCTestCase {
     static let row = "[-1, 1, DSConv, [32, 3, 1, 1, True]]"
 
     func testBaseIsValid() throws {
-        let report = try check(Self.base)
+        let report = try plugin.check(Self.base)
         XCTAssertTrue(report.isValid, "\(report.diagnostics)")
     }
 
@@ -39,7 +39,7 @@ final class SnakeConvValidationTests: XCTestCase {
     ]
 
     func testBadArgumentsAreDiagnosedWhereWritten() throws {
-        assertDiagnoses(Self.cases, registry: try snakeRegistry())
+        assertDiagnoses(Self.cases, registry: try plugin.registry())
     }
 
     /// YAML widths are multiples of 8, so the GroupNorm rule only bites when the layer is built
@@ -53,9 +53,9 @@ final class SnakeConvValidationTests: XCTestCase {
     /// A NaN or infinite input runs (the sampling positions' integer parts are taken without
     /// trapping) and reaches the output: it is not the clean input's result.
     func testNonFiniteInputDoesNotTrap() throws {
-        let file = try fixture("module_dsconv_k3_y_b2")
-        let layer = try makeModule(file)
-        try loadModuleWeights(layer, from: file)
+        let file = try plugin.fixture("module_dsconv_k3_y_b2")
+        let layer = try plugin.makeModule(file)
+        try plugin.loadModuleWeights(layer, from: file)
         let clean = [Float](repeating: 0.5, count: 8 * 9 * 11)
         var data = clean
         data[7] = .nan

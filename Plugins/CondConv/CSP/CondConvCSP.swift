@@ -73,13 +73,8 @@ enum CondConvCSP {
         origin: CondConvLayers.origin, variant: CondConvLayers.variant, prepare: yolo11Head,
         make: { args, context throws(LayerError) in
             let act = context.defaultActivation
-            let c3k = try args.bool("c3k")
-            return try C2f(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"),
-                           g: args.int("g"), e: args.float("e"), act: act) { c, _, shortcut, g throws in
-                guard c3k else { return try bottleneckBare(c, c, shortcut: shortcut, g: g, k: 3, e: 0.5, act: act) }
-                return try C3(c, c, n: 2, shortcut: shortcut, g: g, e: 0.5, act: act) { a, b, s, g throws in
-                    try bottleneckBare(a, b, shortcut: s, g: g, k: 3, e: 1.0, act: act)
-                }
+            return try C3k2.make(args, act: act) { a, b, s, g, e throws in
+                try bottleneckBare(a, b, shortcut: s, g: g, k: 3, e: e, act: act)
             }
         })
 

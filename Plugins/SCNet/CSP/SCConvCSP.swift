@@ -62,22 +62,11 @@ enum SCConvCSP {
         ],
         role: .cspWithRepeats,
         summary: "C3k2 whose bottlenecks end in SCNet's SCConv; c3k forced on at scales m, l, x (only c3k=True builds)",
-        origin: SCNetLayers.origin, variant: SCNetLayers.variant,
-        prepare: { args, context throws(LayerError) in
-            context.flags.insert(ModelContext.nonLegacyHead)
-            if ["m", "l", "x"].contains(context.scale) {
-                if args.count > 3 { args[3] = .bool(true) } else { args.append(.bool(true)) }
-            }
-        },
+        origin: SCNetLayers.origin, variant: SCNetLayers.variant, prepare: C3k2.scaleRules,
         make: { args, context throws(LayerError) in
             let act = context.defaultActivation
-            let c3k = try args.bool("c3k")
-            return try C2f(args.int("c1"), args.int("c2"), n: args.int("n"), shortcut: args.bool("shortcut"),
-                           g: args.int("g"), e: args.float("e"), act: act) { c, _, shortcut, g throws in
-                guard c3k else { return try bottleneck(c, c, shortcut: shortcut, g: g, k: 3, e: 0.5, act: act) }
-                return try C3(c, c, n: 2, shortcut: shortcut, g: g, e: 0.5, act: act) { a, b, s, g throws in
-                    try bottleneck(a, b, shortcut: s, g: g, k: 3, e: 1.0, act: act)
-                }
+            return try C3k2.make(args, act: act) { a, b, s, g, e throws in
+                try bottleneck(a, b, shortcut: s, g: g, k: 3, e: e, act: act)
             }
         })
 
