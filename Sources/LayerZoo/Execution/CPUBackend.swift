@@ -129,10 +129,10 @@ public final class CPUBackend: Backend {
         return try run(label) { () throws(BackendError) in
             if xs.count == 1 {
                 return try ZooCPU.conv2d(first, packed: p.weight, bias: p.bias, options: Self.options(conv),
-                                         epilogue: .activation(act), workspace: workspace)
+                                         epilogue: p.epilogue(act), workspace: workspace)
             }
             return try ZooCPU.conv2d(concatenating: xs, packed: p.weight, bias: p.bias, options: Self.options(conv),
-                                     epilogue: .activation(act), workspace: workspace)
+                                     epilogue: p.epilogue(act), workspace: workspace)
         }
     }
 

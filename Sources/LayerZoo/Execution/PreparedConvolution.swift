@@ -1,8 +1,10 @@
 import ZooCPU
 
 /// A convolution ready for the CPU backend: its weight packed for the kernels (in the form
-/// they will run, Winograd or GEMM, made here), with the
-/// batch norm that follows it folded into weight and bias when it runs as `convBNAct`.
+/// they will run, Winograd or GEMM, made here), with the batch norm that follows it, when it
+/// runs as `convBNAct`, as a per-channel scale and shift the kernels apply as they store the
+/// output (`epilogue`): the weights are packed as they are, so no scaled copy of them is kept
+/// beside the packed form.
 ///
 /// Made when a model is prepared (ncnn's `create_pipeline`: once, at load) and owned by the
 /// `Conv2d`, so every backend that runs the model uses it. It remembers the tensors it was
@@ -10,7 +12,11 @@ import ZooCPU
 /// again instead of running old weights.
 public final class PreparedConvolution: @unchecked Sendable {
     public let weight: PackedConvWeight
+    /// The convolution's own bias.
     public let bias: Tensor?
+    /// The folded batch norm's multiplier and offset per output channel (nil without one).
+    public let scale: [Float]?
+    public let shift: [Float]?
     /// The batch norm folded in, or nil.
     public let batchNorm: BatchNorm2d?
     /// The tensors it was made from, held so that their identity cannot pass to new ones.
@@ -21,22 +27,28 @@ public final class PreparedConvolution: @unchecked Sendable {
         let b = try conv.bias.map { (p) throws(LayerError) in try Self.value(p, "a convolution bias") }
         sources = Self.sources(conv, bn)
         batchNorm = bn
+        weight = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(w, groups: conv.groups) }
+        bias = b
         guard let bn else {
-            weight = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(w, groups: conv.groups) }
-            bias = b
+            (scale, shift) = (nil, nil)
             try packForm(conv, input: input)
             return
         }
-        let scale = try Self.value(bn.weight, "batch norm weight"), shift = try Self.value(bn.bias, "batch norm bias")
+        let gamma = try Self.value(bn.weight, "batch norm weight"), beta = try Self.value(bn.bias, "batch norm bias")
         let mean = try Self.value(bn.runningMean, "batch norm running_mean")
         let variance = try Self.value(bn.runningVar, "batch norm running_var")
-        let folded = try LayerError.fromBackend { () throws(BackendError) in
-            try foldBatchNorm(convWeight: w, convBias: b, bnWeight: scale, bnBias: shift,
-                              runningMean: mean, runningVar: variance, eps: bn.eps)
+        guard mean.count == w.shape.first else {
+            throw LayerError("a batch norm of \(mean.count) channels follows a convolution of \(w.shape.first ?? 0) output channels")
         }
-        weight = try LayerError.fromBackend { () throws(BackendError) in try PackedConvWeight(folded.weight, groups: conv.groups) }
-        bias = folded.bias
+        (scale, shift) = try LayerError.fromBackend { () throws(BackendError) in
+            try batchNormScaleShift(weight: gamma, bias: beta, runningMean: mean, runningVar: variance, eps: bn.eps)
+        }
         try packForm(conv, input: input)
+    }
+
+    /// What the kernels apply as they store the output: the batch norm, then `act`.
+    func epilogue(_ act: Activation) -> ConvEpilogue {
+        ConvEpilogue(scale: scale, shift: shift, activation: act)
     }
 
     /// The packed form the CPU backend will run (on `input`, when known), made now rather than
