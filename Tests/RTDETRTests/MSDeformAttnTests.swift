@@ -7,7 +7,8 @@ import ZooCPU
 
 /// Multi-scale deformable attention against Ultralytics' `MSDeformAttn` (its bilinear sampling
 /// is `F.grid_sample(align_corners=False, padding_mode='zeros')`, borders included), and the
-/// threaded sampling kernel against the plain one on random shapes.
+/// threaded kernel (value_proj applied after the sampling) against value_proj then the plain
+/// sampling on random shapes.
 final class MSDeformAttnTests: XCTestCase {
     func testMatchesPyTorchIncludingSamplesOnAndBeyondTheBorders() throws {
         var worst: Float = 0
@@ -35,32 +36,55 @@ final class MSDeformAttnTests: XCTestCase {
             let levels = (0...random.below(3)).map { _ in (h: 1 + random.below(9), w: 1 + random.below(9)) }
             let sampling = DeformableSampling(levels: levels, heads: 1 + random.below(4), headDim: 1 + random.below(9),
                                               points: 1 + random.below(4))
-            let (n, q, boxSize) = (1 + random.below(2), 1 + random.below(13), random.below(2) == 0 ? 4 : 2)
+            let (n, q, boxSize) = (1 + random.below(2), 1 + random.below(40), random.below(2) == 0 ? 4 : 2)
+            let withBias = random.below(3) != 0
             func values(_ count: Int, _ low: Float, _ high: Float) -> [Float] {
                 (0..<count).map { _ in low + (high - low) * Float(random.below(1 << 20)) / Float(1 << 20) }
             }
-            let value = values(n * sampling.pixels * sampling.embed, -2, 2)
+            let e = sampling.embed
+            let value = values(n * sampling.pixels * e, -2, 2)
             let offsets = values(n * q * sampling.heads * sampling.samples * 2, -4, 4)
             let logits = values(n * q * sampling.heads * sampling.samples, -3, 3)
             let boxes = values(n * q * boxSize, -0.3, 1.3)
-            var plain = [Float](repeating: .nan, count: n * q * sampling.embed)
+            let weight = values(e * e, -1, 1), bias = values(e, -1, 1)
+            let operation = ProjectedDeformableSampling(sampling: sampling, weight: Parameter([e, e]), bias: nil)
+            var plain = [Float](repeating: .nan, count: n * q * e)
             var fast = [Float](repeating: .nan, count: plain.count)
+            var portable = fast
+            var gathered = [Float](repeating: .nan, count: n * q * sampling.heads * e)
+            var totals = [Float](repeating: .nan, count: n * q * sampling.heads)
             value.withUnsafeBufferPointer { v in offsets.withUnsafeBufferPointer { o in logits.withUnsafeBufferPointer { l in
-                boxes.withUnsafeBufferPointer { b in
+                boxes.withUnsafeBufferPointer { b in weight.withUnsafeBufferPointer { w in bias.withUnsafeBufferPointer { c in
                     plain.withUnsafeMutableBufferPointer { out in
-                        sampling.reference(value: v.baseAddress!, offsets: o.baseAddress!, logits: l.baseAddress!, boxes: b.baseAddress!,
-                                           boxSize: boxSize, batch: n, queries: q, output: out.baseAddress!)
+                        operation.reference(value: v.baseAddress!, offsets: o.baseAddress!, logits: l.baseAddress!, boxes: b.baseAddress!,
+                                            boxSize: boxSize, batch: n, queries: q, weight: w.baseAddress!,
+                                            bias: withBias ? c.baseAddress! : nil, output: out.baseAddress!)
                     }
-                    fast.withUnsafeMutableBufferPointer { out in
-                        sampling.run(value: SendableConstPointer(v.baseAddress!), offsets: SendableConstPointer(o.baseAddress!),
-                                     logits: SendableConstPointer(l.baseAddress!), boxes: SendableConstPointer(b.baseAddress!),
-                                     boxSize: boxSize, batch: n, queries: q, output: SendablePointer(out.baseAddress!),
-                                     context: ExecutionContext())
+                    func runKernel(into result: inout [Float]) {
+                        gathered.withUnsafeMutableBufferPointer { g in totals.withUnsafeMutableBufferPointer { t in
+                        result.withUnsafeMutableBufferPointer { out in
+                            operation.run(value: SendableConstPointer(v.baseAddress!), offsets: SendableConstPointer(o.baseAddress!),
+                                          logits: SendableConstPointer(l.baseAddress!), boxes: SendableConstPointer(b.baseAddress!),
+                                          boxSize: boxSize, batch: n, queries: q, weight: SendableConstPointer(w.baseAddress!),
+                                          bias: withBias ? SendableConstPointer(c.baseAddress!) : nil,
+                                          gathered: SendablePointer(g.baseAddress!), totals: SendablePointer(t.baseAddress!),
+                                          output: SendablePointer(out.baseAddress!), context: ExecutionContext())
+                        }
+                        } }
                     }
-                }
+                    runKernel(into: &fast)
+                    let saved = ZooCPUSettings.portableKernels
+                    ZooCPUSettings.portableKernels = true
+                    runKernel(into: &portable)
+                    ZooCPUSettings.portableKernels = saved
+                } } }
             } } }
-            let diff = zip(plain, fast).map { abs($0 - $1) }.max() ?? 0
-            XCTAssertLessThan(diff, 1e-5, "trial \(trial): levels \(levels), heads \(sampling.heads), dim \(sampling.headDim), points \(sampling.points)")
+            let scale = max(plain.map(abs).max() ?? 0, 1)
+            for (kernel, result) in [("AVX2", fast), ("portable", portable)] {
+                XCTAssertFalse(result.contains { !$0.isFinite }, "trial \(trial), \(kernel): every output written")
+                let diff = zip(plain, result).map { abs($0 - $1) }.max() ?? .nan
+                XCTAssertLessThan(diff / scale, 1e-5, "trial \(trial), \(kernel): levels \(levels), heads \(sampling.heads), dim \(sampling.headDim), points \(sampling.points)")
+            }
         }
     }
 

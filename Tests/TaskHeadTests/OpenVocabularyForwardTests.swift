@@ -168,14 +168,19 @@ extension TaskForwardTests {
                                 context: context)
             maxSigmoidAttentionReference(p, bias: bias.pointer, scale: scale.pointer, output: slow.pointer)
             XCTAssertLessThan(relativeError(fast, slow), 1e-5, "max-sigmoid \(p.image.shape) heads \(heads) nc \(nc)")
-            for normalizes in [true, false] {
-                let q = ContrastiveProblem(x: try tensor([batch, 2 * hc + 1, h, w]), text: try tensor([batch, nc, 2 * hc + 1]),
+            for (normalizes, batchNorm) in [(true, false), (false, false), (false, true)] {
+                let depth = 2 * hc + 1
+                var q = ContrastiveProblem(x: try tensor([batch, depth, h, w]), text: try tensor([batch, nc, depth]),
                                            normalizesImage: normalizes, scale: 1.7, bias: -0.3)
+                let norm = BatchNorm2d(depth, eps: 1e-3)
+                for p in [norm.weight, norm.bias, norm.runningMean] { p.value = try tensor([depth]) }
+                norm.runningVar.value = try Tensor(shape: [depth], data: (0..<depth).map { _ in Float.random(in: 0.2...2, using: &random) })
+                if batchNorm { q.affine = try ChannelAffine(norm, into: try context.scratch(2 * depth, slot: 2)) }
                 let a = try Tensor(shape: [batch, nc, h, w]), b = try Tensor(shape: [batch, nc, h, w])
-                contrastiveScores(q, output: a.pointer, rows: try context.scratch(nc * q.depth, slot: 0),
+                contrastiveScores(q, output: a.pointer, rows: try context.scratch(nc * (depth + 1), slot: 0),
                                   norms: try context.scratch(h * w, slot: 1), context: context)
                 contrastiveScoresReference(q, output: b.pointer)
-                XCTAssertLessThan(relativeError(a, b), 1e-5, "contrastive \(q.x.shape) nc \(nc) normalised \(normalizes)")
+                XCTAssertLessThan(relativeError(a, b), 1e-5, "contrastive \(q.x.shape) nc \(nc) normalised \(normalizes) batch norm \(batchNorm)")
             }
         }
     }

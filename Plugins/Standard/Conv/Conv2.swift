@@ -43,7 +43,7 @@ public final class Conv2: UnaryLayer, Fusable, StateDictAdapting {
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         guard let bn else { return try backend.convAct(x, conv, act) }
         guard let cv2 else { return try backend.convBNAct(x, conv, bn, act) }
-        if !runsBranches, !(backend is ShapeBackend), let merged { return try backend.convAct(x, merged, act) }
+        if !runsBranches, backend.runsFoldedForms, let merged { return try backend.convAct(x, merged, act) }
         let sum = try backend.add(try backend.conv2d(x, conv), try backend.conv2d(x, cv2))
         return try backend.activation(try backend.batchNorm2d(sum, bn), act)
     }

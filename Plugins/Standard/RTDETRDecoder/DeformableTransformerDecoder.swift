@@ -64,8 +64,7 @@ public final class DeformableTransformerDecoderLayer: Module {
     /// `queryPos` [N, Lq, d]: the updated queries [N, Lq, d].
     public func callAsFunction<B: Backend>(_ embed: B.Value, referBoxes: B.Value, feats: B.Value, shapes: [(h: Int, w: Int)],
                                            queryPos: B.Value, on backend: B) throws(LayerError) -> B.Value {
-        let q = try backend.transpose(try backend.add(embed, queryPos), 0, 1)
-        let attended = try backend.transpose(try self_attn(q, q, try backend.transpose(embed, 0, 1), on: backend), 0, 1)
+        let attended = try self_attn.tokens(try backend.add(embed, queryPos), values: embed, on: backend)
         var x = try norm1(try backend.add(embed, attended), on: backend)
         let crossed = try cross_attn(try backend.add(x, queryPos), referBoxes: referBoxes, value: feats, shapes: shapes, on: backend)
         x = try norm2(try backend.add(x, crossed), on: backend)

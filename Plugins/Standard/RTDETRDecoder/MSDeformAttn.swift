@@ -49,9 +49,9 @@ public final class MSDeformAttn: Module {
             throw LayerError("deformable attention has \(nLevels) levels but was given \(shapes.count) feature maps")
         }
         let sampling = DeformableSampling(levels: shapes, heads: nHeads, headDim: dModel / nHeads, points: nPoints)
-        let sampled = try backend.custom([try value_proj.applied(lastAxisOf: value, on: backend), try sampling_offsets.applied(lastAxisOf: query, on: backend),
+        let sampled = try backend.custom([value, try sampling_offsets.applied(lastAxisOf: query, on: backend),
                                           try attention_weights.applied(lastAxisOf: query, on: backend), referBoxes],
-                                         DeformableSamplingOperation(sampling: sampling))
+                                         ProjectedDeformableSampling(sampling: sampling, weight: value_proj.weight, bias: value_proj.bias))
         return try output_proj.applied(lastAxisOf: sampled, on: backend)
     }
 }

@@ -43,7 +43,7 @@ public final class RepConv: UnaryLayer, Fusable, StateDictAdapting {
 
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         if isDeployed { return try backend.convAct(x, conv, act) }
-        if !runsBranches, !(backend is ShapeBackend), let folded { return try backend.convAct(x, folded, act) }
+        if !runsBranches, backend.runsFoldedForms, let folded { return try backend.convAct(x, folded, act) }
         var y = try backend.add(try conv1(x, on: backend), try conv2(x, on: backend))
         if let bn { y = try backend.add(y, try backend.batchNorm2d(x, bn)) }
         return try backend.activation(y, act)

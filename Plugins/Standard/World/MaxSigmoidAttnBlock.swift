@@ -113,32 +113,38 @@ struct MaxSigmoidProblem {
     var imageChannelsPerHead: Int { image.shape[1] / heads }
 }
 
-/// The optimised kernel: per image and head, one GEMM of the guide [nc, hc] by the embedding
-/// [hc, P] into `scores`, then the maximum over classes and the weighting on the worker pool.
+/// The optimised kernel, one parallel region over blocks of pixels: per block, image and head
+/// one single-threaded GEMM of the guide [nc, hc] by the block's embedding columns into the
+/// block's columns of `scores`, then the maximum over classes and the weighting. `weights`
+/// holds one value per pixel.
 func maxSigmoidAttention(_ p: MaxSigmoidProblem, bias: UnsafePointer<Float>, scale: UnsafePointer<Float>?,
                          output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
                          weights: UnsafeMutablePointer<Float>, context: ExecutionContext) {
-    let (hc, nc, plane, cpg) = (p.hc, p.classes, p.plane, p.imageChannelsPerHead)
-    let ec = p.heads * hc
+    let (hc, nc, plane, cpg, heads, batch) = (p.hc, p.classes, p.plane, p.imageChannelsPerHead, p.heads, p.batch)
+    let (ec, c2) = (heads * hc, p.image.shape[1])
     let inv = 1 / Float(hc).squareRoot()
-    let sScores = SendableConstPointer(scores), sWeights = SendablePointer(weights)
-    for b in 0..<p.batch {
-        for m in 0..<p.heads {
-            let e = UnsafePointer(p.embed.pointer + (b * ec + m * hc) * plane)
-            let g = UnsafePointer(p.guide.pointer + b * nc * ec + m * hc)
-            sgemm(transA: false, transB: false, m: nc, n: plane, k: hc, alpha: inv, a: g, lda: ec, b: e, ldb: plane,
-                  beta: 0, c: scores, ldc: plane)
-            let (bm, sm) = (bias[m], scale?[m] ?? 1)
-            let x = SendableConstPointer(p.image.pointer + (b * p.image.shape[1] + m * cpg) * plane)
-            let y = SendablePointer(output + (b * p.image.shape[1] + m * cpg) * plane)
-            context.parallelFor(plane, grain: 1024) { pixels in
+    let (sScores, sWeights, y) = (SendablePointer(scores), SendablePointer(weights), SendablePointer(output))
+    let (embed, guide, image) = (SendableConstPointer(p.embed.pointer), SendableConstPointer(p.guide.pointer),
+                                 SendableConstPointer(p.image.pointer))
+    let (sBias, sScale) = (SendableConstPointer(bias), scale.map { SendableConstPointer($0) })
+    let block = 256
+    context.parallelFor((plane + block - 1) / block, grain: 1) { blocks in
+        let first = blocks.lowerBound * block, pixels = first..<min(plane, blocks.upperBound * block)
+        for b in 0..<batch {
+            for m in 0..<heads {
+                sgemm(transA: false, transB: false, m: nc, n: pixels.count, k: hc, alpha: inv,
+                      a: guide.p + b * nc * ec + m * hc, lda: ec, b: embed.p + (b * ec + m * hc) * plane + first, ldb: plane,
+                      beta: 0, c: sScores.p + first, ldc: plane)
+                let (bm, sm) = (sBias.p[m], sScale?.p[m] ?? 1)
                 for i in pixels {
                     var best = sScores.p[i]
                     for k in 1..<max(nc, 1) { best = max(best, sScores.p[k * plane + i]) }
                     sWeights.p[i] = sm / (1 + Foundation.exp(-(best + bm)))
                 }
+                let offset = (b * c2 + m * cpg) * plane
                 for j in 0..<cpg {
-                    for i in pixels { y.p[j * plane + i] = x.p[j * plane + i] * sWeights.p[i] }
+                    let (x, out) = (image.p + offset + j * plane, y.p + offset + j * plane)
+                    for i in pixels { out[i] = x[i] * sWeights.p[i] }
                 }
             }
         }

@@ -33,7 +33,7 @@ public final class RepVGGDW: UnaryLayer, Fusable, StateDictAdapting {
 
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         if isDeployed { return try backend.convAct(x, deployed, act) }
-        if !runsBranches, !(backend is ShapeBackend), let folded { return try backend.convAct(x, folded, act) }
+        if !runsBranches, backend.runsFoldedForms, let folded { return try backend.convAct(x, folded, act) }
         return try backend.activation(try backend.add(try conv(x, on: backend), try conv1(x, on: backend)), act)
     }
 

@@ -138,6 +138,10 @@ void zk_activation_array(const float *src, float *dst, size_t count, int activat
 /// `src + j` with `j0 <= j < j1` (`j < inner`); `dst` has the same layout and may equal `src`.
 void zk_softmax_lines(const float *src, float *dst, int n, int inner, int j0, int j1, int portable);
 
+/// `acc[c] += weights[r] * rows[r][c]` for `c < count` and the `n` rows (deformable attention's
+/// bilinear corners); AVX2 + FMA unless `portable`.
+void zk_weighted_rows(float *acc, int count, const float *const *rows, const float *weights, int n, int portable);
+
 /// `dst[i]` = mean of the `count` floats at `src + i * count`, for `i` in `first ..< last`.
 void zk_plane_means(const float *src, float *dst, size_t count, int first, int last, int portable);
 
