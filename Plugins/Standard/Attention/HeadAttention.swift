@@ -75,8 +75,13 @@ public struct HeadAttention: CustomOperation, Sendable {
         try AttentionKernel(positions: positions(d), keyDim: keyDim, valueDim: valueDim, rowStride: d[2] * d[3], scale: scale)
     }
 
-    /// Work units: one per image, area, head and tile of 16 queries.
-    func units(_ d: [Int]) -> Int { d[0] * areas * heads * ((positions(d) + 15) / 16) }
+    /// Work units: one per image, area, head and tile of 16 queries (Int.max past Int).
+    func units(_ d: [Int]) -> Int {
+        [d[0], areas, heads, (positions(d) + 15) / 16].reduce(1) { total, factor in
+            let (p, overflow) = total.multipliedReportingOverflow(by: factor)
+            return overflow ? Int.max : p
+        }
+    }
 
     /// Chunks of consecutive units the worker pool runs, each with its own scratch.
     func chunks(_ units: Int) -> Int { max(1, min(units, 4 * ZooCPUSettings.threadCount)) }
@@ -88,6 +93,11 @@ public struct HeadAttention: CustomOperation, Sendable {
         let kernel = try LayerError.fromBackend { () throws(BackendError) in try self.kernel(x.shape) }
         let out = try context.output(shape)
         let tiles = (n + 15) / 16, units = units(x.shape), chunks = chunks(units)
+        // Units count the tiles of a tensor that exists, far below this; the chunk bounds below
+        // multiply by the chunk count.
+        guard units <= Int.max / (chunks + 1) else {
+            throw LayerError("attention over \(Shape.text(x.shape)) has too many query tiles")
+        }
         let scratch = SendablePointer(try context.scratch(chunks * kernel.scratchCount, slot: 0))
         let (input, output) = (SendableConstPointer(x.pointer), SendablePointer(out.pointer))
         let (heads, areas, keyDim, valueDim, block) = (heads, areas, keyDim, valueDim, 2 * keyDim + valueDim)
