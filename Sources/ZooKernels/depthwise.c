@@ -11,6 +11,7 @@
 
 #include "zoo_kernels.h"
 #include "simd_math.h"
+#include "depthwise.h"
 
 /// Output columns lo ..< hi whose input column ox * s + off lies in 0 ..< size.
 static inline void zk_dw_columns(int off, int s, int size, int out, int *lo, int *hi) {
@@ -23,13 +24,6 @@ static inline void zk_dw_columns(int off, int s, int size, int out, int *lo, int
     *lo = l;
     *hi = h;
 }
-
-/// The epilogue of channel `ch`: scale, shift, activation.
-typedef struct {
-    float scale, shift;
-    int activation;
-    float param;
-} zk_dw_epilogue;
 
 static inline float zk_dw_finish(float v, const zk_dw_epilogue *e) {
     return zk_activate(v * e->scale + e->shift, e->activation, e->param);
@@ -147,7 +141,7 @@ void zk_depthwise_planes(const float *x, const float *k, float *y, const zk_dw_g
         const zk_dw_epilogue e = {scale ? scale[ch] : 1.0f, shift ? shift[ch] : 0.0f, activation, param};
 #ifdef ZK_X86
         if (zk_use_avx2(portable)) {
-            zk_dw_plane_avx2(xp, kp, yp, g, &e);
+            if (!zk_dw_plane_rows(xp, kp, yp, g, &e)) zk_dw_plane_avx2(xp, kp, yp, g, &e);
             continue;
         }
 #endif

@@ -5,8 +5,8 @@ import LayerZooTestSupport
 import XCTest
 import ZooCPU
 
-/// The attention kernel of PSA and AAttn (sgemm on rows read in place, column softmax on the
-/// worker pool) against its plain double-precision reference, on random shapes: odd position
+/// The attention kernel of PSA and AAttn (16-query tiles of scores, softmax and mix on rows
+/// read in place, AVX2 and portable) against its plain double-precision reference, on random shapes: odd position
 /// counts around the 8-wide vectors, several heads and areas, keys narrower than values; and
 /// the column softmax against a plain loop.
 final class AttentionKernelTests: XCTestCase {
@@ -24,13 +24,20 @@ final class AttentionKernelTests: XCTestCase {
             let op = HeadAttention(heads: heads, keyDim: keyDim, valueDim: valueDim, areas: areas,
                                    scale: 1 / Float(keyDim).squareRoot())
             let x = try Tensor(shape: shape, data: random(shape.reduce(1, *), &rng, spread: 3))
-            let fast = try CPUBackend().custom([x], op), slow = try op.reference(x)
-            XCTAssertEqual(fast.shape, slow.shape)
-            let error = relativeError(fast, slow)
-            XCTAssertLessThan(error, 1e-5, "trial \(trial): \(shape), heads \(heads), key \(keyDim), value \(valueDim), areas \(areas)")
+            let slow = try op.reference(x)
+            for portable in [false, true] {
+                ZooCPUSettings.portableKernels = portable
+                defer { ZooCPUSettings.portableKernels = false }
+                let fast = try CPUBackend().custom([x], op)
+                XCTAssertEqual(fast.shape, slow.shape)
+                XCTAssertLessThan(relativeError(fast, slow), 1e-5,
+                                  "trial \(trial) portable=\(portable): \(shape), heads \(heads), key \(keyDim), value \(valueDim), areas \(areas)")
+            }
             let macs = op.macs([[1] + shape.dropFirst()])
             XCTAssertEqual(macs, areas * heads * (h * w / areas) * (h * w / areas) * (keyDim + valueDim))
-            XCTAssertEqual(op.scratchElements([shape]), (h * w / areas) * (h * w / areas))
+            let tiles = batch * areas * heads * ((h * w / areas + 15) / 16)
+            XCTAssertEqual(op.scratchElements([shape]), min(tiles, 4 * ZooCPUSettings.threadCount) * 16 * (h * w / areas + keyDim + valueDim),
+                           "a 16-query score tile and its queries per chunk of tiles")
             let shapes = ShapeBackend()
             _ = try shapes.custom([ShapeValue(shape)], op)
             XCTAssertEqual(shapes.madeElements, slow.count + op.scratchElements([shape]), "the memory plan sees the scores")

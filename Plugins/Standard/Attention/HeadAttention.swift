@@ -7,10 +7,10 @@ import ZooCPU
 /// area (a run of H·W / areas positions) and head, `v @ softmax(scale · qᵀk)ᵀ`, giving
 /// [N, heads·value, H, W] with each head's rows in turn.
 ///
-/// CPU kernel: per (image, area, head) one parallel region over blocks of queries, each block
-/// two single-threaded sgemm calls reading the rows in place (leading dimension H·W) around a
-/// softmax down its columns of the scores, which are kept transposed (keys down, queries
-/// across) in one scratch matrix, eight queries per AVX2 vector; no allocation but the output. `reference` is the plain loop it is tested against.
+/// CPU kernel: one parallel region over every image, area, head and tile of 16 queries, each
+/// tile's scores, softmax and mix computed by ZooKernels' `zk_attention_queries` on the rows in
+/// place (leading dimension H·W) with its scores in its chunk's scratch; no allocation but the
+/// output. `reference` is the plain loop it (AVX2 and portable) is tested against.
 /// thop counts the two matrix products PyTorch's `@` run: scores and mixing.
 public struct HeadAttention: CustomOperation, Sendable {
     public let heads: Int
@@ -63,42 +63,62 @@ public struct HeadAttention: CustomOperation, Sendable {
         return total
     }
 
-    /// One score matrix of (positions per area)², reused for every head.
+    /// One score tile per work chunk (`chunks`).
     public func scratchElements(_ inputs: [[Int]]) -> Int {
-        guard let d = inputs.first, d.count == 4, (try? outputShape(inputs)) != nil else { return 0 }
-        return positions(d) * positions(d)
+        guard let d = inputs.first, d.count == 4, (try? outputShape(inputs)) != nil,
+              let kernel = try? self.kernel(d) else { return 0 }
+        return chunks(units(d)) * kernel.scratchCount
     }
+
+    /// The kernel of one head, for an input shape already checked.
+    func kernel(_ d: [Int]) throws(BackendError) -> AttentionKernel {
+        try AttentionKernel(positions: positions(d), keyDim: keyDim, valueDim: valueDim, rowStride: d[2] * d[3], scale: scale)
+    }
+
+    /// Work units: one per image, area, head and tile of 16 queries (Int.max past Int).
+    func units(_ d: [Int]) -> Int {
+        [d[0], areas, heads, (positions(d) + 15) / 16].reduce(1) { total, factor in
+            let (p, overflow) = total.multipliedReportingOverflow(by: factor)
+            return overflow ? Int.max : p
+        }
+    }
+
+    /// Chunks of consecutive units the worker pool runs, each with its own scratch.
+    func chunks(_ units: Int) -> Int { max(1, min(units, 4 * ZooCPUSettings.threadCount)) }
 
     public func run(_ inputs: [Tensor], context: ExecutionContext) throws(LayerError) -> Tensor {
         let shape = try outputShape(inputs.map(\.shape))
         let x = inputs[0]
         let hw = shape[2] * shape[3], n = positions(x.shape)
+        let kernel = try LayerError.fromBackend { () throws(BackendError) in try self.kernel(x.shape) }
         let out = try context.output(shape)
-        let scores = try context.scratch(n * n, slot: 0)
-        let block = 2 * keyDim + valueDim
-        let (input, output, shared) = (SendableConstPointer(x.pointer), SendablePointer(out.pointer), SendablePointer(scores))
-        let groups = (n + 7) / 8
-        // A chunk of queries is a column block of the scores: their dot products with every key,
-        // their softmax down the column and their mix of the values need no other column, so
-        // one parallel region per head does all three.
-        let grain = max(2, (1 << 15) / max(8 * n * (keyDim + valueDim), 1))
+        let tiles = (n + 15) / 16, units = units(x.shape), chunks = chunks(units)
+        // Units count the tiles of a tensor that exists, far below this; the chunk bounds below
+        // multiply by the chunk count.
+        guard units <= Int.max / (chunks + 1) else {
+            throw LayerError("attention over \(Shape.text(x.shape)) has too many query tiles")
+        }
+        let scratch = SendablePointer(try context.scratch(chunks * kernel.scratchCount, slot: 0))
+        let (input, output) = (SendableConstPointer(x.pointer), SendablePointer(out.pointer))
+        let (heads, areas, keyDim, valueDim, block) = (heads, areas, keyDim, valueDim, 2 * keyDim + valueDim)
         try context.measure("attention") { () throws(LayerError) in
-            for image in 0..<shape[0] {
-                for area in 0..<areas {
-                    for head in 0..<heads {
-                        let qOffset = (image * heads * block + head * block) * hw + area * n
-                        let outOffset = (image * heads * valueDim + head * valueDim) * hw + area * n
-                        context.parallelFor(groups, grain: grain) { range in
-                            let first = range.lowerBound * 8, columns = min(n, range.upperBound * 8) - first
-                            let q = input.p + qOffset, k = q + keyDim * hw, v = q + 2 * keyDim * hw
-                            sgemm(transA: true, transB: false, m: n, n: columns, k: keyDim, alpha: scale, a: k, lda: hw,
-                                  b: q + first, ldb: hw, beta: 0, c: shared.p + first, ldc: n)
-                            // n·n fits one tensor (outputShape), so n and every column range fit
-                            // the kernel's 32-bit sizes: softmaxColumns cannot refuse them.
-                            try? softmaxColumns(shared.p, shared.p, n: n, inner: n, columns: first..<(first + columns))
-                            sgemm(transA: false, transB: false, m: valueDim, n: columns, k: n, alpha: 1, a: v, lda: hw,
-                                  b: shared.p + first, ldb: n, beta: 0, c: output.p + outOffset + first, ldc: hw)
-                        }
+            // One parallel region for the whole operation; a chunk's units are tiles of one head
+            // in turn, so that head's keys and values stay in cache.
+            context.parallelFor(chunks, grain: 1) { range in
+                for chunk in range {
+                    let end = units * (chunk + 1) / chunks
+                    var unit = units * chunk / chunks
+                    while unit < end {
+                        let tile = unit % tiles, slice = unit / tiles
+                        let (image, area, head) = (slice / (areas * heads), slice / heads % areas, slice % heads)
+                        let q: UnsafePointer<Float> = input.p + ((image * heads + head) * block * hw + area * n)
+                        let o: UnsafeMutablePointer<Float> = output.p + ((image * heads + head) * valueDim * hw + area * n)
+                        let last = min(end, unit - tile + tiles)
+                        let queries: Range<Int> = (tile * 16)..<((tile + last - unit) * 16)
+                        let keys: UnsafePointer<Float> = q + keyDim * hw, values: UnsafePointer<Float> = keys + keyDim * hw
+                        kernel.run(q: q, keys: keys, values: values, out: o, queries: queries,
+                                   scratch: scratch.p + chunk * kernel.scratchCount)
+                        unit = last
                     }
                 }
             }

@@ -155,6 +155,23 @@ typedef struct {
 /// `tmp` (h × wo floats, this caller's own) for the separable passes.
 void zk_max_pool2d(const float *x, float *y, float *tmp, const zk_pool_geometry *g, int p0, int p1, int portable);
 
+/// One head of attention: rows of `n` positions `ld` apart (position i of row d at
+/// `row + d * ld + i`): `key_dim` query and key rows, `value_dim` value and output rows.
+typedef struct {
+    const float *q, *k, *v;
+    float *out;
+    int n, key_dim, value_dim, ld;
+    float scale;
+} zk_attention_head;
+
+/// Floats of scratch one `zk_attention_queries` caller needs.
+size_t zk_attention_scratch_count(int n, int key_dim, int value_dim);
+
+/// Output columns q0 ..< q1 of one head: out[d][i] = Σ_j v[d][j] · softmax_j(scale · Σ_e
+/// q[e][i] · k[e][j]), 16 queries at a time, using `scratch` (zk_attention_scratch_count
+/// floats, this caller's own). Disjoint query ranges may run in parallel.
+void zk_attention_queries(const zk_attention_head *h, int q0, int q1, float *scratch, int portable);
+
 /// One plane of a depthwise convolution (PyTorch semantics, zero padding).
 typedef struct {
     int h, w, ho, wo;
