@@ -21,7 +21,7 @@ final class FoldedCopyTests: XCTestCase {
         XCTAssertFalse(folded.isEmpty)
         for conv in folded {
             let packed = try XCTUnwrap(conv.preparation?.weight)
-            XCTAssertEqual(packed.weight.pointer, conv.weight.pointer, "\(packed.shape): packs the weights as loaded, no folded copy")
+            XCTAssertTrue(packed.weight === conv.weight.value, "\(packed.shape): packs the weights as loaded, no folded copy")
             XCTAssertEqual(packed.rowScales?.count, packed.shape[0], "the batch norm's scale is applied as the form is packed")
         }
         let y = try m.forward(input, on: CPUBackend()).toArray()
