@@ -78,6 +78,9 @@ extension Model {
                 throw .preparation(.error("layer \(node.index) (\(node.row.module)): \(error.message)", at: node.row.location))
             }
         }
+        // What preparation freed (the tracing passes' buffers) is not kept for reuse by size:
+        // passes place their buffers by plan, so it would only sit there.
+        defer { ZooCPUSettings.releaseCachedBuffers() }
         let size = imageSize ?? (256, 256)
         var parallel = ParallelPreparation()
         let recorder = ShapeBackend()
@@ -99,9 +102,6 @@ extension Model {
         _ = trace(input: [1, config.inputChannels, size.height, size.width], on: tracer, diagnostics: &diagnostics)
         // A layer that cannot run at this size prepares its convolutions when it first runs;
         // a convolution whose weights cannot be prepared fails here, at its layer.
-        // What preparation freed (each folded copy of the weights, once packed) is not kept for
-        // reuse by size: passes place their buffers by plan, so it would only sit there.
-        ZooCPUSettings.releaseCachedBuffers()
         if let failure {
             throw .preparation(diagnostics.first { $0.message.hasSuffix(failure.message) }
                                ?? .error(failure.message, at: nil))
