@@ -7,7 +7,7 @@ import ZooCPU
 /// [nc, c3, 1, 1] of the last level, which `set_vocab` leaves disabled), `loc` is the box
 /// branch's last 1×1 conv and `pf` the proposal filter (the class branch's old last conv).
 /// In export form, what `run` gives, every anchor passes the filter: `pf` is loaded and
-/// counted, and the counting backend runs it as PyTorch's forward does.
+/// counted, and the counting backend runs it where PyTorch's forward does (enabled levels).
 public final class LRPCHead: Module {
     public let linearVocab: Linear?
     public let convVocab: Conv2d?
@@ -36,7 +36,7 @@ public final class LRPCHead: Module {
     public func scores<B: Backend>(_ features: B.Value, on backend: B) throws(LayerError) -> B.Value {
         let d = backend.dims(features)
         guard d.count == 4 else { throw LayerError("LRPCHead expects class features [N, C, H, W], got \(Shape.text(d))") }
-        if backend is ShapeBackend { _ = try backend.conv2d(features, pf) }
+        if backend is ShapeBackend, linearVocab != nil { _ = try backend.conv2d(features, pf) }
         guard let linearVocab else {
             let conv = convVocab ?? pf
             return try backend.reshape(try backend.conv2d(features, conv), [d[0], conv.outChannels, d[2] * d[3]])
