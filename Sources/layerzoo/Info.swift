@@ -37,7 +37,8 @@ struct Info: ParsableCommand {
     func run() throws {
         let registry = try loadRegistry(plugin, json: format == .json, file: config)
         let transforms = try transform.resolve(in: registry)
-        let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry)
+        let (source, report, diagnostics) = checkReport(path: config, options: model, registry: registry,
+                                                          weights: ModelInput.checkpointTensors(config))
         for diagnostic in diagnostics where format == .text || diagnostic.severity == .error {
             printError(diagnostic.description)
         }

@@ -45,6 +45,14 @@ enum ModelInput {
         return TorchArchive.looksLikeCheckpoint(model) ? model : nil
     }
 
+    /// The state_dict of a checkpoint model argument, for `info` and `validate` to count the
+    /// form its layers take (a prompt-free YOLOE head); nil for a YAML file or an unreadable
+    /// checkpoint (whose config then says why).
+    static func checkpointTensors(_ model: String) -> (any TensorSource)? {
+        guard TorchArchive.looksLikeCheckpoint(model) else { return nil }
+        return try? tensors(model)
+    }
+
     /// The class names a checkpoint model argument carries.
     static func classNames(_ model: String) -> [String]? {
         (try? checkpoint(model))??.names

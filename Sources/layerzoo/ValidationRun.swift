@@ -125,7 +125,8 @@ enum Validation {
             }
             for scale in scales {
                 checkOptions.scale = scale
-                let report = checker.check(source, options: checkOptions)
+                let report = ModelInput.checkpointTensors(path).map { checker.check(source, options: checkOptions, fitting: $0) }
+                    ?? checker.check(source, options: checkOptions)
                 let isDefault = scale == nil && source.scaleFromName == nil && !names.isEmpty
                 if isDefault { defaulted += 1 }
                 run.files.append(FileResult(file: source.displayPath, scale: report.model?.scale?.name ?? scale ?? (isDefault ? names.first : nil),

@@ -42,8 +42,8 @@ public final class Detect: Layer, StrideConsumer, EndToEndHead {
     public let cv2: [Sequential]
     public let cv3: [Sequential]
     public let dfl: DFL?
-    public let one2oneCv2: [Sequential]?
-    public let one2oneCv3: [Sequential]?
+    public private(set) var one2oneCv2: [Sequential]?
+    public private(set) var one2oneCv3: [Sequential]?
     public private(set) var stride: [Double]
     /// Run the one-to-one branches (only an end-to-end head has them); off by default, as in
     /// Ultralytics, whose default export (`nms=None`) runs the one-to-many branches.
@@ -150,6 +150,10 @@ public final class Detect: Layer, StrideConsumer, EndToEndHead {
     public var runsOneToOne: Bool { endToEnd && hasOneToOne }
 
     public var hasOneToOne: Bool { one2oneCv2 != nil }
+
+    /// Drops the one-to-one branches, as Ultralytics' `Detect.fuse` does for a head that runs
+    /// one-to-many (what a prompt-free YOLOE checkpoint was saved after).
+    public func removeOneToOne() { (one2oneCv2, one2oneCv3) = (nil, nil) }
 
     /// One branch over every level: the one-to-one copy when the head runs it, else the
     /// one-to-many one. PyTorch computes both in every inference forward and thop counts both,

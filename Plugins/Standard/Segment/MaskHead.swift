@@ -8,7 +8,7 @@ public struct MaskHead {
     public let nm: Int
     public let proto: any MaskPrototypes
     public let coefficients: [Sequential]
-    public let oneToOne: [Sequential]?
+    public private(set) var oneToOne: [Sequential]?
     /// The coefficient branch's state_dict key.
     public let key: String
 
@@ -23,6 +23,9 @@ public struct MaskHead {
     }
 
     /// `proto`, the coefficient branch and its one-to-one copy, in PyTorch's registration order.
+    /// Drops the one-to-one coefficients (`Detect.fuse` of a head that runs one-to-many).
+    mutating func removeOneToOne() { oneToOne = nil }
+
     var children: [(name: String, module: any Module)] {
         var out: [(name: String, module: any Module)] = [("proto", proto), (key, Sequential(coefficients))]
         if let oneToOne { out.append(("one2one_" + key, Sequential(oneToOne))) }

@@ -42,8 +42,9 @@ extension Proto {
 /// YOLO26's `Proto26(ch, c_=256, c2=32, nc=80)`: every coarser level, projected to the finest
 /// level's channels (`feat_refine`) and upsampled to it (nearest), is added to the finest
 /// level; `feat_fuse` then feeds Proto's layers (its `cv1` reads c_ channels). `semseg`, a
-/// training-only semantic branch, is built, loaded and counted but never run.
-public final class Proto26: MaskPrototypes {
+/// training-only semantic branch, is built, loaded and counted but never run; weights without
+/// it (what Ultralytics' `Proto26.fuse` leaves, e.g. in a prompt-free YOLOE) drop it.
+public final class Proto26: MaskPrototypes, StateDictAdapting {
     public let cv1: Conv
     public let upsample: ConvTranspose2d
     public let cv2: Conv
@@ -51,6 +52,7 @@ public final class Proto26: MaskPrototypes {
     public let featRefine: [Conv]
     public let featFuse: Conv
     public let semseg: Sequential
+    public private(set) var keepsSemseg = true
 
     public init(_ ch: [Int], _ c_: Int = 256, _ c2: Int = 32, nc: Int = 80, act: Activation = .silu) throws(LayerError) {
         guard let c0 = ch.first else { throw LayerError("Proto26 needs at least one input level") }
@@ -68,7 +70,12 @@ public final class Proto26: MaskPrototypes {
 
     public var children: [(name: String, module: any Module)] {
         [("cv1", cv1), ("upsample", upsample), ("cv2", cv2), ("cv3", cv3), ("feat_refine", Sequential(featRefine)),
-         ("feat_fuse", featFuse), ("semseg", semseg)]
+         ("feat_fuse", featFuse)] + (keepsSemseg ? [("semseg", semseg)] : [])
+    }
+
+    public func adapt(to source: any TensorSource, prefix: String) -> Set<String> {
+        keepsSemseg = source.tensorInfo(prefix + "semseg.0.conv.weight") != nil
+        return []
     }
 
     public func prototypes<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {

@@ -9,13 +9,16 @@ import ZooCPU
 /// `reprta.m.{w12,w3}`, `savpe.*`; the last two are counted and loaded, not run. An end-to-end
 /// head (YOLOE-26) runs its one-to-one branches (`one2one_cv2/cv3/cv4`) when `endToEnd` is on,
 /// and then gives Detect's top-k rows [N, k, 6], as Ultralytics' `Detect.forward` with end2end.
-public final class YOLOEDetect: Layer, DetectBasedHead, ClassEmbeddingReader {
+/// Weights holding `lrpc.*` (a prompt-free checkpoint) switch it to `PromptFreeForm`.
+public final class YOLOEDetect: Layer, DetectBasedHead, ClassEmbeddingReader, StateDictAdapting {
     public let detect: Detect
     public let embed: Int
     public let cv4: [BNContrastiveHead]
-    public let one2oneCv4: [BNContrastiveHead]?
+    public private(set) var one2oneCv4: [BNContrastiveHead]?
     public let reprta: TextPromptAdapter
     public let savpe: SAVPE
+    /// Set when the loaded weights are prompt-free (`set_vocab`'s `lrpc.*`).
+    public private(set) var promptFree: PromptFreeForm?
 
     public init(nc: Int = 80, embed: Int = 512, regMax: Int = 16, end2end: Bool = false, ch: [Int], legacy: Bool,
                 act: Activation = .silu) throws(LayerError) {
@@ -33,17 +36,53 @@ public final class YOLOEDetect: Layer, DetectBasedHead, ClassEmbeddingReader {
     }
 
     public var children: [(name: String, module: any Module)] {
+        if let promptFree { return promptFreeChildren(promptFree) }
         var out = detect.children + [("cv4", ModuleList(cv4))]
         if let one2oneCv4 { out.append(("one2one_cv4", ModuleList(one2oneCv4))) }
         return out + [("reprta", reprta), ("savpe", savpe)]
     }
 
     public var embeddingDimension: Int { embed }
+    public var readsClassEmbeddings: Bool { promptFree == nil }
+
+    private func promptFreeChildren(_ form: PromptFreeForm) -> [(name: String, module: any Module)] {
+        var out: [(name: String, module: any Module)] = [("cv2", Sequential(form.boxTrunks)), ("cv3", Sequential(form.classTrunks))]
+        if let dfl = detect.dfl { out.append(("dfl", dfl)) }
+        if let one2oneCv2 = detect.one2oneCv2, let one2oneCv3 = detect.one2oneCv3 {
+            out += [("one2one_cv2", Sequential(one2oneCv2)), ("one2one_cv3", Sequential(one2oneCv3))]
+        }
+        if form.keepsContrastiveHeads {
+            out.append(("cv4", ModuleList(cv4)))
+            if let one2oneCv4 { out.append(("one2one_cv4", ModuleList(one2oneCv4))) }
+        }
+        if form.keepsTextAdapter { out.append(("reprta", reprta)) }
+        if form.keepsVisualPromptEncoder { out.append(("savpe", savpe)) }
+        return out + [("lrpc", ModuleList(form.lrpc))]
+    }
+
+    /// Reads the prompt-free form off weights holding `lrpc.*`; without one2one tensors the
+    /// head drops its one-to-one branches, as `set_vocab`'s `fuse` did.
+    public func adapt(to source: any TensorSource, prefix: String) -> Set<String> {
+        do throws(LayerError) {
+            promptFree = try PromptFreeForm(detect: detect, source: source, prefix: prefix)
+        } catch {
+            promptFree = nil
+        }
+        if let promptFree, !promptFree.keepsOneToOne {
+            detect.removeOneToOne()
+            one2oneCv4 = nil
+        }
+        return []
+    }
 
     /// The box distances after DFL and the class logits [N, nc, A] of the branches the head
     /// runs (one-to-one when `endToEnd` is on); the counting backend also runs the other ones,
     /// as PyTorch's forward does.
     func predictions<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> (distances: B.Value, scores: B.Value) {
+        if let promptFree {
+            let p = try promptFree.predictions(inputs, on: backend)
+            return (try detect.dfl.map { dfl throws(LayerError) in try dfl(p.boxes, on: backend) } ?? p.boxes, p.scores)
+        }
         let text = try ClassEmbeddings.original(on: backend, for: "YOLOEDetect", dimension: embed)
         let box = try detect.branch(detect.cv2, detect.one2oneCv2, channels: 4 * detect.regMax, inputs, on: backend)
         var used = (detect.cv3, cv4), unused = detect.one2oneCv3.flatMap { c in one2oneCv4.map { (c, $0) } }

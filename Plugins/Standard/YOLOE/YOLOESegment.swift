@@ -5,10 +5,10 @@ import ZooCPU
 /// `YOLOESegment26` (Proto26 prototypes from every level) in export form: YOLOEDetect's
 /// detections with the mask coefficients of `cv5` after the scores, [N, 4 + nc + nm, A], and
 /// the prototypes [N, nm, H/4, W/4]; with `endToEnd` on, YOLOEDetect's one-to-one top-k rows
-/// [N, k, 6 + nm]. Keys as YOLOEDetect's, then Segment's `MaskHead` (`proto.*`, `cv5.*`, `one2one_cv5.*`).
-public final class YOLOESegment: MultiOutputLayer, DetectBasedHead, ClassEmbeddingReader {
+/// [N, k, 6 + nm]. Prompt-free weights (`lrpc.*`) switch it as YOLOEDetect. Keys as YOLOEDetect's, then Segment's `MaskHead` (`proto.*`, `cv5.*`, `one2one_cv5.*`).
+public final class YOLOESegment: MultiOutputLayer, DetectBasedHead, ClassEmbeddingReader, StateDictAdapting {
     public let head: YOLOEDetect
-    public let mask: MaskHead
+    public private(set) var mask: MaskHead
 
     public var nm: Int { mask.nm }
 
@@ -23,6 +23,14 @@ public final class YOLOESegment: MultiOutputLayer, DetectBasedHead, ClassEmbeddi
 
     public var detect: Detect { head.detect }
     public var embeddingDimension: Int { head.embed }
+    public var readsClassEmbeddings: Bool { head.readsClassEmbeddings }
+
+    /// YOLOEDetect's prompt-free form; the one-to-one coefficients go with its one-to-one branches.
+    public func adapt(to source: any TensorSource, prefix: String) -> Set<String> {
+        let derivable = head.adapt(to: source, prefix: prefix)
+        if !head.detect.hasOneToOne { mask.removeOneToOne() }
+        return derivable
+    }
     public var outputCount: Int { 2 }
 
     public func forwardOutputs<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> [B.Value] {

@@ -100,6 +100,12 @@ public enum ClassEmbeddings {
 public protocol ClassEmbeddingReader: Layer {
     /// D, the embedding size the layer expects.
     var embeddingDimension: Int { get }
+    /// False when the layer's weights hold their vocabulary (a prompt-free YOLOE head).
+    var readsClassEmbeddings: Bool { get }
+}
+
+extension ClassEmbeddingReader {
+    public var readsClassEmbeddings: Bool { true }
 }
 
 /// A layer whose work is to replace a side input (ImagePoolingAttn updates the class
@@ -110,7 +116,7 @@ extension Model {
     /// The embedding size the model's class-embedding readers expect (the first one's), or nil
     /// when no layer reads them.
     public var classEmbeddingDimension: Int? {
-        nodes.lazy.compactMap { ($0.layer as? any ClassEmbeddingReader)?.embeddingDimension }.first
+        nodes.lazy.compactMap { $0.layer as? any ClassEmbeddingReader }.first { $0.readsClassEmbeddings }?.embeddingDimension
     }
 
     /// The most classes embeddings may hold (Detect's limit on nc): every class costs a score

@@ -110,6 +110,20 @@ extension Model {
 }
 
 extension Model {
+    /// Lets every `StateDictAdapting` module take the form `source` holds (no value is read)
+    /// and returns the full keys of the tensors the modules can derive.
+    @discardableResult
+    public func adaptForms(to source: any TensorSource) -> Set<String> {
+        var derivable = Set<String>()
+        for node in nodes {
+            for (prefix, module) in node.layer.namedModules(prefix: "model.\(node.index).") {
+                guard let adapting = module as? any StateDictAdapting else { continue }
+                for name in adapting.adapt(to: source, prefix: prefix) { derivable.insert(prefix + name) }
+            }
+        }
+        return derivable
+    }
+
     /// Loads weights from `source` (a safetensors file, a checkpoint's state_dict, ...) whose
     /// keys are the PyTorch state_dict keys of the equivalent Ultralytics model
     /// (`model.<i>.<name>`). Modules with more than one key set (`StateDictAdapting`: deployed
@@ -118,18 +132,12 @@ extension Model {
     /// `num_batches_tracked` (an integer buffer unused at inference) may be present or absent.
     /// Then the model is prepared (`prepareForInference`) unless `prepare` is false.
     public func loadWeights(_ source: any TensorSource, prepare: Bool = true) throws(WeightLoadError) {
-        var derivable = Set<String>()
-        for node in nodes {
-            for (prefix, module) in node.layer.namedModules(prefix: "model.\(node.index).") {
-                guard let adapting = module as? any StateDictAdapting else { continue }
-                for name in adapting.adapt(to: source, prefix: prefix) { derivable.insert(prefix + name) }
-            }
-        }
+        let derivable = adaptForms(to: source)
         let tensors = namedTensors()
         var mismatch = WeightMismatch(file: source.path, missing: [], unexpected: [], misshaped: [])
         let known = Set(tensors.map(\.key))
-        // The class embeddings a model that reads them may carry beside its state_dict.
-        let sideInputs = classEmbeddingDimension == nil ? [] : ClassEmbeddings.tensorNames
+        // The class embeddings a model with readers may carry beside its state_dict (a prompt-free one too).
+        let sideInputs = nodes.contains { $0.layer is any ClassEmbeddingReader } ? ClassEmbeddings.tensorNames : []
         for info in source.tensorInfos where !known.contains(info.name) && !sideInputs.contains(info.name) {
             mismatch.unexpected.append(info.name)
         }

@@ -7,6 +7,24 @@ extension ModelChecker {
     /// adapters), and a note says which was picked. Where no variant fits, the default stays
     /// (and loading the weights then reports what does not fit).
     public func check(_ source: ConfigSource, options: CheckOptions, fitting weights: any TensorSource) -> CheckReport {
+        Self.adapted(variantsFitting(source, options: options, weights), to: weights, options: options)
+    }
+
+    /// The report with its model in the form `weights` hold (`Model.adaptForms`), traced again
+    /// when that changed the model's tensors (a prompt-free YOLOE head: other outputs, no
+    /// class embeddings read).
+    static func adapted(_ report: CheckReport, to weights: any TensorSource, options: CheckOptions) -> CheckReport {
+        guard let model = report.model, let input = report.trace?.input else { return report }
+        let before = model.namedTensors().map(\.key)
+        model.adaptForms(to: weights)
+        guard model.namedTensors().map(\.key) != before else { return report }
+        var report = report, diagnostics: [Diagnostic] = []
+        report.trace = model.trace(input: input, maxElements: options.maxElements, diagnostics: &diagnostics)
+        report.diagnostics += diagnostics
+        return report
+    }
+
+    private func variantsFitting(_ source: ConfigSource, options: CheckOptions, _ weights: any TensorSource) -> CheckReport {
         let first = check(source, options: options)
         guard let model = first.model else { return first }
         let ambiguous = Set(model.nodes.map(\.row.module)).filter {
