@@ -63,12 +63,7 @@ extension SnakeConvLayers {
     static var c3k2DSConvFused: LayerDefinition {
         LayerDefinition(
             name: "C3k2_DSConv",
-            arguments: [
-                ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
-                ArgumentSpec("c3k", .bool, default: .bool(false)), ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)),
-                ArgumentSpec("attn", .bool, default: .bool(false)), ArgumentSpec("g", .channels, default: .int(1)),
-                ArgumentSpec("shortcut", .bool, default: .bool(true)),
-            ],
+            arguments: C3k2.arguments,
             role: .cspWithRepeats,
             summary: "C3k2 whose bottlenecks are Conv 1×1 → a fused snake DSConv (Conv 3×3 + horizontal and vertical grid_sample snakes, Conv 1×1) in both paths; c3k forced on at m, l, x",
             origin: "\(origin) (a YOLO11 fork's nn/modules/block.py with C3k2_DDFM, C3k2_MSBlock, C3k2_RFAConv; its repository is not named in the index)",

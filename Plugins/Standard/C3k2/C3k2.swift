@@ -53,14 +53,18 @@ public enum C3k2 {
         }
     }
 
+    /// `C3k2(c1, c2, n=1, c3k=False, e=0.5, attn=False, g=1, shortcut=True)`, Ultralytics 8.4's
+    /// signature, which forks' `C3k2_*` layers keep.
+    public static let arguments = [
+        ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
+        ArgumentSpec("c3k", .bool, default: .bool(false)), ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)),
+        ArgumentSpec("attn", .bool, default: .bool(false)), ArgumentSpec("g", .channels, default: .int(1)),
+        ArgumentSpec("shortcut", .bool, default: .bool(true)),
+    ]
+
     static let definition = LayerDefinition(
         name: "C3k2",
-        arguments: [
-            ArgumentSpec("c1", .channels), ArgumentSpec("c2", .channels), ArgumentSpec("n", .int(1...1000), default: .int(1)),
-            ArgumentSpec("c3k", .bool, default: .bool(false)), ArgumentSpec("e", .float(0.0...8.0), default: .float(0.5)),
-            ArgumentSpec("attn", .bool, default: .bool(false)), ArgumentSpec("g", .channels, default: .int(1)),
-            ArgumentSpec("shortcut", .bool, default: .bool(true)),
-        ],
+        arguments: arguments,
         role: .cspWithRepeats,
         summary: "C2f with Bottleneck, C3k or attention blocks (YOLO11); c3k forced on at scales m, l, x",
         origin: StandardLayers.origin,
