@@ -17,16 +17,8 @@ final class StockModuleTests: XCTestCase {
                           "zeropad", "leakyrelu", "hardswish", "gelu", "conv2_s2", "conv2_k5", "c3tr", "c3tr_e1",
                           "channelattention", "spatialattention_k3", "spatialattention_k7", "cbam", "batchnorm2d"]
 
-    func fixtures() throws -> ModuleFixtures {
-        var registry = LayerRegistry()
-        try StandardLayers.register(into: &registry)
-        return ModuleFixtures(registry: registry) { name throws in
-            try safeTensorsFixture("modules/\(name)", in: Bundle.module, generator: "gen_stock_fixtures.py")
-        }
-    }
-
     func testModulesMatchPyTorch() throws {
-        let fixtures = try fixtures()
+        let fixtures = try stockModuleFixtures()
         try fixtures.assertKeysShapesAndCounts(Self.modules)
         let worst = try fixtures.assertOutputs(Self.modules)
         try fixtures.assertMacs(Self.modules)
@@ -92,11 +84,7 @@ final class StockModuleTests: XCTestCase {
 /// `fuse_convs` does it, then the batch norm folded; the output is unchanged by either.
 final class Conv2FusionTests: XCTestCase {
     func testFuseConvsThenBatchNormKeepTheOutput() throws {
-        var registry = LayerRegistry()
-        try StandardLayers.register(into: &registry)
-        let fixtures = ModuleFixtures(registry: registry) { name throws in
-            try safeTensorsFixture("modules/\(name)", in: Bundle.module, generator: "gen_stock_fixtures.py")
-        }
+        let fixtures = try stockModuleFixtures()
         for name in ["conv2_s2", "conv2_k5"] {
             let f = try fixtures.fixture("module_\(name)")
             let conv2 = try XCTUnwrap(try fixtures.loadedModule(f) as? Conv2, name)
@@ -121,11 +109,7 @@ final class Conv2FusionTests: XCTestCase {
     /// branch and the batch norm merged at preparation), equal to the two branches PyTorch
     /// runs and to PyTorch's output; the profile shows the single convolution.
     func testTrainingFormRunsAsOneMergedConvolution() throws {
-        var registry = LayerRegistry()
-        try StandardLayers.register(into: &registry)
-        let fixtures = ModuleFixtures(registry: registry) { name throws in
-            try safeTensorsFixture("modules/\(name)", in: Bundle.module, generator: "gen_stock_fixtures.py")
-        }
+        let fixtures = try stockModuleFixtures()
         for name in ["conv2_s2", "conv2_k5"] {
             let f = try fixtures.fixture("module_\(name)")
             let conv2 = try XCTUnwrap(try fixtures.loadedModule(f) as? Conv2, name)
@@ -151,11 +135,7 @@ final class Conv2FusionTests: XCTestCase {
     /// ConvTranspose's batch norm folded as `fuse_deconv_and_bn` does: keys
     /// `conv_transpose.{weight,bias}`, the same output.
     func testConvTransposeFoldsItsBatchNorm() throws {
-        var registry = LayerRegistry()
-        try StandardLayers.register(into: &registry)
-        let fixtures = ModuleFixtures(registry: registry) { name throws in
-            try safeTensorsFixture("modules/\(name)", in: Bundle.module, generator: "gen_stock_fixtures.py")
-        }
+        let fixtures = try stockModuleFixtures()
         let f = try fixtures.fixture("module_convtranspose")
         let layer = try XCTUnwrap(try fixtures.loadedModule(f) as? ConvTranspose)
         XCTAssertFalse(layer.isDeployed)
@@ -164,5 +144,14 @@ final class Conv2FusionTests: XCTestCase {
         XCTAssertTrue(layer.isDeployed)
         XCTAssertEqual(layer.namedTensors().map(\.key), ["conv_transpose.weight", "conv_transpose.bias"])
         XCTAssertLessThan(relativeError(try layer.forward([try f.tensor("input")], on: CPUBackend()), try f.tensor("output")), 1e-4)
+    }
+}
+
+/// The standard layers' module fixtures (Resources/modules, scripts/fixtures/gen_stock_fixtures.py).
+func stockModuleFixtures() throws -> ModuleFixtures {
+    var registry = LayerRegistry()
+    try StandardLayers.register(into: &registry)
+    return ModuleFixtures(registry: registry) { name throws in
+        try safeTensorsFixture("modules/\(name)", in: Bundle.module, generator: "gen_stock_fixtures.py")
     }
 }
