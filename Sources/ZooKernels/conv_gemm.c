@@ -135,33 +135,39 @@ static void zk_prepare_row(const zk_conv_geometry *g, const float *srow, float *
     }
 }
 
-void zk_prepare_input(const zk_conv_geometry *g, const float *x, int c0, int c1, float *dst) {
-    const int sh = g->stride_h, sw = g->stride_w, hq = zk_phase_h(g), wq = zk_phase_w(g);
-    const size_t phase = (size_t)hq * wq;
-    float *rows[2];
-    for (int ci = c0; ci < c1; ci++) {
-        const float *src = x + (size_t)ci * g->in_h * g->in_w;
-        for (int py = 0; py < sh; py++) {
-            for (int qy = 0; qy < hq; qy++) {
-                int iy = qy * sh + py - g->pad_h;
-                const float *srow = (iy < 0 || iy >= g->in_h) ? NULL : src + (size_t)iy * g->in_w;
-                for (int px = 0; px < sw; px++) {
-                    float *row = dst + ((size_t)(ci * sh + py) * sw + px) * phase + (size_t)qy * wq;
-                    if (sw <= 2) {
-                        rows[px] = row;
-                        continue;
-                    }
-                    for (int qx = 0; qx < wq; qx++) {
-                        int ix = qx * sw + px - g->pad_w;
-                        row[qx] = (srow && ix >= 0 && ix < g->in_w) ? srow[ix] : 0.0f;
-                    }
-                }
-                if (sw <= 2) zk_prepare_row(g, srow, rows, wq);
+void zk_prepare_phase_rows(const zk_conv_geometry *g, const float *src, int py, int qy0, int rows, size_t px_stride,
+                           float *dst) {
+    const int sh = g->stride_h, sw = g->stride_w, wq = zk_phase_w(g);
+    float *prow[2];
+    for (int r = 0; r < rows; r++) {
+        int iy = (qy0 + r) * sh + py - g->pad_h;
+        const float *srow = (iy < 0 || iy >= g->in_h) ? NULL : src + (size_t)iy * g->in_w;
+        for (int px = 0; px < sw; px++) {
+            float *row = dst + px * px_stride + (size_t)r * wq;
+            if (sw <= 2) {
+                prow[px] = row;
+                continue;
             }
+            for (int qx = 0; qx < wq; qx++) {
+                int ix = qx * sw + px - g->pad_w;
+                row[qx] = (srow && ix >= 0 && ix < g->in_w) ? srow[ix] : 0.0f;
+            }
+        }
+        if (sw <= 2) zk_prepare_row(g, srow, prow, wq);
+    }
+}
+
+void zk_prepare_input(const zk_conv_geometry *g, const float *x, int c0, int c1, float *dst) {
+    const int sh = g->stride_h, sw = g->stride_w, hq = zk_phase_h(g);
+    const size_t phase = (size_t)hq * zk_phase_w(g);
+    for (int ci = c0; ci < c1; ci++) {
+        for (int py = 0; py < sh; py++) {
+            zk_prepare_phase_rows(g, x + (size_t)ci * g->in_h * g->in_w, py, 0, hq, phase,
+                                  dst + (size_t)(ci * sh + py) * sw * phase);
         }
     }
     if (c1 == g->channels) {
-        memset(dst + zk_prepared_body(g), 0, ((size_t)wq + ZK_NR) * sizeof(float));
+        memset(dst + zk_prepared_body(g), 0, ((size_t)zk_phase_w(g) + ZK_NR) * sizeof(float));
     }
 }
 

@@ -1,5 +1,6 @@
 import XCTest
 @testable import ZooCPU
+import ZooKernels
 
 /// Optimised conv paths (AVX2 + FMA micro-kernels where the CPU has them, and the portable C
 /// loops) against the naive reference on random geometry.
@@ -9,6 +10,7 @@ final class ConvKernelTests: XCTestCase {
         ZooCPUSettings.winograd = true
         ZooCPUSettings.winogradMinimumChannels = 16
         ZooCPUSettings.winogradMinimumTiles = 16
+        ZooCPUSettings.forcedConvBandRows = 0
     }
 
     struct Case {
@@ -77,22 +79,76 @@ final class ConvKernelTests: XCTestCase {
         for (portable, winograd) in [(false, true), (true, true), (false, false)] {
             ZooCPUSettings.portableKernels = portable
             ZooCPUSettings.winograd = winograd
-            for (i, cs) in Self.cases.enumerated() {
-                let x = try randomTensor([cs.n, cs.c, cs.h, cs.w], &rng)
-                let wt = try randomTensor([cs.o, cs.c / cs.groups, cs.k.h, cs.k.w], &rng, scale: 0.5)
-                let b = cs.bias ? try randomTensor([cs.o], &rng) : nil
-                let opts = Conv2DOptions(stride: cs.stride, padding: cs.padding, dilation: cs.dilation, groups: cs.groups)
-                let scale = (0..<cs.o).map { Float($0 % 3) * 0.5 + 0.25 }
-                let shift = (0..<cs.o).map { Float($0) * 0.1 - 0.2 }
-                for epi in [ConvEpilogue.none, ConvEpilogue(scale: scale, shift: shift, activation: .silu),
-                            ConvEpilogue(activation: .leakyReLU(0.1))] {
-                    let fast = try conv2d(x, weight: wt, bias: b, options: opts, epilogue: epi, workspace: workspace)
-                    let ref = try conv2dReference(x, weight: wt, bias: b, options: opts, epilogue: epi)
-                    worst = max(worst, assertClose(fast, ref, tol: 2e-5, "case \(i) portable=\(portable) winograd=\(winograd) \(epi.activation)"))
-                }
-            }
+            worst = max(worst, try casesMatchReference("portable=\(portable) winograd=\(winograd)", &rng, workspace))
         }
         ErrorLog.shared.record("conv2d optimised vs reference", worst)
+    }
+
+    func testBandedMatchesReference() throws {
+        // Every GEMM conv of the cases that rearranges its input, band by band: one output row
+        // per band (a ragged last panel in every band), two and three (a short last band), on
+        // one to three workers.
+        var rng = SplitMix64(seed: 16)
+        let workspace = Workspace()
+        let threads = ZooCPUSettings.threadCount
+        defer {
+            ZooCPUSettings.threadCount = threads
+            ZooCPUSettings.forcedConvBandRows = 0
+        }
+        ZooCPUSettings.winograd = false
+        var worst: Float = 0
+        for (rows, workers, portable) in [(1, 1, false), (1, 3, false), (2, 2, false), (3, 1, false), (2, 2, true)] {
+            ZooCPUSettings.forcedConvBandRows = rows
+            ZooCPUSettings.threadCount = workers
+            ZooCPUSettings.portableKernels = portable
+            worst = max(worst, try casesMatchReference("bands of \(rows) rows, \(workers) workers, portable=\(portable)", &rng, workspace))
+        }
+        ErrorLog.shared.record("conv2d banded vs reference", worst)
+    }
+
+    func testLargeStridedInputRunsBanded() throws {
+        // A 16 → 24 stride-2 conv at 96×96: its rearranged input (590 KB) is over the default
+        // band size, so it runs in bands; the whole-input path and the reference agree.
+        var rng = SplitMix64(seed: 17)
+        let x = try randomTensor([1, 16, 96, 95], &rng)
+        let w = try randomTensor([24, 16, 3, 3], &rng, scale: 0.3)
+        let b = try randomTensor([24], &rng)
+        let opts = Conv2DOptions(stride: 2, padding: 1)
+        let geo = try ConvGeometry(input: x.shape, weight: w.shape, options: opts)
+        var g = zk_conv_geometry()
+        (g.channels, g.in_h, g.in_w, g.kernel_h, g.kernel_w) = (16, 96, 95, 3, 3)
+        (g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w) = (2, 2, 1, 1, 1, 1)
+        (g.out_h, g.out_w) = (Int32(geo.ho), Int32(geo.wo))
+        XCTAssertGreaterThan(convBandRows(g, preparedCount: Int(zk_prepared_input_count(&g)), threads: 2), 0)
+        let epilogue = ConvEpilogue(activation: .silu)
+        let ref = try conv2dReference(x, weight: w, bias: b, options: opts, epilogue: epilogue)
+        defer { ZooCPUSettings.convBandBytes = 192 << 10 }
+        for bandBytes in [192 << 10, 0] {
+            ZooCPUSettings.convBandBytes = bandBytes
+            let fast = try conv2d(x, weight: w, bias: b, options: opts, epilogue: epilogue)
+            assertClose(fast, ref, tol: 2e-5, "bands of \(bandBytes) B")
+        }
+    }
+
+    /// Every case with three epilogues through `conv2d` against the reference, under the
+    /// current settings; the worst relative error.
+    private func casesMatchReference(_ label: String, _ rng: inout SplitMix64, _ workspace: Workspace) throws -> Float {
+        var worst: Float = 0
+        for (i, cs) in Self.cases.enumerated() {
+            let x = try randomTensor([cs.n, cs.c, cs.h, cs.w], &rng)
+            let wt = try randomTensor([cs.o, cs.c / cs.groups, cs.k.h, cs.k.w], &rng, scale: 0.5)
+            let b = cs.bias ? try randomTensor([cs.o], &rng) : nil
+            let opts = Conv2DOptions(stride: cs.stride, padding: cs.padding, dilation: cs.dilation, groups: cs.groups)
+            let scale = (0..<cs.o).map { Float($0 % 3) * 0.5 + 0.25 }
+            let shift = (0..<cs.o).map { Float($0) * 0.1 - 0.2 }
+            for epi in [ConvEpilogue.none, ConvEpilogue(scale: scale, shift: shift, activation: .silu),
+                        ConvEpilogue(activation: .leakyReLU(0.1))] {
+                let fast = try conv2d(x, weight: wt, bias: b, options: opts, epilogue: epi, workspace: workspace)
+                let ref = try conv2dReference(x, weight: wt, bias: b, options: opts, epilogue: epi)
+                worst = max(worst, assertClose(fast, ref, tol: 2e-5, "case \(i) \(label) \(epi.activation)"))
+            }
+        }
+        return worst
     }
 
     func testLongReductionAcrossBlocks() throws {

@@ -3,9 +3,10 @@ import ZooKernels
 /// Every non-depthwise convolution: per image and group, `Y = W · im2col(X)` computed by the
 /// ZooKernels micro-kernels over prepacked weights. The input is first rearranged (padded,
 /// split into stride phases) so that every im2col row is a contiguous run that the kernel reads
-/// in place; im2col is never materialised. Bias, folded batch norm and the activation are
-/// applied as each output tile is stored. Output panels are split across
-/// `ZooCPUSettings.threadCount` threads.
+/// in place; im2col is never materialised. A large input is rearranged one band of output rows
+/// at a time, just before the band's GEMM (`runConvBands`). Bias, folded batch norm and the
+/// activation are applied as each output tile is stored. Output panels (or bands) are split
+/// across `ZooCPUSettings.threadCount` threads.
 func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage: TensorStorage, groupStride: Int),
                 output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation,
                 workspace: Workspace?) throws(BackendError) {
@@ -37,10 +38,20 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
     // A call without a workspace gets its own, which must outlive the loop below.
     let scratch = workspace ?? Workspace()
     defer { withExtendedLifetime(scratch) {} }
-    let prepared = prepare ? try scratch.floats(preparedCount) : nil
+    let threads = ZooCPUSettings.threadCount
+    let bandRows = prepare ? convBandRows(geometry, preparedCount: preparedCount, threads: threads) : 0
+    guard let band = convBandScratchCount(geometry, bandRows: bandRows, threads: threads) else {
+        throw .tooLarge(what: "conv2d", message: "bands of \(bandRows) rows of \(g.cg)x\(g.w) inputs exceed 32-bit offsets")
+    }
+    let prepared = prepare && bandRows == 0 ? try scratch.floats(preparedCount) : nil
+    let bandScratch = bandRows > 0 ? try scratch.floats(band.total) : nil
     let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: g.kdim)
     defer { offsets.deallocate() }
-    zk_row_offsets(&geometry, offsets)
+    if bandRows > 0 {
+        zk_band_row_offsets(&geometry, Int32(bandRows), offsets)
+    } else {
+        zk_row_offsets(&geometry, offsets)
+    }
 
     let (code, parameter, fused) = kernelActivation(activation)
     let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
@@ -61,7 +72,12 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
             desc.row_offsets = UnsafePointer(offsets)
             desc.output = output + (b * g.o + grp * g.og) * hwOut
             desc.packed_a = UnsafePointer(packed.storage.pointer + grp * packed.groupStride)
-            runConvPanels(desc, grain: grain, portable: portable)
+            if let bandScratch {
+                runConvBands(desc, geometry: geometry, input: x, bandRows: bandRows, scratch: bandScratch,
+                             perWorker: band.perWorker, threads: threads, portable: portable)
+            } else {
+                runConvPanels(desc, grain: grain, portable: portable)
+            }
             if !fused {
                 applyConvEpilogue(desc.output, rows: g.og, cols: hwOut, rowStride: hwOut, ch0: grp * g.og,
                                   affine: .identity(g.o), activation: activation)

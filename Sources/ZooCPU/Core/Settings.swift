@@ -10,6 +10,8 @@ public enum ZooCPUSettings {
         var winograd = true
         var winogradMinimumChannels = 16
         var winogradMinimumTiles = 16
+        var convBandBytes = 192 << 10
+        var forcedConvBandRows = 0
         var threadCount = AvailableCores.count
         var maxTensorBytes = 4 << 30
         var bufferCacheBytes = 512 << 20
@@ -51,6 +53,22 @@ public enum ZooCPUSettings {
     public static var winogradMinimumTiles: Int {
         get { lock.withLock { values.winogradMinimumTiles } }
         set { lock.withLock { values.winogradMinimumTiles = max(1, newValue) } }
+    }
+
+    /// Bytes of rearranged (padded, phase-split) input per band of output rows for GEMM
+    /// convolutions whose whole rearranged input is larger (default 192 KiB, so that a band
+    /// stays in a 512 KiB L2 beside the weights while its panels run); 0 rearranges every input
+    /// whole before the GEMM.
+    public static var convBandBytes: Int {
+        get { lock.withLock { values.convBandBytes } }
+        set { lock.withLock { values.convBandBytes = max(0, newValue) } }
+    }
+
+    /// Output rows per band for every GEMM convolution that rearranges its input, whatever its
+    /// size (0, the default: chosen per convolution); for tests of the banded path.
+    static var forcedConvBandRows: Int {
+        get { lock.withLock { values.forcedConvBandRows } }
+        set { lock.withLock { values.forcedConvBandRows = max(0, newValue) } }
     }
 
     /// True when this CPU runs the AVX2 + FMA convolution kernels.

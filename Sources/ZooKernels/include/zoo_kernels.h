@@ -49,6 +49,11 @@ int zk_virtual_width(const zk_conv_geometry *g);
 void zk_prepare_input(const zk_conv_geometry *g, const float *input, int c0, int c1, float *dst);
 /// Start offset of each of the channels × kernel_h × kernel_w im2col rows.
 void zk_row_offsets(const zk_conv_geometry *g, int *offsets);
+/// Writes rows `qy0 ..< qy0 + rows` of the stride_w phase planes of row phase `py` of one
+/// channel (`channel`: its in_h × in_w input) to `dst`, the planes `px_stride` floats apart,
+/// rows outside the padded input as zeros.
+void zk_prepare_phase_rows(const zk_conv_geometry *g, const float *channel, int py, int qy0, int rows,
+                           size_t px_stride, float *dst);
 
 /// One group of one image of a convolution, as a GEMM `Y[m × n] = A[m × k] · B[k × n]` where
 /// row `p` of B is the run at `input + row_offsets[p]`, in the virtual column layout.
@@ -71,6 +76,33 @@ typedef struct {
     /// a concatenation that is never materialised.
     const float *const *row_pointers;
 } zk_conv_desc;
+
+/// A convolution whose rearranged input is prepared one band of output rows at a time, by the
+/// worker that then runs that band's GEMM: the band (all channels, a few rows) stays in L2
+/// instead of a whole rearranged tensor going through memory, and the preparing is threaded.
+typedef struct {
+    zk_conv_geometry geometry;
+    const float *input;   ///< the group's channels × in_h × in_w
+    /// The whole image's GEMM: `output`, `out_h`, `ldc` as for one call; `row_offsets` from
+    /// zk_band_row_offsets; `input` is replaced by each band's scratch.
+    zk_conv_desc conv;
+    int band_rows;        ///< output rows per band (zk_band_rows)
+} zk_band_desc;
+
+/// Output rows per band for bands of about `band_bytes` of rearranged input, at least two bands
+/// per worker when the image has enough rows, chosen so that few tile columns are wasted on
+/// ragged panels; 0 when rearranging the whole input first is cheaper (or not needed).
+int zk_band_rows(const zk_conv_geometry *g, size_t band_bytes, int workers);
+/// Floats of scratch one worker needs for bands of `band_rows` output rows.
+size_t zk_band_scratch_count(const zk_conv_geometry *g, int band_rows);
+/// The k row offsets into a band's scratch.
+void zk_band_row_offsets(const zk_conv_geometry *g, int band_rows, int *offsets);
+/// Bands of the call.
+int zk_band_count(const zk_band_desc *desc);
+/// Takes bands from the shared counter `*next_band` (start it at 0) until none are left,
+/// prepares each into `scratch` (zk_band_scratch_count floats, this worker's own) and computes
+/// its output rows, epilogue included. Several workers may run at once on one desc and counter.
+void zk_conv_bands_run(const zk_band_desc *desc, float *scratch, int *next_band, int portable);
 
 /// Floats `zk_pack_weights` writes for an `m × k` weight matrix.
 size_t zk_packed_weight_count(int m, int k);
