@@ -71,17 +71,16 @@ final class ConvKernelTests: XCTestCase {
 
     func testOptimisedMatchesReference() throws {
         var rng = SplitMix64(seed: 11)
-        let workspace = Workspace()
-        var worst: Float = 0
         // Every suitable conv of the cases (8+ channels) through Winograd when it is on.
         ZooCPUSettings.winogradMinimumChannels = 8
         ZooCPUSettings.winogradMinimumTiles = 1
-        for (portable, winograd) in [(false, true), (true, true), (false, false)] {
-            ZooCPUSettings.portableKernels = portable
-            ZooCPUSettings.winograd = winograd
-            worst = max(worst, try casesMatchReference("portable=\(portable) winograd=\(winograd)", &rng, workspace))
+        let settings = [(false, true), (true, true), (false, false)].map { portable, winograd in
+            ("portable=\(portable) winograd=\(winograd)", {
+                ZooCPUSettings.portableKernels = portable
+                ZooCPUSettings.winograd = winograd
+            })
         }
-        ErrorLog.shared.record("conv2d optimised vs reference", worst)
+        ErrorLog.shared.record("conv2d optimised vs reference", try casesMatchReference(settings, &rng))
     }
 
     func testBandedMatchesReference() throws {
@@ -89,26 +88,25 @@ final class ConvKernelTests: XCTestCase {
         // per band (a ragged last panel in every band), two and three (a short last band), on
         // one to three workers.
         var rng = SplitMix64(seed: 16)
-        let workspace = Workspace()
         let threads = ZooCPUSettings.threadCount
         defer {
             ZooCPUSettings.threadCount = threads
             ZooCPUSettings.forcedConvBandRows = 0
         }
         ZooCPUSettings.winograd = false
-        var worst: Float = 0
-        for (rows, workers, portable) in [(1, 1, false), (1, 3, false), (2, 2, false), (3, 1, false), (2, 2, true)] {
-            ZooCPUSettings.forcedConvBandRows = rows
-            ZooCPUSettings.threadCount = workers
-            ZooCPUSettings.portableKernels = portable
-            worst = max(worst, try casesMatchReference("bands of \(rows) rows, \(workers) workers, portable=\(portable)", &rng, workspace))
+        let settings = [(1, 1, false), (1, 3, false), (2, 2, false), (3, 1, false), (2, 2, true)].map { rows, workers, portable in
+            ("bands of \(rows) rows, \(workers) workers, portable=\(portable)", {
+                ZooCPUSettings.forcedConvBandRows = rows
+                ZooCPUSettings.threadCount = workers
+                ZooCPUSettings.portableKernels = portable
+            })
         }
-        ErrorLog.shared.record("conv2d banded vs reference", worst)
+        ErrorLog.shared.record("conv2d banded vs reference", try casesMatchReference(settings, &rng))
     }
 
     func testLargeStridedInputRunsBanded() throws {
-        // A 16 → 24 stride-2 conv at 96×96: its rearranged input (590 KB) is over the default
-        // band size, so it runs in bands; the whole-input path and the reference agree.
+        // A 16 → 24 stride-2 conv at 96×95 on two threads: its rearranged input (590 KB) is over
+        // the default band size, so it runs in bands; the whole-input path and the reference agree.
         var rng = SplitMix64(seed: 17)
         let x = try randomTensor([1, 16, 96, 95], &rng)
         let w = try randomTensor([24, 16, 3, 3], &rng, scale: 0.3)
@@ -122,7 +120,12 @@ final class ConvKernelTests: XCTestCase {
         XCTAssertGreaterThan(convBandRows(g, preparedCount: Int(zk_prepared_input_count(&g)), threads: 2), 0)
         let epilogue = ConvEpilogue(activation: .silu)
         let ref = try conv2dReference(x, weight: w, bias: b, options: opts, epilogue: epilogue)
-        defer { ZooCPUSettings.convBandBytes = 192 << 10 }
+        let threads = ZooCPUSettings.threadCount
+        ZooCPUSettings.threadCount = 2
+        defer {
+            ZooCPUSettings.threadCount = threads
+            ZooCPUSettings.convBandBytes = 192 << 10
+        }
         for bandBytes in [192 << 10, 0] {
             ZooCPUSettings.convBandBytes = bandBytes
             let fast = try conv2d(x, weight: w, bias: b, options: opts, epilogue: epilogue)
@@ -130,9 +133,10 @@ final class ConvKernelTests: XCTestCase {
         }
     }
 
-    /// Every case with three epilogues through `conv2d` against the reference, under the
-    /// current settings; the worst relative error.
-    private func casesMatchReference(_ label: String, _ rng: inout SplitMix64, _ workspace: Workspace) throws -> Float {
+    /// Every case with three epilogues through `conv2d` under each of `settings` (a label and
+    /// what to set) against the reference; the worst relative error.
+    private func casesMatchReference(_ settings: [(String, () -> Void)], _ rng: inout SplitMix64) throws -> Float {
+        let workspace = Workspace()
         var worst: Float = 0
         for (i, cs) in Self.cases.enumerated() {
             let x = try randomTensor([cs.n, cs.c, cs.h, cs.w], &rng)
@@ -143,9 +147,12 @@ final class ConvKernelTests: XCTestCase {
             let shift = (0..<cs.o).map { Float($0) * 0.1 - 0.2 }
             for epi in [ConvEpilogue.none, ConvEpilogue(scale: scale, shift: shift, activation: .silu),
                         ConvEpilogue(activation: .leakyReLU(0.1))] {
-                let fast = try conv2d(x, weight: wt, bias: b, options: opts, epilogue: epi, workspace: workspace)
                 let ref = try conv2dReference(x, weight: wt, bias: b, options: opts, epilogue: epi)
-                worst = max(worst, assertClose(fast, ref, tol: 2e-5, "case \(i) \(label) \(epi.activation)"))
+                for (label, apply) in settings {
+                    apply()
+                    let fast = try conv2d(x, weight: wt, bias: b, options: opts, epilogue: epi, workspace: workspace)
+                    worst = max(worst, assertClose(fast, ref, tol: 2e-5, "case \(i) \(label) \(epi.activation)"))
+                }
             }
         }
         return worst

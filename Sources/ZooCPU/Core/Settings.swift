@@ -56,9 +56,9 @@ public enum ZooCPUSettings {
     }
 
     /// Bytes of rearranged (padded, phase-split) input per band of output rows for GEMM
-    /// convolutions whose whole rearranged input is larger (default 192 KiB, so that a band
-    /// stays in a 512 KiB L2 beside the weights while its panels run); 0 rearranges every input
-    /// whole before the GEMM.
+    /// convolutions on two or more threads whose whole rearranged input is larger (default
+    /// 192 KiB, so that a band stays in a 512 KiB L2 beside the weights while its panels run);
+    /// 0 rearranges every input whole before the GEMM.
     public static var convBandBytes: Int {
         get { lock.withLock { values.convBandBytes } }
         set { lock.withLock { values.convBandBytes = max(0, newValue) } }
