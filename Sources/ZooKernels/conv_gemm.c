@@ -309,11 +309,21 @@ static void zk_tile_portable(int kc, const float *a, const float *b, const int *
 #ifdef ZK_X86
 /// The epilogue on the 2·`rows` vectors of a tile in `v` (12 slots, all defined).
 ZK_AVX2 static inline void zk_epilogue_vectors(__m256 v[2 * ZK_MR], int rows, const zk_epilogue *e, int row0) {
-    for (int i = 0; i < rows; i++) {
-        __m256 s = _mm256_set1_ps(e->scale ? e->scale[row0 + i] : 1.0f);
-        __m256 b = _mm256_set1_ps(e->shift ? e->shift[row0 + i] : 0.0f);
-        v[2 * i] = _mm256_fmadd_ps(v[2 * i], s, b);
-        v[2 * i + 1] = _mm256_fmadd_ps(v[2 * i + 1], s, b);
+    if (e->scale) {
+        for (int i = 0; i < rows; i++) {
+            __m256 s = _mm256_set1_ps(e->scale[row0 + i]);
+            __m256 b = _mm256_set1_ps(e->shift ? e->shift[row0 + i] : 0.0f);
+            v[2 * i] = _mm256_fmadd_ps(v[2 * i], s, b);
+            v[2 * i + 1] = _mm256_fmadd_ps(v[2 * i + 1], s, b);
+        }
+    } else if (e->shift) {
+        // Scales folded into the packed weights (PackedConvWeight.rowScales) leave a shift:
+        // an add, which runs beside the FMAs instead of on their ports.
+        for (int i = 0; i < rows; i++) {
+            __m256 b = _mm256_set1_ps(e->shift[row0 + i]);
+            v[2 * i] = _mm256_add_ps(v[2 * i], b);
+            v[2 * i + 1] = _mm256_add_ps(v[2 * i + 1], b);
+        }
     }
     if (e->activation == ZK_ACT_IDENTITY) return;
     for (int g = 0; g < 2 * rows; g += 4) zk_activate256x4(v + g, e->activation, e->param);
@@ -400,16 +410,43 @@ ZK_AVX2 static void zk_tile_avx2_4(int kc, const float *a, const float *b, const
     zk_tile_store_avx2(v, c, ldc, rows, segs, nseg, accumulate, e, row0);
 }
 
+/// Two rows have only four accumulators, fewer than the FMA latency needs to keep both FMA
+/// ports busy: two reduction steps run at once into two sets, added at the end.
 ZK_AVX2 static void zk_tile_avx2_2(int kc, const float *a, const float *b, const int *b_off, int prefetch, float *c,
                                    int ldc, int rows, const zk_segment *segs, int nseg, int accumulate,
                                    const zk_epilogue *e, int row0) {
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00;
-    for (int p = 0; p < kc; p++) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, d00 = c00, d01 = c00, d10 = c00, d11 = c00;
+    int p = 0;
+    for (; p + 1 < kc; p += 2) {
+        const float *bp = b + b_off[p], *bq = b + b_off[p + 1];
+        if (prefetch) {
+            _mm_prefetch((const char *)(bp + 4 * ZK_NR), _MM_HINT_T0);
+            _mm_prefetch((const char *)(bq + 4 * ZK_NR), _MM_HINT_T0);
+        }
+        __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+        __m256 e0 = _mm256_loadu_ps(bq), e1 = _mm256_loadu_ps(bq + 8);
+        __m256 a0 = _mm256_broadcast_ss(a), a1 = _mm256_broadcast_ss(a + 1);
+        __m256 q0 = _mm256_broadcast_ss(a + ZK_MR), q1 = _mm256_broadcast_ss(a + ZK_MR + 1);
+        c00 = _mm256_fmadd_ps(a0, b0, c00);
+        c01 = _mm256_fmadd_ps(a0, b1, c01);
+        c10 = _mm256_fmadd_ps(a1, b0, c10);
+        c11 = _mm256_fmadd_ps(a1, b1, c11);
+        d00 = _mm256_fmadd_ps(q0, e0, d00);
+        d01 = _mm256_fmadd_ps(q0, e1, d01);
+        d10 = _mm256_fmadd_ps(q1, e0, d10);
+        d11 = _mm256_fmadd_ps(q1, e1, d11);
+        a += 2 * ZK_MR;
+    }
+    for (; p < kc; p++) {
         ZK_B_ROW()
         ZK_ROW(0)
         ZK_ROW(1)
         a += ZK_MR;
     }
+    c00 = _mm256_add_ps(c00, d00);
+    c01 = _mm256_add_ps(c01, d01);
+    c10 = _mm256_add_ps(c10, d10);
+    c11 = _mm256_add_ps(c11, d11);
     __m256 z = _mm256_setzero_ps();
     __m256 v[2 * ZK_MR] = {c00, c01, c10, c11, z, z, z, z, z, z, z, z};
     zk_tile_store_avx2(v, c, ldc, rows, segs, nseg, accumulate, e, row0);

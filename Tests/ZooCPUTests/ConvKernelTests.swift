@@ -67,6 +67,10 @@ final class ConvKernelTests: XCTestCase {
         Case(n: 2, c: 12, h: 32, w: 32, o: 10, k: 1),
         // Grouped with 6-row panels split unevenly (og = 13).
         Case(c: 8, h: 10, w: 12, o: 26, k: 3, padding: 1, groups: 2),
+        // Two-row last panels (32 and 8 outputs) over odd reductions, the second across two
+        // reduction blocks (256 + 45): the two-row tile's paired steps and its odd last step.
+        Case(c: 37, h: 11, w: 13, o: 32, k: 1),
+        Case(c: 301, h: 5, w: 7, o: 8, k: 1, bias: false),
     ]
 
     func testOptimisedMatchesReference() throws {
