@@ -476,14 +476,15 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
     zk_epilogue epilogue = {d->scale, d->shift, d->activation, d->activation_param};
     const int hasEpilogue = d->scale || d->shift || d->activation != ZK_ACT_IDENTITY;
     float panel[ZK_KC * ZK_NR] __attribute__((aligned(64)));
-    // Few weight panels reuse a packed B block too little to repay the copy: read B in place
-    // then (full panels only: a ragged last panel must not read past the input).
+    // Few weight panels (of the range this call computes) reuse a packed B block too little
+    // to repay the copy: read B in place then (full panels only: a ragged last panel must not
+    // read past the input).
     // Rows a multiple of 4 KB apart (a 1×1 conv over 160×160 planes) share a few L1 sets:
     // read in place, every row of B would miss L1 for every weight panel; copy them instead.
     // Rows given by pointers (a conv over several tensors) are always copied.
     const int aliased = d->row_pointers ||
                         (d->k > 8 && ((size_t)(d->row_offsets[1] - d->row_offsets[0]) * sizeof(float)) % 4096 == 0);
-    const int direct = (mpanels <= 8 && !aliased) || d->b_in_place;
+    const int direct = (mp_last - mp_first <= ZK_IN_PLACE_PANELS && !aliased) || d->b_in_place;
     int panel_off[ZK_KC];
     if (!direct || n % ZK_NR) {
         for (int p = 0; p < ZK_KC; p++) panel_off[p] = p * ZK_NR;

@@ -366,7 +366,7 @@ void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_unit, 
     gemm.ldc = ld;
     gemm.b_in_place = 1;
     gemm.activation = ZK_ACT_IDENTITY;
-    const int panels = ldt / ZK_NR, chunks = zk_winograd_chunks(d), mpanels = (d->m + ZK_MR - 1) / ZK_MR;
+    const int chunks = zk_winograd_chunks(d), mpanels = (d->m + ZK_MR - 1) / ZK_MR;
     const int units = total * chunks;
     int transformed = -1;   // the block whose V this worker holds
     for (;;) {
@@ -374,12 +374,15 @@ void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_unit, 
         if (unit >= units) break;
         int b = unit / chunks, chunk = unit % chunks;
         int image = b / per_image, t0 = (b % per_image) * ldt, count = zk_wmin(ldt, tiles - t0);
+        // A short block (an image's last, or a small image's only one) runs only the panels
+        // its tiles reach, not the whole block width.
+        const int used = (count + ZK_NR - 1) / ZK_NR;
         if (b != transformed) {
-            if (count < ldt) {
-                // The GEMM reads every column of the block: give the unused ones defined values.
+            if (count < used * ZK_NR) {
+                // The GEMM reads every column of its panels: give the unused ones defined values.
                 for (int xi = 0; xi < 36; xi++) {
                     for (int ch = 0; ch < d->c; ch++) {
-                        memset(v + xi * vplane + (size_t)ch * ld + count, 0, (size_t)(ldt - count) * sizeof(float));
+                        memset(v + xi * vplane + (size_t)ch * ld + count, 0, (size_t)(used * ZK_NR - count) * sizeof(float));
                     }
                 }
             }
@@ -392,7 +395,7 @@ void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_unit, 
             gemm.input = v + xi * vplane;
             gemm.output = mblock + xi * mplane;
             gemm.packed_a = d->packed_u + (size_t)xi * d->u_stride;
-            zk_conv_panels(&gemm, 0, panels, portable);
+            zk_conv_panels(&gemm, 0, used, portable);
         }
         zk_block_output(d, mblock, d->output + (size_t)image * d->m * d->h * d->w, t0, count,
                         gemm.panel_first * ZK_MR, zk_wmin(d->m, gemm.panel_last * ZK_MR), vector);

@@ -38,7 +38,6 @@ public func conv2d(
 
     let (code, parameter, fused) = kernelActivation(epilogue.activation)
     let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
-    let grain = max(1, (1 << 17) / max(1, o * channels * Int(ZK_NR)))
     for b in 0..<n {
         var row = 0
         for t in inputs {
@@ -52,7 +51,7 @@ public func conv2d(
         desc.row_pointers = UnsafePointer(rows)
         desc.output = output.pointer + b * o * hw
         desc.packed_a = UnsafePointer(weights.storage.pointer)
-        runConvPanels(desc, grain: grain, portable: portable)
+        runConvPanels(desc, portable: portable)
         if !fused {
             applyConvEpilogue(desc.output, rows: o, cols: hw, rowStride: hw, ch0: 0, affine: .identity(o),
                               activation: epilogue.activation)

@@ -55,7 +55,6 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
 
     let (code, parameter, fused) = kernelActivation(activation)
     let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
-    let grain = max(1, (1 << 17) / max(1, g.og * g.kdim * Int(ZK_NR)))
     for b in 0..<g.n {
         for grp in 0..<g.groups {
             let x = input + (b * g.c + grp * g.cg) * g.h * g.w
@@ -76,7 +75,7 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
                 runConvBands(desc, geometry: geometry, input: x, bandRows: bandRows, scratch: bandScratch,
                              perWorker: band.perWorker, threads: threads, portable: portable)
             } else {
-                runConvPanels(desc, grain: grain, portable: portable)
+                runConvPanels(desc, portable: portable)
             }
             if !fused {
                 applyConvEpilogue(desc.output, rows: g.og, cols: hwOut, rowStride: hwOut, ch0: grp * g.og,
@@ -102,17 +101,6 @@ extension zk_conv_desc {
         shift = affine.shifts.map { UnsafePointer($0 + channel0) }
         self.activation = activation.code
         activation_param = activation.parameter
-    }
-}
-
-/// Computes every output panel of `desc` on the worker pool.
-func runConvPanels(_ desc: zk_conv_desc, grain: Int, portable: Int32) {
-    var probe = desc
-    let panels = Int(zk_panel_count(&probe))
-    let shared = SendableKernelArguments(desc)
-    parallelFor(panels, grain: grain) { range in
-        var d = shared.value
-        zk_conv_panels(&d, Int32(range.lowerBound), Int32(range.upperBound), portable)
     }
 }
 

@@ -16,6 +16,8 @@ extern "C" {
 #define ZK_NR 16
 /// Reduction depth of one packed block.
 #define ZK_KC 256
+/// A call computing at most this many ZK_MR-row weight panels reads B in place, unpacked.
+#define ZK_IN_PLACE_PANELS 8
 
 /// Activations the kernels apply in their epilogue (others run afterwards, in Swift).
 typedef enum {
