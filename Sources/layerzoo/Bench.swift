@@ -95,15 +95,19 @@ struct Bench: ParsableCommand {
         let loadStart = DispatchTime.now().uptimeNanoseconds
         try loadWeights(into: m, from: weightsSource, seed: 0, prepare: false)
         let loadMs = milliseconds(since: loadStart)
+        // Without transforms (which change weights after preparation) the model only runs:
+        // its weights are checked, then only their packed forms are kept.
+        let runOnly = transforms.isEmpty
+        if runOnly { try nonFinite.checkWeights(of: m, source: weightsSource?.path) }
         let prepareStart = DispatchTime.now().uptimeNanoseconds
         do throws(WeightLoadError) {
-            try m.prepareForInference(imageSize: (report.imageHeight, report.imageWidth))
+            try m.prepareForInference(imageSize: (report.imageHeight, report.imageWidth), releasingSourceWeights: runOnly)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
         let prepareMs = milliseconds(since: prepareStart)
-        try nonFinite.checkWeights(of: m, source: weightsSource?.path)
+        if !runOnly { try nonFinite.checkWeights(of: m, source: weightsSource?.path) }
         do throws(Diagnostic) {
             for (t, value) in transforms { printError(try t.apply(m, value)) }
         } catch {
@@ -141,6 +145,8 @@ struct Bench: ParsableCommand {
             batch: model.batch, threads: ZooCPUSettings.threadCount, runs: runs, medianMs: median,
             minMs: times.first ?? 0, gflopsPerImage: perImage, gflopsPerBatch: gflops, gflopsPerSecond: gflops / (median / 1000),
             peakResidentMB: Double(peakResidentKB()) / 1024,
+            activationArenaMB: Double(backend.bufferPlan.arenaBytes) / 1_048_576,
+            largestLiveSetMB: Double(backend.bufferPlan.liveBoundBytes) / 1_048_576,
             firstPassMs: loadMs + prepareMs + firstForwardMs, loadMs: loadMs, prepareMs: prepareMs,
             profile: profile ? backend.profile.mapValues { $0 * 1000 / Double(max(runs, 1)) } : nil)
         if let chart, let perKind = result.profile { try ProfileChart(file: source.displayPath, perKind: perKind, byLayer: profileLayers).write(to: chart) }
@@ -152,6 +158,8 @@ struct Bench: ParsableCommand {
               + "\(report.imageHeight)×\(report.imageWidth), \(result.threads) threads, \(runs) runs")
         print(String(format: "latency median %.2f ms, min %.2f ms; %.1f GFLOP/s (%.2f GFLOPs per image, %.2f per batch); peak memory %.0f MB",
                      median, result.minMs, result.gflopsPerSecond, perImage, gflops, result.peakResidentMB))
+        print(String(format: "activations: planned arena %.1f MB, largest set alive at once %.1f MB",
+                     result.activationArenaMB, result.largestLiveSetMB))
         print(String(format: "first pass %.1f ms (load %.1f ms, prepare %.1f ms, forward %.1f ms): %.2f× the median",
                      result.firstPassMs, loadMs, prepareMs, firstForwardMs, median > 0 ? result.firstPassMs / median : 0))
         if let perKind = result.profile {
@@ -199,6 +207,9 @@ struct BenchJSON: Encodable {
     var gflopsPerBatch: Double
     var gflopsPerSecond: Double
     var peakResidentMB: Double
+    /// The planned activation arena, and the least any plan of the pass's buffers needs.
+    var activationArenaMB: Double
+    var largestLiveSetMB: Double
     /// Loading the weights, preparing them (folding, packing) and the first forward pass: what
     /// one `run` costs beyond starting the program.
     var firstPassMs: Double

@@ -27,8 +27,11 @@ struct ParallelPreparation {
     var count: Int { uses.count }
 
     /// Prepares every recorded convolution; false when one failed (the caller prepares them
-    /// again in trace order, which reports the failure at its layer).
-    func run() -> Bool {
+    /// again in trace order, which reports the failure at its layer). `releasingSources`: each
+    /// convolution that runs in one prepared form drops its unpacked weights as soon as that
+    /// form is made (`PreparedConvolution.releaseSourceWeight(of:)`), so they and the packed
+    /// forms are never all resident at once.
+    func run(releasingSources: Bool = false) -> Bool {
         let work = uses.sorted { $0.conv.weight.count > $1.conv.weight.count }
         let failed = UnsafeMutablePointer<Bool>.allocate(capacity: max(work.count, 1))
         failed.initialize(repeating: false, count: max(work.count, 1))
@@ -36,7 +39,11 @@ struct ParallelPreparation {
         let flags = SendablePointer(failed)
         parallelForEach(work.count) { i in
             do throws(LayerError) {
-                for run in work[i].runs { _ = try work[i].conv.prepared(foldingIn: run.bn, input: run.input) }
+                var made: PreparedConvolution?
+                for run in work[i].runs { made = try work[i].conv.prepared(foldingIn: run.bn, input: run.input) }
+                if releasingSources, let made, work[i].runs.allSatisfy({ $0.bn === made.batchNorm }) {
+                    made.releaseSourceWeight(of: work[i].conv)
+                }
             } catch {
                 flags.p[i] = true
             }

@@ -14,8 +14,9 @@ public final class PreparedConvolution: @unchecked Sendable {
     public let bias: Tensor?
     /// The batch norm folded in, or nil.
     public let batchNorm: BatchNorm2d?
-    /// The tensors it was made from, held so that their identity cannot pass to new ones.
-    private let sources: [Tensor?]
+    /// The tensors it was made from, held so that their identity cannot pass to new ones; the
+    /// weight's slot is nil once `releaseSourceWeight(of:)` dropped it.
+    private var sources: [Tensor?]
 
     init(_ conv: Conv2d, foldingIn bn: BatchNorm2d?, input: [Int]?) throws(LayerError) {
         let w = try Self.value(conv.weight, "a convolution weight")
@@ -53,7 +54,22 @@ public final class PreparedConvolution: @unchecked Sendable {
     /// in the first pass.
     func packForm(_ conv: Conv2d, input: [Int]?) throws(LayerError) {
         let packed = weight
+        // Released weights pack nothing more: `conv2d` runs the form that was built.
+        guard packed.weight != nil else { return }
         try LayerError.fromBackend { () throws(BackendError) in try packed.prepareForm(for: CPUBackend.options(conv), input: input) }
+    }
+
+    /// Drops the weight tensor it was made from, and `conv.weight`'s value with it, when the
+    /// packed form can stand in for it (`PackedConvWeight.releaseSource()`): the model then
+    /// runs, and counts, as before, but can no longer be re-prepared, fused or saved from
+    /// these weights (load them again for that). Loading new weights prepares it anew. False
+    /// when the weight stays.
+    @discardableResult
+    func releaseSourceWeight(of conv: Conv2d) -> Bool {
+        guard let w = sources.first ?? nil, w === conv.weight.value, weight.releaseSource() else { return false }
+        sources[0] = nil
+        conv.weight.value = nil
+        return true
     }
 
     /// True when it was made from `conv` and `bn` as their tensors are now. Asked before every

@@ -70,7 +70,11 @@ extension Model {
     /// convolution on a map too small for Winograd is packed for GEMM alone). The convolutions
     /// are prepared on the worker pool (`ParallelPreparation`); when one fails, they are
     /// prepared again in trace order, which stops at the failing layer and reports it there.
-    public func prepareForInference(imageSize: (height: Int, width: Int)? = nil) throws(WeightLoadError) {
+    /// `releasingSourceWeights`: for a model that will only run, each convolution drops its
+    /// weights as loaded once its packed form is made (see
+    /// `PreparedConvolution.releaseSourceWeight(of:)`; check them first, they are gone after).
+    public func prepareForInference(imageSize: (height: Int, width: Int)? = nil,
+                                    releasingSourceWeights: Bool = false) throws(WeightLoadError) {
         for node in nodes {
             do throws(LayerError) {
                 try node.layer.prepareTreeForInference()
@@ -87,7 +91,7 @@ extension Model {
         recorder.convolutionObserver = { conv, bn, input throws(LayerError) in parallel.record(conv, bn, input) }
         var traced: [Diagnostic] = []
         _ = trace(input: [1, config.inputChannels, size.height, size.width], on: recorder, diagnostics: &traced)
-        if parallel.run() { return }
+        if parallel.run(releasingSources: releasingSourceWeights) { return }
         let tracer = ShapeBackend()
         var failure: LayerError?
         tracer.convolutionObserver = { conv, bn, input throws(LayerError) in

@@ -59,7 +59,7 @@ public func conv2d(
     if geo.isDepthwise {
         depthwiseConv2D(geo, input: input.pointer, weight: try packed.unpacked().pointer, output: output.pointer,
                         affine: affine, activation: epilogue.activation)
-    } else if packed.hasWinogradForm, geo.suitsWinograd, ZooCPUSettings.winograd {
+    } else if packed.runsWinograd(suits: geo.suitsWinograd && ZooCPUSettings.winograd) {
         try winogradConv2D(geo, input: input.pointer, weights: try packed.winograd(), output: output.pointer,
                            affine: affine, activation: epilogue.activation, workspace: workspace)
     } else {

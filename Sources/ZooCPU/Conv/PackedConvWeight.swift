@@ -17,14 +17,16 @@ public final class PackedConvWeight: @unchecked Sendable {
     /// `[O, C/groups, kh, kw]`, as the tensor it was packed from.
     public let shape: [Int]
     public let groups: Int
-    /// The unpacked weights, before `rowScales` (the depthwise loop reads `unpacked()`).
-    public let weight: Tensor
+    /// The unpacked weights, before `rowScales` (the depthwise loop reads `unpacked()`); nil
+    /// once `releaseSource()` dropped them.
+    public var weight: Tensor? { lock.withLock { source } }
     /// Per-output-channel multipliers every form applies to `weight`, or nil for none.
     public let rowScales: [Float]?
     /// Output channels and reduction length of one group.
     private let og: Int, k: Int
 
     private let lock = NSLock()
+    private var source: Tensor?
     private var gemmForm: (storage: TensorStorage, groupStride: Int)?
     private var winogradForm: (storage: TensorStorage, stride: Int)?
     private var scaledForm: Tensor?
@@ -47,7 +49,7 @@ public final class PackedConvWeight: @unchecked Sendable {
         self.rowScales = rowScales
         shape = s
         self.groups = groups
-        self.weight = weight
+        source = weight
         og = s[0] / groups
         self.k = k
     }
@@ -57,6 +59,7 @@ public final class PackedConvWeight: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let form = gemmForm { return form }
+        let weight = try sourceForPacking("GEMM")
         let perGroup = Int(zk_packed_weight_count(Int32(og), Int32(k)))
         guard let total = ShapeMath.multiply(perGroup, groups) else {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to pack")
@@ -99,6 +102,7 @@ public final class PackedConvWeight: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let form = winogradForm { return form }
+        let weight = try sourceForPacking("Winograd")
         let (m, c) = (shape[0], shape[1])
         guard let plane = ShapeMath.multiply(m, c), plane <= Int(Int32.max) / 36 else {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to transform")
@@ -135,13 +139,45 @@ public final class PackedConvWeight: @unchecked Sendable {
         return (storage, each)
     }
 
+    /// Drops the unpacked weights once the forms the model runs are built, so that only those
+    /// stay resident (what a model prepared for inference alone needs). False, keeping them,
+    /// when no form that can stand in for them is built: a depthwise kernel without
+    /// `rowScales` runs on them as they are. After it, a form not built yet cannot be made
+    /// (`conv2d` runs the built one instead, which gives the same result on any input).
+    @discardableResult
+    public func releaseSource() -> Bool {
+        lock.withLock {
+            let depthwise = groups > 1 && shape[0] == groups && shape[1] == 1
+            guard source != nil, gemmForm != nil || winogradForm != nil || (depthwise && scaledForm != nil) else { return source == nil }
+            source = nil
+            return true
+        }
+    }
+
+    /// True when `conv2d` runs the Winograd form: when it `suits` the call, or when the
+    /// unpacked weights are released and it is the only form there is.
+    func runsWinograd(suits: Bool) -> Bool {
+        guard hasWinogradForm else { return false }
+        return lock.withLock { source == nil && winogradForm != nil ? suits || gemmForm == nil : suits }
+    }
+
+    /// The unpacked weights to build a form from (the lock held).
+    private func sourceForPacking(_ form: String) throws(BackendError) -> Tensor {
+        guard let source else {
+            throw .invalidArgument(operation: "conv2d weight packing",
+                                   message: "the \(form) form of weight \(describeShape(shape)) was not built before its unpacked weights were released (prepare the model again from its weights)")
+        }
+        return source
+    }
+
     /// The weights with `rowScales` applied, unpacked (what the depthwise loop reads): `weight`
     /// itself when there are none, else a scaled copy made once.
     public func unpacked() throws(BackendError) -> Tensor {
-        guard let rowScales else { return weight }
         lock.lock()
         defer { lock.unlock() }
         if let scaledForm { return scaledForm }
+        let weight = try sourceForPacking("unpacked")
+        guard let rowScales else { return weight }
         let t = try Tensor.uninitialized(shape: shape)
         scaleRows(weight.pointer, count: shape[0], length: k, scales: rowScales, first: 0, into: t.pointer)
         scaledForm = t

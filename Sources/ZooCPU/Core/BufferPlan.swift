@@ -100,6 +100,11 @@ public final class BufferPlan: @unchecked Sendable {
     public var firstPassBytes: Int { lock.withLock { firstPassTop } }
     private var firstPassTop = 0
 
+    /// The most bytes the last planned pass held alive at once in buffers the plan places: the
+    /// least any arena for them can be (`arenaBytes` is at least this, and should not be far above).
+    public var liveBoundBytes: Int { lock.withLock { liveBound } }
+    private var liveBound = 0
+
     /// Buffers the last pass got from the arena.
     public var lastPassServed: Int { lock.withLock { lastServed } }
     private var lastServed = 0
@@ -203,27 +208,17 @@ public final class BufferPlan: @unchecked Sendable {
 
     /// Places this pass's buffers; grows the arena when they need more.
     private func replan() {
-        let alignment = PageMemory.pageBytes
         // Buffers still alive in the arena (or the first pass's region, which the plan adopts),
         // such as a result the caller keeps, stay where they are: the plan places around them.
-        var placed = live.map { (start: Int.min, end: Int.max, offset: $0.start, bytes: $0.end - $0.start) }
-        var offsets = [Int?](repeating: nil, count: records.count)
-        var total = 0
-        let order = records.indices.filter { records[$0].end != nil }
-            .sorted { records[$0].bytes != records[$1].bytes ? records[$0].bytes > records[$1].bytes : $0 < $1 }
-        for i in order {
-            let r = records[i]
-            let rEnd = r.end ?? Int.max
-            let conflicts = placed.filter { $0.start < rEnd && r.start < $0.end }.sorted { $0.offset < $1.offset }
-            var offset = 0
-            for c in conflicts {
-                if offset + r.bytes <= c.offset { break }
-                offset = max(offset, (c.offset + c.bytes + alignment - 1) / alignment * alignment)
-            }
-            placed.append((r.start, rEnd, offset, r.bytes))
-            offsets[i] = offset
-            total = max(total, offset + r.bytes)
-        }
+        let held = live.map { (start: Int.min, end: Int.max, offset: $0.start, bytes: $0.end - $0.start) }
+        let ended = records.indices.filter { records[$0].end != nil }
+        // Greedy by size (TensorFlow Lite's) is usually the tighter, first fit in the pass's own
+        // order now and then: the smaller of the two.
+        let bySize = place(ended.sorted { records[$0].bytes != records[$1].bytes ? records[$0].bytes > records[$1].bytes : $0 < $1 },
+                           around: held)
+        let inOrder = place(ended, around: held)
+        let (offsets, total) = inOrder.total < bySize.total ? inOrder : bySize
+        liveBound = largestLiveSet()
         entries = records.indices.map { Entry(bytes: records[$0].bytes, offset: offsets[$0]) }
         if let first = region {
             region = nil
@@ -245,4 +240,45 @@ public final class BufferPlan: @unchecked Sendable {
             arenaSize = total
         }
     }
+
+    /// Offsets for the buffers `order` lists, each placed in turn at the lowest page-aligned
+    /// offset where it overlaps no placed buffer alive at the same time; and the bytes they span.
+    private func place(_ order: [Int], around kept: [(start: Int, end: Int, offset: Int, bytes: Int)]) -> (offsets: [Int?], total: Int) {
+        let alignment = PageMemory.pageBytes
+        var placed = kept
+        var offsets = [Int?](repeating: nil, count: records.count)
+        var total = 0
+        for i in order {
+            let r = records[i]
+            let rEnd = r.end ?? Int.max
+            let conflicts = placed.filter { $0.start < rEnd && r.start < $0.end }.sorted { $0.offset < $1.offset }
+            var offset = 0
+            for c in conflicts {
+                if offset + r.bytes <= c.offset { break }
+                offset = max(offset, (c.offset + c.bytes + alignment - 1) / alignment * alignment)
+            }
+            placed.append((r.start, rEnd, offset, r.bytes))
+            offsets[i] = offset
+            total = max(total, offset + r.bytes)
+        }
+        return (offsets, total)
+    }
+
+    /// The most bytes of this pass's planned buffers alive at one time: no placement of them
+    /// spans less.
+    private func largestLiveSet() -> Int {
+        var events: [(time: Int, bytes: Int)] = []
+        for r in records {
+            guard let end = r.end else { continue }
+            events.append((r.start, r.bytes))
+            events.append((end, -r.bytes))
+        }
+        var alive = 0, most = 0
+        for e in events.sorted(by: { $0.time < $1.time }) {
+            alive += e.bytes
+            most = max(most, alive)
+        }
+        return most
+    }
+
 }
