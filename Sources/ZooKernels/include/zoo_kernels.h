@@ -155,6 +155,12 @@ typedef struct {
 /// `tmp` (h × wo floats, this caller's own) for the separable passes.
 void zk_max_pool2d(const float *x, float *y, float *tmp, const zk_pool_geometry *g, int p0, int p1, int portable);
 
+/// Average-pools planes `p0 ..< p1` of `x` (planes × h × w) into `y` (planes × ho × wo) with
+/// PyTorch's avg_pool2d semantics (the dilation fields are ignored): the divisor counts the
+/// padded positions when `count_include_pad`, else only the inputs a window covers.
+void zk_avg_pool2d(const float *x, float *y, const zk_pool_geometry *g, int count_include_pad, int p0, int p1,
+                   int portable);
+
 /// One head of attention: rows of `n` positions `ld` apart (position i of row d at
 /// `row + d * ld + i`): `key_dim` query and key rows, `value_dim` value and output rows.
 typedef struct {
