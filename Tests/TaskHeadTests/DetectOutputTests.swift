@@ -14,8 +14,7 @@ final class DetectOutputTests: XCTestCase {
     override func tearDown() { ZooCPUSettings.portableKernels = false }
 
     func random(_ shape: [Int], _ rng: inout FuzzRandom, spread: Float) throws -> Tensor {
-        let count = shape.reduce(1, *)
-        return try Tensor(shape: shape, data: (0..<count).map { _ in (Float(rng.below(2_000_001)) / 1_000_000 - 1) * spread })
+        try Tensor(shape: shape, data: rng.floats(shape.reduce(1, *), spread: spread))
     }
 
     /// What Detect computes, operation by operation.
