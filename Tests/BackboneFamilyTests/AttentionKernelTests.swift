@@ -11,7 +11,7 @@ import ZooCPU
 /// the column softmax against a plain loop.
 final class AttentionKernelTests: XCTestCase {
     func random(_ count: Int, _ rng: inout FuzzRandom, spread: Float) -> [Float] {
-        (0..<count).map { _ in (Float(rng.below(2_000_001)) / 1_000_000 - 1) * spread }
+        rng.floats(count, spread: spread)
     }
 
     func testKernelMatchesReferenceOnRandomShapes() throws {

@@ -11,7 +11,7 @@ final class AIFIKernelTests: XCTestCase {
     func testProjectionMatchesReferenceOnRandomShapes() throws {
         var rng = FuzzRandom(state: 21)
         func random(_ count: Int, spread: Float) -> [Float] {
-            (0..<count).map { _ in (Float(rng.below(2_000_001)) / 1_000_000 - 1) * spread }
+            rng.floats(count, spread: spread)
         }
         for trial in 0..<12 {
             let heads = 1 + rng.below(3), e = 4 * heads * (1 + rng.below(3))

@@ -18,6 +18,11 @@ public struct FuzzRandom {
 
     /// A value in 0..<n (0 when n ≤ 1).
     public mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
+
+    /// `count` values in [-spread, spread], on a grid of a millionth of it.
+    public mutating func floats(_ count: Int, spread: Float) -> [Float] {
+        (0..<count).map { _ in (Float(below(2_000_001)) / 1_000_000 - 1) * spread }
+    }
 }
 
 /// How long a fuzzer runs: `LAYERZOO_FUZZ_ITERATIONS` mutants (else the test's default), or

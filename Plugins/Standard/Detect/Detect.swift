@@ -133,16 +133,26 @@ public final class Detect: Layer, StrideConsumer, EndToEndHead {
     /// `cat([branch[i](x[i]).view(N, channels, -1)], -1)`: one branch over every level.
     public func concatenatedLevels<B: Backend>(_ branch: [any UnaryModule], channels: Int, _ inputs: [B.Value],
                                                on backend: B) throws(LayerError) -> B.Value {
+        var parts: [B.Value] = []
+        for (i, y) in try levelOutputs(branch, inputs, on: backend).enumerated() {
+            let d = backend.dims(inputs[i])
+            parts.append(try backend.reshape(y, [d[0], channels, d[2] * d[3]]))
+        }
+        return try backend.concat(parts, axis: -1)
+    }
+
+    /// `[branch[i](x[i])]`: one branch over every level, each output [N, C, H, W].
+    func levelOutputs<B: Backend>(_ branch: [any UnaryModule], _ inputs: [B.Value], on backend: B) throws(LayerError) -> [B.Value] {
         guard inputs.count == branch.count else {
             throw LayerError("\(type(of: self)) was built for \(branch.count) inputs but receives \(inputs.count)")
         }
-        var parts: [B.Value] = []
+        var outputs: [B.Value] = []
         for (i, x) in inputs.enumerated() {
             let d = backend.dims(x)
             guard d.count == 4 else { throw LayerError("head input \(i) must be [N, C, H, W], got \(Shape.text(d))") }
-            parts.append(try backend.reshape(try branch[i](x, on: backend), [d[0], channels, d[2] * d[3]]))
+            outputs.append(try branch[i](x, on: backend))
         }
-        return try backend.concat(parts, axis: -1)
+        return outputs
     }
 
     /// True when the head runs its one-to-one branches: an end-to-end head whose `endToEnd`
@@ -195,6 +205,13 @@ public final class Detect: Layer, StrideConsumer, EndToEndHead {
 
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
         let levels = try levels(inputs, on: backend)
+        // On the CPU the one-to-many output comes from the branch outputs in one kernel; the
+        // shape backend traces (and thop counts) the layers as Ultralytics runs them.
+        if backend is CPUBackend, !runsOneToOne {
+            let boxes = try levelOutputs(cv2, inputs, on: backend), scores = try levelOutputs(cv3, inputs, on: backend)
+            let classes = scores.first.flatMap { backend.dims($0).dropFirst().first } ?? nc
+            return try backend.custom(boxes + scores, DetectOutput(levels: levels, bins: dfl?.c1 ?? 1, classes: classes))
+        }
         let p = try predictions(inputs, on: backend)
         return try finish(boxes: try decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores, on: backend)
     }

@@ -2,41 +2,35 @@ import ZooKernels
 /// PyTorch `F.avg_pool2d` (no dilation). With `countIncludePad` the divisor counts padded
 /// positions (clipped at the padded border, as PyTorch does in ceil mode); without it only
 /// positions inside the input.
+///
+/// ZooKernels' `zk_avg_pool2d`, planes spread over the worker pool: eight outputs of a row at a
+/// time (AVX2) where the windows are stride-1 runs inside the image (AConv's and ADown's 2×2
+/// pools), the plain loop elsewhere; `avgPool2dReference` is what it is tested against.
 public func avgPool2d(_ x: Tensor, kernel: Pair2D, stride: Pair2D? = nil, padding: Pair2D = 0,
                       ceilMode: Bool = false, countIncludePad: Bool = true) throws(BackendError) -> Tensor {
     let o = Pool2DOptions(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
     let shape = try pool2dOutputShape(input: x.shape, options: o, operation: "avg_pool2d")
-    let y = try Tensor.uninitialized(shape: shape)
     let (h, w, ho, wo) = (x.shape[2], x.shape[3], shape[2], shape[3])
+    let planes = shape[0] * shape[1]
+    let limit = Int(Int32.max)
+    // The kernel multiplies window sides (kh + 2·ph by kw + 2·pw at most) in 32-bit ints.
+    let (window, overflow) = (o.kernel.h + 2 * o.padding.h).multipliedReportingOverflow(by: o.kernel.w + 2 * o.padding.w)
+    guard planes <= limit, !overflow, window <= limit, [h, w, ho, wo, o.kernel.h, o.kernel.w, o.stride.h, o.stride.w,
+                                                         h + o.padding.h, w + o.padding.w].allSatisfy({ $0 <= limit }) else {
+        throw .tooLarge(what: "avg_pool2d", message: "\(describeShape(x.shape)) with \(o) exceeds 32-bit sizes")
+    }
+    let y = try Tensor.uninitialized(shape: shape)
+    guard planes > 0 else { return y }
+    var g = zk_pool_geometry()
+    (g.h, g.w, g.ho, g.wo) = (Int32(h), Int32(w), Int32(ho), Int32(wo))
+    (g.kh, g.kw, g.sh, g.sw) = (Int32(o.kernel.h), Int32(o.kernel.w), Int32(o.stride.h), Int32(o.stride.w))
+    (g.ph, g.pw, g.dh, g.dw) = (Int32(o.padding.h), Int32(o.padding.w), 1, 1)
+    let geometry = g
+    let (include, portable): (Int32, Int32) = (countIncludePad ? 1 : 0, ZooCPUSettings.portableKernels ? 1 : 0)
     let src = SendableConstPointer(x.pointer), dst = SendablePointer(y.pointer)
-    parallelFor(shape[0] * shape[1], grain: max(1, 4096 / max(ho * wo, 1))) { planes in
-        for plane in planes {
-            let xin = src.p + plane * h * w
-            let out = dst.p + plane * ho * wo
-            for oy in 0..<ho {
-                var y0 = oy * o.stride.h - o.padding.h
-                var y1 = min(y0 + o.kernel.h, h + o.padding.h)
-                let padH = y1 - y0
-                y0 = max(y0, 0)
-                y1 = min(y1, h)
-                for ox in 0..<wo {
-                    var x0 = ox * o.stride.w - o.padding.w
-                    var x1 = min(x0 + o.kernel.w, w + o.padding.w)
-                    let padArea = padH * (x1 - x0)
-                    x0 = max(x0, 0)
-                    x1 = min(x1, w)
-                    var sum: Float = 0
-                    if y0 < y1 && x0 < x1 {
-                        for iy in y0..<y1 {
-                            let row = xin + iy * w
-                            for ix in x0..<x1 { sum += row[ix] }
-                        }
-                    }
-                    let divisor = countIncludePad ? padArea : max(y1 - y0, 0) * max(x1 - x0, 0)
-                    out[oy * wo + ox] = divisor > 0 ? sum / Float(divisor) : 0
-                }
-            }
-        }
+    parallelFor(planes, grain: max(1, 16384 / max(ho * wo, 1))) { range in
+        var geo = geometry
+        zk_avg_pool2d(src.p, dst.p, &geo, include, Int32(range.lowerBound), Int32(range.upperBound), portable)
     }
     return y
 }

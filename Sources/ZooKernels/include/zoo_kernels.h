@@ -189,6 +189,26 @@ typedef struct {
 /// `tmp` (h × wo floats, this caller's own) for the separable passes.
 void zk_max_pool2d(const float *x, float *y, float *tmp, const zk_pool_geometry *g, int p0, int p1, int portable);
 
+/// Average-pools planes `p0 ..< p1` of `x` (planes × h × w) into `y` (planes × ho × wo) with
+/// PyTorch's avg_pool2d semantics (the dilation fields are ignored): the divisor counts the
+/// padded positions when `count_include_pad`, else only the inputs a window covers.
+void zk_avg_pool2d(const float *x, float *y, const zk_pool_geometry *g, int count_include_pad, int p0, int p1,
+                   int portable);
+
+/// One level of a Detect head's box branch output for one image: `4 * bins` rows of `hw`
+/// floats (a `width`-wide feature map), and the level's stride in pixels.
+typedef struct {
+    const float *box;
+    int hw, width, bins;
+    float stride;
+} zk_dfl_level;
+
+/// Boxes of the level's anchors a0 ..< a1 (row-major cells): per side the expectation of the
+/// softmax over its bins (the value itself when bins is 1), decoded as Ultralytics'
+/// dist2bbox(xywh) around the cell centres times the stride, into `out`'s four rows `ld`
+/// floats apart (out: the level's first anchor of row 0).
+void zk_dfl_boxes(const zk_dfl_level *g, int a0, int a1, float *out, size_t ld, int portable);
+
 /// One head of attention: rows of `n` positions `ld` apart (position i of row d at
 /// `row + d * ld + i`): `key_dim` query and key rows, `value_dim` value and output rows.
 typedef struct {
