@@ -57,6 +57,13 @@ public final class CheckpointTensors: TensorSource, @unchecked Sendable {
         let dst = UnsafeMutableBufferPointer(start: t.pointer, count: view.elementCount)
         storages[view.storage].withUnsafeBytes { raw in
             let swap = isBigEndian
+            // What state_dicts almost always hold: one little-endian run, widened in bulk.
+            if !swap, let stored = type.storedFloat, isRowMajor(view), let base = raw.baseAddress,
+               view.offset >= 0, view.offset <= raw.count / stored.byteSize,
+               view.elementCount <= raw.count / stored.byteSize - view.offset {
+                widenToFloat(stored, from: base + view.offset * stored.byteSize, count: view.elementCount, into: t.pointer)
+                return
+            }
             switch type {
             case .float:
                 gather(view, into: dst) { Float(bitPattern: load(raw, $0 * 4, UInt32.self, swap)) }
@@ -135,13 +142,7 @@ private func forEachElement(_ view: PickleTensor, _ body: (Int) -> Void) {
     guard view.elementCount > 0 else { return }
     let rank = view.shape.count
     guard rank > 0 else { body(view.offset); return }
-    // Row-major contiguous (what state_dicts almost always hold): one run of elements.
-    var expected = 1, contiguous = true
-    for d in (0..<rank).reversed() where view.shape[d] != 1 {
-        if view.strides[d] != expected { contiguous = false; break }
-        expected *= view.shape[d]
-    }
-    if contiguous {
+    if isRowMajor(view) {
         for e in view.offset..<(view.offset + view.elementCount) { body(e) }
         return
     }
@@ -164,6 +165,29 @@ private func forEachElement(_ view: PickleTensor, _ body: (Int) -> Void) {
             d -= 1
         }
         if d < 0 { return }
+    }
+}
+
+/// True when `view`'s elements are one row-major run of its storage (what state_dicts almost
+/// always hold).
+private func isRowMajor(_ view: PickleTensor) -> Bool {
+    var expected = 1
+    for d in view.shape.indices.reversed() where view.shape[d] != 1 {
+        guard d < view.strides.count, view.strides[d] == expected else { return false }
+        expected *= view.shape[d]
+    }
+    return true
+}
+
+private extension StorageType {
+    /// The form `widenToFloat` reads, for the types it widens exactly.
+    var storedFloat: StoredFloat? {
+        switch self {
+        case .float: .float32
+        case .half: .float16
+        case .bfloat16: .bfloat16
+        default: nil
+        }
     }
 }
 

@@ -35,27 +35,18 @@ public enum SeededWeights {
         return Float(z >> 40) * 0x1p-24
     }
 
-    /// Fills `count` floats at `p` with the stream of `key`: `offset + scale × u` or,
-    /// when `symmetric`, `scale × (2u - 1)`.
-    /// Every element is its own draw, so large tensors are filled on the worker pool (the
-    /// first pass of a seeded model, `bench` and `compare.py`, spent a good part of its load
-    /// time here).
-    static func fill(_ p: UnsafeMutablePointer<Float>, count: Int, key: String, seed: UInt64,
-                     symmetric: Bool, scale: Float, offset: Float = 0) {
-        let state = fnv1a64(key) ^ seed
-        let shared = SendablePointer(p)
-        parallelFor(count, grain: 1 << 15) { range in
-            for i in range {
-                let u = uniform(state, i)
-                shared.p[i] = symmetric ? (2 * u - 1) * scale : offset + scale * u
-            }
-        }
+    /// The stream of `key` for `count` floats at `p`: `offset + scale × u` or, when
+    /// `symmetric`, `scale × (2u - 1)`, u drawn as `uniform` draws it (ZooKernels'
+    /// `zk_seeded_fill` computes the same floats, vectorised; `uniform` is its reference).
+    static func stream(_ p: UnsafeMutablePointer<Float>, count: Int, key: String, seed: UInt64,
+                       symmetric: Bool, scale: Float, offset: Float = 0) -> SeededStream {
+        SeededStream(pointer: p, count: count, state: fnv1a64(key) ^ seed, symmetric: symmetric, scale: scale, offset: offset)
     }
 
     /// A seeded input image batch in [0, 1), the stream named "input".
     public static func input(shape: [Int], seed: UInt64) throws(BackendError) -> Tensor {
         let t = try Tensor.uninitialized(shape: shape)
-        fill(t.pointer, count: t.count, key: "input", seed: seed, symmetric: false, scale: 1)
+        fillSeededStreams([stream(t.pointer, count: t.count, key: "input", seed: seed, symmetric: false, scale: 1)])
         return t
     }
 }
@@ -66,6 +57,7 @@ extension Model {
     public func initializeSeededWeights(seed: UInt64 = 0, prepare: Bool = true) throws(WeightLoadError) {
         let all = namedTensors()
         let keys = Set(all.map(\.key))
+        var streams: [SeededStream] = [], filled: [Tensor] = []
         for (key, parameter) in all {
             if key.hasSuffix("num_batches_tracked") { continue }
             let tensor: Tensor
@@ -88,19 +80,22 @@ extension Model {
             let p = tensor.pointer, n = tensor.count
             if isNorm {
                 switch name {
-                case "weight": SeededWeights.fill(p, count: n, key: key, seed: seed, symmetric: false, scale: 0.5, offset: 0.75)
-                case "running_var": SeededWeights.fill(p, count: n, key: key, seed: seed, symmetric: false, scale: 1, offset: 0.5)
-                default: SeededWeights.fill(p, count: n, key: key, seed: seed, symmetric: true, scale: 0.2)
+                case "weight": streams.append(SeededWeights.stream(p, count: n, key: key, seed: seed, symmetric: false, scale: 0.5, offset: 0.75))
+                case "running_var": streams.append(SeededWeights.stream(p, count: n, key: key, seed: seed, symmetric: false, scale: 1, offset: 0.5))
+                default: streams.append(SeededWeights.stream(p, count: n, key: key, seed: seed, symmetric: true, scale: 0.2))
                 }
             } else if parameter.shape.count >= 2 {
                 let fanIn = parameter.shape.dropFirst().reduce(1, *)
                 let bound = Float((3.0 / Double(max(fanIn, 1))).squareRoot())
-                SeededWeights.fill(p, count: n, key: key, seed: seed, symmetric: true, scale: bound)
+                streams.append(SeededWeights.stream(p, count: n, key: key, seed: seed, symmetric: true, scale: bound))
             } else {
-                SeededWeights.fill(p, count: n, key: key, seed: seed, symmetric: true, scale: 0.2)
+                streams.append(SeededWeights.stream(p, count: n, key: key, seed: seed, symmetric: true, scale: 0.2))
             }
+            filled.append(tensor)
             parameter.value = tensor
         }
+        // One parallel job for all of them: most tensors are too small to be worth one each.
+        withExtendedLifetime(filled) { fillSeededStreams(streams) }
         for node in nodes {
             for case let module as any AdjustsSeededWeights in node.layer.allModules() {
                 do throws(LayerError) {

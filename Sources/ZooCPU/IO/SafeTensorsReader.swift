@@ -185,20 +185,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard let src else { return t }
         let dst = t.pointer
         switch e.dtype {
-        case .f32:
-            #if _endian(little)
-            UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: e.byteCount)
-            #else
-            for i in 0..<e.count { dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
-            #endif
-        case .f16:
-            for i in 0..<e.count {
-                dst[i] = HalfConversion.float(fromHalf: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-            }
-        case .bf16:
-            for i in 0..<e.count {
-                dst[i] = HalfConversion.float(fromBFloat16: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-            }
+        case .f32: widenToFloat(.float32, from: src, count: e.count, into: dst)
+        case .f16: widenToFloat(.float16, from: src, count: e.count, into: dst)
+        case .bf16: widenToFloat(.bfloat16, from: src, count: e.count, into: dst)
         case .i64, .i32:
             break
         }
