@@ -9,6 +9,7 @@ extension TaskValCommandTests {
     func testEndToEndDetectMatchesUltralyticsVal() throws { try runTask("detect26", models: sets) }
     func testEndToEndSegmentMatchesUltralyticsVal() throws { try runTask("segment26", models: sets) }
     func testEndToEndOBBMatchesUltralyticsVal() throws { try runTask("obb26", models: sets) }
+    func testEndToEndPoseMatchesUltralyticsVal() throws { try runTask("pose26", models: sets) }
 
     func testEndToEndNeedsOneToOneBranches() throws {
         let r = try val("obb", sets.appendingPathComponent("obb/data.yaml").path, ["--end2end"])
