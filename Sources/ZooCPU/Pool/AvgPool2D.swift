@@ -12,20 +12,13 @@ public func avgPool2d(_ x: Tensor, kernel: Pair2D, stride: Pair2D? = nil, paddin
     let shape = try pool2dOutputShape(input: x.shape, options: o, operation: "avg_pool2d")
     let (h, w, ho, wo) = (x.shape[2], x.shape[3], shape[2], shape[3])
     let planes = shape[0] * shape[1]
-    let limit = Int(Int32.max)
     // The kernel multiplies window sides (kh + 2·ph by kw + 2·pw at most) in 32-bit ints.
     let (window, overflow) = (o.kernel.h + 2 * o.padding.h).multipliedReportingOverflow(by: o.kernel.w + 2 * o.padding.w)
-    guard planes <= limit, !overflow, window <= limit, [h, w, ho, wo, o.kernel.h, o.kernel.w, o.stride.h, o.stride.w,
-                                                         h + o.padding.h, w + o.padding.w].allSatisfy({ $0 <= limit }) else {
-        throw .tooLarge(what: "avg_pool2d", message: "\(describeShape(x.shape)) with \(o) exceeds 32-bit sizes")
-    }
+    let geometry = try o.kernelGeometry(input: x.shape, output: shape,
+                                        extra: [overflow ? Int.max : window, h + o.padding.h, w + o.padding.w],
+                                        operation: "avg_pool2d")
     let y = try Tensor.uninitialized(shape: shape)
     guard planes > 0 else { return y }
-    var g = zk_pool_geometry()
-    (g.h, g.w, g.ho, g.wo) = (Int32(h), Int32(w), Int32(ho), Int32(wo))
-    (g.kh, g.kw, g.sh, g.sw) = (Int32(o.kernel.h), Int32(o.kernel.w), Int32(o.stride.h), Int32(o.stride.w))
-    (g.ph, g.pw, g.dh, g.dw) = (Int32(o.padding.h), Int32(o.padding.w), 1, 1)
-    let geometry = g
     let (include, portable): (Int32, Int32) = (countIncludePad ? 1 : 0, ZooCPUSettings.portableKernels ? 1 : 0)
     let src = SendableConstPointer(x.pointer), dst = SendablePointer(y.pointer)
     parallelFor(planes, grain: max(1, 16384 / max(ho * wo, 1))) { range in

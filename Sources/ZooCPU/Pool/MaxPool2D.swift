@@ -10,20 +10,11 @@ public func maxPool2d(_ x: Tensor, options: Pool2DOptions) throws(BackendError) 
     let (h, w, ho, wo) = (x.shape[2], x.shape[3], shape[2], shape[3])
     let planes = shape[0] * shape[1]
     let o = options
-    let limit = Int(Int32.max)
-    guard planes <= limit, h * wo <= limit, [h, w, ho, wo, o.kernel.h, o.kernel.w, o.stride.h, o.stride.w,
-                                             o.dilation.h, o.dilation.w].allSatisfy({ $0 <= limit }) else {
-        throw .tooLarge(what: "max_pool2d", message: "\(describeShape(x.shape)) with \(o) exceeds 32-bit sizes")
-    }
+    let geometry = try o.kernelGeometry(input: x.shape, output: shape, extra: [h * wo], operation: "max_pool2d")
     let y = try Tensor.uninitialized(shape: shape)
     guard planes > 0 else { return y }
     let chunks = min(planes, ZooCPUSettings.threadCount * 4)
     let rowBuffer = try TensorStorage(count: h * wo * chunks, zeroed: false)
-    var g = zk_pool_geometry()
-    (g.h, g.w, g.ho, g.wo) = (Int32(h), Int32(w), Int32(ho), Int32(wo))
-    (g.kh, g.kw, g.sh, g.sw) = (Int32(o.kernel.h), Int32(o.kernel.w), Int32(o.stride.h), Int32(o.stride.w))
-    (g.ph, g.pw, g.dh, g.dw) = (Int32(o.padding.h), Int32(o.padding.w), Int32(o.dilation.h), Int32(o.dilation.w))
-    let geometry = g
     let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
     let src = SendableConstPointer(x.pointer), dst = SendablePointer(y.pointer), buf = SendablePointer(rowBuffer.pointer)
     runTasks(threads: ZooCPUSettings.threadCount, count: chunks) { chunk in

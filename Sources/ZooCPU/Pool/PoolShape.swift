@@ -1,3 +1,5 @@
+import ZooKernels
+
 /// Window geometry for 2-d pooling (PyTorch `nn.MaxPool2d` / `nn.AvgPool2d` semantics).
 public struct Pool2DOptions: Sendable, Hashable {
     public var kernel: Pair2D
@@ -37,4 +39,23 @@ public func pool2dOutputShape(input: [Int], options o: Pool2DOptions, operation:
                              found: describeShape(input))
     }
     return [input[0], input[1], ho, wo]
+}
+
+extension Pool2DOptions {
+    /// The kernels' geometry of this pool from `input` to `output` (both [N, C, H, W]), once
+    /// the plane sizes, the plane count, the window and `extra` (a pool's own products) are
+    /// checked to fit their 32-bit ints.
+    func kernelGeometry(input: [Int], output: [Int], extra: [Int], operation: String) throws(BackendError) -> zk_pool_geometry {
+        let (h, w, ho, wo, planes) = (input[2], input[3], output[2], output[3], output[0] * output[1])
+        let limit = Int(Int32.max)
+        guard planes <= limit, ([h, w, ho, wo, kernel.h, kernel.w, stride.h, stride.w, dilation.h, dilation.w] + extra)
+            .allSatisfy({ $0 <= limit }) else {
+            throw .tooLarge(what: operation, message: "\(describeShape(input)) with \(self) exceeds 32-bit sizes")
+        }
+        var g = zk_pool_geometry()
+        (g.h, g.w, g.ho, g.wo) = (Int32(h), Int32(w), Int32(ho), Int32(wo))
+        (g.kh, g.kw, g.sh, g.sw) = (Int32(kernel.h), Int32(kernel.w), Int32(stride.h), Int32(stride.w))
+        (g.ph, g.pw, g.dh, g.dw) = (Int32(padding.h), Int32(padding.w), Int32(dilation.h), Int32(dilation.w))
+        return g
+    }
 }
