@@ -23,7 +23,7 @@ struct ConvPanelSplit: Equatable {
 
     /// The fewest column panels worth a task when each runs all the weight panels
     /// (`panelWork` multiply-adds per column panel).
-    static func grain(panelWork: Int) -> Int { max(1, minimumTaskWork / max(panelWork, 1)) }
+    private static func grain(panelWork: Int) -> Int { max(1, minimumTaskWork / max(panelWork, 1)) }
 
     /// The split for `threads` threads; `panelWork` is the multiply-adds of one column panel
     /// over all the weight panels. A GEMM of less than two tasks' work runs as one task.
@@ -65,7 +65,8 @@ struct ConvPanelSplit: Equatable {
     }
 }
 
-/// Computes every output tile of `desc` on the worker pool, split as `ConvPanelSplit` says.
+/// Computes every output tile of `desc` on the worker pool, split as `ConvPanelSplit` says (a
+/// split of one task runs inline on the caller).
 func runConvPanels(_ desc: zk_conv_desc, portable: Int32) {
     var probe = desc
     let panels = Int(zk_panel_count(&probe))
@@ -75,13 +76,6 @@ func runConvPanels(_ desc: zk_conv_desc, portable: Int32) {
     let split = ConvPanelSplit.choose(columnPanels: panels, weightPanels: weightPanels, panelWork: panelWork,
                                       threads: threads)
     let shared = SendableKernelArguments(desc)
-    guard split.rowChunks > 1 else {
-        parallelFor(panels, grain: ConvPanelSplit.grain(panelWork: panelWork)) { range in
-            var d = shared.value
-            zk_conv_panels(&d, Int32(range.lowerBound), Int32(range.upperBound), portable)
-        }
-        return
-    }
     runTasks(threads: threads, count: split.tasks) { t in
         let (rows, columns) = split.ranges(task: t, weightPanels: weightPanels, columnPanels: panels)
         guard !rows.isEmpty, !columns.isEmpty else { return }
