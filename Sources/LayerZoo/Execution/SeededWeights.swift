@@ -77,20 +77,22 @@ extension Model {
             let prefix = key.split(separator: ".").dropLast().joined(separator: ".")
             let name = key.split(separator: ".").last.map(String.init) ?? key
             let isNorm = keys.contains(prefix + ".running_var")
-            let p = tensor.pointer, n = tensor.count
+            // (symmetric, scale, offset) of the draw for this tensor's role.
+            let draw: (Bool, Float, Float)
             if isNorm {
                 switch name {
-                case "weight": streams.append(SeededWeights.stream(p, count: n, key: key, seed: seed, symmetric: false, scale: 0.5, offset: 0.75))
-                case "running_var": streams.append(SeededWeights.stream(p, count: n, key: key, seed: seed, symmetric: false, scale: 1, offset: 0.5))
-                default: streams.append(SeededWeights.stream(p, count: n, key: key, seed: seed, symmetric: true, scale: 0.2))
+                case "weight": draw = (false, 0.5, 0.75)
+                case "running_var": draw = (false, 1, 0.5)
+                default: draw = (true, 0.2, 0)
                 }
             } else if parameter.shape.count >= 2 {
                 let fanIn = parameter.shape.dropFirst().reduce(1, *)
-                let bound = Float((3.0 / Double(max(fanIn, 1))).squareRoot())
-                streams.append(SeededWeights.stream(p, count: n, key: key, seed: seed, symmetric: true, scale: bound))
+                draw = (true, Float((3.0 / Double(max(fanIn, 1))).squareRoot()), 0)
             } else {
-                streams.append(SeededWeights.stream(p, count: n, key: key, seed: seed, symmetric: true, scale: 0.2))
+                draw = (true, 0.2, 0)
             }
+            streams.append(SeededWeights.stream(tensor.pointer, count: tensor.count, key: key, seed: seed,
+                                                symmetric: draw.0, scale: draw.1, offset: draw.2))
             filled.append(tensor)
             parameter.value = tensor
         }
