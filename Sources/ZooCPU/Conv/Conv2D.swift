@@ -62,6 +62,9 @@ public func conv2d(
     } else if packed.runsWinograd(suits: geo.suitsWinograd && ZooCPUSettings.winograd) {
         try winogradConv2D(geo, input: input.pointer, weights: try packed.winograd(), output: output.pointer,
                            affine: affine, activation: epilogue.activation, workspace: workspace)
+    } else if DirectConvChoice.suits(geo) {
+        try directConv2D(geo, input: input.pointer, packed: try packed.gemm(), output: output.pointer,
+                         affine: affine, activation: epilogue.activation, workspace: workspace)
     } else {
         try gemmConv2D(geo, input: input.pointer, packed: try packed.gemm(), output: output.pointer,
                        affine: affine, activation: epilogue.activation, workspace: workspace)

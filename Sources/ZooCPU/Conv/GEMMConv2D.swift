@@ -16,20 +16,7 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
     guard sizes.allSatisfy({ $0 >= 0 && $0 <= Int(Int32.max) }) else {
         throw .tooLarge(what: "conv2d", message: "sizes \(sizes) exceed the kernels' 32-bit indices")
     }
-    var geometry = zk_conv_geometry()
-    geometry.channels = Int32(g.cg)
-    geometry.in_h = Int32(g.h)
-    geometry.in_w = Int32(g.w)
-    geometry.kernel_h = Int32(g.kh)
-    geometry.kernel_w = Int32(g.kw)
-    geometry.stride_h = Int32(g.stride.h)
-    geometry.stride_w = Int32(g.stride.w)
-    geometry.pad_h = Int32(g.padding.h)
-    geometry.pad_w = Int32(g.padding.w)
-    geometry.dilation_h = Int32(g.dilation.h)
-    geometry.dilation_w = Int32(g.dilation.w)
-    geometry.out_h = Int32(g.ho)
-    geometry.out_w = Int32(g.wo)
+    var geometry = zk_conv_geometry(g)
     let prepare = zk_needs_prepared_input(&geometry) != 0
     let preparedCount = prepare ? Int(zk_prepared_input_count(&geometry)) : 0
     guard preparedCount <= Int(Int32.max), g.h * g.w * g.cg <= Int(Int32.max) else {

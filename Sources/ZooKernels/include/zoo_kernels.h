@@ -125,6 +125,39 @@ int zk_panel_count(const zk_conv_desc *desc);
 /// `portable` forces the plain-C loops even where AVX2 is available (used by tests).
 void zk_conv_panels(const zk_conv_desc *desc, int first, int last, int portable);
 
+/// Direct convolution of few output channels over large maps (conv_direct.c): output rows
+/// computed straight from the input rows, each padded and split into column phases once in
+/// a per-worker ring of kernel_h rows, on register tiles of up to six output channels × ZK_NR
+/// columns over the zk_pack_weights form, epilogue on the accumulators.
+#define ZK_DIRECT_MAX_K 2304
+#define ZK_DIRECT_MAX_KH 16
+#define ZK_DIRECT_MAX_M 64
+
+typedef struct {
+    zk_conv_geometry geometry;   ///< ungrouped: `channels` is the input's
+    const float *input;          ///< images × channels × in_h × in_w
+    float *output;               ///< images × m × out_h × out_w
+    const float *packed_a;       ///< the m × (channels · kernel_h · kernel_w) weights, zk_pack_weights
+    const float *scale;          ///< per output channel multiplier or NULL for 1
+    const float *shift;          ///< per output channel offset or NULL for 0
+    int m, images;
+    int activation;              ///< a zk_activation
+    float activation_param;
+    int band_rows;               ///< output rows per unit of work
+} zk_direct_desc;
+
+/// True for geometries the direct kernel computes: undilated, kernel_h ≤ ZK_DIRECT_MAX_KH,
+/// channels · kernel_h · kernel_w ≤ ZK_DIRECT_MAX_K, a ring within 32-bit offsets.
+int zk_direct_supports(const zk_conv_geometry *g);
+/// Floats of scratch one worker needs (its ring of prepared rows).
+size_t zk_direct_scratch_count(const zk_conv_geometry *g);
+/// Units of work of the call: bands of `band_rows` output rows of every image.
+int zk_direct_unit_count(const zk_direct_desc *desc);
+/// Takes units from the shared counter `*next_unit` (start it at 0) until none are left and
+/// computes them (m ≤ ZK_DIRECT_MAX_M), using `scratch` (zk_direct_scratch_count floats, this
+/// worker's own). Several workers may run at once on one desc and counter.
+void zk_direct_run(const zk_direct_desc *desc, float *scratch, int *next_unit, int portable);
+
 /// Winograd F(4×4, 3×3) for 3×3, stride-1, padding-1, undilated, ungrouped convolutions,
 /// fused per block of output tiles: the 6×6 input patches of a block are transformed for every
 /// channel (V), multiplied with the 36 transformed weight matrices U[ξ] on the GEMM
