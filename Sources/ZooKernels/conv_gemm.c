@@ -66,8 +66,19 @@ void zk_pack_weights(const float *a, int m, int k, int lda, float *dst) {
     zk_pack_weight_rows(a, 0, m, m, k, lda, dst);
 }
 
-static inline int zk_virtual_columns(const zk_conv_desc *d) {
+/// Virtual columns of one image.
+static inline int zk_image_columns(const zk_conv_desc *d) {
     return d->out_h <= 0 ? 0 : (d->out_h - 1) * d->virtual_w + d->out_w;
+}
+
+static inline int zk_images(const zk_conv_desc *d) { return d->images > 1 ? d->images : 1; }
+
+static inline int zk_virtual_columns(const zk_conv_desc *d) { return zk_images(d) * zk_image_columns(d); }
+
+/// Row `p` of image `img`'s B.
+static inline const float *zk_b_row(const zk_conv_desc *d, int img, int p) {
+    if (d->row_pointers) return d->row_pointers[(size_t)img * d->k + p];
+    return d->input + (size_t)img * d->image_input_stride + d->row_offsets[p];
 }
 
 int zk_panel_count(const zk_conv_desc *d) { return (zk_virtual_columns(d) + ZK_NR - 1) / ZK_NR; }
@@ -193,9 +204,22 @@ void zk_row_offsets(const zk_conv_geometry *g, int *offsets) {
 // Packing one panel: rows k0 ..< k0+kc, columns col0 ..< col0+ncols (zero beyond).
 
 static void zk_pack_panel(const zk_conv_desc *d, int k0, int kc, int col0, int ncols, float *dst) {
+    const int ic = zk_image_columns(d), img0 = zk_images(d) > 1 ? col0 / ic : 0;
+    const int straddles = img0 != (zk_images(d) > 1 ? (col0 + ncols - 1) / ic : 0);
     for (int p = 0; p < kc; p++) {
-        const float *src = (d->row_pointers ? d->row_pointers[k0 + p] : d->input + d->row_offsets[k0 + p]) + col0;
         float *row = dst + p * ZK_NR;
+        if (straddles) {
+            // Columns of two (or more, on tiny maps) images: each image's run from its own rows.
+            for (int j = 0; j < ncols;) {
+                int col = col0 + j, img = col / ic, local = col - img * ic, len = zk_min(ic - local, ncols - j);
+                const float *src = zk_b_row(d, img, k0 + p) + local;
+                for (int t = 0; t < len; t++) row[j + t] = src[t];
+                j += len;
+            }
+            for (int j = ncols; j < ZK_NR; j++) row[j] = 0.0f;
+            continue;
+        }
+        const float *src = zk_b_row(d, img0, k0 + p) + (col0 - img0 * ic);
         // Many rows are too many separate streams for the hardware prefetcher: fetch this
         // row's part of the panel after next (two lines: runs are not line-aligned).
         if (kc >= ZK_PREFETCH_ROWS) {
@@ -213,17 +237,16 @@ static void zk_pack_panel(const zk_conv_desc *d, int k0, int kc, int col0, int n
 
 /// Splits columns col0 ..< col0+ncols of the virtual layout into runs of real output positions.
 static int zk_panel_segments(const zk_conv_desc *d, int col0, int ncols, zk_segment *segs) {
-    int count = 0;
-    int oy = col0 / d->virtual_w, ox = col0 % d->virtual_w, t = 0;
+    const int ic = zk_image_columns(d), folded = zk_images(d) > 1;
+    int count = 0, t = 0;
     while (t < ncols) {
+        int col = col0 + t, img = folded ? col / ic : 0, local = col - img * ic;
+        int oy = local / d->virtual_w, ox = local % d->virtual_w;
         if (ox >= d->out_w) {
-            int skip = zk_min(d->virtual_w - ox, ncols - t);
-            t += skip;
-            oy++;
-            ox = 0;
+            t += zk_min(d->virtual_w - ox, ncols - t);
             continue;
         }
-        int len = zk_min(d->out_w - ox, ncols - t), out = oy * d->out_w + ox;
+        int len = zk_min(d->out_w - ox, ncols - t), out = img * d->image_output_stride + oy * d->out_w + ox;
         if (count > 0 && segs[count - 1].dst + segs[count - 1].len == t && segs[count - 1].out + segs[count - 1].len == out) {
             segs[count - 1].len += len;   // a row wrap with no unused columns: still one run
         } else {
@@ -233,7 +256,6 @@ static int zk_panel_segments(const zk_conv_desc *d, int col0, int ncols, zk_segm
             count++;
         }
         t += len;
-        ox += len;
     }
     return count;
 }
@@ -459,7 +481,7 @@ ZK_AVX2 static void zk_tile_avx2_2(int kc, const float *a, const float *b, const
 // ---------------------------------------------------------------------------------------------
 
 void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
-    const int n = zk_virtual_columns(d);
+    const int n = zk_virtual_columns(d), ic = zk_image_columns(d), folded = zk_images(d) > 1;
     const int ldc = d->ldc > 0 ? d->ldc : d->out_h * d->out_w;
     const int mpanels = (d->m + ZK_MR - 1) / ZK_MR;
     const size_t mpad = (size_t)mpanels * ZK_MR;
@@ -486,7 +508,7 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
                         (d->k > 8 && ((size_t)(d->row_offsets[1] - d->row_offsets[0]) * sizeof(float)) % 4096 == 0);
     const int direct = (mp_last - mp_first <= ZK_IN_PLACE_PANELS && !aliased) || d->b_in_place;
     int panel_off[ZK_KC];
-    if (!direct || n % ZK_NR) {
+    if (!direct || n % ZK_NR || folded) {
         for (int p = 0; p < ZK_KC; p++) panel_off[p] = p * ZK_NR;
     }
     // Weights larger than a share of L2 would stream from L3 once per column panel: run a
@@ -508,8 +530,9 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
                 if (nseg == 0) continue;
                 const float *b = panel;
                 const int *b_off = panel_off;
-                if (direct && ncols == ZK_NR) {
-                    b = d->input + col0;
+                const int img = folded ? col0 / ic : 0;
+                if (direct && ncols == ZK_NR && (!folded || (col0 + ZK_NR - 1) / ic == img)) {
+                    b = d->input + (size_t)img * d->image_input_stride + (col0 - img * ic);
                     b_off = d->row_offsets + k0;
                 } else {
                     zk_pack_panel(d, k0, kc, col0, ncols, panel);

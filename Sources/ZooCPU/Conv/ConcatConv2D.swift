@@ -33,27 +33,36 @@ public func conv2d(
     let affine = try ConvAffine(outChannels: o, bias: bias, epilogue: epilogue, workspace: workspace)
     let weights = try packed.gemm()
     let output = try Tensor.uninitialized(shape: [n, o, h, w])
-    let rows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: channels)
+    let fold = ConvBatchFold.imagesPerCall(images: n, imageColumns: hw, inputStride: 0, outputStride: o * hw,
+                                           prepared: false)
+    let rows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: fold * channels)
     defer { rows.deallocate() }
 
     let (code, parameter, fused) = kernelActivation(epilogue.activation)
     let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
-    for b in 0..<n {
+    for b0 in stride(from: 0, to: n, by: fold) {
+        let images = min(fold, n - b0)
         var row = 0
-        for t in inputs {
-            let c = t.shape[1]
-            let base = UnsafePointer(t.pointer + b * c * hw)
-            for ch in 0..<c { rows[row + ch] = base + ch * hw }
-            row += c
+        for b in b0..<b0 + images {
+            for t in inputs {
+                let c = t.shape[1]
+                let base = UnsafePointer(t.pointer + b * c * hw)
+                for ch in 0..<c { rows[row + ch] = base + ch * hw }
+                row += c
+            }
         }
         var desc = zk_conv_desc(k: channels, m: o, virtualWidth: w, outH: h, outW: w, affine: affine, channel0: 0,
                                 activation: (code, parameter))
         desc.row_pointers = UnsafePointer(rows)
-        desc.output = output.pointer + b * o * hw
+        desc.output = output.pointer + b0 * o * hw
         desc.packed_a = UnsafePointer(weights.storage.pointer)
+        if images > 1 {
+            desc.images = Int32(images)
+            desc.image_output_stride = Int32(o * hw)
+        }
         runConvPanels(desc, portable: portable)
         if !fused {
-            applyConvEpilogue(desc.output, rows: o, cols: hw, rowStride: hw, ch0: 0, affine: .identity(o),
+            applyConvEpilogue(desc.output, rows: images * o, cols: hw, rowStride: hw, ch0: 0, affine: .identity(images * o),
                               activation: epilogue.activation)
         }
     }

@@ -27,10 +27,14 @@ struct ConvPanelSplit: Equatable {
 
     /// The split for `threads` threads; `panelWork` is the multiply-adds of one column panel
     /// over all the weight panels. A GEMM of less than two tasks' work runs as one task.
-    static func choose(columnPanels: Int, weightPanels: Int, panelWork: Int, threads: Int) -> ConvPanelSplit {
+    /// `imagePanels`: the column panels of one image when the GEMM holds several small ones
+    /// (`ConvBatchFold`); their weights are as costly to stream as one small image's, so the
+    /// split is chosen as for a small map.
+    static func choose(columnPanels: Int, weightPanels: Int, panelWork: Int, threads: Int,
+                       imagePanels: Int? = nil) -> ConvPanelSplit {
         let single = ConvPanelSplit(rowChunks: 1, columnChunks: 1)
         guard threads > 1, columnPanels > 0, weightPanels > 0 else { return single }
-        if columnPanels >= columnOnlyPanels(threads: threads) || weightPanels == 1 {
+        if min(columnPanels, imagePanels ?? columnPanels) >= columnOnlyPanels(threads: threads) || weightPanels == 1 {
             let tasks = min(4 * threads, columnPanels / grain(panelWork: panelWork))
             return ConvPanelSplit(rowChunks: 1, columnChunks: max(1, tasks))
         }
@@ -73,8 +77,10 @@ func runConvPanels(_ desc: zk_conv_desc, portable: Int32) {
     let weightPanels = (Int(desc.m) + Int(ZK_MR) - 1) / Int(ZK_MR)
     let panelWork = ShapeMath.multiply(Int(desc.m) * Int(ZK_NR), Int(desc.k)) ?? Int.max
     let threads = ZooCPUSettings.threadCount
+    let imageColumns = Int(desc.out_h - 1) * Int(desc.virtual_w) + Int(desc.out_w)
     let split = ConvPanelSplit.choose(columnPanels: panels, weightPanels: weightPanels, panelWork: panelWork,
-                                      threads: threads)
+                                      threads: threads,
+                                      imagePanels: desc.images > 1 ? (imageColumns + Int(ZK_NR) - 1) / Int(ZK_NR) : nil)
     let shared = SendableKernelArguments(desc)
     runTasks(threads: threads, count: split.tasks) { t in
         let (rows, columns) = split.ranges(task: t, weightPanels: weightPanels, columnPanels: panels)

@@ -6,7 +6,8 @@ import ZooKernels
 /// in place; im2col is never materialised. A large input is rearranged one band of output rows
 /// at a time, just before the band's GEMM (`runConvBands`). Bias, folded batch norm and the
 /// activation are applied as each output tile is stored. Output panels (or bands) are split
-/// across `ZooCPUSettings.threadCount` threads.
+/// across `ZooCPUSettings.threadCount` threads. The images of a batch of small maps share one
+/// GEMM (`ConvBatchFold`).
 func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage: TensorStorage, groupStride: Int),
                 output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation,
                 workspace: Workspace?) throws(BackendError) {
@@ -30,7 +31,11 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
     guard let band = convBandScratchCount(geometry, bandRows: bandRows, threads: threads) else {
         throw .tooLarge(what: "conv2d", message: "bands of \(bandRows) rows of \(g.cg)x\(g.w) inputs exceed 32-bit offsets")
     }
-    let prepared = prepare && bandRows == 0 ? try scratch.floats(preparedCount) : nil
+    let virtualWidth = Int(zk_virtual_width(&geometry))
+    let fold = bandRows > 0 ? 1 : ConvBatchFold.imagesPerCall(
+        images: g.n, imageColumns: (g.ho - 1) * virtualWidth + g.wo, inputStride: prepare ? preparedCount : g.c * g.h * g.w,
+        outputStride: g.o * hwOut, prepared: prepare)
+    let prepared = prepare && bandRows == 0 ? try scratch.floats(fold * preparedCount) : nil
     let bandScratch = bandRows > 0 ? try scratch.floats(band.total) : nil
     let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: g.kdim)
     defer { offsets.deallocate() }
@@ -42,22 +47,26 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
 
     let (code, parameter, fused) = kernelActivation(activation)
     let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
-    for b in 0..<g.n {
-        for grp in 0..<g.groups {
-            let x = input + (b * g.c + grp * g.cg) * g.h * g.w
+    for grp in 0..<g.groups {
+        for b0 in stride(from: 0, to: g.n, by: fold) {
+            let images = min(fold, g.n - b0)
+            let x = input + (b0 * g.c + grp * g.cg) * g.h * g.w
             if let prepared {
-                let (sx, sp, geo) = (SendableConstPointer(x), SendablePointer(prepared), SendableKernelArguments(geometry))
-                parallelFor(g.cg, grain: max(1, 16384 / max(1, g.h * g.w))) { channels in
-                    var gg = geo.value
-                    zk_prepare_input(&gg, sx.p, Int32(channels.lowerBound), Int32(channels.upperBound), sp.p)
-                }
+                prepareImages(geometry, input: x, imageStride: g.c * g.h * g.w, images: images, into: prepared,
+                              preparedCount: preparedCount)
             }
-            var desc = zk_conv_desc(k: g.kdim, m: g.og, virtualWidth: Int(zk_virtual_width(&geometry)), outH: g.ho,
+            var desc = zk_conv_desc(k: g.kdim, m: g.og, virtualWidth: virtualWidth, outH: g.ho,
                                     outW: g.wo, affine: affine, channel0: grp * g.og, activation: (code, parameter))
             desc.input = prepared.map { UnsafePointer($0) } ?? x
             desc.row_offsets = UnsafePointer(offsets)
-            desc.output = output + (b * g.o + grp * g.og) * hwOut
+            desc.output = output + (b0 * g.o + grp * g.og) * hwOut
             desc.packed_a = UnsafePointer(packed.storage.pointer + grp * packed.groupStride)
+            if images > 1 {
+                // imagesPerCall keeps the folded offsets within 32 bits.
+                desc.images = Int32(images)
+                desc.image_input_stride = Int32(prepared == nil ? g.c * g.h * g.w : preparedCount)
+                desc.image_output_stride = Int32(g.o * hwOut)
+            }
             if let bandScratch {
                 runConvBands(desc, geometry: geometry, input: x, bandRows: bandRows, scratch: bandScratch,
                              perWorker: band.perWorker, threads: threads, portable: portable)
@@ -65,9 +74,29 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
                 runConvPanels(desc, portable: portable)
             }
             if !fused {
-                applyConvEpilogue(desc.output, rows: g.og, cols: hwOut, rowStride: hwOut, ch0: grp * g.og,
-                                  affine: .identity(g.o), activation: activation)
+                for i in 0..<images {
+                    applyConvEpilogue(desc.output + i * g.o * hwOut, rows: g.og, cols: hwOut, rowStride: hwOut,
+                                      ch0: grp * g.og, affine: .identity(g.o), activation: activation)
+                }
             }
+        }
+    }
+}
+
+/// Rearranges one group's channels of `images` images (`imageStride` floats apart from `input`)
+/// into consecutive `preparedCount`-float slots of `prepared`, channels split across threads.
+private func prepareImages(_ geometry: zk_conv_geometry, input: UnsafePointer<Float>, imageStride: Int, images: Int,
+                           into prepared: UnsafeMutablePointer<Float>, preparedCount: Int) {
+    let channels = Int(geometry.channels)
+    let plane = Int(geometry.in_h) * Int(geometry.in_w)
+    let (sx, sp, geo) = (SendableConstPointer(input), SendablePointer(prepared), SendableKernelArguments(geometry))
+    parallelFor(images * channels, grain: max(1, 16384 / max(1, plane))) { flat in
+        var gg = geo.value
+        var i = flat.lowerBound
+        while i < flat.upperBound {
+            let image = i / channels, c0 = i % channels, c1 = min(channels, c0 + flat.upperBound - i)
+            zk_prepare_input(&gg, sx.p + image * imageStride, Int32(c0), Int32(c1), sp.p + image * preparedCount)
+            i += c1 - c0
         }
     }
 }

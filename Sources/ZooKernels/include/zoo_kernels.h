@@ -77,6 +77,12 @@ typedef struct {
     /// `row_offsets` are unused): B's rows may come from several tensors, e.g. the inputs of
     /// a concatenation that is never materialised.
     const float *const *row_pointers;
+    /// Images folded into the columns (0 or 1: one): image `i`'s virtual columns follow image
+    /// `i - 1`'s (a panel may hold the end of one and the start of the next), its B rows start
+    /// `image_input_stride` floats after the previous image's (with `row_pointers`: the table
+    /// holds `k` pointers per image) and its output `image_output_stride` floats after.
+    int images;
+    int image_input_stride, image_output_stride;
 } zk_conv_desc;
 
 /// A convolution whose rearranged input is prepared one band of output rows at a time, by the
