@@ -7,17 +7,15 @@ import Glibc
 /// would keep them in its heap after a free once its dynamic mmap threshold has risen, and a
 /// pass over buffers of many sizes would leave that heap fragmented at its high-water mark);
 /// smaller ones come from `posix_memalign`. Fresh mappings are zero, which spares the zeroing
-/// pass. Buffers from `hugeMinimum` (2 MiB) up are 2 MiB-aligned and offered to transparent huge
+/// pass. Buffers from `hugeMinimum` (4 MiB) up are 2 MiB-aligned and offered to transparent huge
 /// pages: a convolution reads its input from many channel planes at once, and with 4 KiB pages
-/// those reads miss the TLB; and on a virtual machine each 4 KiB fault is an exit to the host,
-/// hundreds a MiB. A huge page only ever covers a whole 2 MiB inside the buffer, so the
-/// buffer's resident size is what it touches, as with small pages.
+/// those reads miss the TLB.
 enum PageMemory {
     static let mappedBytes = 256 << 10
     static let hugePageBytes = 2 << 20
     static let pageBytes = 4096
     /// Buffers from this size up get a 2 MiB-aligned, huge-page mapping of their own.
-    static let hugeMinimum = hugePageBytes
+    static let hugeMinimum = 2 * hugePageBytes
 
     /// `bytes` (≥ 1) of memory aligned to at least `TensorStorage.alignment`, and whether it is
     /// known to be zero; nil when out of memory.
