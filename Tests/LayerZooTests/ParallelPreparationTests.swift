@@ -69,3 +69,15 @@ extension ParallelPreparationTests {
         XCTAssertGreaterThan(checked, 10)
     }
 }
+
+extension ParallelPreparationTests {
+    /// Only convolutions with more than a thread's share of all the weights are prepared alone
+    /// (their forms built on every thread); on one thread none is.
+    func testHeavyConvolutionsAreThoseOverAThreadsShare() {
+        XCTAssertEqual(ParallelPreparation.heavyCount([10, 3, 3, 3], threads: 2), 1)
+        XCTAssertEqual(ParallelPreparation.heavyCount([5, 5], threads: 2), 0, "exactly half is a share, not more")
+        XCTAssertEqual(ParallelPreparation.heavyCount([40, 30, 20, 10], threads: 4), 2)
+        XCTAssertEqual(ParallelPreparation.heavyCount([10, 3], threads: 1), 0)
+        XCTAssertEqual(ParallelPreparation.heavyCount([], threads: 2), 0)
+    }
+}

@@ -51,4 +51,32 @@ final class WeightPackingRowsTests: XCTestCase {
             XCTAssertEqual(packed.builtForms.gemm, !winograd, "conv2d built no other form at \(h)×\(wd)")
         }
     }
+
+    /// The GEMM form packed panel by panel on the pool (three threads, odd channel counts,
+    /// grouped, with and without row scales) is zk_pack_weights' packing of the scaled weight.
+    func testTheGEMMFormPackedOnThePoolIsTheWholePacking() throws {
+        let saved = ZooCPUSettings.threadCount
+        defer { ZooCPUSettings.threadCount = saved }
+        ZooCPUSettings.threadCount = 3
+        var rng = SplitMix64(seed: 29)
+        for (o, c, kernel, groups, scaled) in [(37, 131, 3, 1, true), (45, 203, 1, 1, false), (38, 122, 3, 2, true), (9, 5, 1, 1, true)] {
+            let w = try randomTensor([o, c / groups, kernel, kernel], &rng)
+            let scales = scaled ? (0..<o).map { _ in Float.random(in: -2...2, using: &rng) } : nil
+            let form = try PackedConvWeight(w, groups: groups, rowScales: scales).gemm()
+            let og = o / groups, k = w.count / o
+            let perGroup = Int(zk_packed_weight_count(Int32(og), Int32(k)))
+            XCTAssertEqual(form.groupStride, perGroup)
+            var source = w.toArray()
+            if let scales { for r in 0..<o { for j in 0..<k { source[r * k + j] *= scales[r] } } }
+            var whole = [Float](repeating: .nan, count: perGroup * groups)
+            source.withUnsafeBufferPointer { src in
+                whole.withUnsafeMutableBufferPointer { dst in
+                    guard let a = src.baseAddress, let d = dst.baseAddress else { return }
+                    for g in 0..<groups { zk_pack_weights(a + g * og * k, Int32(og), Int32(k), Int32(k), d + g * perGroup) }
+                }
+            }
+            let got = Array(UnsafeBufferPointer(start: form.storage.pointer, count: perGroup * groups))
+            XCTAssertEqual(got, whole, "\(o)×\(c)×\(kernel)×\(kernel), \(groups) groups, scaled \(scaled)")
+        }
+    }
 }

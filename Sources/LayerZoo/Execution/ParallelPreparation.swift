@@ -37,7 +37,7 @@ struct ParallelPreparation {
         failed.initialize(repeating: false, count: max(work.count, 1))
         defer { failed.deallocate() }
         let flags = SendablePointer(failed)
-        parallelForEach(work.count) { i in
+        let prepare: @Sendable (Int) -> Void = { i in
             do throws(LayerError) {
                 var made: PreparedConvolution?
                 for run in work[i].runs { made = try work[i].conv.prepared(foldingIn: run.bn, input: run.input) }
@@ -48,6 +48,19 @@ struct ParallelPreparation {
                 flags.p[i] = true
             }
         }
+        // A convolution with more than a thread's share of the weights (YOLOv3-tiny's 512→1024
+        // 3×3) would hold one thread while the others run out of work: it runs alone first, its
+        // Winograd transform split across the pool.
+        let heavy = Self.heavyCount(work.map(\.conv.weight.count), threads: ZooCPUSettings.threadCount)
+        for i in 0..<heavy { prepare(i) }
+        parallelForEach(work.count - heavy) { prepare(heavy + $0) }
         return !(0..<work.count).contains { failed[$0] }
+    }
+
+    /// How many of `sizes` (largest first) are each more than `1 / threads` of their sum.
+    static func heavyCount(_ sizes: [Int], threads: Int) -> Int {
+        guard threads > 1 else { return 0 }
+        let total = sizes.reduce(0, +)
+        return sizes.prefix { $0 * threads > total }.count
     }
 }

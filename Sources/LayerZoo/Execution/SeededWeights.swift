@@ -56,8 +56,28 @@ extension Model {
     /// then prepares the model (`prepareForInference`) unless `prepare` is false.
     public func initializeSeededWeights(seed: UInt64 = 0, prepare: Bool = true) throws(WeightLoadError) {
         let all = namedTensors()
-        let keys = Set(all.map(\.key))
         var streams: [SeededStream] = [], filled: [Tensor] = []
+        // Thousands of small tensors written at once: huge pages fault them in a few at a time.
+        try withHugePageChunks { () throws(WeightLoadError) in try makeSeededTensors(all, seed: seed, streams: &streams, filled: &filled) }
+        // One parallel job for all of them: most tensors are too small to be worth one each.
+        withExtendedLifetime(filled) { fillSeededStreams(streams) }
+        for node in nodes {
+            for case let module as any AdjustsSeededWeights in node.layer.allModules() {
+                do throws(LayerError) {
+                    try module.adjustSeededWeights()
+                } catch {
+                    throw .preparation(.error("layer \(node.index) (\(node.row.module)): \(error.message)", at: node.row.location))
+                }
+            }
+        }
+        if prepare { try prepareForInference() }
+    }
+
+    /// A seeded tensor for every parameter of `all` (its fixed value, when it has one), each
+    /// with the stream that fills it.
+    private func makeSeededTensors(_ all: [(key: String, parameter: Parameter)], seed: UInt64,
+                                   streams: inout [SeededStream], filled: inout [Tensor]) throws(WeightLoadError) {
+        let keys = Set(all.map(\.key))
         for (key, parameter) in all {
             if key.hasSuffix("num_batches_tracked") { continue }
             let tensor: Tensor
@@ -96,18 +116,6 @@ extension Model {
             filled.append(tensor)
             parameter.value = tensor
         }
-        // One parallel job for all of them: most tensors are too small to be worth one each.
-        withExtendedLifetime(filled) { fillSeededStreams(streams) }
-        for node in nodes {
-            for case let module as any AdjustsSeededWeights in node.layer.allModules() {
-                do throws(LayerError) {
-                    try module.adjustSeededWeights()
-                } catch {
-                    throw .preparation(.error("layer \(node.index) (\(node.row.module)): \(error.message)", at: node.row.location))
-                }
-            }
-        }
-        if prepare { try prepareForInference() }
     }
 }
 

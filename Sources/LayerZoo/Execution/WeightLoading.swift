@@ -91,7 +91,7 @@ extension Model {
         recorder.convolutionObserver = { conv, bn, input throws(LayerError) in parallel.record(conv, bn, input) }
         var traced: [Diagnostic] = []
         _ = trace(input: [1, config.inputChannels, size.height, size.width], on: recorder, diagnostics: &traced)
-        if parallel.run(releasingSources: releasingSourceWeights) { return }
+        if withHugePageChunks({ parallel.run(releasingSources: releasingSourceWeights) }) { return }
         let tracer = ShapeBackend()
         var failure: LayerError?
         tracer.convolutionObserver = { conv, bn, input throws(LayerError) in
@@ -167,11 +167,13 @@ extension Model {
             }
         }
         guard mismatch.isEmpty else { throw .mismatch(mismatch) }
-        for (key, parameter) in wanted {
-            do throws(BackendError) {
-                parameter.value = try source.tensor(key, expectedShape: parameter.shape)
-            } catch {
-                throw .file(error)
+        try withHugePageChunks { () throws(WeightLoadError) in
+            for (key, parameter) in wanted {
+                do throws(BackendError) {
+                    parameter.value = try source.tensor(key, expectedShape: parameter.shape)
+                } catch {
+                    throw .file(error)
+                }
             }
         }
         for parameter in derived { parameter.value = nil }

@@ -65,20 +65,23 @@ public final class PackedConvWeight: @unchecked Sendable {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to pack")
         }
         let storage = try TensorStorage(count: total, zeroed: false, reusable: false)
-        if let rowScales {
-            let mr = Int(ZK_MR)
-            let rows = UnsafeMutablePointer<Float>.allocate(capacity: mr * k)
-            defer { rows.deallocate() }
-            for grp in 0..<groups {
-                for row0 in stride(from: 0, to: og, by: mr) {
-                    let n = min(mr, og - row0), first = grp * og + row0
-                    scaleRows(weight.pointer + first * k, count: n, length: k, scales: rowScales, first: first, into: rows)
-                    zk_pack_weight_rows(rows, Int32(row0), Int32(n), Int32(og), Int32(k), Int32(k), storage.pointer + grp * perGroup)
+        let (w, packed) = (SendableConstPointer(weight.pointer), SendablePointer(storage.pointer))
+        let (og, k, scales, mr) = (og, k, rowScales, Int(ZK_MR))
+        let panels = (og + mr - 1) / mr
+        // Panel by panel (where zk_pack_weights puts them) on the worker pool: a large weight
+        // prepared alone (`ParallelPreparation`) uses every thread.
+        parallelFor(groups * panels, grain: max(1, 16_384 / max(k * mr, 1))) { tasks in
+            let rows = scales == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: mr * k)
+            defer { rows?.deallocate() }
+            for task in tasks {
+                let grp = task / panels, row0 = task % panels * mr
+                let n = min(mr, og - row0), first = grp * og + row0
+                var source = w.p + first * k
+                if let rows, let scales {
+                    scaleRows(source, count: n, length: k, scales: scales, first: first, into: rows)
+                    source = UnsafePointer(rows)
                 }
-            }
-        } else {
-            for grp in 0..<groups {
-                zk_pack_weights(weight.pointer + grp * og * k, Int32(og), Int32(k), Int32(k), storage.pointer + grp * perGroup)
+                zk_pack_weight_rows(source, Int32(row0), Int32(n), Int32(og), Int32(k), Int32(k), packed.p + grp * perGroup)
             }
         }
         gemmForm = (storage, perGroup)

@@ -7,13 +7,15 @@ import Glibc
 /// would keep them in its heap after a free once its dynamic mmap threshold has risen, and a
 /// pass over buffers of many sizes would leave that heap fragmented at its high-water mark);
 /// smaller ones come from `posix_memalign`. Fresh mappings are zero, which spares the zeroing
-/// pass. Buffers from `hugePageBytes × 2` up are 2 MiB-aligned and offered to transparent huge
+/// pass. Buffers from `hugeMinimum` (4 MiB) up are 2 MiB-aligned and offered to transparent huge
 /// pages: a convolution reads its input from many channel planes at once, and with 4 KiB pages
 /// those reads miss the TLB.
 enum PageMemory {
     static let mappedBytes = 256 << 10
     static let hugePageBytes = 2 << 20
     static let pageBytes = 4096
+    /// Buffers from this size up get a 2 MiB-aligned, huge-page mapping of their own.
+    static let hugeMinimum = 2 * hugePageBytes
 
     /// `bytes` (≥ 1) of memory aligned to at least `TensorStorage.alignment`, and whether it is
     /// known to be zero; nil when out of memory.
@@ -35,12 +37,12 @@ enum PageMemory {
         }
     }
 
-    /// Page-aligned anonymous memory (2 MiB-aligned and huge-page advised from 4 MiB), or nil;
+    /// Page-aligned anonymous memory (2 MiB-aligned and huge-page advised from `hugeMinimum`), or nil;
     /// `reserving`: not counted against the commit limit until touched (`MAP_NORESERVE`).
     static func map(bytes: Int, reserving: Bool = false) -> UnsafeMutableRawPointer? {
         guard bytes > 0, bytes <= Int.max - 2 * hugePageBytes else { return nil }
         let size = roundedToPages(bytes)
-        let huge = bytes >= 2 * hugePageBytes
+        let huge = bytes >= hugeMinimum
         let extra = huge ? hugePageBytes : 0
         let flags = MAP_PRIVATE | MAP_ANONYMOUS | (reserving ? MAP_NORESERVE : 0)
         guard let raw = mmap(nil, size + extra, PROT_READ | PROT_WRITE, flags, -1, 0),

@@ -37,7 +37,7 @@ public final class TensorStorage: @unchecked Sendable {
         }
         AllocationCounter.note()
         let size = max(bytes, Self.alignment)
-        var raw: UnsafeMutableRawPointer?, fresh = false
+        var raw: UnsafeMutableRawPointer?, fresh = false, carvedFrom: HugePageChunk?
         if reusable, size >= BufferPlan.minimumBytes, let plan = BufferPlan.current {
             let planned = plan.take(bytes: size)
             slot = planned.slot
@@ -45,7 +45,9 @@ public final class TensorStorage: @unchecked Sendable {
         } else {
             slot = nil
             raw = reusable ? BufferCache.take(bytes: size) : nil
+            if raw == nil, let carved = HugePageChunks.take(bytes: size) { (raw, fresh, carvedFrom) = (carved.pointer, true, carved.chunk) }
         }
+        chunk = carvedFrom
         if raw == nil, let made = PageMemory.allocate(bytes: size) { (raw, fresh) = (made.pointer, made.zeroed) }
         guard let raw else {
             slot.map { $0.plan.release($0) }
@@ -62,6 +64,8 @@ public final class TensorStorage: @unchecked Sendable {
 
     /// The forward pass's plan this buffer belongs to (`BufferPlan`), if it was made in one.
     private let slot: BufferPlan.Slot?
+    /// The shared chunk this buffer was carved from (`withHugePageChunks`), if any.
+    private let chunk: HugePageChunk?
 
     /// Buffers from this size up are 2 MiB-aligned (see `PageMemory`).
     static let hugePageBytes = PageMemory.hugePageBytes
@@ -69,7 +73,9 @@ public final class TensorStorage: @unchecked Sendable {
     deinit {
         let raw = UnsafeMutableRawPointer(pointer)
         let bytes = max(capacity * MemoryLayout<Float>.stride, Self.alignment)
-        if let slot {
+        if let chunk {
+            chunk.discard(raw, bytes: bytes)
+        } else if let slot {
             slot.plan.release(slot)
             if slot.arena == nil { PageMemory.free(raw, bytes: bytes) }  // a planned pass keeps nothing by size
         } else if !reusable || !BufferCache.give(raw, bytes: bytes) {
