@@ -194,26 +194,46 @@ public final class Detect: Layer, StrideConsumer, EndToEndHead {
 
     /// `cat([boxes, sigmoid(scores), *extra], 1)`, [N, 4 + nc + extra, A]; when the head runs
     /// one-to-one, Ultralytics' `postprocess` of it: the top `max_det` (300) detections,
-    /// [N, k, 6 + extra] rows of x1, y1, x2, y2, score, class, extra.
+    /// [N, k, 6 + extra] rows of x1, y1, x2, y2, score, class, extra (on the CPU in one
+    /// operation, EndToEndDetections, without the concatenation).
     public func finish<B: Backend>(boxes: B.Value, scores: B.Value, extra: [B.Value] = [],
                                    on backend: B) throws(LayerError) -> B.Value {
-        let y = try backend.concat([boxes, try backend.activation(scores, .sigmoid)] + extra, axis: 1)
         // The open-vocabulary heads score as many classes as their embeddings have, not nc.
         let classes = backend.dims(scores).dropFirst().first ?? nc
+        if backend is CPUBackend, runsOneToOne {
+            return try backend.custom([boxes, scores] + extra, EndToEndDetections(classes: classes, maxDetections: maxDetections))
+        }
+        let y = try backend.concat([boxes, try backend.activation(scores, .sigmoid)] + extra, axis: 1)
         return runsOneToOne ? try backend.custom([y], TopKDetections(classes: classes, maxDetections: maxDetections)) : y
     }
 
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
+        try detections(inputs, on: backend)
+    }
+
+    /// The head's output with `extra` rows ([N, e, A] each: Pose's decoded keypoints,
+    /// Segment's mask coefficients) after the scores: `finish` of the decoded boxes and the
+    /// scores. On the CPU the one-to-many output comes from the branch outputs in one kernel
+    /// (DetectOutput); the shape backend traces (and thop counts) the layers as Ultralytics runs them.
+    public func detections<B: Backend>(_ inputs: [B.Value], extra: [B.Value] = [], on backend: B) throws(LayerError) -> B.Value {
         let levels = try levels(inputs, on: backend)
-        // On the CPU the one-to-many output comes from the branch outputs in one kernel; the
-        // shape backend traces (and thop counts) the layers as Ultralytics runs them.
-        if backend is CPUBackend, !runsOneToOne {
-            let boxes = try levelOutputs(cv2, inputs, on: backend), scores = try levelOutputs(cv3, inputs, on: backend)
-            let classes = scores.first.flatMap { backend.dims($0).dropFirst().first } ?? nc
-            return try backend.custom(boxes + scores, DetectOutput(levels: levels, bins: dfl?.c1 ?? 1, classes: classes))
-        }
+        if backend is CPUBackend, !runsOneToOne { return try oneKernelOutput(inputs, levels: levels, extra: extra, on: backend) }
         let p = try predictions(inputs, on: backend)
-        return try finish(boxes: try decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores, on: backend)
+        return try finish(boxes: try decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores, extra: extra,
+                          on: backend)
+    }
+
+    /// The one-to-many output from the branch outputs in one kernel (DetectOutput), with `extra`
+    /// rows after the scores, or OBB's angle branch and its form.
+    func oneKernelOutput<B: Backend>(_ inputs: [B.Value], levels: [AnchorLevel], extra: [B.Value] = [],
+                                     angles: (branch: [any UnaryModule], form: DetectOutput.Angle)? = nil,
+                                     on backend: B) throws(LayerError) -> B.Value {
+        let boxes = try levelOutputs(cv2, inputs, on: backend), scores = try levelOutputs(cv3, inputs, on: backend)
+        let angleMaps = try angles.map { a throws(LayerError) in try levelOutputs(a.branch, inputs, on: backend) } ?? []
+        let classes = scores.first.flatMap { backend.dims($0).dropFirst().first } ?? nc
+        let rows = extra.map { backend.dims($0).dropFirst().first ?? 0 }
+        return try backend.custom(boxes + scores + angleMaps + extra, DetectOutput(levels: levels, bins: dfl?.c1 ?? 1, classes: classes,
+                                                                                   extraRows: rows, angle: angles?.form))
     }
 
     /// The `args.extend([reg_max, end2end, ch])` of parse_model's detection heads.

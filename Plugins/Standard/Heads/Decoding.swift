@@ -5,7 +5,8 @@ import ZooCPU
 /// Ultralytics' `Pose.kpts_decode` in export form over [N, nkpt·ndim, A]: x and y become
 /// pixels, `(v · gain + cell + offset) · stride` (Pose: gain 2, offset 0, i.e.
 /// `(v·2 + anchor - 0.5) · stride`; Pose26: gain 1, offset 0.5), a third value per keypoint
-/// (visibility) goes through a sigmoid. Threaded over rows; no allocation besides the output.
+/// (visibility) goes through a sigmoid (ZooCPU's vectorised one). Threaded over rows; no
+/// allocation besides the output.
 struct KeypointDecoding: CustomOperation {
     let levels: [AnchorLevel]
     let keypoints: Int
@@ -36,7 +37,7 @@ struct KeypointDecoding: CustomOperation {
                 case 1:
                     forEachAnchor(levels) { a, _, y, stride in to[a] = (from[a] * gain + (Float(y) + offset)) * stride }
                 default:
-                    for a in 0..<anchors { to[a] = 1 / (1 + exp(-from[a])) }
+                    Activation.sigmoid.apply(from: from, to: to, count: anchors)
                 }
             }
         }

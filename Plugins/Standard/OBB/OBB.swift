@@ -34,6 +34,9 @@ public final class OBB: Layer, DetectBasedHead {
 
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
         let levels = try detect.levels(inputs, on: backend)
+        if backend is CPUBackend, !detect.runsOneToOne {
+            return try detect.oneKernelOutput(inputs, levels: levels, angles: (cv4, rawAngle ? .raw : .sigmoid), on: backend)
+        }
         let p = try detect.predictions(inputs, on: backend)
         let logits = try detect.branch(cv4, one2oneCv4, channels: ne, inputs, on: backend)
         let angle = rawAngle ? logits : try backend.custom([logits], OBBAngle())

@@ -33,12 +33,10 @@ public final class Pose: Layer, DetectBasedHead {
 
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
         let levels = try detect.levels(inputs, on: backend)
-        let p = try detect.predictions(inputs, on: backend)
         let raw = try detect.branch(cv4, one2oneCv4, channels: nk, inputs, on: backend)
         let decoding = KeypointDecoding(levels: levels, keypoints: kptShape.keypoints, valuesPerKeypoint: kptShape.dims,
                                         gain: 2, offset: 0)
-        return try detect.finish(boxes: try detect.decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores,
-                                 extra: [try backend.custom([raw], decoding)], on: backend)
+        return try detect.detections(inputs, extra: [try backend.custom([raw], decoding)], on: backend)
     }
 
     static let definition = LayerDefinition(

@@ -57,13 +57,11 @@ public final class Pose26: Layer, DetectBasedHead {
 
     public func forward<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> B.Value {
         let levels = try detect.levels(inputs, on: backend)
-        let p = try detect.predictions(inputs, on: backend)
         let raw = try detect.branch(keypointBranches(cv4, cv4Kpts), one2one.map { keypointBranches($0.cv4, $0.kpts) },
                                     channels: nk, inputs, on: backend)
         let decoding = KeypointDecoding(levels: levels, keypoints: kptShape.keypoints, valuesPerKeypoint: kptShape.dims,
                                         gain: 1, offset: 0.5)
-        return try detect.finish(boxes: try detect.decodedBoxes(p.distances, levels: levels, on: backend), scores: p.scores,
-                                 extra: [try backend.custom([raw], decoding)], on: backend)
+        return try detect.detections(inputs, extra: [try backend.custom([raw], decoding)], on: backend)
     }
 
     static let definition = LayerDefinition(

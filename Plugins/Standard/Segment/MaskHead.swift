@@ -32,9 +32,16 @@ public struct MaskHead {
         return out
     }
 
-    /// The head's two outputs from `detect`'s `predictions` `p`: the detections with the mask
-    /// coefficients after the scores (Detect's `finish`: [N, 4 + nc + nm, A], or the top-k rows
-    /// when it runs one-to-one), and the prototypes [N, nm, H, W].
+    /// The head's two outputs: the detections with the mask coefficients after the scores
+    /// (Detect's `detections`: [N, 4 + nc + nm, A], or the top-k rows when it runs one-to-one),
+    /// and the prototypes [N, nm, H, W].
+    func outputs<B: Backend>(_ detect: Detect, _ inputs: [B.Value], on backend: B) throws(LayerError) -> [B.Value] {
+        let coefficients = try detect.branch(self.coefficients, oneToOne, channels: nm, inputs, on: backend)
+        return [try detect.detections(inputs, extra: [coefficients], on: backend), try proto.prototypes(inputs, on: backend)]
+    }
+
+    /// As `outputs(_:_:on:)`, from predictions `p` the caller made (YOLOESegment's scores
+    /// come from its embeddings).
     func outputs<B: Backend>(_ detect: Detect, _ p: (distances: B.Value, scores: B.Value), _ inputs: [B.Value],
                              on backend: B) throws(LayerError) -> [B.Value] {
         let levels = try detect.levels(inputs, on: backend)

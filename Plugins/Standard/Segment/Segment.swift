@@ -29,7 +29,7 @@ public final class Segment: MultiOutputLayer, DetectBasedHead {
     public var outputCount: Int { 2 }
 
     public func forwardOutputs<B: Backend>(_ inputs: [B.Value], on backend: B) throws(LayerError) -> [B.Value] {
-        try mask.outputs(detect, try detect.predictions(inputs, on: backend), inputs, on: backend)
+        try mask.outputs(detect, inputs, on: backend)
     }
 
     /// The arguments a segmentation row writes before parse_model's appended ones.

@@ -31,4 +31,15 @@ public struct DFLBoxes: Sendable {
         var level = zk_dfl_level(box: box, hw: hw, width: width, bins: bins, stride: stride)
         zk_dfl_boxes(&level, lo, hi, out, rowStride, ZooCPUSettings.portableKernels ? 1 : 0)
     }
+
+    /// As `run`, for OBB heads: boxes rotated by each anchor's angle (Ultralytics' `dist2rbox`),
+    /// the angle `(sigmoid(v) - 1/4) · π` of the logits `angle` (one image's H·W floats), or
+    /// `v` itself when `rawAngle`; the angles go to `angleOut` (at the map's first anchor).
+    public func runRotated(box: UnsafePointer<Float>, angle: UnsafePointer<Float>, rawAngle: Bool, anchors range: Range<Int>,
+                           out: UnsafeMutablePointer<Float>, rowStride: Int, angleOut: UnsafeMutablePointer<Float>) {
+        let lo = Int32(min(max(range.lowerBound, 0), Int(hw))), hi = Int32(min(max(range.upperBound, 0), Int(hw)))
+        guard lo < hi else { return }
+        var level = zk_dfl_level(box: box, hw: hw, width: width, bins: bins, stride: stride)
+        zk_dfl_rboxes(&level, angle, rawAngle ? 1 : 0, lo, hi, out, rowStride, angleOut, ZooCPUSettings.portableKernels ? 1 : 0)
+    }
 }

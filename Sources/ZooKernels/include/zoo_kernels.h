@@ -5,6 +5,7 @@
 #define ZOO_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -247,6 +248,23 @@ typedef struct {
 /// dist2bbox(xywh) around the cell centres times the stride, into `out`'s four rows `ld`
 /// floats apart (out: the level's first anchor of row 0).
 void zk_dfl_boxes(const zk_dfl_level *g, int a0, int a1, float *out, size_t ld, int portable);
+/// As zk_dfl_boxes for OBB heads: Ultralytics' dist2rbox, boxes (centre x, centre y, width,
+/// height) rotated by the anchor's angle, from `angle` (the level's angle logits, hw floats):
+/// (sigmoid(v) - 1/4) · π, or v itself with `raw_angle`; the angles are stored in `angle_out`
+/// (the level's first anchor of the output's angle row).
+void zk_dfl_rboxes(const zk_dfl_level *g, const float *angle, int raw_angle, int a0, int a1, float *out, size_t ld,
+                   float *angle_out, int portable);
+
+/// out[c] = the largest of x[r * ld + c] over rows 0 ..< rows (NaN when any is NaN), for
+/// columns 0 ..< count.
+void zk_rows_max(const float *x, int rows, size_t ld, int count, float *out, int portable);
+/// Rank keys of `count` values with indices first, first + 1, …: a larger key is a value that
+/// torch.topk puts first (larger, NaN above all, -0 equal to +0, then the lower index); the
+/// index is UINT32_MAX minus the key's low 32 bits.
+void zk_rank_keys(const float *values, int count, uint32_t first, uint64_t *keys);
+/// Moves the min(k, count) largest of `count` keys to keys[0 ..< k], largest first (the rest
+/// are left in no order); returns that k.
+int zk_top_keys(uint64_t *keys, int count, int k);
 
 /// One head of attention: rows of `n` positions `ld` apart (position i of row d at
 /// `row + d * ld + i`): `key_dim` query and key rows, `value_dim` value and output rows.
