@@ -12,6 +12,7 @@
 
 #include "zoo_kernels.h"
 #include "simd_math.h"
+#include "winograd_f2.h"
 #include <string.h>
 
 /// Floats between the 36 planes of the V and M blocks beyond their rows: planes a multiple of
@@ -19,8 +20,12 @@
 #define ZK_PLANE_SKEW 16
 
 static inline int zk_wmin(int a, int b) { return a < b ? a : b; }
-static inline int zk_tiles_h(const zk_winograd_desc *d) { return (d->h + 3) / 4; }
-static inline int zk_tiles_w(const zk_winograd_desc *d) { return (d->w + 3) / 4; }
+/// Output tile side: 4, or 2 for F(2×2, 3×3) (`tile` 2 in the desc).
+static inline int zk_tile(const zk_winograd_desc *d) { return d->tile == 2 ? 2 : 4; }
+/// Transformed planes: (tile + 2)², 36 or 16.
+static inline int zk_planes(const zk_winograd_desc *d) { return (zk_tile(d) + 2) * (zk_tile(d) + 2); }
+static inline int zk_tiles_h(const zk_winograd_desc *d) { return (d->h + zk_tile(d) - 1) / zk_tile(d); }
+static inline int zk_tiles_w(const zk_winograd_desc *d) { return (d->w + zk_tile(d) - 1) / zk_tile(d); }
 static inline int zk_blocks_per_image(const zk_winograd_desc *d) {
     return (zk_tiles_h(d) * zk_tiles_w(d) + d->block_tiles - 1) / d->block_tiles;
 }
@@ -100,15 +105,28 @@ int zk_winograd_block_tiles(int c, int m) {
     return tiles;
 }
 
-size_t zk_winograd_scratch_count(int c, int m) {
+int zk_winograd_tile_block_tiles(int c, int m, int tile) {
+    int tiles4 = zk_winograd_block_tiles(c, m);
+    if (tile != 2) return tiles4;
+    // F(2×2) serves large weights on small maps, where U is read once per block: as many tiles
+    // as fit in the scratch F(4×4) would take (16 planes of tiles + 8 columns within 36 of
+    // tiles4 + 8), so fewer passes over U at no more scratch.
+    int tiles = ((36 * (tiles4 + 8)) / 16 - 8) / ZK_NR * ZK_NR;
+    return tiles < ZK_NR ? ZK_NR : tiles;
+}
+
+size_t zk_winograd_tile_scratch_count(int c, int m, int tile) {
     zk_winograd_desc d;
     memset(&d, 0, sizeof d);
     d.c = c;
     d.m = m;
-    d.block_tiles = zk_winograd_block_tiles(c, m);
+    d.tile = tile;
+    d.block_tiles = zk_winograd_tile_block_tiles(c, m, tile);
     // The V and M blocks, then the GEMM's c row offsets (see zk_winograd_run).
-    return 36 * (zk_v_plane(&d) + zk_m_plane(&d)) + (size_t)c + ZK_NR;
+    return (size_t)zk_planes(&d) * (zk_v_plane(&d) + zk_m_plane(&d)) + (size_t)c + ZK_NR;
 }
+
+size_t zk_winograd_scratch_count(int c, int m) { return zk_winograd_tile_scratch_count(c, m, 4); }
 
 int zk_winograd_block_count(const zk_winograd_desc *d) { return d->n * zk_blocks_per_image(d); }
 
@@ -293,6 +311,10 @@ ZK_AVX2 static void zk_output_tiles8(const float *q, size_t stride, float *y, in
 static void zk_block_input(const zk_winograd_desc *d, const float *image, int t0, int count, float *v, int vector) {
     const int tw = zk_tiles_w(d), ldv = zk_block_stride(d);
     const size_t stride = zk_v_plane(d);
+    if (zk_tile(d) == 2) {
+        zk_winograd_f2_input(image, d->c, d->h, d->w, tw, t0, count, v, ldv, stride);
+        return;
+    }
     for (int ch = 0; ch < d->c; ch++) {
         const float *x = image + (size_t)ch * d->h * d->w;
         float *vc = v + (size_t)ch * ldv;
@@ -321,6 +343,10 @@ static void zk_block_output(const zk_winograd_desc *d, const float *mblock, floa
                             int o0, int o1, int vector) {
     const int tw = zk_tiles_w(d), ldm = zk_block_stride(d);
     const size_t stride = zk_m_plane(d);
+    if (zk_tile(d) == 2) {
+        zk_winograd_f2_output(d, mblock, ldm, stride, image_out, tw, t0, count, o0, o1);
+        return;
+    }
     for (int o = o0; o < o1; o++) {
         const float *q = mblock + (size_t)o * ldm;
         float *y = image_out + (size_t)o * d->h * d->w;
@@ -350,10 +376,10 @@ static void zk_block_output(const zk_winograd_desc *d, const float *mblock, floa
 void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_unit, int portable) {
     const int ldt = d->block_tiles, ld = zk_block_stride(d), tiles = zk_tiles_h(d) * zk_tiles_w(d);
     const int per_image = zk_blocks_per_image(d), total = d->n * per_image;
-    const int vector = zk_use_avx2(portable);
+    const int vector = zk_use_avx2(portable), planes = zk_planes(d);
     const size_t vplane = zk_v_plane(d), mplane = zk_m_plane(d);
-    float *v = scratch, *mblock = scratch + 36 * vplane;
-    int *offsets = (int *)(mblock + 36 * mplane);
+    float *v = scratch, *mblock = scratch + (size_t)planes * vplane;
+    int *offsets = (int *)(mblock + (size_t)planes * mplane);
     for (int p = 0; p < d->c; p++) offsets[p] = p * ld;
     zk_conv_desc gemm;
     memset(&gemm, 0, sizeof gemm);
@@ -380,7 +406,7 @@ void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_unit, 
         if (b != transformed) {
             if (count < used * ZK_NR) {
                 // The GEMM reads every column of its panels: give the unused ones defined values.
-                for (int xi = 0; xi < 36; xi++) {
+                for (int xi = 0; xi < planes; xi++) {
                     for (int ch = 0; ch < d->c; ch++) {
                         memset(v + xi * vplane + (size_t)ch * ld + count, 0, (size_t)(used * ZK_NR - count) * sizeof(float));
                     }
@@ -391,7 +417,7 @@ void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_unit, 
         }
         gemm.panel_first = mpanels * chunk / chunks;
         gemm.panel_last = mpanels * (chunk + 1) / chunks;
-        for (int xi = 0; xi < 36; xi++) {
+        for (int xi = 0; xi < planes; xi++) {
             gemm.input = v + xi * vplane;
             gemm.output = mblock + xi * mplane;
             gemm.packed_a = d->packed_u + (size_t)xi * d->u_stride;

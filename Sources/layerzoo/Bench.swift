@@ -147,6 +147,7 @@ struct Bench: ParsableCommand {
             peakResidentMB: Double(peakResidentKB()) / 1024,
             activationArenaMB: Double(backend.bufferPlan.arenaBytes) / 1_048_576,
             largestLiveSetMB: Double(backend.bufferPlan.liveBoundBytes) / 1_048_576,
+            firstPassActivationsMB: Double(backend.bufferPlan.firstPassBytes) / 1_048_576,
             firstPassMs: loadMs + prepareMs + firstForwardMs, loadMs: loadMs, prepareMs: prepareMs,
             profile: profile ? backend.profile.mapValues { $0 * 1000 / Double(max(runs, 1)) } : nil)
         if let chart, let perKind = result.profile { try ProfileChart(file: source.displayPath, perKind: perKind, byLayer: profileLayers).write(to: chart) }
@@ -158,8 +159,8 @@ struct Bench: ParsableCommand {
               + "\(report.imageHeight)×\(report.imageWidth), \(result.threads) threads, \(runs) runs")
         print(String(format: "latency median %.2f ms, min %.2f ms; %.1f GFLOP/s (%.2f GFLOPs per image, %.2f per batch); peak memory %.0f MB",
                      median, result.minMs, result.gflopsPerSecond, perImage, gflops, result.peakResidentMB))
-        print(String(format: "activations: planned arena %.1f MB, largest set alive at once %.1f MB",
-                     result.activationArenaMB, result.largestLiveSetMB))
+        print(String(format: "activations: planned arena %.1f MB, largest set alive at once %.1f MB, first pass touched %.1f MB",
+                     result.activationArenaMB, result.largestLiveSetMB, result.firstPassActivationsMB))
         print(String(format: "first pass %.1f ms (load %.1f ms, prepare %.1f ms, forward %.1f ms): %.2f× the median",
                      result.firstPassMs, loadMs, prepareMs, firstForwardMs, median > 0 ? result.firstPassMs / median : 0))
         if let perKind = result.profile {
@@ -210,6 +211,8 @@ struct BenchJSON: Encodable {
     /// The planned activation arena, and the least any plan of the pass's buffers needs.
     var activationArenaMB: Double
     var largestLiveSetMB: Double
+    /// Pages the first pass's buffers touched before there was a plan (part of the peak).
+    var firstPassActivationsMB: Double
     /// Loading the weights, preparing them (folding, packing) and the first forward pass: what
     /// one `run` costs beyond starting the program.
     var firstPassMs: Double

@@ -92,16 +92,17 @@ func openWeights(_ path: String?, model: String) throws -> (any TensorSource)? {
 /// DiverseBranchBlocks or fused Convs; a mismatch caused by the class count or the scale is
 /// explained in one line first), or seeded ones, then prepares it unless `prepare` is false
 /// (the caller does, to time it apart), for images of `imageSize` when given (see
-/// `Model.prepareForInference(imageSize:)`). Failures are printed; exit 1.
+/// `Model.prepareForInference(imageSize:)`; `releasingSourceWeights` for a model that will
+/// only run, keeping only the packed forms). Failures are printed; exit 1.
 func loadWeights(into model: Model, from source: (any TensorSource)?, seed: UInt64, prepare: Bool = true,
-                 imageSize: (height: Int, width: Int)? = nil) throws {
+                 imageSize: (height: Int, width: Int)? = nil, releasingSourceWeights: Bool = false) throws {
     do throws(WeightLoadError) {
         if let source {
             try ModelInput.load(source, into: model, prepare: false)
         } else {
             try model.initializeSeededWeights(seed: seed, prepare: false)
         }
-        if prepare { try model.prepareForInference(imageSize: imageSize) }
+        if prepare { try model.prepareForInference(imageSize: imageSize, releasingSourceWeights: releasingSourceWeights) }
     } catch {
         printError("error: \(error)")
         throw ExitCode(1)

@@ -18,14 +18,12 @@ struct NonFiniteOptions: ParsableArguments {
     }
 
     /// Refuses an input holding NaN or infinities (exit 1) unless allowed; when allowed, the
-    /// convolutions run without Winograd, whose tile transforms would spread a NaN to outputs
-    /// that PyTorch's direct convolution keeps finite.
-    func checkInput(_ x: Tensor, path: String?) throws {
-        guard let (i, v) = NonFinite.first(in: x) else { return }
-        if allowed {
-            ZooCPUSettings.winograd = false
-            return
-        }
+    /// convolutions must run without Winograd, whose tile transforms would spread a NaN to
+    /// outputs that PyTorch's direct convolution keeps finite: true then (decide it before the
+    /// model is prepared, see `Model.prepareToRun(imageSize:directConvolutions:)`).
+    func checkInput(_ x: Tensor, path: String?) throws -> Bool {
+        guard let (i, v) = NonFinite.first(in: x) else { return false }
+        if allowed { return true }
         printError("\(FilePaths.display(path ?? "input")): error: the input holds \(v) at \(Shape.text(NonFinite.coordinates(i, in: x.shape)))")
         printError("note: pass --allow-nonfinite to run anyway (NaN propagates as in PyTorch)")
         throw ExitCode(1)

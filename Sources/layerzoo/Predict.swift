@@ -156,7 +156,9 @@ final class PredictSession {
             throw ExitCode(1)
         }
         pipeline.configure(m)
-        try loadWeights(into: m, from: weights, seed: 0, imageSize: (options.imgsz.height, options.imgsz.width))
+        // Decoded images are finite, and nothing changes the weights after: only the packed forms stay.
+        try loadWeights(into: m, from: weights, seed: 0, imageSize: (options.imgsz.height, options.imgsz.width),
+                        releasingSourceWeights: true)
         if weights == nil { printError("note: no --weights given; using seeded random weights (seed 0)") }
         self.pipeline = pipeline
         network = m

@@ -124,7 +124,7 @@ struct Run: ParsableCommand {
             printError("error: --end2end: \(m.nodes.last?.row.module ?? "the last layer") has no one-to-one branches; only end-to-end heads (end2end: True in the model file) have them")
             throw ExitCode.validationFailure
         }
-        try loadWeights(into: m, from: weightsSource, seed: seed, imageSize: (report.imageHeight, report.imageWidth))
+        try loadWeights(into: m, from: weightsSource, seed: seed, prepare: false)
         try nonFinite.checkWeights(of: m, source: weightsSource?.path)
         if weightsSource == nil { printError("note: no --weights given; using seeded random weights (seed \(seed))") }
         var inputTensor: Tensor?
@@ -138,7 +138,21 @@ struct Run: ParsableCommand {
         }
         let x = try inputTensor ?? SeededWeights.input(shape: [options.batch, channels, options.imgsz.height, options.imgsz.width],
                                                        seed: seed)
-        try nonFinite.checkInput(x, path: input)
+        // Whether Winograd may run is known before preparing: without transforms (which change
+        // weights after preparation) the model only runs and keeps only the packed forms.
+        let direct = try nonFinite.checkInput(x, path: input)
+        let imageSize = (report.imageHeight, report.imageWidth)
+        do throws(WeightLoadError) {
+            if transforms.isEmpty {
+                try m.prepareToRun(imageSize: imageSize, directConvolutions: direct)
+            } else {
+                if direct { ZooCPUSettings.winograd = false }
+                try m.prepareForInference(imageSize: imageSize)
+            }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
         try apply(transforms, to: m, comparingOn: x)
         let backend = try embeddings.backend(for: m, weights: weightsSource, classes: ModelInput.classNames(config)?.count)
         let start = DispatchTime.now()

@@ -60,7 +60,7 @@ public func conv2d(
         depthwiseConv2D(geo, input: input.pointer, weight: try packed.unpacked().pointer, output: output.pointer,
                         affine: affine, activation: epilogue.activation)
     } else if packed.runsWinograd(suits: geo.suitsWinograd && ZooCPUSettings.winograd) {
-        try winogradConv2D(geo, input: input.pointer, weights: try packed.winograd(), output: output.pointer,
+        try winogradConv2D(geo, input: input.pointer, weights: try packed.winograd(tile: geo.winogradTile), output: output.pointer,
                            affine: affine, activation: epilogue.activation, workspace: workspace)
     } else if DirectConvChoice.suits(geo) {
         try directConv2D(geo, input: input.pointer, packed: try packed.gemm(), output: output.pointer,

@@ -3,7 +3,7 @@ import ZooKernels
 
 /// Convolution weights rearranged for the kernels, once: `ZK_MR`-row panels in `ZK_KC`-deep
 /// blocks per group for the GEMM path, and for an ungrouped 3×3 kernel the 36
-/// Winograd F(4×4, 3×3)-transformed matrices, packed the same way.
+/// Winograd-transformed matrices (36 for F(4×4, 3×3), 16 for F(2×2, 3×3)), packed the same way.
 ///
 /// Each form is built the first time a convolution needs it (a 3×3 kernel that always runs
 /// through Winograd is never packed for the GEMM path, and the other way round) and kept.
@@ -28,7 +28,7 @@ public final class PackedConvWeight: @unchecked Sendable {
     private let lock = NSLock()
     private var source: Tensor?
     private var gemmForm: (storage: TensorStorage, groupStride: Int)?
-    private var winogradForm: (storage: TensorStorage, stride: Int)?
+    private var winogradForm: WinogradForm?
     private var scaledForm: Tensor?
 
     /// Checks `weight` (`[O, C/groups, kh, kw]`) for a convolution with `groups` groups;
@@ -93,32 +93,38 @@ public final class PackedConvWeight: @unchecked Sendable {
         lock.withLock { (gemmForm != nil, winogradForm != nil) }
     }
 
+    /// Output tile side of the built Winograd form (4 or 2), nil when none is built.
+    public var winogradTile: Int? { lock.withLock { winogradForm?.tile } }
+
     /// True for an ungrouped 3×3 kernel, which has a Winograd form.
     var hasWinogradForm: Bool { groups == 1 && shape[2] == 3 && shape[3] == 3 }
 
-    /// The 36 Winograd-transformed matrices, each packed, `stride` floats apart.
+    /// The Winograd-transformed matrices, each packed, `stride` floats apart: the form already
+    /// built, else a new one for output tiles of side `tile` (4: F(4×4, 3×3), 36 matrices; 2:
+    /// F(2×2, 3×3), 16).
     ///
     /// Transformed one panel of `ZK_MR` output channels at a time into a small buffer per work
     /// item and packed from there into place: no transformed copy of the whole weight (as large
     /// as the packed form) is made, so preparing touches only the pages the model keeps.
-    func winograd() throws(BackendError) -> (storage: TensorStorage, stride: Int) {
+    func winograd(tile: Int = 4) throws(BackendError) -> WinogradForm {
         lock.lock()
         defer { lock.unlock() }
         if let form = winogradForm { return form }
         let weight = try sourceForPacking("Winograd")
         let (m, c) = (shape[0], shape[1])
+        let tile = tile == 2 ? 2 : 4, planes = (tile + 2) * (tile + 2)
         guard let plane = ShapeMath.multiply(m, c), plane <= Int(Int32.max) / 36 else {
             throw .tooLarge(what: "conv2d weight", message: "\(describeShape(shape)) is too large to transform")
         }
         let each = Int(zk_packed_weight_count(Int32(m), Int32(c)))
-        let storage = try TensorStorage(count: 36 * each, zeroed: false, reusable: false)
+        let storage = try TensorStorage(count: planes * each, zeroed: false, reusable: false)
         let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0
         let (w, packed) = (SendableConstPointer(weight.pointer), SendablePointer(storage.pointer))
         let mr = Int(ZK_MR), panels = (m + mr - 1) / mr
         let scales = rowScales
         // Per call for Dynamic_conv2d's mixed kernels, so it runs on the worker pool.
         parallelFor(panels, grain: max(1, 16_384 / max(c * mr, 1))) { ps in
-            let u = UnsafeMutablePointer<Float>.allocate(capacity: 36 * mr * c)
+            let u = UnsafeMutablePointer<Float>.allocate(capacity: planes * mr * c)
             let scaled = UnsafeMutablePointer<Float>.allocate(capacity: scales == nil ? 1 : mr * c * 9)
             defer {
                 u.deallocate()
@@ -131,15 +137,20 @@ public final class PackedConvWeight: @unchecked Sendable {
                     scaleRows(source, count: rows, length: c * 9, scales: scales, first: row0, into: scaled)
                     source = UnsafePointer(scaled)
                 }
-                zk_winograd_weights(source, Int32(rows), Int32(c), u, 0, chunk, portable)
-                for xi in 0..<36 {
+                if tile == 2 {
+                    zk_winograd_f2_weights(source, Int32(rows), Int32(c), u, 0, chunk)
+                } else {
+                    zk_winograd_weights(source, Int32(rows), Int32(c), u, 0, chunk, portable)
+                }
+                for xi in 0..<planes {
                     zk_pack_weight_rows(u + xi * chunk, Int32(row0), Int32(rows), Int32(m), Int32(c), Int32(c),
                                         packed.p + xi * each)
                 }
             }
         }
-        winogradForm = (storage, each)
-        return (storage, each)
+        let form = WinogradForm(storage: storage, stride: each, tile: tile)
+        winogradForm = form
+        return form
     }
 
     /// Drops the unpacked weights once the forms the model runs are built, so that only those
@@ -196,4 +207,12 @@ private func scaleRows(_ source: UnsafePointer<Float>, count: Int, length: Int, 
         let s = scales[first + r], from = source + r * length, to = destination + r * length
         for j in 0..<length { to[j] = from[j] * s }
     }
+}
+
+/// A packed Winograd form: `(tile + 2)²` packed transformed matrices, `stride` floats apart.
+struct WinogradForm: @unchecked Sendable {
+    let storage: TensorStorage
+    let stride: Int
+    /// Output tile side: 4 for F(4×4, 3×3), 2 for F(2×2, 3×3).
+    let tile: Int
 }

@@ -6,17 +6,18 @@ extension PackedConvWeight {
     /// as they are), so that the first pass packs nothing: preparation at load, like ncnn's
     /// `create_pipeline`. Building the form later, on first use, gives the same result.
     /// With `input` (`[N, C, H, W]`) the form is the one `conv2d` picks for that input (GEMM
-    /// for a map too small for Winograd); without, the one the weight's shape allows.
+    /// for a map too small for Winograd, F(2×2) Winograd where the weights outweigh the map);
+    /// without, the one the weight's shape allows (F(4×4) for Winograd).
     public func prepareForm(for options: Conv2DOptions, input: [Int]? = nil) throws(BackendError) {
         let c = shape[1] * groups, o = shape[0]
         if groups == c && groups == o && groups > 1 {
             _ = try unpacked()
             return
         }
-        let suits = try input.map { (i) throws(BackendError) in try ConvGeometry(input: i, weight: shape, options: options).suitsWinograd }
-            ?? ConvGeometry.suitsWinograd(weight: shape, options: options)
+        let geometry = try input.map { (i) throws(BackendError) in try ConvGeometry(input: i, weight: shape, options: options) }
+        let suits = geometry?.suitsWinograd ?? ConvGeometry.suitsWinograd(weight: shape, options: options)
         if hasWinogradForm, ZooCPUSettings.winograd, suits {
-            _ = try winograd()
+            _ = try winograd(tile: geometry?.winogradTile ?? 4)
         } else {
             _ = try gemm()
         }

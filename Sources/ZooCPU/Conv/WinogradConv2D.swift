@@ -26,15 +26,17 @@ extension ConvGeometry {
     }
 }
 
-/// A 3×3 stride-1 convolution by Winograd F(4×4, 3×3) (`zk_winograd_run`): each worker takes
-/// blocks of output tiles and transforms, multiplies (36 GEMMs on the conv micro-kernels, 4×
-/// fewer multiplications than direct) and transforms back one block at a time, in its own
+/// A 3×3 stride-1 convolution by Winograd F(4×4, 3×3) or F(2×2, 3×3), as `weights` were
+/// transformed (`zk_winograd_run`): each worker takes blocks of output tiles and transforms,
+/// multiplies (36 GEMMs on the conv micro-kernels, 4× fewer multiplications than direct; F(2×2):
+/// 16, 2.25× fewer) and transforms back one block at a time, in its own
 /// cache-sized scratch, with the bias, folded batch norm and activation applied on the way out.
-func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: (storage: TensorStorage, stride: Int),
+func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: WinogradForm,
                     output: UnsafeMutablePointer<Float>, affine: ConvAffine,
                     activation: Activation, workspace: Workspace?) throws(BackendError) {
     let threads = ZooCPUSettings.threadCount
-    let perWorker = zk_winograd_scratch_count(Int32(g.c), Int32(g.o))
+    let tile = Int32(weights.tile)
+    let perWorker = zk_winograd_tile_scratch_count(Int32(g.c), Int32(g.o), tile)
     guard g.n * g.c * g.h * g.w <= Int(Int32.max), g.n * g.o * g.h * g.w <= Int(Int32.max),
           perWorker <= Int(Int32.max), let total = ShapeMath.multiply(perWorker, threads) else {
         throw .tooLarge(what: "conv2d", message: "Winograd buffers for \(g.c)x\(g.h)x\(g.w) exceed 32-bit offsets")
@@ -54,7 +56,8 @@ func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: (st
     desc.activation = code
     desc.activation_param = parameter
     (desc.n, desc.c, desc.m, desc.h, desc.w) = (Int32(g.n), Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
-    desc.block_tiles = zk_winograd_block_tiles(Int32(g.c), Int32(g.o))
+    desc.tile = tile
+    desc.block_tiles = zk_winograd_tile_block_tiles(Int32(g.c), Int32(g.o), tile)
     desc.workers = Int32(threads)
     let workers = min(threads, Int(zk_winograd_unit_count(&desc)))
     let portable: Int32 = ZooCPUSettings.portableKernels ? 1 : 0

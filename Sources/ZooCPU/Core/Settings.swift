@@ -10,6 +10,7 @@ public enum ZooCPUSettings {
         var winograd = true
         var winogradMinimumChannels = 16
         var winogradMinimumTiles = 16
+        var winogradSmallTileMinimumSaving = 8 << 20
         var convBandBytes = 192 << 10
         var forcedConvBandRows = 0
         var threadCount = AvailableCores.count
@@ -53,6 +54,15 @@ public enum ZooCPUSettings {
     public static var winogradMinimumTiles: Int {
         get { lock.withLock { values.winogradMinimumTiles } }
         set { lock.withLock { values.winogradMinimumTiles = max(1, newValue) } }
+    }
+
+    /// Floats of transformed weights F(2×2, 3×3) must save over F(4×4, 3×3) for a
+    /// weight-bound 3×3 convolution to use it (default 8 Mi, 32 MB: F(2×2) measured 1.75× the
+    /// time of F(4×4) on yolov3-tiny's 20×20 layers, so it goes only where it saves that much;
+    /// see `ConvGeometry.winogradTile`); 0 lets every weight-bound one use it (for tests).
+    public static var winogradSmallTileMinimumSaving: Int {
+        get { lock.withLock { values.winogradSmallTileMinimumSaving } }
+        set { lock.withLock { values.winogradSmallTileMinimumSaving = max(0, newValue) } }
     }
 
     /// Bytes of rearranged (padded, phase-split) input per band of output rows for GEMM

@@ -175,6 +175,8 @@ void zk_direct_run(const zk_direct_desc *desc, float *scratch, int *next_unit, i
 /// (m × c × 3 × 3) into 36 row-major m × c matrices at `dst` (36 · m · c floats); pack each
 /// with zk_pack_weights. Disjoint ranges may run in parallel.
 void zk_winograd_weights(const float *weight, int m, int c, float *dst, size_t j0, size_t j1, int portable);
+/// The same for F(2×2, 3×3): U = G g Gᵀ as 16 row-major m × c matrices (16 · m · c floats).
+void zk_winograd_f2_weights(const float *weight, int m, int c, float *dst, size_t j0, size_t j1);
 
 typedef struct {
     const float *input;       ///< n × c × h × w
@@ -188,12 +190,16 @@ typedef struct {
     int n, c, m, h, w;
     int block_tiles;          ///< tiles per block: zk_winograd_block_tiles(c, m)
     int workers;              ///< workers that will share the call (splits small calls finer)
+    int tile;                 ///< output tile side: 2 for F(2×2, 3×3) (16 packed U matrices), else F(4×4)
 } zk_winograd_desc;
 
 /// Tiles per block for c input and m output channels (a multiple of ZK_NR).
 int zk_winograd_block_tiles(int c, int m);
 /// Floats of scratch one worker needs for c input and m output channels.
 size_t zk_winograd_scratch_count(int c, int m);
+/// zk_winograd_block_tiles and zk_winograd_scratch_count for output tiles of side `tile` (2 or 4).
+int zk_winograd_tile_block_tiles(int c, int m, int tile);
+size_t zk_winograd_tile_scratch_count(int c, int m, int tile);
 /// Blocks of the whole call (all images).
 int zk_winograd_block_count(const zk_winograd_desc *desc);
 /// Units of work of the call: blocks, each split into output-channel ranges when there are
