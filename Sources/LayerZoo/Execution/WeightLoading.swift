@@ -91,7 +91,9 @@ extension Model {
         recorder.convolutionObserver = { conv, bn, input throws(LayerError) in parallel.record(conv, bn, input) }
         var traced: [Diagnostic] = []
         _ = trace(input: [1, config.inputChannels, size.height, size.width], on: recorder, diagnostics: &traced)
-        if withHugePageChunks({ parallel.run(releasingSources: releasingSourceWeights) }) { return }
+        // Packed forms keep their own mappings: carved from huge-page chunks, they measured slower
+        // to fault in at 640 (fresh 2 MiB pages cost this VM more to clear) and left partly used pages.
+        if parallel.run(releasingSources: releasingSourceWeights) { return }
         let tracer = ShapeBackend()
         var failure: LayerError?
         tracer.convolutionObserver = { conv, bn, input throws(LayerError) in
