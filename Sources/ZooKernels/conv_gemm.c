@@ -18,6 +18,10 @@ typedef struct {
     const float *shift;
     int activation;
     float param;
+    /// NULL, or the residual added after the activation: the value for output element `c`
+    /// is at `residual + (c - output)`.
+    const float *residual;
+    const float *output;
 } zk_epilogue;
 
 /// A run of a panel's columns that lands on consecutive output positions.
@@ -272,9 +276,17 @@ static void zk_store_segments(float *acc, float *c, int ldc, int rows, const zk_
         }
     }
     if (e) epilogue(acc, rows, e, row0);
+    const float *residual = e && e->residual ? e->residual + (c - e->output) : NULL;
     for (int i = 0; i < rows; i++) {
         const float *arow = acc + i * ZK_NR;
         float *crow = c + (size_t)i * ldc;
+        if (residual) {
+            const float *rrow = residual + (size_t)i * ldc;
+            for (int s = 0; s < nseg; s++) {
+                for (int j = 0; j < segs[s].len; j++) crow[segs[s].out + j] = arow[segs[s].dst + j] + rrow[segs[s].out + j];
+            }
+            continue;
+        }
         for (int s = 0; s < nseg; s++) {
             for (int j = 0; j < segs[s].len; j++) crow[segs[s].out + j] = arow[segs[s].dst + j];
         }
@@ -360,6 +372,13 @@ ZK_AVX2 static inline void zk_tile_store_avx2(__m256 v[2 * ZK_MR], float *c, int
             }
         }
         if (e) zk_epilogue_vectors(v, rows, e, row0);
+        if (e && e->residual) {
+            const float *r = e->residual + (c - e->output);
+            for (int i = 0; i < rows; i++) {
+                v[2 * i] = _mm256_add_ps(v[2 * i], _mm256_loadu_ps(r + (size_t)i * ldc));
+                v[2 * i + 1] = _mm256_add_ps(v[2 * i + 1], _mm256_loadu_ps(r + (size_t)i * ldc + 8));
+            }
+        }
         for (int i = 0; i < rows; i++) {
             _mm256_storeu_ps(c + (size_t)i * ldc, v[2 * i]);
             _mm256_storeu_ps(c + (size_t)i * ldc + 8, v[2 * i + 1]);
@@ -473,8 +492,8 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
         last_tile = last_rows <= 2 ? zk_tile_avx2_2 : last_rows <= 4 ? zk_tile_avx2_4 : zk_tile_avx2;
     }
 #endif
-    zk_epilogue epilogue = {d->scale, d->shift, d->activation, d->activation_param};
-    const int hasEpilogue = d->scale || d->shift || d->activation != ZK_ACT_IDENTITY;
+    zk_epilogue epilogue = {d->scale, d->shift, d->activation, d->activation_param, d->residual, d->output};
+    const int hasEpilogue = d->scale || d->shift || d->activation != ZK_ACT_IDENTITY || d->residual;
     float panel[ZK_KC * ZK_NR] __attribute__((aligned(64)));
     // Few weight panels (of the range this call computes) reuse a packed B block too little
     // to repay the copy: read B in place then (full panels only: a ragged last panel must not

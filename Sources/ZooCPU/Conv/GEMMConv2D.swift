@@ -6,10 +6,11 @@ import ZooKernels
 /// in place; im2col is never materialised. A large input is rearranged one band of output rows
 /// at a time, just before the band's GEMM (`runConvBands`). Bias, folded batch norm and the
 /// activation are applied as each output tile is stored. Output panels (or bands) are split
-/// across `ZooCPUSettings.threadCount` threads.
+/// across `ZooCPUSettings.threadCount` threads. `residual` (laid out as the output, not
+/// overlapping it) is added after a kernel-applied activation as each tile is stored.
 func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage: TensorStorage, groupStride: Int),
                 output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation,
-                workspace: Workspace?) throws(BackendError) {
+                residual: UnsafePointer<Float>? = nil, workspace: Workspace?) throws(BackendError) {
     let hwOut = g.ho * g.wo
     let sizes = [g.cg, g.og, g.h, g.w, g.kh, g.kw, g.stride.h, g.stride.w, g.padding.h, g.padding.w,
                  g.dilation.h, g.dilation.w, g.ho, g.wo, hwOut, g.kdim]
@@ -70,6 +71,7 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
             desc.input = prepared.map { UnsafePointer($0) } ?? x
             desc.row_offsets = UnsafePointer(offsets)
             desc.output = output + (b * g.o + grp * g.og) * hwOut
+            desc.residual = residual.map { $0 + (b * g.o + grp * g.og) * hwOut }
             desc.packed_a = UnsafePointer(packed.storage.pointer + grp * packed.groupStride)
             if let bandScratch {
                 runConvBands(desc, geometry: geometry, input: x, bandRows: bandRows, scratch: bandScratch,

@@ -32,7 +32,7 @@ extension ConvGeometry {
 /// cache-sized scratch, with the bias, folded batch norm and activation applied on the way out.
 func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: (storage: TensorStorage, stride: Int),
                     output: UnsafeMutablePointer<Float>, affine: ConvAffine,
-                    activation: Activation, workspace: Workspace?) throws(BackendError) {
+                    activation: Activation, residual: UnsafePointer<Float>? = nil, workspace: Workspace?) throws(BackendError) {
     let threads = ZooCPUSettings.threadCount
     let perWorker = zk_winograd_scratch_count(Int32(g.c), Int32(g.o))
     guard g.n * g.c * g.h * g.w <= Int(Int32.max), g.n * g.o * g.h * g.w <= Int(Int32.max),
@@ -53,6 +53,7 @@ func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: (st
     desc.shift = affine.shifts.map { UnsafePointer($0) }
     desc.activation = code
     desc.activation_param = parameter
+    desc.residual = residual
     (desc.n, desc.c, desc.m, desc.h, desc.w) = (Int32(g.n), Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
     desc.block_tiles = zk_winograd_block_tiles(Int32(g.c), Int32(g.o))
     desc.workers = Int32(threads)

@@ -15,6 +15,7 @@ public enum ZooCPUSettings {
         var threadCount = AvailableCores.count
         var maxTensorBytes = 4 << 30
         var bufferCacheBytes = 512 << 20
+        var fusesResidualAdds = true
     }
 
     private static let lock = NSLock()
@@ -69,6 +70,14 @@ public enum ZooCPUSettings {
     static var forcedConvBandRows: Int {
         get { lock.withLock { values.forcedConvBandRows } }
         set { lock.withLock { values.forcedConvBandRows = max(0, newValue) } }
+    }
+
+    /// When true (the default), a residual add right after a convolution (Bottleneck's
+    /// `x + cv2(cv1(x))`) runs in the convolution's store path (`conv2d(_:packed:adding:)`);
+    /// false runs it as a separate elementwise pass (for tests comparing the two).
+    public static var fusesResidualAdds: Bool {
+        get { lock.withLock { values.fusesResidualAdds } }
+        set { lock.withLock { values.fusesResidualAdds = newValue } }
     }
 
     /// True when this CPU runs the AVX2 + FMA convolution kernels.

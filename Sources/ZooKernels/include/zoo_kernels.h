@@ -77,6 +77,10 @@ typedef struct {
     /// `row_offsets` are unused): B's rows may come from several tensors, e.g. the inputs of
     /// a concatenation that is never materialised.
     const float *const *row_pointers;
+    /// When not NULL, laid out as `output` (same `ldc`): added to each output after the
+    /// activation, as it is stored (a residual connection `x + act(conv(...))`). Must not
+    /// overlap `output`: partial sums of earlier reduction blocks pass through it.
+    const float *residual;
 } zk_conv_desc;
 
 /// A convolution whose rearranged input is prepared one band of output rows at a time, by the
@@ -148,6 +152,7 @@ typedef struct {
     int n, c, m, h, w;
     int block_tiles;          ///< tiles per block: zk_winograd_block_tiles(c, m)
     int workers;              ///< workers that will share the call (splits small calls finer)
+    const float *residual;    ///< NULL, or n × m × h × w added after the activation (not overlapping `output`)
 } zk_winograd_desc;
 
 /// Tiles per block for c input and m output channels (a multiple of ZK_NR).
