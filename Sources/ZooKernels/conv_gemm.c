@@ -484,11 +484,13 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
     const size_t mpad = (size_t)mpanels * ZK_MR;
     const int mp_first = d->panel_last > 0 ? d->panel_first : 0;
     const int mp_last = d->panel_last > 0 ? zk_min(d->panel_last, mpanels) : mpanels;
-    zk_tile_fn tile = zk_tile_portable, last_tile = zk_tile_portable;
+    zk_tile_fn tile = zk_tile_portable, last_tile = zk_tile_portable, tile2 = zk_tile_portable, tile4 = zk_tile_portable;
 #ifdef ZK_X86
     if (zk_use_avx2(portable)) {
         const int last_rows = d->m - (mpanels - 1) * ZK_MR;
         tile = zk_tile_avx2;
+        tile2 = zk_tile_avx2_2;
+        tile4 = zk_tile_avx2_4;
         last_tile = last_rows <= 2 ? zk_tile_avx2_2 : last_rows <= 4 ? zk_tile_avx2_4 : zk_tile_avx2;
     }
 #endif
@@ -534,8 +536,10 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
                     zk_pack_panel(d, k0, kc, col0, ncols, panel);
                 }
                 for (int mp = mp_first; mp < mp_last; mp++) {
-                    int rows = zk_min(ZK_MR, d->m - mp * ZK_MR);
-                    (mp == mpanels - 1 ? last_tile : tile)(kc, block + (size_t)mp * ZK_MR * kc, b, b_off, b != panel && mp == mp_first,
+                    int rows = d->panel_rows ? d->panel_rows[mp] : zk_min(ZK_MR, d->m - mp * ZK_MR);
+                    zk_tile_fn run = d->panel_rows ? (rows <= 2 ? tile2 : rows <= 4 ? tile4 : tile)
+                                                   : (mp == mpanels - 1 ? last_tile : tile);
+                    run(kc, block + (size_t)mp * ZK_MR * kc, b, b_off, b != panel && mp == mp_first,
                          d->output + (size_t)mp * ZK_MR * ldc, ldc, rows, segs, nseg, k0 > 0, e, mp * ZK_MR);
                 }
             }

@@ -13,7 +13,9 @@ public final class CPUBackend: Backend {
     public typealias Value = Tensor
     public let sideInputs = SideInputs<Tensor>()
 
-    private let workspace = Workspace()
+    let workspace = Workspace()
+    /// Outputs of sibling convolutions made ahead of their turn (`siblingOutput`).
+    var siblingOutputs = SiblingOutputs()
     private let profiler = Profiler()
     /// What custom operations run with: scratch, worker pool, profiler.
     public let context: ExecutionContext
@@ -146,6 +148,7 @@ public final class CPUBackend: Backend {
             let channels = xs.reduce(0) { $0 + ($1.rank > 1 ? $1.shape[1] : 0) }
             return convLabel(conv, first, channels: channels)
         }
+        if xs.count == 1, residual == nil, let y = try siblingOutput(conv, bn, act, first, label: label) { return y }
         return try run(label) { () throws(BackendError) in
             if let residual {
                 return try ZooCPU.conv2d(first, packed: p.weight, bias: p.bias, options: Self.options(conv),

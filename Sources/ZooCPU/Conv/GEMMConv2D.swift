@@ -10,7 +10,8 @@ import ZooKernels
 /// overlapping it) is added after a kernel-applied activation as each tile is stored.
 func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage: TensorStorage, groupStride: Int),
                 output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation,
-                residual: UnsafePointer<Float>? = nil, workspace: Workspace?) throws(BackendError) {
+                residual: UnsafePointer<Float>? = nil, panelRows: UnsafePointer<UInt8>? = nil,
+                workspace: Workspace?) throws(BackendError) {
     let hwOut = g.ho * g.wo
     let sizes = [g.cg, g.og, g.h, g.w, g.kh, g.kw, g.stride.h, g.stride.w, g.padding.h, g.padding.w,
                  g.dilation.h, g.dilation.w, g.ho, g.wo, hwOut, g.kdim]
@@ -72,6 +73,7 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
             desc.row_offsets = UnsafePointer(offsets)
             desc.output = output + (b * g.o + grp * g.og) * hwOut
             desc.residual = residual.map { $0 + (b * g.o + grp * g.og) * hwOut }
+            desc.panel_rows = panelRows
             desc.packed_a = UnsafePointer(packed.storage.pointer + grp * packed.groupStride)
             if let bandScratch {
                 runConvBands(desc, geometry: geometry, input: x, bandRows: bandRows, scratch: bandScratch,

@@ -16,6 +16,7 @@ public enum ZooCPUSettings {
         var maxTensorBytes = 4 << 30
         var bufferCacheBytes = 512 << 20
         var fusesResidualAdds = true
+        var mergesSiblingConvolutions = true
     }
 
     private static let lock = NSLock()
@@ -78,6 +79,14 @@ public enum ZooCPUSettings {
     public static var fusesResidualAdds: Bool {
         get { lock.withLock { values.fusesResidualAdds } }
         set { lock.withLock { values.fusesResidualAdds = newValue } }
+    }
+
+    /// When true (the default), convolutions that read one tensor with one geometry (C3's
+    /// `cv1` and `cv2`) run as one GEMM (`SiblingConvWeights`); false runs each alone (for tests
+    /// comparing the two).
+    public static var mergesSiblingConvolutions: Bool {
+        get { lock.withLock { values.mergesSiblingConvolutions } }
+        set { lock.withLock { values.mergesSiblingConvolutions = newValue } }
     }
 
     /// True when this CPU runs the AVX2 + FMA convolution kernels.

@@ -81,6 +81,11 @@ typedef struct {
     /// activation, as it is stored (a residual connection `x + act(conv(...))`). Must not
     /// overlap `output`: partial sums of earlier reduction blocks pass through it.
     const float *residual;
+    /// When not NULL, the real rows (1 … ZK_MR) of each ZK_MR-row weight panel, `m` a multiple
+    /// of ZK_MR: the other rows are zero padding, never stored. Each panel runs the tile its
+    /// rows would run as the last panel of a matrix of its own (several convolutions stacked
+    /// into one GEMM, each summed as it would be alone).
+    const unsigned char *panel_rows;
 } zk_conv_desc;
 
 /// A convolution whose rearranged input is prepared one band of output rows at a time, by the
