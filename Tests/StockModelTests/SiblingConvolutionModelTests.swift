@@ -9,7 +9,7 @@ import ZooCPU
 /// YOLO11's C3k, YOLOv8's Detect: the same outputs bit for bit, and the merged outputs really handed out.
 extension StockModuleTests {
     func testSiblingConvolutionsInOneGEMMEqualSeparateOnes() throws {
-        defer { ZooCPUSettings.mergesSiblingConvolutions = true }
+        defer { ZooCPUSettings.mergesSiblingConvolutions = false }
         let input = try SeededWeights.input(shape: [1, 3, 64, 96], seed: 8)
         for (file, scale, linked) in [("v5/yolov5.yaml", "n", 22), ("11/yolo11.yaml", "n", 6), ("v8/yolov8.yaml", "n", 6)]
             as [(String, String?, Int)] {

@@ -16,7 +16,7 @@ public enum ZooCPUSettings {
         var maxTensorBytes = 4 << 30
         var bufferCacheBytes = 512 << 20
         var fusesResidualAdds = true
-        var mergesSiblingConvolutions = true
+        var mergesSiblingConvolutions = false
     }
 
     private static let lock = NSLock()
@@ -81,9 +81,10 @@ public enum ZooCPUSettings {
         set { lock.withLock { values.fusesResidualAdds = newValue } }
     }
 
-    /// When true (the default), convolutions that read one tensor with one geometry (C3's
-    /// `cv1` and `cv2`) run as one GEMM (`SiblingConvWeights`); false runs each alone (for tests
-    /// comparing the two).
+    /// When true, convolutions that read one tensor with one geometry (C3's `cv1` and `cv2`)
+    /// run as one GEMM (`SiblingConvWeights`); false (the default until it is measured to pay
+    /// on a quiet machine: on a loaded one YOLOv5n looked a few percent slower on one thread
+    /// and its peak 4 MB higher) runs each alone.
     public static var mergesSiblingConvolutions: Bool {
         get { lock.withLock { values.mergesSiblingConvolutions } }
         set { lock.withLock { values.mergesSiblingConvolutions = newValue } }
