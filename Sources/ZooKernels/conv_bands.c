@@ -132,6 +132,7 @@ void zk_conv_bands_run(const zk_band_desc *d, float *scratch, int *next_band, in
         c.input = scratch;
         c.out_h = g->out_h - oy0 < d->band_rows ? g->out_h - oy0 : d->band_rows;
         c.output = d->conv.output + (size_t)oy0 * g->out_w;
+        if (c.residual) c.residual += (size_t)oy0 * g->out_w;
         c.ldc = ldc;
         zk_conv_panels(&c, 0, zk_panel_count(&c), portable);
     }

@@ -18,6 +18,10 @@ typedef struct {
     const float *shift;
     int activation;
     float param;
+    /// NULL, or the residual added after the activation: the value for output element `c`
+    /// is at `residual + (c - output)`.
+    const float *residual;
+    const float *output;
 } zk_epilogue;
 
 /// A run of a panel's columns that lands on consecutive output positions.
@@ -294,9 +298,17 @@ static void zk_store_segments(float *acc, float *c, int ldc, int rows, const zk_
         }
     }
     if (e) epilogue(acc, rows, e, row0);
+    const float *residual = e && e->residual ? e->residual + (c - e->output) : NULL;
     for (int i = 0; i < rows; i++) {
         const float *arow = acc + i * ZK_NR;
         float *crow = c + (size_t)i * ldc;
+        if (residual) {
+            const float *rrow = residual + (size_t)i * ldc;
+            for (int s = 0; s < nseg; s++) {
+                for (int j = 0; j < segs[s].len; j++) crow[segs[s].out + j] = arow[segs[s].dst + j] + rrow[segs[s].out + j];
+            }
+            continue;
+        }
         for (int s = 0; s < nseg; s++) {
             for (int j = 0; j < segs[s].len; j++) crow[segs[s].out + j] = arow[segs[s].dst + j];
         }
@@ -382,6 +394,13 @@ ZK_AVX2 static inline void zk_tile_store_avx2(__m256 v[2 * ZK_MR], float *c, int
             }
         }
         if (e) zk_epilogue_vectors(v, rows, e, row0);
+        if (e && e->residual) {
+            const float *r = e->residual + (c - e->output);
+            for (int i = 0; i < rows; i++) {
+                v[2 * i] = _mm256_add_ps(v[2 * i], _mm256_loadu_ps(r + (size_t)i * ldc));
+                v[2 * i + 1] = _mm256_add_ps(v[2 * i + 1], _mm256_loadu_ps(r + (size_t)i * ldc + 8));
+            }
+        }
         for (int i = 0; i < rows; i++) {
             _mm256_storeu_ps(c + (size_t)i * ldc, v[2 * i]);
             _mm256_storeu_ps(c + (size_t)i * ldc + 8, v[2 * i + 1]);
@@ -487,16 +506,18 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
     const size_t mpad = (size_t)mpanels * ZK_MR;
     const int mp_first = d->panel_last > 0 ? d->panel_first : 0;
     const int mp_last = d->panel_last > 0 ? zk_min(d->panel_last, mpanels) : mpanels;
-    zk_tile_fn tile = zk_tile_portable, last_tile = zk_tile_portable;
+    zk_tile_fn tile = zk_tile_portable, last_tile = zk_tile_portable, tile2 = zk_tile_portable, tile4 = zk_tile_portable;
 #ifdef ZK_X86
     if (zk_use_avx2(portable)) {
         const int last_rows = d->m - (mpanels - 1) * ZK_MR;
         tile = zk_tile_avx2;
+        tile2 = zk_tile_avx2_2;
+        tile4 = zk_tile_avx2_4;
         last_tile = last_rows <= 2 ? zk_tile_avx2_2 : last_rows <= 4 ? zk_tile_avx2_4 : zk_tile_avx2;
     }
 #endif
-    zk_epilogue epilogue = {d->scale, d->shift, d->activation, d->activation_param};
-    const int hasEpilogue = d->scale || d->shift || d->activation != ZK_ACT_IDENTITY;
+    zk_epilogue epilogue = {d->scale, d->shift, d->activation, d->activation_param, d->residual, d->output};
+    const int hasEpilogue = d->scale || d->shift || d->activation != ZK_ACT_IDENTITY || d->residual;
     float panel[ZK_KC * ZK_NR] __attribute__((aligned(64)));
     // Few weight panels (of the range this call computes) reuse a packed B block too little
     // to repay the copy: read B in place then (full panels only: a ragged last panel must not
@@ -538,8 +559,10 @@ void zk_conv_panels(const zk_conv_desc *d, int first, int last, int portable) {
                     zk_pack_panel(d, k0, kc, col0, ncols, panel);
                 }
                 for (int mp = mp_first; mp < mp_last; mp++) {
-                    int rows = zk_min(ZK_MR, d->m - mp * ZK_MR);
-                    (mp == mpanels - 1 ? last_tile : tile)(kc, block + (size_t)mp * ZK_MR * kc, b, b_off, b != panel && mp == mp_first,
+                    int rows = d->panel_rows ? d->panel_rows[mp] : zk_min(ZK_MR, d->m - mp * ZK_MR);
+                    zk_tile_fn run = d->panel_rows ? (rows <= 2 ? tile2 : rows <= 4 ? tile4 : tile)
+                                                   : (mp == mpanels - 1 ? last_tile : tile);
+                    run(kc, block + (size_t)mp * ZK_MR * kc, b, b_off, b != panel && mp == mp_first,
                          d->output + (size_t)mp * ZK_MR * ldc, ldc, rows, segs, nseg, k0 > 0, e, mp * ZK_MR);
                 }
             }

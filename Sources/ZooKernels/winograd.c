@@ -182,8 +182,8 @@ static void zk_input_tile_scalar(const float *x, int h, int w, int y0, int x0, f
 
 /// One tile's outputs from its 36 products (`stride` apart), epilogue applied, rows and
 /// columns beyond the image skipped.
-static void zk_output_tile_scalar(const float *q, size_t stride, float *y, int h, int w, int y0, int x0, float scale,
-                                  float shift, int activation, float param) {
+static void zk_output_tile_scalar(const float *q, size_t stride, float *y, const float *res, int h, int w, int y0, int x0,
+                                  float scale, float shift, int activation, float param) {
     float t[4][6];
     for (int s = 0; s < 6; s++) {
         float col[6], out[4];
@@ -195,7 +195,11 @@ static void zk_output_tile_scalar(const float *q, size_t stride, float *y, int h
         float out[4];
         zk_at6(t[r], out);
         float *row = y + (size_t)(y0 + r) * w;
-        for (int j = 0; j < 4 && x0 + j < w; j++) row[x0 + j] = zk_activate(out[j] * scale + shift, activation, param);
+        const float *rrow = res ? res + (size_t)(y0 + r) * w : NULL;
+        for (int j = 0; j < 4 && x0 + j < w; j++) {
+            float v = zk_activate(out[j] * scale + shift, activation, param);
+            row[x0 + j] = rrow ? v + rrow[x0 + j] : v;
+        }
     }
 }
 
@@ -273,8 +277,8 @@ ZK_AVX2 static void zk_input_tiles8(const float *rows[6], int col, int w, float 
 
 /// Outputs of eight neighbouring tiles from their products `q[ξ * stride]`, epilogue
 /// applied: rows y0 … of the image from column x0, `cols` columns (≤ 32) and rows up to h.
-ZK_AVX2 static void zk_output_tiles8(const float *q, size_t stride, float *y, int h, int w, int y0, int x0, int cols,
-                                     float scale, float shift, int activation, float param) {
+ZK_AVX2 static void zk_output_tiles8(const float *q, size_t stride, float *y, const float *res, int h, int w, int y0,
+                                     int x0, int cols, float scale, float shift, int activation, float param) {
     __m256 t[4][6];
     for (int s = 0; s < 6; s++) {
         __m256 col[6], out[4];
@@ -292,11 +296,18 @@ ZK_AVX2 static void zk_output_tiles8(const float *q, size_t stride, float *y, in
         __m256 out[4] = {_mm256_permute2f128_ps(tiles[0], tiles[1], 0x20), _mm256_permute2f128_ps(tiles[2], tiles[3], 0x20),
                          _mm256_permute2f128_ps(tiles[0], tiles[1], 0x31), _mm256_permute2f128_ps(tiles[2], tiles[3], 0x31)};
         float *row = y + (size_t)(y0 + r) * w + x0;
+        const float *rrow = res ? res + (size_t)(y0 + r) * w + x0 : NULL;
         if (cols == 32) {
+            if (rrow) {
+                for (int k = 0; k < 4; k++) out[k] = _mm256_add_ps(out[k], _mm256_loadu_ps(rrow + 8 * k));
+            }
             for (int k = 0; k < 4; k++) _mm256_storeu_ps(row + 8 * k, out[k]);
         } else {
             float tmp[32] __attribute__((aligned(32)));
             for (int k = 0; k < 4; k++) _mm256_store_ps(tmp + 8 * k, out[k]);
+            if (rrow) {
+                for (int j = 0; j < cols; j++) tmp[j] += rrow[j];
+            }
             memcpy(row, tmp, (size_t)cols * sizeof(float));
         }
     }
@@ -339,17 +350,18 @@ static void zk_block_input(const zk_winograd_desc *d, const float *image, int t0
     }
 }
 
-static void zk_block_output(const zk_winograd_desc *d, const float *mblock, float *image_out, int t0, int count,
-                            int o0, int o1, int vector) {
+static void zk_block_output(const zk_winograd_desc *d, const float *mblock, float *image_out, const float *image_res,
+                            int t0, int count, int o0, int o1, int vector) {
     const int tw = zk_tiles_w(d), ldm = zk_block_stride(d);
     const size_t stride = zk_m_plane(d);
     if (zk_tile(d) == 2) {
-        zk_winograd_f2_output(d, mblock, ldm, stride, image_out, tw, t0, count, o0, o1);
+        zk_winograd_f2_output(d, mblock, ldm, stride, image_out, image_res, tw, t0, count, o0, o1);
         return;
     }
     for (int o = o0; o < o1; o++) {
         const float *q = mblock + (size_t)o * ldm;
         float *y = image_out + (size_t)o * d->h * d->w;
+        const float *res = image_res ? image_res + (size_t)o * d->h * d->w : NULL;
         float scale = d->scale ? d->scale[o] : 1.0f, shift = d->shift ? d->shift[o] : 0.0f;
         int t = t0;
         while (t < t0 + count) {
@@ -359,13 +371,13 @@ static void zk_block_output(const zk_winograd_desc *d, const float *mblock, floa
             if (vector) {
                 for (; j < run; j += 8) {
                     int x0 = 4 * (tx + j), cols = zk_wmin(32, zk_wmin(4 * (run - j), d->w - x0));
-                    zk_output_tiles8(q + (t - t0 + j), stride, y, d->h, d->w, 4 * ty, x0, cols, scale, shift,
+                    zk_output_tiles8(q + (t - t0 + j), stride, y, res, d->h, d->w, 4 * ty, x0, cols, scale, shift,
                                      d->activation, d->activation_param);
                 }
             }
 #endif
             for (; j < run; j++) {
-                zk_output_tile_scalar(q + (t - t0 + j), stride, y, d->h, d->w, 4 * ty, 4 * (tx + j), scale, shift,
+                zk_output_tile_scalar(q + (t - t0 + j), stride, y, res, d->h, d->w, 4 * ty, 4 * (tx + j), scale, shift,
                                       d->activation, d->activation_param);
             }
             t += run;
@@ -423,7 +435,8 @@ void zk_winograd_run(const zk_winograd_desc *d, float *scratch, int *next_unit, 
             gemm.packed_a = d->packed_u + (size_t)xi * d->u_stride;
             zk_conv_panels(&gemm, 0, used, portable);
         }
-        zk_block_output(d, mblock, d->output + (size_t)image * d->m * d->h * d->w, t0, count,
+        const size_t image_offset = (size_t)image * d->m * d->h * d->w;
+        zk_block_output(d, mblock, d->output + image_offset, d->residual ? d->residual + image_offset : NULL, t0, count,
                         gemm.panel_first * ZK_MR, zk_wmin(d->m, gemm.panel_last * ZK_MR), vector);
     }
 }

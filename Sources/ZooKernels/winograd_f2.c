@@ -46,11 +46,12 @@ void zk_winograd_f2_input(const float *image, int c, int h, int w, int tw, int t
     }
 }
 
-void zk_winograd_f2_output(const zk_winograd_desc *d, const float *m, int ldm, size_t stride, float *image_out, int tw,
-                           int t0, int count, int o0, int o1) {
+void zk_winograd_f2_output(const zk_winograd_desc *d, const float *m, int ldm, size_t stride, float *image_out,
+                           const float *image_res, int tw, int t0, int count, int o0, int o1) {
     for (int o = o0; o < o1; o++) {
         const float *q = m + (size_t)o * ldm;
         float *y = image_out + (size_t)o * d->h * d->w;
+        const float *res = image_res ? image_res + (size_t)o * d->h * d->w : NULL;
         float scale = d->scale ? d->scale[o] : 1.0f, shift = d->shift ? d->shift[o] : 0.0f;
         for (int j = 0; j < count; j++) {
             int t = t0 + j, y0 = 2 * (t / tw), x0 = 2 * (t % tw);
@@ -66,8 +67,10 @@ void zk_winograd_f2_output(const zk_winograd_desc *d, const float *m, int ldm, s
                 float out[2];
                 zk_at4(r[i], out);
                 float *row = y + (size_t)(y0 + i) * d->w;
+                const float *res_row = res ? res + (size_t)(y0 + i) * d->w : NULL;
                 for (int k = 0; k < 2 && x0 + k < d->w; k++) {
-                    row[x0 + k] = zk_activate(out[k] * scale + shift, d->activation, d->activation_param);
+                    float value = zk_activate(out[k] * scale + shift, d->activation, d->activation_param);
+                    row[x0 + k] = res_row ? value + res_row[x0 + k] : value;
                 }
             }
         }

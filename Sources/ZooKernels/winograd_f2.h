@@ -10,8 +10,9 @@ void zk_winograd_f2_input(const float *image, int c, int h, int w, int tw, int t
                           size_t stride);
 
 /// Outputs of tiles t0 ..< t0+count, channels o0 ..< o1, from the M block
-/// (m[ξ * stride + channel * ldm + column]), the desc's epilogue applied.
-void zk_winograd_f2_output(const zk_winograd_desc *d, const float *m, int ldm, size_t stride, float *image_out, int tw,
-                           int t0, int count, int o0, int o1);
+/// (m[ξ * stride + channel * ldm + column]), the desc's epilogue applied, then `image_res`
+/// (NULL, or laid out as `image_out`) added.
+void zk_winograd_f2_output(const zk_winograd_desc *d, const float *m, int ldm, size_t stride, float *image_out,
+                           const float *image_res, int tw, int t0, int count, int o0, int o1);
 
 #endif

@@ -30,6 +30,7 @@ final class WinogradSmallTileTests: XCTestCase {
             let reference = try conv2dReference(x, weight: weight, bias: bias, options: options, epilogue: epilogue)
             let packed = try PackedConvWeight(weight, groups: 1)
             let form = try packed.winograd(tile: 2)
+            let residual = try randomTensor([n, o, h, w], &rng)
             XCTAssertEqual(packed.winogradTile, 2)
             XCTAssertEqual(form.storage.capacity, 16 * form.stride, "16 transformed matrices, 16/9 of the kernel's size")
             for (portable, threads) in [(false, 1), (false, 3), (true, 2)] {
@@ -37,6 +38,10 @@ final class WinogradSmallTileTests: XCTestCase {
                 ZooCPUSettings.threadCount = threads
                 let y = try conv2d(x, packed: packed, bias: bias, options: options, epilogue: epilogue)
                 assertClose(y, reference, tol: 5e-5, "F(2×2) \(n)×\(c)×\(h)×\(w) → \(o), portable=\(portable), \(threads) threads")
+                let output = try Tensor.uninitialized(shape: y.shape)
+                try conv2d(x, packed: packed, bias: bias, options: options, epilogue: epilogue, adding: residual, into: output)
+                XCTAssertEqual(output.toArray(), try add(residual, y).toArray(),
+                               "F(2×2) with the residual added as it stores, \(n)×\(c)×\(h)×\(w) → \(o)")
             }
         }
     }

@@ -24,8 +24,10 @@ public final class ResidualBottleneck<First: UnaryModule, Second: UnaryModule>: 
     public var children: [(name: String, module: any Module)] { [("cv1", cv1), ("cv2", cv2)] }
 
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
-        let y = try cv2(try cv1(x, on: backend), on: backend)
-        return add ? try backend.add(x, y) : y
+        let h = try cv1(x, on: backend)
+        guard add else { return try cv2(h, on: backend) }
+        if let fusing = cv2 as? any ResidualFusing { return try fusing(h, adding: x, on: backend) }
+        return try backend.add(x, try cv2(h, on: backend))
     }
 }
 

@@ -4,7 +4,7 @@ import ZooCPU
 /// Ultralytics' `Attention` (inside PSABlock): multi-head self-attention over the H×W
 /// positions, plus a depthwise positional encoding of the values.
 /// Keys `qkv.*`, `proj.*`, `pe.*`.
-public final class Attention: UnaryModule {
+public final class Attention: ResidualFusing {
     public let numHeads: Int
     public let headDim: Int
     public let keyDim: Int
@@ -32,6 +32,16 @@ public final class Attention: UnaryModule {
     public var children: [(name: String, module: any Module)] { [("qkv", qkv), ("proj", proj), ("pe", pe)] }
 
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
+        try proj(try projected(x, on: backend), on: backend)
+    }
+
+    /// `residual + self(x)`, the add in `proj`'s store path (PSABlock's shortcut).
+    public func callAsFunction<B: Backend>(_ x: B.Value, adding residual: B.Value, on backend: B) throws(LayerError) -> B.Value {
+        try proj(try projected(x, on: backend), adding: residual, on: backend)
+    }
+
+    /// What `proj` reads: the heads' attention plus the values' positional encoding.
+    private func projected<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         let d = backend.dims(x)
         guard d.count == 4 else { throw LayerError("attention expects [N, C, H, W], got \(Shape.text(d))") }
         let (b, c, h, w) = (d[0], d[1], d[2], d[3])
@@ -41,7 +51,7 @@ public final class Attention: UnaryModule {
         let v = try backend.split(try backend.reshape(heads, [b, numHeads, keyDim * 2 + headDim, n]),
                                   sizes: [keyDim * 2, headDim], axis: 2)[1]
         let position = try pe(try backend.reshape(v, [b, c, h, w]), on: backend)
-        return try proj(try backend.add(mixed, position), on: backend)
+        return try backend.add(mixed, position)
     }
 }
 
@@ -63,9 +73,8 @@ public final class PSABlock: UnaryModule {
     public var children: [(name: String, module: any Module)] { [("attn", attn), ("ffn", ffn)] }
 
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
-        let a = try attn(x, on: backend)
-        let y = add ? try backend.add(x, a) : a
-        let f = try ffn(y, on: backend)
-        return add ? try backend.add(y, f) : f
+        guard add else { return try ffn(try attn(x, on: backend), on: backend) }
+        let y = try attn(x, adding: x, on: backend)
+        return try ffn(y, adding: y, on: backend)
     }
 }

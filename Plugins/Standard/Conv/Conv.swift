@@ -5,7 +5,7 @@ import ZooCPU
 ///
 /// Keys: `conv.weight`, `bn.weight`, `bn.bias`, `bn.running_mean`, `bn.running_var`; after
 /// Ultralytics' `fuse()` (`layerzoo fuse`), `conv.weight` and `conv.bias`. Either form loads.
-public final class Conv: UnaryLayer, Fusable, StateDictAdapting {
+public final class Conv: UnaryLayer, Fusable, StateDictAdapting, ResidualFusing {
     public private(set) var conv: Conv2d
     /// The batch norm; nil in the fused form, whose `conv` has it folded in.
     public private(set) var bn: BatchNorm2d?
@@ -39,6 +39,12 @@ public final class Conv: UnaryLayer, Fusable, StateDictAdapting {
     public func callAsFunction<B: Backend>(_ x: B.Value, on backend: B) throws(LayerError) -> B.Value {
         guard let bn else { return try backend.convAct(x, conv, act) }
         return try backend.convBNAct(x, conv, bn, act)
+    }
+
+    /// `residual + self(x)`, where the backend may add the residual as the output is stored.
+    public func callAsFunction<B: Backend>(_ x: B.Value, adding residual: B.Value, on backend: B) throws(LayerError) -> B.Value {
+        guard let bn else { return try backend.convAct(x, conv, act, adding: residual) }
+        return try backend.convBNAct(x, conv, bn, act, adding: residual)
     }
 
     /// `self(concat(xs, axis: 1))`, where the backend may skip building the concatenation.

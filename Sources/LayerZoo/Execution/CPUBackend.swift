@@ -13,7 +13,9 @@ public final class CPUBackend: Backend {
     public typealias Value = Tensor
     public let sideInputs = SideInputs<Tensor>()
 
-    private let workspace = Workspace()
+    let workspace = Workspace()
+    /// Outputs of sibling convolutions made ahead of their turn (`siblingOutput`).
+    var siblingOutputs = SiblingOutputs()
     private let profiler = Profiler()
     /// What custom operations run with: scratch, worker pool, profiler.
     public let context: ExecutionContext
@@ -106,6 +108,25 @@ public final class CPUBackend: Backend {
         try fusedConv([x], conv, nil, act)
     }
 
+    /// `residual + act(bn(conv(x)))` with the add in the convolution's store path (unless
+    /// `ZooCPUSettings.fusesResidualAdds` is off, or the residual's shape is not the output's).
+    public func convBNAct(_ x: Tensor, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation,
+                          adding residual: Tensor) throws(LayerError) -> Tensor {
+        guard fusesResidual(residual, x, conv) else { return try add(residual, try convBNAct(x, conv, bn, act)) }
+        return try fusedConv([x], conv, bn, act, residual: residual)
+    }
+
+    public func convAct(_ x: Tensor, _ conv: Conv2d, _ act: Activation, adding residual: Tensor) throws(LayerError) -> Tensor {
+        guard fusesResidual(residual, x, conv) else { return try add(residual, try convAct(x, conv, act)) }
+        return try fusedConv([x], conv, nil, act, residual: residual)
+    }
+
+    private func fusesResidual(_ residual: Tensor, _ x: Tensor, _ conv: Conv2d) -> Bool {
+        guard ZooCPUSettings.fusesResidualAdds, x.rank == 4, conv.weight.shape.count == 4 else { return false }
+        let shape = try? conv2dOutputShape(input: x.shape, weight: conv.weight.shape, options: Self.options(conv))
+        return shape == residual.shape
+    }
+
     /// The 1×1 conv of a CSP block straight from its branches: no concatenation is built.
     public func convBNAct(concatenating xs: [Tensor], _ conv: Conv2d, _ bn: BatchNorm2d,
                           _ act: Activation) throws(LayerError) -> Tensor {
@@ -119,14 +140,20 @@ public final class CPUBackend: Backend {
     /// `act(bn(conv(concat(xs))))` (no batch norm when nil) from the prepared form, with the
     /// activation in the epilogue. ZooCPU concatenates first wherever several inputs do not
     /// suit its direct path.
-    private func fusedConv(_ xs: [Tensor], _ conv: Conv2d, _ bn: BatchNorm2d?, _ act: Activation) throws(LayerError) -> Tensor {
+    private func fusedConv(_ xs: [Tensor], _ conv: Conv2d, _ bn: BatchNorm2d?, _ act: Activation,
+                           residual: Tensor? = nil) throws(LayerError) -> Tensor {
         guard let first = xs.first else { throw LayerError("a convolution needs an input") }
         let p = try prepared(conv, bn)
         var label: String {
             let channels = xs.reduce(0) { $0 + ($1.rank > 1 ? $1.shape[1] : 0) }
             return convLabel(conv, first, channels: channels)
         }
+        if xs.count == 1, residual == nil, let y = try siblingOutput(conv, bn, act, first, label: label) { return y }
         return try run(label) { () throws(BackendError) in
+            if let residual {
+                return try ZooCPU.conv2d(first, packed: p.weight, bias: p.bias, options: Self.options(conv),
+                                         epilogue: .activation(act), adding: residual, workspace: workspace)
+            }
             if xs.count == 1 {
                 return try ZooCPU.conv2d(first, packed: p.weight, bias: p.bias, options: Self.options(conv),
                                          epilogue: .activation(act), workspace: workspace)

@@ -89,6 +89,9 @@ extension Model {
         var parallel = ParallelPreparation()
         let recorder = ShapeBackend()
         recorder.convolutionObserver = { conv, bn, input throws(LayerError) in parallel.record(conv, bn, input) }
+        var siblings = SiblingFinder()
+        recorder.convolutionInputObserver = { conv, bn, act, x in siblings.record(conv, bn, act, x) }
+        defer { siblings.link(nodes.flatMap { $0.layer.allModules().compactMap { $0 as? Conv2d } }) }
         var traced: [Diagnostic] = []
         _ = trace(input: [1, config.inputChannels, size.height, size.width], on: recorder, diagnostics: &traced)
         // Packed forms keep their own mappings: carved from huge-page chunks, they measured slower

@@ -29,6 +29,12 @@ public protocol Backend {
     func convAct(_ x: Value, _ conv: Conv2d, _ act: Activation) throws(LayerError) -> Value
     /// `convAct(concat(xs, axis: 1), ...)`.
     func convAct(concatenating xs: [Value], _ conv: Conv2d, _ act: Activation) throws(LayerError) -> Value
+    /// `residual + convBNAct(x, ...)` (Bottleneck's shortcut), where a backend may add the
+    /// residual as the convolution stores its output.
+    func convBNAct(_ x: Value, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation,
+                   adding residual: Value) throws(LayerError) -> Value
+    /// `residual + convAct(x, ...)`.
+    func convAct(_ x: Value, _ conv: Conv2d, _ act: Activation, adding residual: Value) throws(LayerError) -> Value
     /// An activation module or function (thop counts none of them).
     func activation(_ x: Value, _ act: Activation) throws(LayerError) -> Value
 

@@ -12,6 +12,8 @@ public final class Conv2d: Module {
     public let bias: Parameter?
     /// The CPU backend's packed form (see `PreparedConvolution`).
     var preparation: PreparedConvolution?
+    /// The convolutions that read the same tensor and run in one GEMM with it (`SiblingConvolutions`).
+    var siblings: SiblingConvolutions?
     /// How many times a prepared form was made: once per weight load when the model is
     /// prepared at load (what tests check).
     public internal(set) var preparationCount = 0

@@ -1,8 +1,13 @@
 /// A tensor known only by its shape.
 public struct ShapeValue: Sendable, Hashable, CustomStringConvertible {
     public var dims: [Int]
+    /// Which value of the traced pass this is (the backend numbers every value it makes from
+    /// 1; 0: unknown). Not part of equality: two values of one shape are equal.
+    var origin = 0
     public init(_ dims: [Int]) { self.dims = dims }
     public var description: String { Shape.text(dims) }
+    public static func == (a: ShapeValue, b: ShapeValue) -> Bool { a.dims == b.dims }
+    public func hash(into hasher: inout Hasher) { hasher.combine(dims) }
 }
 
 /// Runs a forward pass on shapes alone: checks every constraint a real run would hit,
@@ -25,6 +30,10 @@ public final class ShapeBackend: Backend {
     /// folds into it (`convBNAct`) or nil, and the input's shape: how a model finds, without
     /// data, what to prepare.
     public var convolutionObserver: ((Conv2d, BatchNorm2d?, [Int]) throws(LayerError) -> Void)?
+    /// Told of every fused convolution (`convBNAct`, `convAct`) with its batch norm, its
+    /// activation and the value it reads, whose `origin` tells which convolutions read one tensor.
+    var convolutionInputObserver: ((Conv2d, BatchNorm2d?, Activation, ShapeValue) -> Void)?
+    private var madeValues = 0
 
     public init(maxElements: Int = 1 << 31) {
         self.maxElements = maxElements
@@ -77,7 +86,15 @@ public final class ShapeBackend: Backend {
 
     private func make(_ dims: [Int]) throws(LayerError) -> ShapeValue {
         made(try elements(dims))
-        return ShapeValue(dims)
+        return numbered(dims)
+    }
+
+    /// A new value of the pass (a view, or a made tensor), numbered (`ShapeValue.origin`).
+    private func numbered(_ dims: [Int]) -> ShapeValue {
+        madeValues += 1
+        var value = ShapeValue(dims)
+        value.origin = madeValues
+        return value
     }
 
     private func nchw(_ x: ShapeValue, _ what: String) throws(LayerError) -> (n: Int, c: Int, h: Int, w: Int) {
@@ -102,6 +119,7 @@ public final class ShapeBackend: Backend {
     }
 
     public func convBNAct(_ x: ShapeValue, _ conv: Conv2d, _ bn: BatchNorm2d, _ act: Activation) throws(LayerError) -> ShapeValue {
+        convolutionInputObserver?(conv, bn, act, x)
         try convolutionObserver?(conv, bn, x.dims)
         return try activation(try batchNorm2d(try countedConv(x, conv), bn), act)
     }
@@ -109,6 +127,11 @@ public final class ShapeBackend: Backend {
     public func convBNAct(concatenating xs: [ShapeValue], _ conv: Conv2d, _ bn: BatchNorm2d,
                           _ act: Activation) throws(LayerError) -> ShapeValue {
         try convBNAct(try concat(xs, axis: 1), conv, bn, act)
+    }
+
+    public func convAct(_ x: ShapeValue, _ conv: Conv2d, _ act: Activation) throws(LayerError) -> ShapeValue {
+        convolutionInputObserver?(conv, nil, act, x)
+        return try activation(try conv2d(x, conv), act)
     }
 
     private func countedConv(_ x: ShapeValue, _ conv: Conv2d) throws(LayerError) -> ShapeValue {
@@ -193,7 +216,7 @@ public final class ShapeBackend: Backend {
         return sizes.map { size in
             var d = x.dims
             d[a] = size
-            return ShapeValue(d)
+            return numbered(d)
         }
     }
 
@@ -201,14 +224,14 @@ public final class ShapeBackend: Backend {
         guard try elements(dims) == (try elements(x.dims)) else {
             throw LayerError("cannot view \(x) as \(Shape.text(dims))")
         }
-        return ShapeValue(dims)
+        return numbered(dims)
     }
 
     public func transpose(_ x: ShapeValue, _ a: Int, _ b: Int) throws(LayerError) -> ShapeValue {
         let i = try normalize(a, rank: x.dims.count), j = try normalize(b, rank: x.dims.count)
         var d = x.dims
         d.swapAt(i, j)
-        return ShapeValue(d)
+        return numbered(d)
     }
 
     public func matmul(_ a: ShapeValue, _ b: ShapeValue) throws(LayerError) -> ShapeValue {
@@ -274,7 +297,7 @@ public final class ShapeBackend: Backend {
         let s = try nchw(x, "global average pooling")
         count(try elements(x.dims))
         count(s.n * s.c)
-        return ShapeValue([s.n, s.c, 1, 1])
+        return numbered([s.n, s.c, 1, 1])
     }
 
     public func reflectionPad2d(_ x: ShapeValue, padding: Int) throws(LayerError) -> ShapeValue {

@@ -39,9 +39,11 @@ public func conv2d(
 }
 
 /// `conv2d(_:packed:...)` writing into a preallocated `output` (which must not alias `input`).
+/// With `residual` (the output's shape, not overlapping it), `residual + epilogue(conv)` is
+/// written: the sum is made as the kernels store each output (see `conv2d(_:packed:adding:)`).
 public func conv2d(
     _ input: Tensor, packed: PackedConvWeight, bias: Tensor? = nil, options: Conv2DOptions = .init(),
-    epilogue: ConvEpilogue = .none, into output: Tensor, workspace: Workspace? = nil
+    epilogue: ConvEpilogue = .none, adding residual: Tensor? = nil, into output: Tensor, workspace: Workspace? = nil
 ) throws(BackendError) {
     let geo = try ConvGeometry(input: input.shape, weight: packed.shape, options: options)
     guard packed.groups == options.groups else {
@@ -56,19 +58,24 @@ public func conv2d(
         throw .invalidArgument(operation: "conv2d", message: "output must not share storage with the input")
     }
     let affine = try ConvAffine(outChannels: geo.o, bias: bias, epilogue: epilogue, workspace: workspace)
+    let stored = try storedResidual(residual, output: output, activation: epilogue.activation, depthwise: geo.isDepthwise)
+    defer { withExtendedLifetime(residual) {} }
     if geo.isDepthwise {
         depthwiseConv2D(geo, input: input.pointer, weight: try packed.unpacked().pointer, output: output.pointer,
                         affine: affine, activation: epilogue.activation)
     } else if packed.runsWinograd(suits: geo.suitsWinograd && ZooCPUSettings.winograd) {
         try winogradConv2D(geo, input: input.pointer, weights: try packed.winograd(tile: geo.winogradTile), output: output.pointer,
-                           affine: affine, activation: epilogue.activation, workspace: workspace)
+                           affine: affine, activation: epilogue.activation, residual: stored, workspace: workspace)
     } else if DirectConvChoice.suits(geo) {
         try directConv2D(geo, input: input.pointer, packed: try packed.gemm(), output: output.pointer,
                          affine: affine, activation: epilogue.activation, workspace: workspace)
+        if let residual { try binary(.add, residual, output, into: output) }
+        return
     } else {
         try gemmConv2D(geo, input: input.pointer, packed: try packed.gemm(), output: output.pointer,
-                       affine: affine, activation: epilogue.activation, workspace: workspace)
+                       affine: affine, activation: epilogue.activation, residual: stored, workspace: workspace)
     }
+    if let residual, stored == nil { try binary(.add, residual, output, into: output) }
 }
 
 /// Validated sizes of one convolution, shared by every path.

@@ -7,9 +7,11 @@ import ZooKernels
 /// at a time, just before the band's GEMM (`runConvBands`). Bias, folded batch norm and the
 /// activation are applied as each output tile is stored. Output panels (or bands) are split
 /// across `ZooCPUSettings.threadCount` threads. The images of a batch of small maps share one
-/// GEMM (`ConvBatchFold`).
+/// GEMM (`ConvBatchFold`). `residual` (laid out as the output, not overlapping it) is added
+/// after a kernel-applied activation as each tile is stored.
 func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage: TensorStorage, groupStride: Int),
                 output: UnsafeMutablePointer<Float>, affine: ConvAffine, activation: Activation,
+                residual: UnsafePointer<Float>? = nil, panelRows: UnsafePointer<UInt8>? = nil,
                 workspace: Workspace?) throws(BackendError) {
     let hwOut = g.ho * g.wo
     let sizes = [g.cg, g.og, g.h, g.w, g.kh, g.kw, g.stride.h, g.stride.w, g.padding.h, g.padding.w,
@@ -60,6 +62,8 @@ func gemmConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (storage
             desc.input = prepared.map { UnsafePointer($0) } ?? x
             desc.row_offsets = UnsafePointer(offsets)
             desc.output = output + (b0 * g.o + grp * g.og) * hwOut
+            desc.residual = residual.map { $0 + (b0 * g.o + grp * g.og) * hwOut }
+            desc.panel_rows = panelRows
             desc.packed_a = UnsafePointer(packed.storage.pointer + grp * packed.groupStride)
             if images > 1 {
                 // imagesPerCall keeps the folded offsets within 32 bits.

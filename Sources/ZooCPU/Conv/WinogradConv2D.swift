@@ -33,7 +33,7 @@ extension ConvGeometry {
 /// cache-sized scratch, with the bias, folded batch norm and activation applied on the way out.
 func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: WinogradForm,
                     output: UnsafeMutablePointer<Float>, affine: ConvAffine,
-                    activation: Activation, workspace: Workspace?) throws(BackendError) {
+                    activation: Activation, residual: UnsafePointer<Float>? = nil, workspace: Workspace?) throws(BackendError) {
     let threads = ZooCPUSettings.threadCount
     let tile = Int32(weights.tile)
     let perWorker = zk_winograd_tile_scratch_count(Int32(g.c), Int32(g.o), tile)
@@ -55,6 +55,7 @@ func winogradConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: Win
     desc.shift = affine.shifts.map { UnsafePointer($0) }
     desc.activation = code
     desc.activation_param = parameter
+    desc.residual = residual
     (desc.n, desc.c, desc.m, desc.h, desc.w) = (Int32(g.n), Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
     desc.tile = tile
     desc.block_tiles = zk_winograd_tile_block_tiles(Int32(g.c), Int32(g.o), tile)

@@ -16,6 +16,8 @@ public enum ZooCPUSettings {
         var threadCount = AvailableCores.count
         var maxTensorBytes = 4 << 30
         var bufferCacheBytes = 512 << 20
+        var fusesResidualAdds = true
+        var mergesSiblingConvolutions = false
     }
 
     private static let lock = NSLock()
@@ -79,6 +81,23 @@ public enum ZooCPUSettings {
     static var forcedConvBandRows: Int {
         get { lock.withLock { values.forcedConvBandRows } }
         set { lock.withLock { values.forcedConvBandRows = max(0, newValue) } }
+    }
+
+    /// When true (the default), a residual add right after a convolution (Bottleneck's
+    /// `x + cv2(cv1(x))`) runs in the convolution's store path (`conv2d(_:packed:adding:)`);
+    /// false runs it as a separate elementwise pass (for tests comparing the two).
+    public static var fusesResidualAdds: Bool {
+        get { lock.withLock { values.fusesResidualAdds } }
+        set { lock.withLock { values.fusesResidualAdds = newValue } }
+    }
+
+    /// When true, convolutions that read one tensor with one geometry (C3's `cv1` and `cv2`)
+    /// run as one GEMM (`SiblingConvWeights`); false (the default until it is measured to pay
+    /// on a quiet machine: on a loaded one YOLOv5n looked a few percent slower on one thread
+    /// and its peak 4 MB higher) runs each alone.
+    public static var mergesSiblingConvolutions: Bool {
+        get { lock.withLock { values.mergesSiblingConvolutions } }
+        set { lock.withLock { values.mergesSiblingConvolutions = newValue } }
     }
 
     /// True when this CPU runs the AVX2 + FMA convolution kernels.

@@ -84,6 +84,15 @@ typedef struct {
     /// holds `k` pointers per image) and its output `image_output_stride` floats after.
     int images;
     int image_input_stride, image_output_stride;
+    /// When not NULL, laid out as `output` (same `ldc`): added to each output after the
+    /// activation, as it is stored (a residual connection `x + act(conv(...))`). Must not
+    /// overlap `output`: partial sums of earlier reduction blocks pass through it.
+    const float *residual;
+    /// When not NULL, the real rows (1 … ZK_MR) of each ZK_MR-row weight panel, `m` a multiple
+    /// of ZK_MR: the other rows are zero padding, never stored. Each panel runs the tile its
+    /// rows would run as the last panel of a matrix of its own (several convolutions stacked
+    /// into one GEMM, each summed as it would be alone).
+    const unsigned char *panel_rows;
 } zk_conv_desc;
 
 /// A convolution whose rearranged input is prepared one band of output rows at a time, by the
@@ -191,6 +200,7 @@ typedef struct {
     int block_tiles;          ///< tiles per block: zk_winograd_block_tiles(c, m)
     int workers;              ///< workers that will share the call (splits small calls finer)
     int tile;                 ///< output tile side: 2 for F(2×2, 3×3) (16 packed U matrices), else F(4×4)
+    const float *residual;    ///< NULL, or n × m × h × w added after the activation (not overlapping `output`)
 } zk_winograd_desc;
 
 /// Tiles per block for c input and m output channels (a multiple of ZK_NR).
