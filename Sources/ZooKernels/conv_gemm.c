@@ -242,12 +242,20 @@ static void zk_pack_panel(const zk_conv_desc *d, int k0, int kc, int col0, int n
 /// Splits columns col0 ..< col0+ncols of the virtual layout into runs of real output positions.
 static int zk_panel_segments(const zk_conv_desc *d, int col0, int ncols, zk_segment *segs) {
     const int ic = zk_image_columns(d), folded = zk_images(d) > 1;
-    int count = 0, t = 0;
+    int img = folded ? col0 / ic : 0, local = col0 - img * ic;
+    int oy = local / d->virtual_w, ox = local % d->virtual_w, count = 0, t = 0;
     while (t < ncols) {
-        int col = col0 + t, img = folded ? col / ic : 0, local = col - img * ic;
-        int oy = local / d->virtual_w, ox = local % d->virtual_w;
+        // An image's last row has no unused columns after it: the next image starts there.
+        if (folded && local >= ic) {
+            img++;
+            local = oy = ox = 0;
+        }
         if (ox >= d->out_w) {
-            t += zk_min(d->virtual_w - ox, ncols - t);
+            int skip = zk_min(d->virtual_w - ox, ncols - t);
+            t += skip;
+            local += skip;
+            oy++;
+            ox = 0;
             continue;
         }
         int len = zk_min(d->out_w - ox, ncols - t), out = img * d->image_output_stride + oy * d->out_w + ox;
@@ -260,6 +268,8 @@ static int zk_panel_segments(const zk_conv_desc *d, int col0, int ncols, zk_segm
             count++;
         }
         t += len;
+        local += len;
+        ox += len;
     }
     return count;
 }
