@@ -147,8 +147,9 @@ static void zk_direct_tile_portable(const zk_direct_desc *d, const zk_direct_gro
 #ifdef ZK_X86
 /// The epilogue on a tile's 2·lanes accumulators `v`, then its store: `ncols` (≤ 16) columns of
 /// each of its channels.
-ZK_AVX2 static inline void zk_direct_store(const zk_direct_desc *d, const zk_direct_group *t, __m256 *v, int lanes,
-                                           int ncols, float *out, size_t ldc) {
+ZK_AVX2 static inline __attribute__((always_inline)) void
+zk_direct_store(const zk_direct_desc *d, const zk_direct_group *t, __m256 *v, const int lanes, int ncols, float *out,
+                size_t ldc) {
     for (int i = 0; i < lanes; i++) {
         int ch = t->row0 + zk_direct_min(i, t->rows - 1);
         if (d->scale) {
@@ -161,7 +162,9 @@ ZK_AVX2 static inline void zk_direct_store(const zk_direct_desc *d, const zk_dir
             v[2 * i + 1] = _mm256_add_ps(v[2 * i + 1], b);
         }
     }
-    if (d->activation != ZK_ACT_IDENTITY) {
+    if (d->activation == ZK_ACT_SILU) {
+        for (int g = 0; g < 2 * lanes; g += 4) zk_sigmoid256n(v + g, 4, 1);
+    } else if (d->activation != ZK_ACT_IDENTITY) {
         for (int g = 0; g < 2 * lanes; g += 4) zk_activate256x4(v + g, d->activation, d->activation_param);
     }
     if (ncols == ZK_NR) {

@@ -62,6 +62,7 @@ final class DirectConvKernelTests: XCTestCase {
         XCTAssertTrue(try suits([1, 8, 160, 160], [16, 8, 3, 3], Conv2DOptions(padding: 1)))
         XCTAssertFalse(try suits([1, 32, 160, 160], [64, 32, 3, 3], Conv2DOptions(stride: 2, padding: 1)))
         XCTAssertFalse(try suits([1, 16, 20, 20], [16, 16, 3, 3], Conv2DOptions(padding: 1)))
+        XCTAssertFalse(try suits([1, 32, 160, 160], [32, 32, 1, 1], Conv2DOptions()))
         XCTAssertFalse(try suits([1, 16, 160, 160], [16, 8, 3, 3], Conv2DOptions(padding: 1, groups: 2)))
         XCTAssertFalse(try suits([1, 16, 160, 160], [16, 16, 3, 3], Conv2DOptions(padding: 2, dilation: 2)))
 
