@@ -65,7 +65,7 @@ final class BenchCommandTests: XCTestCase {
             let r = try runLayerZoo(yolo26 + extra)
             XCTAssertEqual(r.status, 0, r.stderr)
             let profile = try XCTUnwrap(try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8)).profile)
-            XCTAssertEqual(profile.keys.contains("custom: TopKDetections"), topK, "\(extra): \(profile.keys.sorted())")
+            XCTAssertEqual(profile.keys.contains("custom: EndToEndDetections"), topK, "\(extra): \(profile.keys.sorted())")
         }
         let refused = try runLayerZoo(["bench", "yolov8n.yaml", "--imgsz", "64", "--runs", "1", "--end2end"])
         XCTAssertEqual(refused.status, 64, refused.stderr)
