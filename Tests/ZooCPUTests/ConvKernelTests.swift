@@ -5,13 +5,7 @@ import ZooKernels
 /// Optimised conv paths (AVX2 + FMA micro-kernels where the CPU has them, and the portable C
 /// loops) against the naive reference on random geometry.
 final class ConvKernelTests: XCTestCase {
-    override func tearDown() {
-        ZooCPUSettings.portableKernels = false
-        ZooCPUSettings.winograd = true
-        ZooCPUSettings.winogradMinimumChannels = 16
-        ZooCPUSettings.winogradMinimumTiles = 16
-        ZooCPUSettings.forcedConvBandRows = 0
-    }
+    override func tearDown() { ZooCPUSettings.restoreDefaults() }
 
     struct Case {
         var n = 1

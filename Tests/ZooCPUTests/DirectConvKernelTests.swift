@@ -5,9 +5,7 @@ import ZooKernels
 /// The direct convolution kernel (AVX2 + FMA tiles and its plain C loops) against the naive
 /// reference on random shapes, and where `conv2d` chooses it.
 final class DirectConvKernelTests: XCTestCase {
-    override func tearDown() {
-        ZooCPUSettings.portableKernels = false
-    }
+    override func tearDown() { ZooCPUSettings.restoreDefaults() }
 
     func testRandomShapesMatchReference() throws {
         // Odd channel counts (every tile split: 1 ... 6 lanes, 8 → 4 + 4), odd widths (ragged

@@ -4,13 +4,7 @@ import XCTest
 /// `conv2d(_:packed:adding:)` (the residual added in the kernels' store path) against the
 /// convolution followed by a separate add, bit for bit, on every path the kernels take.
 final class ResidualConvTests: XCTestCase {
-    override func tearDown() {
-        ZooCPUSettings.portableKernels = false
-        ZooCPUSettings.winograd = true
-        ZooCPUSettings.winogradMinimumChannels = 16
-        ZooCPUSettings.winogradMinimumTiles = 16
-        ZooCPUSettings.forcedConvBandRows = 0
-    }
+    override func tearDown() { ZooCPUSettings.restoreDefaults() }
 
     func testStoredResidualEqualsSeparateAdd() throws {
         var rng = SplitMix64(seed: 29)

@@ -5,11 +5,7 @@ import XCTest
 /// on random shapes with odd channel counts (panels of 1 to 6 real rows, the two- and four-row
 /// tiles), on the vector and portable kernels and in bands.
 final class SiblingConvTests: XCTestCase {
-    override func tearDown() {
-        ZooCPUSettings.portableKernels = false
-        ZooCPUSettings.winograd = true
-        ZooCPUSettings.forcedConvBandRows = 0
-    }
+    override func tearDown() { ZooCPUSettings.restoreDefaults() }
 
     struct Case {
         var c: Int, h: Int, w: Int

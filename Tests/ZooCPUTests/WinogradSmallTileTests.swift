@@ -6,13 +6,7 @@ import XCTest
 /// smaller than a tile, long reductions, several blocks and output-channel ranges), on the
 /// AVX2 and portable micro-kernels and on one to three workers; and the choice of tile.
 final class WinogradSmallTileTests: XCTestCase {
-    override func tearDown() {
-        ZooCPUSettings.portableKernels = false
-        ZooCPUSettings.winogradMinimumChannels = 16
-        ZooCPUSettings.winogradMinimumTiles = 16
-        ZooCPUSettings.winogradSmallTileMinimumSaving = 8 << 20
-        ZooCPUSettings.threadCount = AvailableCores.count
-    }
+    override func tearDown() { ZooCPUSettings.restoreDefaults() }
 
     func testSmallTileMatchesReference() throws {
         ZooCPUSettings.winogradMinimumChannels = 8

@@ -37,13 +37,7 @@ func runConvBands(_ desc: zk_conv_desc, geometry: zk_conv_geometry, input x: Uns
     bands.band_rows = Int32(bandRows)
     let workers = min(threads, Int(zk_band_count(&bands)))
     guard workers > 0 else { return }
-    var next: Int32 = 0
-    withUnsafePointer(to: &bands) { d in
-        withUnsafeMutablePointer(to: &next) { counter in
-            let (sd, sb, sn) = (SendableConstPointer(d), SendablePointer(scratch), SendablePointer(counter))
-            runTasks(threads: workers, count: workers) { worker in
-                zk_conv_bands_run(sd.p, sb.p + worker * perWorker, sn.p, portable)
-            }
-        }
+    runWorkersSharingCounter(workers, desc: &bands, scratch: scratch, perWorker: perWorker) { d, s, counter in
+        zk_conv_bands_run(d, s, counter, portable)
     }
 }

@@ -34,14 +34,8 @@ func directConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packed: (stora
     defer { withExtendedLifetime(scratch) {} }
     let buffer = try scratch.floats(total)
     let flag: Int32 = portable ? 1 : 0
-    var next: Int32 = 0
-    withUnsafePointer(to: &desc) { d in
-        withUnsafeMutablePointer(to: &next) { counter in
-            let (sd, sb, sn) = (SendableConstPointer(d), SendablePointer(buffer), SendablePointer(counter))
-            runTasks(threads: workers, count: workers) { worker in
-                zk_direct_run(sd.p, sb.p + worker * perWorker, sn.p, flag)
-            }
-        }
+    runWorkersSharingCounter(workers, desc: &desc, scratch: buffer, perWorker: perWorker) { d, s, counter in
+        zk_direct_run(d, s, counter, flag)
     }
     if !fused {
         let hw = g.ho * g.wo

@@ -54,6 +54,18 @@ public func parallelForEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
     runTasks(threads: threads, count: count, body)
 }
 
+/// Runs `workers` tasks of a C kernel that hands out its own work (bands, rows) through one
+/// shared counter, starting at 0: each task gets its own `perWorker` floats of `scratch`.
+func runWorkersSharingCounter<Desc>(_ workers: Int, desc: inout Desc, scratch: UnsafeMutablePointer<Float>, perWorker: Int,
+                                    _ body: (UnsafePointer<Desc>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) -> Void) {
+    var next: Int32 = 0
+    withUnsafePointer(to: &desc) { d in
+        withUnsafeMutablePointer(to: &next) { counter in
+            runTasks(threads: workers, count: workers) { worker in body(d, scratch + worker * perWorker, counter) }
+        }
+    }
+}
+
 /// Runs `body(i)` for every `i` in `0..<count` on the worker pool and waits for all of them.
 func runTasks(threads: Int, count: Int, _ body: (Int) -> Void) {
     withoutActuallyEscaping(body) { escapable in

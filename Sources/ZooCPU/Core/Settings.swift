@@ -133,6 +133,9 @@ public enum ZooCPUSettings {
     /// Frees the tensor memory held for reuse.
     public static func releaseCachedBuffers() { BufferCache.purge() }
 
+    /// Puts every setting back to its default (tests that try other kernel paths end with it).
+    public static func restoreDefaults() { lock.withLock { values = Values() } }
+
     /// Bytes of freed tensor memory currently held for reuse.
     public static var cachedBufferBytes: Int { BufferCache.bytesHeld }
 
