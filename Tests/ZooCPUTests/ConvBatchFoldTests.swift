@@ -4,14 +4,7 @@ import XCTest
 /// Batches of small maps run as one GEMM whose columns hold every image (panels that straddle
 /// two images included); against the naive reference, on both kernels and several thread counts.
 final class ConvBatchFoldTests: XCTestCase {
-    private var savedThreads = 1
-
-    override func setUp() { savedThreads = ZooCPUSettings.threadCount }
-
-    override func tearDown() {
-        ZooCPUSettings.threadCount = savedThreads
-        ZooCPUSettings.portableKernels = false
-    }
+    override func tearDown() { ZooCPUSettings.restoreDefaults() }
 
     func testSmallMapsFoldTheBatchAndLargeMapsDoNot() {
         // A classifier's 7×7 1×1 (49 columns, 4 panels): the whole batch of 8 in one GEMM.
@@ -51,11 +44,9 @@ final class ConvBatchFoldTests: XCTestCase {
             for activation in [Activation.silu, .gelu] {
                 let epilogue = ConvEpilogue(activation: activation)
                 let reference = try conv2dReference(x, weight: w, bias: b, options: options, epilogue: epilogue)
-                for (threads, portable) in [(2, false), (3, false), (2, true), (1, false)] {
-                    ZooCPUSettings.threadCount = threads
-                    ZooCPUSettings.portableKernels = portable
-                    let fast = try conv2d(x, weight: w, bias: b, options: options, epilogue: epilogue)
-                    assertClose(fast, reference, tol: 5e-5, "\(cs) \(activation) threads=\(threads) portable=\(portable)")
+                try assertEverySettingMatches(reference, settings: [(2, false), (3, false), (2, true), (1, false)],
+                                              "\(cs) \(activation)") {
+                    try conv2d(x, weight: w, bias: b, options: options, epilogue: epilogue)
                 }
             }
         }
@@ -72,11 +63,9 @@ final class ConvBatchFoldTests: XCTestCase {
             for activation in [Activation.silu, .gelu] {
                 let epilogue = ConvEpilogue(activation: activation)
                 let reference = try conv2dReference(joined, weight: weight, bias: bias, epilogue: epilogue)
-                for (threads, portable) in [(2, false), (2, true), (1, false)] {
-                    ZooCPUSettings.threadCount = threads
-                    ZooCPUSettings.portableKernels = portable
-                    let fast = try conv2d(concatenating: parts, packed: packed, bias: bias, epilogue: epilogue)
-                    assertClose(fast, reference, tol: 5e-5, "\(n)×\(channels) \(activation) threads=\(threads)")
+                try assertEverySettingMatches(reference, settings: [(2, false), (2, true), (1, false)],
+                                              "\(n)×\(channels) \(activation)") {
+                    try conv2d(concatenating: parts, packed: packed, bias: bias, epilogue: epilogue)
                 }
             }
         }

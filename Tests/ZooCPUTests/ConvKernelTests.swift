@@ -179,11 +179,8 @@ final class ConvKernelTests: XCTestCase {
         let ref = try conv2dReference(x, weight: w, bias: b, options: opts, epilogue: epilogue)
         let threads = ZooCPUSettings.threadCount
         defer { ZooCPUSettings.threadCount = threads }
-        for (count, portable) in [(1, false), (2, false), (1, true)] {
-            ZooCPUSettings.threadCount = count
-            ZooCPUSettings.portableKernels = portable
-            let fast = try conv2d(x, weight: w, bias: b, options: opts, epilogue: epilogue)
-            assertClose(fast, ref, tol: 5e-5, "threads=\(count) portable=\(portable)")
+        try assertEverySettingMatches(ref, settings: [(1, false), (2, false), (1, true)], "banded") {
+            try conv2d(x, weight: w, bias: b, options: opts, epilogue: epilogue)
         }
     }
 

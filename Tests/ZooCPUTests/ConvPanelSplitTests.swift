@@ -5,14 +5,7 @@ import ZooKernels
 /// Small maps (a classifier's 7×7 and 14×14) split their GEMM along the weights as well as the
 /// columns; large maps keep splitting columns only. Both against the naive reference.
 final class ConvPanelSplitTests: XCTestCase {
-    private var savedThreads = 1
-
-    override func setUp() { savedThreads = ZooCPUSettings.threadCount }
-
-    override func tearDown() {
-        ZooCPUSettings.threadCount = savedThreads
-        ZooCPUSettings.portableKernels = false
-    }
+    override func tearDown() { ZooCPUSettings.restoreDefaults() }
 
     func testSmallMapsSplitTheWeightsAndLargeMapsTheColumns() {
         // 3×3 128→128 at 7×7: 4 column panels, 22 weight panels.
@@ -58,11 +51,8 @@ final class ConvPanelSplitTests: XCTestCase {
             let options = Conv2DOptions(stride: Pair2D(cs.stride), padding: Pair2D(cs.padding))
             let epilogue = ConvEpilogue(activation: .silu)
             let reference = try conv2dReference(x, weight: w, bias: b, options: options, epilogue: epilogue)
-            for (threads, portable) in [(2, false), (3, false), (2, true), (1, false)] {
-                ZooCPUSettings.threadCount = threads
-                ZooCPUSettings.portableKernels = portable
-                let fast = try conv2d(x, weight: w, bias: b, options: options, epilogue: epilogue)
-                assertClose(fast, reference, tol: 5e-5, "\(cs) threads=\(threads) portable=\(portable)")
+            try assertEverySettingMatches(reference, settings: [(2, false), (3, false), (2, true), (1, false)], "\(cs)") {
+                try conv2d(x, weight: w, bias: b, options: options, epilogue: epilogue)
             }
         }
     }

@@ -31,6 +31,18 @@ func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
     return diff / max(mag, 1e-30)
 }
 
+/// Runs `conv` under each (threads, portable kernels) setting and asserts it matches
+/// `reference` within `tol` (the caller's tear-down restores the settings).
+func assertEverySettingMatches(_ reference: Tensor, settings: [(threads: Int, portable: Bool)], tol: Float = 5e-5,
+                               _ label: String, file: StaticString = #filePath, line: UInt = #line,
+                               _ conv: () throws -> Tensor) rethrows {
+    for (threads, portable) in settings {
+        ZooCPUSettings.threadCount = threads
+        ZooCPUSettings.portableKernels = portable
+        assertClose(try conv(), reference, tol: tol, "\(label) threads=\(threads) portable=\(portable)", file: file, line: line)
+    }
+}
+
 /// Asserts same shape and relative error within `tol`; returns the error for reporting.
 @discardableResult
 func assertClose(_ a: Tensor, _ b: Tensor, tol: Float = 1e-4, _ label: String,
