@@ -76,6 +76,11 @@ final class DirectConvKernelTests: XCTestCase {
         let fast = try conv2d(x, weight: weight, bias: bias, options: options, epilogue: epilogue)
         assertClose(fast, try conv2dReference(x, weight: weight, bias: bias, options: options, epilogue: epilogue),
                     tol: 2e-5, "conv2d direct")
+        // A residual on the direct path is added after the kernel: the same as a separate add.
+        let residual = try randomTensor(fast.shape, &rng)
+        let packed = try PackedConvWeight(weight, groups: 1)
+        let summed = try conv2d(x, packed: packed, bias: bias, options: options, epilogue: epilogue, adding: residual)
+        XCTAssertEqual(summed.toArray(), try add(residual, fast).toArray(), "conv2d direct with a residual")
     }
 
     func testBandsCoverEveryRow() {

@@ -58,25 +58,32 @@ public func conv2d(
         throw .invalidArgument(operation: "conv2d", message: "output must not share storage with the input")
     }
     let affine = try ConvAffine(outChannels: geo.o, bias: bias, epilogue: epilogue, workspace: workspace)
-    let stored = try storedResidual(residual, output: output, activation: epilogue.activation, depthwise: geo.isDepthwise)
+    let path: ConvPath = geo.isDepthwise ? .depthwise
+        : packed.runsWinograd(suits: geo.suitsWinograd && ZooCPUSettings.winograd) ? .winograd
+        : DirectConvChoice.suits(geo) ? .direct : .gemm
+    let stored = try storedResidual(residual, output: output, activation: epilogue.activation,
+                                    kernelAdds: path == .winograd || path == .gemm)
     defer { withExtendedLifetime(residual) {} }
-    if geo.isDepthwise {
+    switch path {
+    case .depthwise:
         depthwiseConv2D(geo, input: input.pointer, weight: try packed.unpacked().pointer, output: output.pointer,
                         affine: affine, activation: epilogue.activation)
-    } else if packed.runsWinograd(suits: geo.suitsWinograd && ZooCPUSettings.winograd) {
+    case .winograd:
         try winogradConv2D(geo, input: input.pointer, weights: try packed.winograd(tile: geo.winogradTile), output: output.pointer,
                            affine: affine, activation: epilogue.activation, residual: stored, workspace: workspace)
-    } else if DirectConvChoice.suits(geo) {
+    case .direct:
         try directConv2D(geo, input: input.pointer, packed: try packed.gemm(), output: output.pointer,
                          affine: affine, activation: epilogue.activation, workspace: workspace)
-        if let residual { try binary(.add, residual, output, into: output) }
-        return
-    } else {
+    case .gemm:
         try gemmConv2D(geo, input: input.pointer, packed: try packed.gemm(), output: output.pointer,
                        affine: affine, activation: epilogue.activation, residual: stored, workspace: workspace)
     }
     if let residual, stored == nil { try binary(.add, residual, output, into: output) }
 }
+
+/// The kernel family a convolution runs on; only the Winograd and GEMM kernels add a residual
+/// as they store.
+private enum ConvPath { case depthwise, winograd, direct, gemm }
 
 /// Validated sizes of one convolution, shared by every path.
 struct ConvGeometry: Sendable {

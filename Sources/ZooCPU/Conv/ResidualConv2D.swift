@@ -15,11 +15,11 @@ public func conv2d(
     return output
 }
 
-/// The residual the kernels add as they store (nil: none, or one they cannot add: the caller
-/// adds it after), checked against `output`: same shape, no shared memory (the GEMM keeps
+/// The residual the kernels add as they store (nil: none, or one they cannot add — `kernelAdds`
+/// false, or an activation they do not apply: the caller adds it after), checked against `output`: same shape, no shared memory (the GEMM keeps
 /// partial sums in the output between reduction blocks, so an overlap would read them).
 func storedResidual(_ residual: Tensor?, output: Tensor, activation: Activation,
-                    depthwise: Bool) throws(BackendError) -> UnsafePointer<Float>? {
+                    kernelAdds: Bool) throws(BackendError) -> UnsafePointer<Float>? {
     guard let residual else { return nil }
     guard residual.shape == output.shape else {
         throw .shapeMismatch(operation: "conv2d residual", expected: describeShape(output.shape),
@@ -30,6 +30,6 @@ func storedResidual(_ residual: Tensor?, output: Tensor, activation: Activation,
     guard !overlaps else {
         throw .invalidArgument(operation: "conv2d", message: "output must not share storage with the residual")
     }
-    guard !depthwise, kernelActivation(activation).2 else { return nil }
+    guard kernelAdds, kernelActivation(activation).2 else { return nil }
     return UnsafePointer(residual.pointer)
 }
